@@ -1,0 +1,45 @@
+// The small, closed set of primitives every layer is built from (CONVENTIONS.md 3). Two implementations
+// stand behind it: the reference kernels (plain loops written from the definitions, float32 or float64)
+// and the fast kernels (WebAssembly SIMD). Every fast kernel is tested against its reference.
+// All tensors are row-major NHWC; conv weights are [kh, kw, Cin, Cout]; dense weights are [in, units].
+import type { WindowGeometry } from '../graph/window.ts'
+
+export type FloatArray = Float32Array | Float64Array
+
+/** One sliding-window problem (conv2d or pool): batch, input size and channels, output channels, window. */
+export interface WindowDims extends WindowGeometry {
+  n: number
+  inH: number
+  inW: number
+  cin: number
+  /** Output channels: `filters` for conv2d, equal to `cin` for pools. */
+  cout: number
+}
+
+export interface Kernels<T extends FloatArray = FloatArray> {
+  readonly name: string
+  /**
+   * A zeroed tensor in memory these kernels work on in place. Its buffer is a SharedArrayBuffer (the fast
+   * kernels: a view of a shared WebAssembly.Memory), so a worker pool can read and write it across threads.
+   * Plan every buffer once per (model, batch size); never call this during a step.
+   */
+  alloc(length: number): T
+  /**
+   * `C = op(A) op(B) + (accumulate ? C : 0)`, row-major. op(A) is [m, k]: A is stored [m, k], or [k, m]
+   * when `transA`. op(B) is [k, n]: B is stored [k, n], or [n, k] when `transB`. C is [m, n].
+   */
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: T, b: T, c: T, accumulate: boolean): void
+  /** x [N, H, W, Cin], w [kh, kw, Cin, Cout], bias [Cout] or null -> y [N, Ho, Wo, Cout]; `relu` fuses max(0, .). */
+  conv2dForward(d: WindowDims, x: T, w: T, bias: T | null, y: T, relu: boolean): void
+  /** dy [N, Ho, Wo, Cout], w [kh, kw, Cin, Cout] -> dx [N, H, W, Cin] (overwritten). */
+  conv2dBackwardInput(d: WindowDims, dy: T, w: T, dx: T): void
+  /** x [N, H, W, Cin], dy [N, Ho, Wo, Cout] -> dw [kh, kw, Cin, Cout] and db [Cout] (both overwritten). */
+  conv2dBackwardFilter(d: WindowDims, x: T, dy: T, dw: T, db: T | null): void
+  /** x [N, H, W, C] -> y [N, Ho, Wo, C]; argmax [N, Ho, Wo, C] keeps the flat input index of each max (padding never wins). */
+  maxPoolForward(d: WindowDims, x: T, y: T, argmax: Int32Array): void
+  /** dy [N, Ho, Wo, C] -> dx [N, H, W, C] (overwritten), routed through argmax. */
+  maxPoolBackward(d: WindowDims, dy: T, argmax: Int32Array, dx: T): void
+  /** Average over the window's in-bounds pixels only (padding is not counted, as TensorFlow does). */
+  avgPoolForward(d: WindowDims, x: T, y: T): void
+  avgPoolBackward(d: WindowDims, dy: T, dx: T): void
+}

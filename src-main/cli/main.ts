@@ -1,0 +1,35 @@
+// The `cnn-studio` command line (shared/spec/model-and-cli.md section 2). Each command lives in
+// commands/<name>.ts and registers itself here; human output by default, `--json` for scripts.
+import { Command, CommanderError } from 'commander'
+import { CliError, EXIT_USAGE } from './errors.ts'
+import { registerInspect } from './commands/inspect.ts'
+
+export function buildProgram(): Command {
+  const program = new Command('cnn-studio')
+    .description('Design convolutional networks, train them on your own image folders, compare the runs.')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+  registerInspect(program)
+  return program
+}
+
+/** Runs the command line; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv)
+    return typeof process.exitCode === 'number' ? process.exitCode : 0
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with code 0.
+      return err.exitCode === 0 ? 0 : EXIT_USAGE
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`cnn-studio: ${err.message}\n`)
+      return err.exitCode
+    }
+    process.stderr.write(`cnn-studio: ${err instanceof Error ? err.message : String(err)}\n`)
+    return EXIT_USAGE
+  }
+}
