@@ -45,3 +45,44 @@ export interface GraphIssue {
   nodeId?: string
   message: string
 }
+
+/** What analysis knows of one node. Shapes are null where they can't be known (an error upstream). */
+export interface NodeInfo {
+  id: string
+  type: string
+  /** Attributes with defaults filled in; sizes, strides and kernels as [h, w], padding 'valid' | 'same' | [h, w]. */
+  attrs: Record<string, unknown>
+  /** Ids of the nodes feeding this one, in edge order. */
+  inputs: string[]
+  inputShapes: (Shape | null)[]
+  outputShape: Shape | null
+  params: number
+  trainableParams: number
+  nonTrainableParams: number
+  /** Multiply-accumulates per image, forward. */
+  macs: number
+  /** Receptive field in input pixels along one axis (the larger axis when they differ). */
+  receptiveField: number | null
+  receptiveFieldHW: [number, number] | null
+  /** For conv2d and the pools: the sliding window's size, stride, padding and output size. */
+  window?: import('./window.ts').WindowGeometry
+}
+
+export interface GraphTotals {
+  params: number
+  trainableParams: number
+  nonTrainableParams: number
+  macs: number
+}
+
+export interface GraphAnalysis {
+  /** Nodes in topological order (nodes caught in a cycle come last, with null shapes). */
+  nodes: NodeInfo[]
+  byId: Map<string, NodeInfo>
+  order: string[]
+  /** The node whose output is the model's output, or null. */
+  outputId: string | null
+  totals: GraphTotals
+  issues: GraphIssue[]
+  hasErrors: boolean
+}

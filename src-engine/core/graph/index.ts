@@ -1,0 +1,13 @@
+// The graph core's public face: the model file, the layer table, and analysis. The canvas, the validator,
+// the engine, the CLI and the exporters all go through here.
+export type * from './types.ts'
+export { pair, windowGeometry, type WindowGeometry } from './window.ts'
+export { parseModelFile, serializeModelFile, ModelFileError, MODEL_FORMAT, MODEL_FORMAT_VERSION, MAX_NODES, type ModelFileErrorCode } from './model-file.ts'
+export { analyzeGraph, type AnalyzeOptions } from './analyze.ts'
+export { getLayer, layerTypes, allLayers, registerLayer, type AttrDef, type AttrKind, type LayerDef, type LayerCategory } from './registry.ts'
+export { registerBuiltinLayers } from './layers.ts'
+export { fmtShape, fmtInt, fmtNum, sizeFormula } from './messages.ts'
+
+import { registerBuiltinLayers as register } from './layers.ts'
+// Anyone who imports the graph core sees the full layer table.
+register()
