@@ -42,16 +42,20 @@ function slide(ctx: ShapeContext, word: 'filter' | 'window', kernel: Pair2, stri
     }
   }
   const issues: GraphIssue[] = []
-  if (g.droppedRows || g.droppedCols) {
-    const lost = [g.droppedRows ? plural(g.droppedRows, 'row') : '', g.droppedCols ? plural(g.droppedCols, 'column') : ''].filter(Boolean).join(' and ')
+  // Only where windows tile the input (window >= stride) does a remainder mean edge pixels go unseen; a
+  // 1x1 stride-2 projection skips every other row by design, so it is no mistake to warn about.
+  const edgeRows = g.kh >= g.sh ? g.droppedRows : 0
+  const edgeCols = g.kw >= g.sw ? g.droppedCols : 0
+  if (edgeRows || edgeCols) {
+    const lost = [edgeRows ? plural(edgeRows, 'row') : '', edgeCols ? plural(edgeCols, 'column') : ''].filter(Boolean).join(' and ')
     const tips: string[] = []
     const spanH = H + g.padTop + g.padBottom - g.kh
     const spanW = W + g.padLeft + g.padRight - g.kw
     for (let s = Math.max(g.sh, g.sw) - 1; s >= 1; s--) {
       if (spanH % s === 0 && spanW % s === 0) { tips.push(`stride ${s}`); break }
     }
-    const needH = g.droppedRows ? g.sh - g.droppedRows : 0
-    const needW = g.droppedCols ? g.sw - g.droppedCols : 0
+    const needH = edgeRows ? g.sh - edgeRows : 0
+    const needW = edgeCols ? g.sw - edgeCols : 0
     if (padding !== 'same' && needH % 2 === 0 && needW % 2 === 0 && g.padTop === g.padBottom && g.padLeft === g.padRight) {
       const ph = g.padTop + needH / 2, pw = g.padLeft + needW / 2
       tips.push(`padding ${ph === pw ? ph : `[${ph}, ${pw}]`}`)
@@ -59,7 +63,7 @@ function slide(ctx: ShapeContext, word: 'filter' | 'window', kernel: Pair2, stri
     tips.push(`a ${H + needH}x${W + needW} input`)
     issues.push({
       code: 'STRIDE_REMAINDER', severity: 'warning', nodeId: ctx.node.id,
-      message: `${head}: ${formulas}, not a whole number, so ${lost} at the bottom/right ${g.droppedRows + g.droppedCols === 1 ? 'is' : 'are'} never seen (the output is ${g.outH}x${g.outW}); for an exact fit use ${tips.join(', or ')}`,
+      message: `${head}: ${formulas}, not a whole number, so ${lost} at the bottom/right ${edgeRows + edgeCols === 1 ? 'is' : 'are'} never seen (the output is ${g.outH}x${g.outW}); for an exact fit use ${tips.join(', or ')}`,
     })
   }
   return { shape: [g.outH, g.outW, outC], window: g, issues }
@@ -172,7 +176,7 @@ const LAYERS: LayerDef[] = [
           shape: null,
           issues: [{
             code: 'NEEDS_FLATTEN', severity: 'error', nodeId: ctx.node.id,
-            message: `${who(ctx)}: gets a ${fmtShape(x)} feature map, but dense needs a vector; put a flatten before it (${h}*${w}*${c} = ${fmtInt(h * w * c)} inputs) or a globalavgpool (${fmtInt(c)} inputs, far fewer weights)`,
+            message: `${who(ctx)}: gets a ${fmtShape(x)} feature map, but dense needs a vector; put a flatten before it (${h}*${w}*${c} = ${fmtInt(h * w * c)} inputs) or a globalavgpool (${plural(c, 'input')}, far fewer weights)`,
           }],
         }
       }

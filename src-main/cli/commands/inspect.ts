@@ -1,0 +1,67 @@
+// `cnn-studio inspect MODEL.cnn.json [--json]`: every node's output shape, parameters, MACs and receptive
+// field, the totals, and the issues (shared/spec/model-and-cli.md).
+import type { Command } from 'commander'
+import Table from 'cli-table3'
+import { analyzeGraph, fmtInt, type GraphAnalysis } from '../../../src-engine/core/graph/index.ts'
+import { EXIT_NEGATIVE, EXIT_OK } from '../errors.ts'
+import { readModelFile } from '../read-model.ts'
+
+export function inspectJson(a: GraphAnalysis) {
+  return {
+    nodes: a.nodes.map((n) => ({
+      id: n.id, type: n.type, outputShape: n.outputShape, params: n.params, trainableParams: n.trainableParams,
+      nonTrainableParams: n.nonTrainableParams, macs: n.macs, receptiveField: n.receptiveField, receptiveFieldHW: n.receptiveFieldHW,
+    })),
+    totals: a.totals,
+    outputId: a.outputId,
+    issues: a.issues.map((i) => ({ nodeId: i.nodeId ?? null, severity: i.severity, code: i.code, message: i.message })),
+  }
+}
+
+/** 10323200 -> '10.3 M'. */
+function short(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} M`
+  if (n >= 1e4) return `${(n / 1e3).toFixed(1)} k`
+  return String(n)
+}
+
+function printTable(name: string, a: GraphAnalysis): void {
+  const table = new Table({
+    head: ['id', 'type', 'output', 'params', 'MACs', 'receptive field'],
+    colAligns: ['left', 'left', 'left', 'right', 'right', 'right'],
+    style: { head: [], border: [], compact: true },
+  })
+  for (const n of a.nodes) {
+    const rf = n.receptiveFieldHW ? (n.receptiveFieldHW[0] === n.receptiveFieldHW[1] ? `${n.receptiveFieldHW[0]}x${n.receptiveFieldHW[0]}` : n.receptiveFieldHW.join('x')) : '-'
+    table.push([n.id, n.type, n.outputShape ? n.outputShape.join('x') : '?', fmtInt(n.params), fmtInt(n.macs), rf])
+  }
+  const t = a.totals
+  const lines = [
+    name,
+    table.toString(),
+    `params: ${fmtInt(t.params)} (${fmtInt(t.trainableParams)} trainable${t.nonTrainableParams ? `, ${fmtInt(t.nonTrainableParams)} non-trainable running statistics` : ''})`,
+    `MACs per image: ${fmtInt(t.macs)} (${short(t.macs)})`,
+  ]
+  const errors = a.issues.filter((i) => i.severity === 'error').length
+  const warnings = a.issues.length - errors
+  lines.push(a.issues.length === 0 ? 'issues: none' : `issues: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`)
+  for (const i of a.issues) lines.push(`  ${i.severity === 'error' ? 'error  ' : 'warning'} ${i.code}${i.nodeId ? ` [${i.nodeId}]` : ''}: ${i.message}`)
+  process.stdout.write(lines.join('\n') + '\n')
+}
+
+export function registerInspect(program: Command): void {
+  program
+    .command('inspect')
+    .description('per-node output shape, params, MACs and receptive field of a model file, its totals and issues')
+    .argument('<model>', 'a model file (*.cnn.json)')
+    .option('--json', 'print one JSON document on stdout')
+    .option('--training', 'also check what training needs (a softmax classifier at the end)')
+    .action((path: string, opts: { json?: boolean; training?: boolean }) => {
+      const model = readModelFile(path)
+      const a = analyzeGraph(model, { forTraining: opts.training })
+      if (opts.json) process.stdout.write(JSON.stringify(inspectJson(a), null, 2) + '\n')
+      else printTable(model.name ? `${model.name} (${path})` : path, a)
+      process.exitCode = a.hasErrors ? EXIT_NEGATIVE : EXIT_OK
+    })
+}
