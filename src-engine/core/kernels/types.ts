@@ -24,6 +24,8 @@ export interface Kernels<T extends FloatArray = FloatArray> {
    * Plan every buffer once per (model, batch size); never call this during a step.
    */
   alloc(length: number): T
+  /** Like `alloc`, for index buffers (max-pool argmax), in the same memory. */
+  allocIndex(length: number): Int32Array
   /**
    * `C = op(A) op(B) + (accumulate ? C : 0)`, row-major. op(A) is [m, k]: A is stored [m, k], or [k, m]
    * when `transA`. op(B) is [k, n]: B is stored [k, n], or [n, k] when `transB`. C is [m, n].

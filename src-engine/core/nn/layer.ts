@@ -1,0 +1,46 @@
+// What every layer of a compiled network is: its output and output-gradient buffers, its parameters,
+// and forward with backward. Buffers hold `maxBatch` images; a call works on the first `n`.
+import type { NodeInfo } from '../graph/types.ts'
+import type { FloatArray, Kernels } from '../kernels/types.ts'
+import type { Rng } from './rng.ts'
+
+export interface Param {
+  name: string
+  value: FloatArray
+  grad: FloatArray
+  /** Weight decay applies to weights, not to biases or batchnorm's scale and shift. */
+  decay: boolean
+}
+
+export interface Layer {
+  readonly info: NodeInfo
+  /** Numbers per image in the output. */
+  readonly outSize: number
+  /** [maxBatch, ...outputShape] */
+  readonly out: FloatArray
+  /** dLoss/dOut, same layout as `out`. */
+  readonly dOut: FloatArray
+  readonly params: Param[]
+  /** Non-trainable state saved with the weights (batchnorm's running statistics). */
+  readonly state: { name: string; value: FloatArray }[]
+  forward(ins: FloatArray[], n: number, train: boolean): void
+  /**
+   * Writes dLoss/dInput into `dIns[i]`, adding to what is there when `accumulate[i]` (an input that feeds
+   * several layers receives the sum of their gradients); reads `this.dOut`. Parameter gradients are overwritten.
+   * `dIns[i]` is null where no gradient is wanted (the network's input image).
+   */
+  backward(ins: FloatArray[], dIns: (FloatArray | null)[], accumulate: boolean[], n: number): void
+}
+
+/** What a layer needs to build itself: kernels, batch size, and slices of the network's parameter blocks. */
+export interface BuildContext {
+  kernels: Kernels<FloatArray>
+  maxBatch: number
+  rng: Rng
+  /** A parameter slice, initialised by `init`. */
+  param(name: string, size: number, decay: boolean, init: (v: FloatArray) => void): Param
+  /** A slice of the non-trainable state block. */
+  state(name: string, size: number, fill: number): FloatArray
+}
+
+export const sizeOf = (shape: number[]): number => shape.reduce((a, b) => a * b, 1)

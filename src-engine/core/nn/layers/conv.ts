@@ -1,0 +1,111 @@
+// Convolution and pooling layers, built on the kernels (reference or WebAssembly SIMD).
+import type { NodeInfo } from '../../graph/types.ts'
+import type { FloatArray } from '../../kernels/types.ts'
+import { glorotUniform, heUniform, constant } from '../init.ts'
+import type { BuildContext, Layer, Param } from '../layer.ts'
+import { buffers, windowDims, writeGrad } from './base.ts'
+
+export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean): Layer {
+  const b = buffers(info, ctx)
+  const [kh, kw] = info.attrs.kernel as [number, number]
+  const cin = info.inputShapes[0]![2]
+  const cout = info.attrs.filters as number
+  const fanIn = kh * kw * cin
+  const w = ctx.param(`${info.id}.weight`, kh * kw * cin * cout, true, reluNext ? heUniform(ctx.rng, fanIn) : glorotUniform(ctx.rng, fanIn, kh * kw * cout))
+  const params: Param[] = [w]
+  const bias = info.attrs.bias ? ctx.param(`${info.id}.bias`, cout, false, constant(0)) : null
+  if (bias) params.push(bias)
+  const inSize = info.inputShapes[0]!.reduce((a, c) => a * c, 1)
+  // Where the input gradient must be added to another consumer's, the kernel writes here first.
+  let scratch: FloatArray | null = null
+  return {
+    info, ...b, params, state: [],
+    forward(ins, n) {
+      ctx.kernels.conv2dForward(windowDims(info, n), ins[0], w.value, bias ? bias.value : null, b.out, false)
+    },
+    backward(ins, dIns, acc, n) {
+      const d = windowDims(info, n)
+      ctx.kernels.conv2dBackwardFilter(d, ins[0], b.dOut, w.grad, bias ? bias.grad : null)
+      if (!dIns[0]) return
+      if (acc[0]) {
+        scratch ??= ctx.kernels.alloc(ctx.maxBatch * inSize)
+        ctx.kernels.conv2dBackwardInput(d, b.dOut, w.value, scratch)
+        writeGrad(dIns[0], scratch, n * inSize, true)
+      } else {
+        ctx.kernels.conv2dBackwardInput(d, b.dOut, w.value, dIns[0])
+      }
+    },
+  }
+}
+
+export function pool2d(info: NodeInfo, ctx: BuildContext): Layer {
+  const b = buffers(info, ctx)
+  const isMax = info.type === 'maxpool2d'
+  const argmax = isMax ? ctx.kernels.allocIndex(ctx.maxBatch * b.outSize) : null
+  const inSize = info.inputShapes[0]!.reduce((a, c) => a * c, 1)
+  let scratch: FloatArray | null = null
+  return {
+    info, ...b, params: [], state: [],
+    forward(ins, n) {
+      const d = windowDims(info, n)
+      if (argmax) ctx.kernels.maxPoolForward(d, ins[0], b.out, argmax)
+      else ctx.kernels.avgPoolForward(d, ins[0], b.out)
+    },
+    backward(_ins, dIns, acc, n) {
+      if (!dIns[0]) return
+      const d = windowDims(info, n)
+      const target = acc[0] ? (scratch ??= ctx.kernels.alloc(ctx.maxBatch * inSize)) : dIns[0]
+      if (argmax) ctx.kernels.maxPoolBackward(d, b.dOut, argmax, target)
+      else ctx.kernels.avgPoolBackward(d, b.dOut, target)
+      if (acc[0]) writeGrad(dIns[0], target, n * inSize, true)
+    },
+  }
+}
+
+/** Global average / max pool: [N, H, W, C] -> [N, C]. */
+export function globalPool(info: NodeInfo, ctx: BuildContext): Layer {
+  const b = buffers(info, ctx)
+  const [H, W, C] = info.inputShapes[0]!
+  const HW = H * W
+  const isMax = info.type === 'globalmaxpool'
+  const argmax = isMax ? new Int32Array(ctx.maxBatch * C) : null
+  return {
+    info, ...b, params: [], state: [],
+    forward(ins, n) {
+      const x = ins[0]
+      const y = b.out
+      for (let s = 0; s < n; s++) {
+        const base = s * HW * C
+        if (argmax) {
+          for (let c = 0; c < C; c++) {
+            let best = x[base + c], at = base + c
+            for (let p = 1; p < HW; p++) {
+              const v = x[base + p * C + c]
+              if (v > best) { best = v; at = base + p * C + c }
+            }
+            y[s * C + c] = best
+            argmax[s * C + c] = at
+          }
+        } else {
+          for (let c = 0; c < C; c++) y[s * C + c] = 0
+          for (let p = 0; p < HW; p++) for (let c = 0; c < C; c++) y[s * C + c] += x[base + p * C + c]
+          for (let c = 0; c < C; c++) y[s * C + c] /= HW
+        }
+      }
+    },
+    backward(_ins, dIns, acc, n) {
+      const dx = dIns[0]
+      if (!dx) return
+      const dy = b.dOut
+      if (!acc[0]) dx.fill(0, 0, n * HW * C)
+      if (argmax) {
+        for (let o = 0; o < n * C; o++) dx[argmax[o]] += dy[o]
+        return
+      }
+      for (let s = 0; s < n; s++) {
+        const base = s * HW * C
+        for (let p = 0; p < HW; p++) for (let c = 0; c < C; c++) dx[base + p * C + c] += dy[s * C + c] / HW
+      }
+    },
+  }
+}

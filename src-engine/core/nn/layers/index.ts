@@ -1,0 +1,31 @@
+// One constructor per layer type of the spec's table.
+import type { NodeInfo } from '../../graph/types.ts'
+import type { BuildContext, Layer } from '../layer.ts'
+import { batchnorm } from './batchnorm.ts'
+import { conv2d, globalPool, pool2d } from './conv.ts'
+import { dense, flatten } from './dense.ts'
+import { activation, add, concat, dropout, softmax } from './elementwise.ts'
+
+/** `reluNext`: the layer feeds a ReLU, so it is initialised for one (He rather than Glorot). */
+export function buildLayer(info: NodeInfo, ctx: BuildContext, reluNext: boolean): Layer {
+  switch (info.type) {
+    case 'conv2d': return conv2d(info, ctx, reluNext)
+    case 'maxpool2d':
+    case 'avgpool2d': return pool2d(info, ctx)
+    case 'globalavgpool':
+    case 'globalmaxpool': return globalPool(info, ctx)
+    case 'flatten': return flatten(info, ctx)
+    case 'dense': return dense(info, ctx, reluNext)
+    case 'relu':
+    case 'leakyrelu':
+    case 'sigmoid':
+    case 'tanh': return activation(info, ctx)
+    case 'dropout': return dropout(info, ctx)
+    case 'batchnorm': return batchnorm(info, ctx)
+    case 'add': return add(info, ctx)
+    case 'concat': return concat(info, ctx)
+    case 'softmax': return softmax(info, ctx)
+    default: throw new Error(`the engine has no layer '${info.type}' (node ${info.id})`)
+  }
+}
+export type { SoftmaxLayer } from './elementwise.ts'

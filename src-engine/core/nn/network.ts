@@ -1,0 +1,162 @@
+// A network compiled from graph analysis: layers in topological order, every buffer planned once for
+// `maxBatch` images, parameters and gradients each in ONE contiguous block (so a worker pool sums and
+// broadcasts them with one loop), branches handled by summing fan-out gradients.
+import type { GraphAnalysis, NodeInfo } from '../graph/types.ts'
+import type { FloatArray, Kernels } from '../kernels/types.ts'
+import { buildLayer, type SoftmaxLayer } from './layers/index.ts'
+import { sizeOf, type BuildContext, type Layer, type Param } from './layer.ts'
+import { Rng } from './rng.ts'
+
+export interface BatchResult {
+  /** Sum of cross-entropy over the batch (not the mean: shards are summed, then divided once). */
+  lossSum: number
+  correct: number
+}
+
+export class Network {
+  readonly kernels: Kernels<FloatArray>
+  readonly maxBatch: number
+  readonly inputSize: number
+  readonly classes: number
+  /** [maxBatch, H, W, C]: write a batch here, then call forward. */
+  readonly input: FloatArray
+  readonly layers: Layer[]
+  readonly params: Param[]
+  /** Every trainable parameter, back to back; `params[i].value` are views into it. */
+  readonly paramBlock: FloatArray
+  readonly gradBlock: FloatArray
+  /** Non-trainable state (batchnorm running statistics), back to back. */
+  readonly stateBlock: FloatArray
+  readonly stateNames: { name: string; size: number }[]
+  private readonly inputsOf: FloatArray[][]
+  private readonly gradsOf: (FloatArray | null)[][]
+  private readonly accumulateOf: boolean[][]
+  private readonly output: SoftmaxLayer
+  private readonly fused: FloatArray
+
+  /** `analysis` must be free of errors and end in softmax (analyzeGraph with forTraining). */
+  constructor(analysis: GraphAnalysis, kernels: Kernels<FloatArray>, maxBatch: number, seed: number) {
+    if (analysis.hasErrors) throw new Error(`the model has errors: ${analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('; ')}`)
+    const out = analysis.outputId ? analysis.byId.get(analysis.outputId) : undefined
+    if (!out || out.type !== 'softmax' || out.outputShape?.length !== 1) throw new Error('the model must end in softmax over a vector of class scores')
+    this.kernels = kernels
+    this.maxBatch = maxBatch
+    const rng = new Rng(seed)
+
+    // Only what leads to the output is computed (dead-end branches are warned about in analysis).
+    const needed = new Set<string>()
+    const stack = [out.id]
+    while (stack.length) {
+      const id = stack.pop()!
+      if (needed.has(id)) continue
+      needed.add(id)
+      stack.push(...analysis.byId.get(id)!.inputs)
+    }
+    const nodes = analysis.nodes.filter((n) => needed.has(n.id))
+    const inputNode = nodes.find((n) => n.type === 'input')!
+    this.inputSize = sizeOf(inputNode.outputShape!)
+    this.classes = out.outputShape[0]
+    this.input = kernels.alloc(maxBatch * this.inputSize)
+
+    const consumers = new Map<string, NodeInfo[]>()
+    for (const n of nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n])
+    const trainable = nodes.reduce((s, n) => s + n.trainableParams, 0)
+    const stateSize = nodes.reduce((s, n) => s + n.nonTrainableParams, 0)
+    this.paramBlock = kernels.alloc(trainable)
+    this.gradBlock = kernels.alloc(trainable)
+    this.stateBlock = kernels.alloc(stateSize)
+    this.stateNames = []
+    let pCursor = 0, sCursor = 0
+    const ctx: BuildContext = {
+      kernels, maxBatch, rng,
+      param: (name, size, decay, init) => {
+        const p: Param = { name, value: this.paramBlock.subarray(pCursor, pCursor + size), grad: this.gradBlock.subarray(pCursor, pCursor + size), decay }
+        pCursor += size
+        init(p.value)
+        return p
+      },
+      state: (name, size, fill) => {
+        const v = this.stateBlock.subarray(sCursor, sCursor + size)
+        sCursor += size
+        v.fill(fill)
+        this.stateNames.push({ name, size })
+        return v
+      },
+    }
+
+    const byId = new Map<string, Layer | null>([[inputNode.id, null]])
+    this.layers = []
+    for (const n of nodes) {
+      if (n.type === 'input') continue
+      const next = consumers.get(n.id) ?? []
+      const reluNext = next.length > 0 && next.every((c) => c.type === 'relu' || c.type === 'leakyrelu')
+      const layer = buildLayer(n, ctx, reluNext)
+      byId.set(n.id, layer)
+      this.layers.push(layer)
+    }
+    if (pCursor !== trainable || sCursor !== stateSize) throw new Error(`internal: planned ${trainable}/${stateSize} parameters, built ${pCursor}/${sCursor}`)
+    this.params = this.layers.flatMap((l) => l.params)
+
+    this.inputsOf = this.layers.map((l) => l.info.inputs.map((id) => byId.get(id)?.out ?? this.input))
+    this.gradsOf = this.layers.map((l) => l.info.inputs.map((id) => byId.get(id)?.dOut ?? null))
+    // In reverse order the first consumer of a node writes its gradient, later ones add to it.
+    const written = new Set<string>()
+    const acc: boolean[][] = this.layers.map(() => [])
+    for (let li = this.layers.length - 1; li >= 0; li--) {
+      acc[li] = this.layers[li].info.inputs.map((id) => {
+        const seen = written.has(id)
+        written.add(id)
+        return seen
+      })
+    }
+    this.accumulateOf = acc
+    this.output = byId.get(out.id) as SoftmaxLayer
+    this.fused = kernels.alloc(maxBatch * this.classes)
+  }
+
+  /** Runs the first n images of `input`; returns the class probabilities [n, classes] (a view). */
+  forward(n: number, train: boolean): FloatArray {
+    for (let i = 0; i < this.layers.length; i++) this.layers[i].forward(this.inputsOf[i], n, train)
+    return this.output.out
+  }
+
+  /** Cross-entropy of the last forward against `labels`, without gradients. */
+  evaluate(labels: Int32Array, n: number, predictions?: Int32Array): BatchResult {
+    const p = this.output.out
+    const C = this.classes
+    let lossSum = 0, correct = 0
+    for (let s = 0; s < n; s++) {
+      let best = 0
+      for (let c = 1; c < C; c++) if (p[s * C + c] > p[s * C + best]) best = c
+      if (best === labels[s]) correct++
+      if (predictions) predictions[s] = best
+      lossSum -= Math.log(Math.max(p[s * C + labels[s]], 1e-30))
+    }
+    return { lossSum, correct }
+  }
+
+  /**
+   * Backward pass of softmax + cross-entropy after a training forward: fills `gradBlock` with
+   * dLoss/dparams where Loss = scale * sum of the batch's cross-entropies (scale = 1 / global batch size).
+   */
+  backward(labels: Int32Array, n: number, scale: number): BatchResult {
+    const r = this.evaluate(labels, n)
+    const p = this.output.out, g = this.fused, C = this.classes
+    for (let i = 0; i < n * C; i++) g[i] = p[i] * scale
+    for (let s = 0; s < n; s++) g[s * C + labels[s]] -= scale
+    this.output.fusedGrad = g
+    for (let i = this.layers.length - 1; i >= 0; i--) this.layers[i].backward(this.inputsOf[i], this.gradsOf[i], this.accumulateOf[i], n)
+    this.output.fusedGrad = null
+    return r
+  }
+
+  /** Where each parameter sits in `paramBlock`, and whether weight decay applies to it. */
+  layout(): { name: string; offset: number; size: number; decay: boolean }[] {
+    let offset = 0
+    return this.params.map((p) => {
+      const e = { name: p.name, offset, size: p.value.length, decay: p.decay }
+      offset += p.value.length
+      return e
+    })
+  }
+}

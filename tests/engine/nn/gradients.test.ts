@@ -1,0 +1,103 @@
+// Every layer's backward against central finite differences, in float64 with the reference kernels:
+// dL/dtheta ~ (L(theta + e) - L(theta - e)) / 2e. Each layer type sits between a parameterised layer and
+// the loss, so its input gradient is exercised through the parameter gradients upstream of it.
+import { describe, expect, it } from 'vitest'
+import { referenceKernels } from '../../../src-engine/core/kernels/reference.ts'
+import { Network } from '../../../src-engine/core/nn/network.ts'
+import { Rng } from '../../../src-engine/core/nn/rng.ts'
+import { analyzed, chainModel, type L } from '../../helpers/graphs.ts'
+import type { ModelFile } from '../../../src-engine/core/graph/index.ts'
+
+function check(model: ModelFile, n = 3, seed = 7): number {
+  const net = new Network(analyzed(model), referenceKernels('float64'), n, seed)
+  const rng = new Rng(seed + 1)
+  for (let i = 0; i < n * net.inputSize; i++) net.input[i] = rng.normal()
+  const labels = Int32Array.from({ length: n }, () => rng.int(net.classes))
+  const loss = () => {
+    net.forward(n, true)
+    return net.evaluate(labels, n).lossSum
+  }
+  net.forward(n, true)
+  net.backward(labels, n, 1)
+  const analytic = Float64Array.from(net.gradBlock)
+  let worst = 0
+  const eps = 1e-5
+  const P = net.paramBlock.length
+  // Up to ~25 entries of every parameter tensor, so each layer's weights and biases are all checked.
+  for (const { offset, size } of net.layout()) {
+    const step = Math.max(1, Math.floor(size / 25))
+    for (let i = offset; i < offset + size; i += step) {
+      const keep = net.paramBlock[i]
+      net.paramBlock[i] = keep + eps
+      const up = loss()
+      net.paramBlock[i] = keep - eps
+      const down = loss()
+      net.paramBlock[i] = keep
+      const numeric = (up - down) / (2 * eps)
+      const err = Math.abs(numeric - analytic[i]) / Math.max(1e-3, Math.abs(numeric) + Math.abs(analytic[i]))
+      worst = Math.max(worst, err)
+    }
+  }
+  expect(P).toBeGreaterThan(0)
+  return worst
+}
+
+const head: L[] = [['gap', 'globalavgpool'], ['fc', 'dense', { units: 3 }], ['out', 'softmax']]
+const flatHead: L[] = [['flat', 'flatten'], ['fc', 'dense', { units: 3 }], ['out', 'softmax']]
+const conv = (id: string, attrs: Record<string, unknown>): L => [id, 'conv2d', { filters: 3, kernel: 3, ...attrs }]
+
+describe('finite-difference gradient checks (float64 reference)', () => {
+  const cases: [string, [number, number, number], L[]][] = [
+    ['conv2d valid, odd size', [7, 5, 3], [conv('c', {}), ...head]],
+    ['conv2d stride 2, asymmetric same padding', [8, 7, 3], [conv('c', { stride: 2, padding: 'same' }), ...flatHead]],
+    ['conv2d stride 3, 5x5 kernel, no bias', [11, 11, 1], [conv('c', { kernel: 5, stride: 3, bias: false }), ...head]],
+    ['conv2d [h, w] kernel, stride and padding', [6, 9, 3], [conv('c', { kernel: [3, 2], stride: [1, 2], padding: [1, 0] }), ...flatHead]],
+    ['two convs (input gradient of a conv)', [6, 6, 3], [conv('c1', { padding: 'same' }), conv('c2', { stride: 2 }), ...head]],
+    ['maxpool2d with overlapping windows', [7, 7, 1], [conv('c', { padding: 1 }), ['p', 'maxpool2d', { size: 3, stride: 2 }], ...head]],
+    ['maxpool2d same padding', [5, 5, 3], [conv('c', { padding: 1 }), ['p', 'maxpool2d', { size: 2, padding: 'same' }], ...head]],
+    ['avgpool2d with padding (excluded from the mean)', [6, 6, 3], [conv('c', { padding: 1 }), ['p', 'avgpool2d', { size: 3, stride: 2, padding: 1 }], ...flatHead]],
+    ['globalmaxpool', [5, 5, 3], [conv('c', {}), ['g', 'globalmaxpool'], ['fc', 'dense', { units: 3 }], ['out', 'softmax']]],
+    ['relu, leakyrelu, sigmoid, tanh', [6, 6, 1], [conv('c', { padding: 1 }), ['r', 'relu'], conv('c2', { padding: 1 }), ['lr', 'leakyrelu', { alpha: 0.1 }], conv('c3', {}), ['s', 'sigmoid'], ['f', 'flatten'], ['d', 'dense', { units: 4 }], ['t', 'tanh'], ['fc', 'dense', { units: 3 }], ['out', 'softmax']]],
+    ['batchnorm on a feature map and on a vector', [5, 5, 3], [conv('c', { padding: 1 }), ['bn', 'batchnorm'], ['f', 'flatten'], ['d', 'dense', { units: 5 }], ['bn2', 'batchnorm'], ['fc', 'dense', { units: 3 }], ['out', 'softmax']]],
+    ['dense stack on a flattened input', [3, 4, 1], [['f', 'flatten'], ['d1', 'dense', { units: 6 }], ['r', 'relu'], ['fc', 'dense', { units: 3 }], ['out', 'softmax']]],
+  ]
+  it.each(cases)('%s', (_name, input, layers) => {
+    expect(check(chainModel(input, layers))).toBeLessThan(1e-5)
+  })
+
+  it('branches: a residual add and a concat, with fan-out gradients summed', () => {
+    const model = chainModel([6, 6, 3], [
+      conv('a', { padding: 'same' }), ['r', 'relu'], conv('b', { padding: 'same' }), ['sum', 'add'],
+      conv('side', { kernel: 1 }), ['cat', 'concat'], ...head,
+    ], [], [
+      ['in', 'a'], ['a', 'r'], ['r', 'b'], ['b', 'sum'], ['a', 'sum'], // skip: a feeds r and sum
+      ['sum', 'side'], ['sum', 'cat'], ['side', 'cat'], // sum feeds side and cat
+      ['cat', 'gap'], ['gap', 'fc'], ['fc', 'out'],
+    ])
+    expect(check(model)).toBeLessThan(1e-5)
+  })
+})
+
+describe('dropout', () => {
+  it('drops about `rate` in training, scales the rest by 1/(1-rate), routes gradients through the same mask, and is the identity in eval', () => {
+    const model = chainModel([16, 16, 1], [['f', 'flatten'], ['drop', 'dropout', { rate: 0.25 }], ['fc', 'dense', { units: 2 }], ['out', 'softmax']])
+    const net = new Network(analyzed(model), referenceKernels('float64'), 4, 3)
+    net.input.fill(1)
+    net.forward(4, true)
+    const drop = net.layers[1]
+    const zeros = drop.out.filter((v) => v === 0).length / drop.out.length
+    expect(zeros).toBeGreaterThan(0.18)
+    expect(zeros).toBeLessThan(0.32)
+    expect(new Set(Array.from(drop.out))).toEqual(new Set([0, 1 / 0.75]))
+    net.backward(new Int32Array([0, 1, 0, 1]), 4, 1)
+    // dense's weight gradient sees exactly the dropped-out activations: zero rows where dropped
+    const fc = net.layers[2]
+    const w = fc.params[0].grad
+    for (let i = 0; i < 256; i++) {
+      const droppedEverywhere = [0, 1, 2, 3].every((s) => drop.out[s * 256 + i] === 0)
+      if (droppedEverywhere) expect([w[i * 2], w[i * 2 + 1]]).toEqual([0, 0])
+    }
+    net.forward(4, false)
+    expect(Array.from(drop.out)).toEqual(Array.from(net.input))
+  })
+})
