@@ -28,6 +28,8 @@ export class Network {
   /** Non-trainable state (batchnorm running statistics), back to back. */
   readonly stateBlock: FloatArray
   readonly stateNames: { name: string; size: number }[]
+  /** Drives initialisation, then dropout masks. */
+  readonly rng: Rng
   private readonly inputsOf: FloatArray[][]
   private readonly gradsOf: (FloatArray | null)[][]
   private readonly accumulateOf: boolean[][]
@@ -41,7 +43,7 @@ export class Network {
     if (!out || out.type !== 'softmax' || out.outputShape?.length !== 1) throw new Error('the model must end in softmax over a vector of class scores')
     this.kernels = kernels
     this.maxBatch = maxBatch
-    const rng = new Rng(seed)
+    const rng = (this.rng = new Rng(seed))
 
     // Only what leads to the output is computed (dead-end branches are warned about in analysis).
     const needed = new Set<string>()

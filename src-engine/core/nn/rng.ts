@@ -7,6 +7,12 @@ export class Rng {
     this.s = seed >>> 0 || 0x9e3779b9
   }
 
+  /** Restarts the sequence, e.g. so each worker draws its own dropout masks after identical initialisation. */
+  reset(seed: number): void {
+    this.s = seed >>> 0 || 0x9e3779b9
+    this.spare = null
+  }
+
   /** Uniform in [0, 1). */
   next(): number {
     this.s = (this.s + 0x6d2b79f5) | 0

@@ -1,0 +1,135 @@
+// The fast kernels: the WebAssembly SIMD module (src-engine/wasm) behind the Kernels interface. Each
+// instance owns one shared WebAssembly.Memory; `alloc` hands out views of it (a bump allocator), so the
+// module works on tensors in place and a worker pool can read them from other threads. Memory is planned
+// once per (model, batch size); the im2col scratch grows only when a larger problem first appears.
+import type { Kernels, WindowDims } from './types.ts'
+
+interface Exports {
+  gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, acc: number, pa: number, pb: number): void
+  im2col(x: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, cols: number): void
+  col2im(dcols: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, dx: number): void
+  biasRelu(y: number, rows: number, cols: number, bias: number, relu: number): void
+  columnSums(y: number, rows: number, cols: number, out: number): void
+  maxPoolForward(x: number, n: number, inH: number, inW: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, y: number, argmax: number): void
+  maxPoolBackward(dy: number, argmax: number, outCount: number, dx: number, inCount: number): void
+  avgPool(x: number, n: number, inH: number, inW: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, y: number, backward: number): void
+  heapBase(): number
+  relaxed(): number
+  PACK_A_BYTES: WebAssembly.Global
+  PACK_B_BYTES: WebAssembly.Global
+}
+
+const PAGE = 65536
+const MAX_PAGES = 32768 // 2 GiB per instance: the build's --maximumMemory
+const align = (n: number) => Math.ceil(n / 64) * 64
+
+export interface WasmKernels extends Kernels<Float32Array> {
+  /** True when the module uses relaxed-SIMD fused multiply-add. */
+  readonly relaxed: boolean
+  readonly memory: WebAssembly.Memory
+}
+
+export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true })
+  const instance = new WebAssembly.Instance(module, {
+    env: {
+      memory,
+      abort: () => { throw new Error('fast kernels: abort') },
+    },
+  })
+  const ex = instance.exports as unknown as Exports
+  let top = align(ex.heapBase())
+
+  function reserve(bytes: number): number {
+    const at = top
+    top = align(top + Math.max(bytes, 4))
+    const need = Math.ceil(top / PAGE) - memory.buffer.byteLength / PAGE
+    if (need > 0) {
+      if (memory.buffer.byteLength / PAGE + need > MAX_PAGES) throw new Error(`fast kernels: out of memory (${(top / 2 ** 30).toFixed(1)} GiB needed); use a smaller batch size or model`)
+      memory.grow(need)
+    }
+    return at
+  }
+  const packA = reserve(ex.PACK_A_BYTES.value as number)
+  const packB = reserve(ex.PACK_B_BYTES.value as number)
+  let scratch = 0, scratchBytes = 0
+  function cols(bytes: number): number {
+    if (bytes > scratchBytes) {
+      scratch = reserve(bytes)
+      scratchBytes = bytes
+    }
+    return scratch
+  }
+  // Views made before a grow keep working: a shared memory's buffer never detaches.
+  const p = (a: Float32Array | Int32Array) => a.byteOffset
+  const direct = (d: WindowDims) => d.kh === 1 && d.kw === 1 && d.sh === 1 && d.sw === 1 && d.padTop === 0 && d.padLeft === 0 && d.padBottom === 0 && d.padRight === 0
+  const geo = (d: WindowDims) => [d.n, d.inH, d.inW, d.cin, d.kh, d.kw, d.sh, d.sw, d.padTop, d.padLeft, d.outH, d.outW] as const
+
+  return {
+    name: ex.relaxed() ? 'wasm-simd-relaxed' : 'wasm-simd',
+    relaxed: !!ex.relaxed(),
+    memory,
+    // Reserve first: growing replaces memory.buffer, and the view must be made on the grown one.
+    alloc: (n) => {
+      const at = reserve(n * 4)
+      return new Float32Array(memory.buffer, at, n)
+    },
+    allocIndex: (n) => {
+      const at = reserve(n * 4)
+      return new Int32Array(memory.buffer, at, n)
+    },
+
+    gemm(transA, transB, m, n, k, a, b, c, accumulate) {
+      ex.gemm(+transA, +transB, m, n, k, p(a), p(b), p(c), +accumulate, packA, packB)
+    },
+
+    // y [M = N*Ho*Wo, Cout] = im2col(x) [M, kh*kw*Cin] . w [kh*kw*Cin, Cout], then bias and ReLU.
+    conv2dForward(d, x, w, bias, y, relu) {
+      const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin
+      let a = p(x)
+      if (!direct(d)) {
+        a = cols(M * K * 4)
+        ex.im2col(p(x), ...geo(d), a)
+      }
+      ex.gemm(0, 0, M, d.cout, K, a, p(w), p(y), 0, packA, packB)
+      if (bias || relu) ex.biasRelu(p(y), M, d.cout, bias ? p(bias) : 0, +relu)
+    },
+
+    // dcols [M, K] = dy [M, Cout] . w^T, then col2im scatters it back onto the input pixels.
+    conv2dBackwardInput(d, dy, w, dx) {
+      const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin
+      if (direct(d)) {
+        ex.gemm(0, 1, M, K, d.cout, p(dy), p(w), p(dx), 0, packA, packB)
+        return
+      }
+      const dcols = cols(M * K * 4)
+      ex.gemm(0, 1, M, K, d.cout, p(dy), p(w), dcols, 0, packA, packB)
+      ex.col2im(dcols, ...geo(d), p(dx))
+    },
+
+    // dw [K, Cout] = im2col(x)^T . dy: every weight's gradient summed over all positions it was used at.
+    conv2dBackwardFilter(d, x, dy, dw, db) {
+      const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin
+      let a = p(x)
+      if (!direct(d)) {
+        a = cols(M * K * 4)
+        ex.im2col(p(x), ...geo(d), a)
+      }
+      ex.gemm(1, 0, K, d.cout, M, a, p(dy), p(dw), 0, packA, packB)
+      if (db) ex.columnSums(p(dy), M, d.cout, p(db))
+    },
+
+    maxPoolForward(d, x, y, argmax) {
+      ex.maxPoolForward(p(x), ...geo(d), p(y), p(argmax))
+    },
+    maxPoolBackward(d, dy, argmax, dx) {
+      ex.maxPoolBackward(p(dy), p(argmax), d.n * d.outH * d.outW * d.cout, p(dx), d.n * d.inH * d.inW * d.cin)
+    },
+    avgPoolForward(d, x, y) {
+      ex.avgPool(p(x), ...geo(d), p(y), 0)
+    },
+    avgPoolBackward(d, dy, dx) {
+      ex.avgPool(p(dx), ...geo(d), p(dy), 1)
+    },
+  }
+}

@@ -1,0 +1,61 @@
+// The weights blob: a versioned binary of named float32 tensors, so checkpoints survive code changes and
+// a mismatch is reported by name. Layout: "CNNW", u32 version, u32 header length, header JSON (UTF-8),
+// zero padding to 4 bytes, then the tensors back to back (little-endian float32).
+const MAGIC = 0x574e4e43 // 'CNNW' read little-endian
+export const WEIGHTS_VERSION = 1
+
+export interface NamedTensor {
+  name: string
+  data: Float32Array | Float64Array
+}
+
+interface Header {
+  format: 'cnn-studio.weights'
+  version: number
+  tensors: { name: string; size: number }[]
+  meta?: Record<string, unknown>
+}
+
+export function encodeWeights(tensors: NamedTensor[], meta?: Record<string, unknown>): Uint8Array {
+  const header: Header = { format: 'cnn-studio.weights', version: WEIGHTS_VERSION, tensors: tensors.map((t) => ({ name: t.name, size: t.data.length })), meta }
+  const json = new TextEncoder().encode(JSON.stringify(header))
+  const start = Math.ceil((12 + json.length) / 4) * 4
+  const total = start + 4 * tensors.reduce((s, t) => s + t.data.length, 0)
+  const out = new Uint8Array(total)
+  const view = new DataView(out.buffer)
+  view.setUint32(0, MAGIC, true)
+  view.setUint32(4, WEIGHTS_VERSION, true)
+  view.setUint32(8, json.length, true)
+  out.set(json, 12)
+  const floats = new Float32Array(out.buffer, start)
+  let o = 0
+  for (const t of tensors) {
+    floats.set(t.data, o)
+    o += t.data.length
+  }
+  return out
+}
+
+export class WeightsError extends Error {}
+
+export function decodeWeights(blob: Uint8Array): { tensors: Map<string, Float32Array>; meta?: Record<string, unknown> } {
+  if (blob.length < 12) throw new WeightsError('not a weights file: too short')
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength)
+  if (view.getUint32(0, true) !== MAGIC) throw new WeightsError('not a CNN Studio weights file (bad magic number)')
+  const version = view.getUint32(4, true)
+  if (version > WEIGHTS_VERSION) throw new WeightsError(`weights version ${version} is newer than this studio reads (${WEIGHTS_VERSION}): update the studio`)
+  const len = view.getUint32(8, true)
+  const header = JSON.parse(new TextDecoder().decode(blob.subarray(12, 12 + len))) as Header
+  const start = Math.ceil((12 + len) / 4) * 4
+  // Copy to an aligned buffer: the blob may sit at any byte offset (for example inside a SQLite row).
+  const body = blob.slice(start)
+  const floats = new Float32Array(body.buffer, 0, body.byteLength / 4)
+  const tensors = new Map<string, Float32Array>()
+  let o = 0
+  for (const t of header.tensors) {
+    if (o + t.size > floats.length) throw new WeightsError(`weights file is truncated at tensor ${t.name}`)
+    tensors.set(t.name, floats.subarray(o, o + t.size))
+    o += t.size
+  }
+  return { tensors, meta: header.meta }
+}

@@ -1,0 +1,231 @@
+// The trainer: data-parallel training on worker threads. Each worker holds a copy of the network in
+// shared memory and runs forward/backward on its share of every batch; the coordinator (here, on the
+// main thread, never blocking it for long) sums the gradients straight out of the workers' memory,
+// steps the optimizer once, and writes the new weights back.
+import { availableParallelism } from 'node:os'
+import { analyzeGraph } from '../../core/graph/index.ts'
+import type { BatchSource } from '../../core/data/types.ts'
+import { createOptimizer, type Optimizer } from '../../core/train/optimizer.ts'
+import { learningRate } from '../../core/train/schedule.ts'
+import type { EpochEvent, Evaluation, Trainer, TrainerOptions, TrainResult } from '../../core/train/types.ts'
+import { decodeWeights, encodeWeights } from '../../core/train/weights.ts'
+import { loadKernelModule } from '../wasm-kernels.ts'
+import { WorkerPool } from './pool.ts'
+import type { Command, KernelChoice } from './protocol.ts'
+
+export interface CreateTrainerOptions extends TrainerOptions {
+  /** 'fast' (WebAssembly SIMD, the default) or 'reference' (plain loops: slow, for checks). */
+  kernels?: KernelChoice
+}
+
+const DIVERGED = 'the loss became NaN or infinite, so the weights can no longer learn; lower the learning rate (try a tenth of it), add batchnorm after the convolutions, or use adam'
+
+export function createTrainer(opts: CreateTrainerOptions): Trainer {
+  const analysis = analyzeGraph(opts.model, { forTraining: true })
+  if (analysis.hasErrors) throw new Error(`the model cannot be trained: ${analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('; ')}`)
+  const { hyper } = opts
+  const batch = hyper.batchSize
+  const workerCount = Math.max(1, Math.min(opts.workers ?? availableParallelism(), batch))
+  const maxShard = Math.ceil(batch / workerCount)
+  const kernelChoice: KernelChoice = opts.kernels ?? 'fast'
+
+  let pool: WorkerPool | null = null
+  let master: Float32Array, gradSum: Float32Array, state: Float32Array, decay: Uint8Array
+  let optimizer: Optimizer
+  let xBuf: Float32Array, yBuf: Int32Array
+  const ready = (async () => {
+    const wasm = kernelChoice === 'fast' ? await loadKernelModule() : undefined
+    pool = await WorkerPool.start(workerCount, opts.model, maxShard, hyper.seed, kernelChoice, wasm)
+    const w0 = pool.workers[0]
+    master = Float32Array.from(w0.paramBlock)
+    gradSum = new Float32Array(master.length)
+    state = Float32Array.from(w0.stateBlock)
+    decay = new Uint8Array(master.length)
+    for (const p of w0.layout) if (p.decay) decay.fill(1, p.offset, p.offset + p.size)
+    optimizer = createOptimizer(master.length, decay, hyper)
+    xBuf = new Float32Array(batch * w0.inputSize)
+    yBuf = new Int32Array(batch)
+    if (opts.initialWeights) loadWeights(opts.initialWeights)
+    broadcast()
+  })()
+  // Keep an unhandled rejection from surfacing before run() or evaluate() awaits it.
+  ready.catch(() => {})
+
+  function broadcast(): void {
+    for (const w of pool!.workers) {
+      w.paramBlock.set(master)
+      w.stateBlock.set(state)
+    }
+  }
+
+  function loadWeights(blob: Uint8Array): void {
+    const { tensors } = decodeWeights(blob)
+    const w0 = pool!.workers[0]
+    for (const p of w0.layout) {
+      const t = tensors.get(p.name)
+      if (!t || t.length !== p.size) throw new Error(`the weights do not fit this model: ${p.name} ${t ? `has ${t.length} numbers, the model needs ${p.size}` : 'is missing'}`)
+      master.set(t, p.offset)
+    }
+    let o = 0
+    for (const s of w0.stateNames) {
+      const t = tensors.get(s.name)
+      if (t && t.length === s.size) state.set(t, o)
+      o += s.size
+    }
+    const opt = tensors.get('optimizer.state')
+    if (opt) optimizer.loadState(opt)
+  }
+
+  function exportWeights(): Uint8Array {
+    const w0 = pool!.workers[0]
+    const tensors = w0.layout.map((p) => ({ name: p.name, data: master.subarray(p.offset, p.offset + p.size) }))
+    let o = 0
+    for (const s of w0.stateNames) {
+      tensors.push({ name: s.name, data: state.subarray(o, o + s.size) })
+      o += s.size
+    }
+    tensors.push({ name: 'optimizer.state', data: optimizer.state() })
+    return encodeWeights(tensors, { model: opts.model.name ?? null })
+  }
+
+  /** Splits n images across the workers and copies each share into that worker's shared input. */
+  function scatter(n: number, make: (n: number) => Command): Command[] {
+    const ws = pool!.workers
+    const used = Math.min(ws.length, n)
+    const cmds: Command[] = []
+    const size = ws[0].inputSize
+    let start = 0
+    for (let i = 0; i < used; i++) {
+      const share = Math.floor(n / used) + (i < n % used ? 1 : 0)
+      ws[i].input.set(xBuf.subarray(start * size, (start + share) * size))
+      ws[i].labels.set(yBuf.subarray(start, start + share))
+      cmds.push(make(share))
+      start += share
+    }
+    return cmds
+  }
+
+  let paused: { promise: Promise<void>; resume: () => void } | null = null
+  let stopping = false
+
+  async function evaluateSource(source: BatchSource): Promise<Evaluation> {
+    await ready
+    const classes = pool!.workers[0].classes
+    const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0))
+    source.startEpoch(0)
+    let lossSum = 0, correct = 0, seen = 0
+    for (;;) {
+      const n = source.nextBatch(xBuf, yBuf, batch)
+      if (n === 0) break
+      const cmds = scatter(n, (share) => ({ type: 'eval', n: share }))
+      const rs = await pool!.run(cmds)
+      let start = 0
+      cmds.forEach((c, i) => {
+        const preds = pool!.workers[i].predictions
+        for (let s = 0; s < c.n; s++) confusion[yBuf[start + s]][preds[s]]++
+        start += c.n
+      })
+      for (const r of rs) {
+        lossSum += r.lossSum
+        correct += r.correct
+      }
+      seen += n
+    }
+    return { loss: seen ? lossSum / seen : NaN, accuracy: seen ? correct / seen : NaN, confusion }
+  }
+
+  async function run(): Promise<TrainResult> {
+    await ready
+    const epochs: EpochEvent[] = []
+    const stepsPerEpoch = Math.ceil(opts.train.count / batch)
+    const totalSteps = stepsPerEpoch * hyper.epochs
+    let trainImages = 0, trainSeconds = 0
+    const result = (status: TrainResult['status'], message?: string): TrainResult =>
+      ({ status, message, epochs, imagesPerSecond: trainSeconds > 0 ? trainImages / trainSeconds : 0 })
+
+    for (let epoch = opts.startEpoch ?? 0; epoch < hyper.epochs; epoch++) {
+      opts.train.startEpoch(epoch)
+      const t0 = performance.now()
+      let lossSum = 0, correct = 0, seen = 0, lr = hyper.lr
+      for (let step = 0; ; step++) {
+        if (paused) await paused.promise
+        if (stopping) return result('stopped')
+        const stepStart = performance.now()
+        const n = opts.train.nextBatch(xBuf, yBuf, batch)
+        if (n === 0) break
+        lr = learningRate(hyper.lr, hyper.schedule, epoch * stepsPerEpoch + step, stepsPerEpoch, totalSteps)
+        const rs = await pool!.run(scatter(n, (share) => ({ type: 'train', n: share, scale: 1 / n })))
+        let stepLoss = 0, stepCorrect = 0
+        for (const r of rs) {
+          stepLoss += r.lossSum
+          stepCorrect += r.correct
+        }
+        if (!Number.isFinite(stepLoss)) return result('diverged', `epoch ${epoch + 1}, step ${step + 1}: ${DIVERGED}`)
+        const ws = pool!.workers.slice(0, rs.length)
+        gradSum.set(ws[0].gradBlock)
+        for (let k = 1; k < ws.length; k++) {
+          const g = ws[k].gradBlock
+          for (let i = 0; i < gradSum.length; i++) gradSum[i] += g[i]
+        }
+        optimizer.step(master, gradSum, lr)
+        if (state.length) {
+          // Running statistics: the mean of what each worker saw.
+          state.fill(0)
+          for (const w of ws) for (let i = 0; i < state.length; i++) state[i] += w.stateBlock[i] / ws.length
+        }
+        broadcast()
+        lossSum += stepLoss
+        correct += stepCorrect
+        seen += n
+        const dt = (performance.now() - stepStart) / 1000
+        opts.onStep?.({ epoch: epoch + 1, step: step + 1, stepsPerEpoch, loss: stepLoss / n, accuracy: stepCorrect / n, lr, imagesPerSecond: n / dt })
+      }
+      const seconds = (performance.now() - t0) / 1000
+      trainImages += seen
+      trainSeconds += seconds
+      const e: EpochEvent = { epoch: epoch + 1, trainLoss: lossSum / seen, trainAccuracy: correct / seen, lr, seconds, imagesPerSecond: seen / seconds }
+      if (opts.val && opts.val.count > 0) {
+        const v = await evaluateSource(opts.val)
+        e.valLoss = v.loss
+        e.valAccuracy = v.accuracy
+        e.seconds = (performance.now() - t0) / 1000
+      }
+      epochs.push(e)
+      await opts.onEpoch?.(e, exportWeights)
+    }
+    return result('completed')
+  }
+
+  return {
+    run,
+    pause() {
+      if (paused) return
+      let resume!: () => void
+      const promise = new Promise<void>((r) => (resume = r))
+      paused = { promise, resume }
+    },
+    resume() {
+      const p = paused
+      paused = null
+      p?.resume()
+    },
+    stop() {
+      stopping = true
+      this.resume()
+    },
+    evaluate: evaluateSource,
+    exportWeights() {
+      if (!pool) throw new Error('the trainer is still starting')
+      return exportWeights()
+    },
+    async close() {
+      await ready.catch(() => {})
+      await pool?.close()
+    },
+  }
+}
+
+/** Which kernels and how many workers a trainer would use here. */
+export function defaultWorkers(): number {
+  return availableParallelism()
+}

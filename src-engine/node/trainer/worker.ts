@@ -1,0 +1,50 @@
+// A training worker: one copy of the network in shared memory, forward/backward on its share of each batch.
+import { parentPort } from 'node:worker_threads'
+import { analyzeGraph } from '../../core/graph/index.ts'
+import { referenceKernels } from '../../core/kernels/reference.ts'
+import type { FloatArray, Kernels } from '../../core/kernels/types.ts'
+import { Network } from '../../core/nn/network.ts'
+import { deriveSeed } from '../../core/nn/rng.ts'
+import type { Command, InitMessage, ReadyMessage, Reply } from './protocol.ts'
+import { createFastKernels } from '../wasm-kernels.ts'
+
+const port = parentPort!
+let net: Network
+let labels: Int32Array
+let predictions: Int32Array
+
+function reply(r: Reply): void {
+  port.postMessage(r)
+}
+
+port.on('message', (msg: InitMessage | Command) => {
+  try {
+    if (msg.type === 'init') {
+      const kernels: Kernels<FloatArray> = msg.kernels === 'fast' && msg.wasm ? createFastKernels(msg.wasm) : referenceKernels('float32')
+      net = new Network(analyzeGraph(msg.model, { forTraining: true }), kernels, msg.maxShard, msg.seed)
+      net.rng.reset(deriveSeed(msg.seed, 1000 + msg.workerIndex))
+      labels = kernels.allocIndex(msg.maxShard)
+      predictions = kernels.allocIndex(msg.maxShard)
+      const ready: ReadyMessage = {
+        type: 'ready', kernelName: kernels.name, input: net.input, labels, predictions,
+        paramBlock: net.paramBlock, gradBlock: net.gradBlock, stateBlock: net.stateBlock,
+        layout: net.layout(), stateNames: net.stateNames, inputSize: net.inputSize, classes: net.classes,
+      }
+      port.postMessage(ready)
+      return
+    }
+    if (msg.type === 'train') {
+      net.forward(msg.n, true)
+      const r = net.backward(labels, msg.n, msg.scale)
+      reply({ type: 'done', lossSum: r.lossSum, correct: r.correct })
+      return
+    }
+    if (msg.type === 'eval') {
+      net.forward(msg.n, false)
+      const r = net.evaluate(labels, msg.n, predictions)
+      reply({ type: 'done', lossSum: r.lossSum, correct: r.correct })
+    }
+  } catch (e) {
+    reply({ type: 'error', message: e instanceof Error ? e.message : String(e) })
+  }
+})

@@ -1,0 +1,161 @@
+// Convolution helpers around the GEMM (NHWC, float32): im2col/col2im, bias+ReLU epilogue, column sums,
+// and the pools. Channels are contiguous in NHWC, so a whole pixel's channels move as one block.
+
+/** cols[(b, oy, ox), (ky, kx, ci)] = x[b, oy*sh + ky - padTop, ox*sw + kx - padLeft, ci], zero outside. */
+export function im2col(x: usize, n: i32, inH: i32, inW: i32, cin: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, cols: usize): void {
+  const run = <usize>cin * 4
+  let dst = cols
+  for (let b = 0; b < n; b++) {
+    const img = x + <usize>b * <usize>(inH * inW) * run
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh + ky - padTop
+          if (iy < 0 || iy >= inH) {
+            memory.fill(dst, 0, run * <usize>kw)
+            dst += run * <usize>kw
+            continue
+          }
+          const rowBase = img + <usize>(iy * inW) * run
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw + kx - padLeft
+            if (ix < 0 || ix >= inW) memory.fill(dst, 0, run)
+            else memory.copy(dst, rowBase + <usize>ix * run, run)
+            dst += run
+          }
+        }
+      }
+    }
+  }
+}
+
+/** dx = 0, then dx[pixel read by (row, col)] += dcols[row, col]: the adjoint of im2col. */
+export function col2im(dcols: usize, n: i32, inH: i32, inW: i32, cin: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, dx: usize): void {
+  const run = <usize>cin * 4
+  memory.fill(dx, 0, <usize>n * <usize>(inH * inW) * run)
+  const vec = (cin & 3) == 0
+  let src = dcols
+  for (let b = 0; b < n; b++) {
+    const img = dx + <usize>b * <usize>(inH * inW) * run
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh + ky - padTop
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw + kx - padLeft
+            if (iy >= 0 && iy < inH && ix >= 0 && ix < inW) {
+              const dst = img + <usize>(iy * inW + ix) * run
+              if (vec) {
+                for (let c: usize = 0; c < run; c += 16) v128.store(dst + c, f32x4.add(v128.load(dst + c), v128.load(src + c)))
+              } else {
+                for (let c: usize = 0; c < run; c += 4) store<f32>(dst + c, load<f32>(dst + c) + load<f32>(src + c))
+              }
+            }
+            src += run
+          }
+        }
+      }
+    }
+  }
+}
+
+/** y[r, c] += bias[c] (if any), then max(0, .) if relu; rows x cols. */
+export function biasRelu(y: usize, rows: i32, cols: i32, bias: usize, relu: bool): void {
+  const vec = (cols & 3) == 0
+  const zero = f32x4.splat(0)
+  for (let r = 0; r < rows; r++) {
+    const row = y + <usize>r * <usize>cols * 4
+    if (vec) {
+      for (let c = 0; c < cols; c += 4) {
+        const p = row + <usize>c * 4
+        let v = v128.load(p)
+        if (bias) v = f32x4.add(v, v128.load(bias + <usize>c * 4))
+        if (relu) v = f32x4.max(v, zero)
+        v128.store(p, v)
+      }
+    } else {
+      for (let c = 0; c < cols; c++) {
+        const p = row + <usize>c * 4
+        let v = load<f32>(p)
+        if (bias) v += load<f32>(bias + <usize>c * 4)
+        if (relu && v < 0) v = 0
+        store<f32>(p, v)
+      }
+    }
+  }
+}
+
+/** out[c] = sum over rows of y[r, c] (the bias gradient). */
+export function columnSums(y: usize, rows: i32, cols: i32, out: usize): void {
+  memory.fill(out, 0, <usize>cols * 4)
+  for (let r = 0; r < rows; r++) {
+    const row = y + <usize>r * <usize>cols * 4
+    for (let c = 0; c < cols; c++) store<f32>(out + <usize>c * 4, load<f32>(out + <usize>c * 4) + load<f32>(row + <usize>c * 4))
+  }
+}
+
+/** Max pooling with the flat input index of each maximum saved for the backward pass. */
+export function maxPoolForward(x: usize, n: i32, inH: i32, inW: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, y: usize, argmax: usize): void {
+  let o: usize = 0
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        for (let ch = 0; ch < c; ch++) {
+          let best: f32 = -Infinity
+          let at: i32 = -1
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * sh + ky - padTop
+            if (iy < 0 || iy >= inH) continue
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = ox * sw + kx - padLeft
+              if (ix < 0 || ix >= inW) continue
+              const idx = ((b * inH + iy) * inW + ix) * c + ch
+              const v = load<f32>(x + <usize>idx * 4)
+              if (v > best || at < 0) { best = v; at = idx }
+            }
+          }
+          store<f32>(y + o * 4, best)
+          store<i32>(argmax + o * 4, at)
+          o++
+        }
+      }
+    }
+  }
+}
+
+export function maxPoolBackward(dy: usize, argmax: usize, outCount: i32, dx: usize, inCount: i32): void {
+  memory.fill(dx, 0, <usize>inCount * 4)
+  for (let o = 0; o < outCount; o++) {
+    const at = <usize>load<i32>(argmax + <usize>o * 4) * 4
+    store<f32>(dx + at, load<f32>(dx + at) + load<f32>(dy + <usize>o * 4))
+  }
+}
+
+/** Average over the in-bounds pixels of each window (padding not counted). `backward`: spread dy instead. */
+export function avgPool(x: usize, n: i32, inH: i32, inW: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, y: usize, backward: bool): void {
+  if (backward) memory.fill(x, 0, <usize>n * <usize>(inH * inW * c) * 4)
+  let o: usize = 0
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = max(oy * sh - padTop, 0), y1 = min(oy * sh - padTop + kh, inH)
+      for (let ox = 0; ox < outW; ox++) {
+        const x0 = max(ox * sw - padLeft, 0), x1 = min(ox * sw - padLeft + kw, inW)
+        const inv: f32 = 1 / <f32>((y1 - y0) * (x1 - x0))
+        for (let ch = 0; ch < c; ch++) {
+          if (backward) {
+            const g = load<f32>(y + o * 4) * inv
+            for (let iy = y0; iy < y1; iy++) for (let ix = x0; ix < x1; ix++) {
+              const p = x + <usize>(((b * inH + iy) * inW + ix) * c + ch) * 4
+              store<f32>(p, load<f32>(p) + g)
+            }
+          } else {
+            let s: f32 = 0
+            for (let iy = y0; iy < y1; iy++) for (let ix = x0; ix < x1; ix++) s += load<f32>(x + <usize>(((b * inH + iy) * inW + ix) * c + ch) * 4)
+            store<f32>(y + o * 4, s * inv)
+          }
+          o++
+        }
+      }
+    }
+  }
+}

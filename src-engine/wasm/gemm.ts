@@ -1,0 +1,158 @@
+// Register-blocked GEMM with operand packing (the Goto/BLIS scheme) on 128-bit SIMD, in AssemblyScript.
+// C[m, n] (+)= op(A)[m, k] op(B)[k, n], row-major float32. Pointers are byte offsets into the shared memory.
+// Compiled twice: with relaxed SIMD (fused multiply-add where the CPU has it) and with plain mul+add.
+
+// A 6x8 register tile: 12 accumulators + 2 B vectors + 1 broadcast A = 15 of the 16 SIMD registers.
+const MR: i32 = 6
+const NR: i32 = 8
+const KC: i32 = 256
+const MC: i32 = 96
+const NC: i32 = 512
+
+export const PACK_A_BYTES: i32 = MC * KC * 4
+export const PACK_B_BYTES: i32 = KC * NC * 4
+
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c)
+  return f32x4.add(f32x4.mul(a, b), c)
+}
+
+/** Packs B[k0:k0+kc, j0:j0+nc] into panels of NR columns: bp[(panel * kc + kk) * NR + j], zero-filled past n. */
+function packB(b: usize, transB: bool, n: i32, k: i32, k0: i32, kc: i32, j0: i32, nc: i32, bp: usize): void {
+  const panels = (nc + NR - 1) / NR
+  for (let p = 0; p < panels; p++) {
+    const col0 = j0 + p * NR
+    const full = col0 + NR <= n
+    let dst = bp + <usize>(p * kc * NR) * 4
+    if (!transB && full) {
+      let src = b + (<usize>k0 * <usize>n + <usize>col0) * 4
+      for (let kk = 0; kk < kc; kk++) {
+        v128.store(dst, v128.load(src))
+        v128.store(dst, v128.load(src, 16), 16)
+        src += <usize>n * 4
+        dst += NR * 4
+      }
+      continue
+    }
+    for (let kk = 0; kk < kc; kk++) {
+      for (let j = 0; j < NR; j++) {
+        const col = col0 + j
+        let v: f32 = 0
+        if (col < n) v = transB ? load<f32>(b + (<usize>col * <usize>k + <usize>(k0 + kk)) * 4) : load<f32>(b + (<usize>(k0 + kk) * <usize>n + <usize>col) * 4)
+        store<f32>(dst + <usize>j * 4, v)
+      }
+      dst += NR * 4
+    }
+  }
+}
+
+/** Packs A[i0:i0+mc, k0:k0+kc] into panels of MR rows: ap[(panel * kc + kk) * MR + i], zero-filled past m. */
+function packA(a: usize, transA: bool, m: i32, k: i32, i0: i32, mc: i32, k0: i32, kc: i32, ap: usize): void {
+  const panels = (mc + MR - 1) / MR
+  for (let p = 0; p < panels; p++) {
+    const row0 = i0 + p * MR
+    const base = ap + <usize>(p * kc * MR) * 4
+    for (let i = 0; i < MR; i++) {
+      const row = row0 + i
+      let dst = base + <usize>i * 4
+      if (row >= m) {
+        for (let kk = 0; kk < kc; kk++) { store<f32>(dst, 0); dst += MR * 4 }
+        continue
+      }
+      if (transA) {
+        let src = a + (<usize>k0 * <usize>m + <usize>row) * 4
+        for (let kk = 0; kk < kc; kk++) { store<f32>(dst, load<f32>(src)); src += <usize>m * 4; dst += MR * 4 }
+      } else {
+        let src = a + (<usize>row * <usize>k + <usize>k0) * 4
+        for (let kk = 0; kk < kc; kk++) { store<f32>(dst, load<f32>(src)); src += 4; dst += MR * 4 }
+      }
+    }
+  }
+}
+
+// Scratch for edge tiles (rows < MR or cols < NR): computed in full, then the valid part copied out.
+const EDGE: usize = memory.data(MR * NR * 4, 16)
+
+/** One MR x NR tile of C from packed panels; `acc`: add to C instead of overwriting it. */
+// @ts-ignore: decorator
+@inline function tile(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, acc: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0)
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0)
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0)
+  let pa = ap, pb = bp
+  for (let kk = 0; kk < kc; kk++) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16)
+    let av = v128.load32_splat(pa)
+    c00 = madd(av, b0, c00); c01 = madd(av, b1, c01)
+    av = v128.load32_splat(pa, 4)
+    c10 = madd(av, b0, c10); c11 = madd(av, b1, c11)
+    av = v128.load32_splat(pa, 8)
+    c20 = madd(av, b0, c20); c21 = madd(av, b1, c21)
+    av = v128.load32_splat(pa, 12)
+    c30 = madd(av, b0, c30); c31 = madd(av, b1, c31)
+    av = v128.load32_splat(pa, 16)
+    c40 = madd(av, b0, c40); c41 = madd(av, b1, c41)
+    av = v128.load32_splat(pa, 20)
+    c50 = madd(av, b0, c50); c51 = madd(av, b1, c51)
+    pa += MR * 4
+    pb += NR * 4
+  }
+  const direct = rows == MR && cols == NR
+  const out = direct ? c : EDGE
+  const ld: usize = direct ? <usize>ldc * 4 : NR * 4
+  if (direct && acc) {
+    let p = c
+    v128.store(p, f32x4.add(v128.load(p), c00)); v128.store(p, f32x4.add(v128.load(p, 16), c01), 16); p += ld
+    v128.store(p, f32x4.add(v128.load(p), c10)); v128.store(p, f32x4.add(v128.load(p, 16), c11), 16); p += ld
+    v128.store(p, f32x4.add(v128.load(p), c20)); v128.store(p, f32x4.add(v128.load(p, 16), c21), 16); p += ld
+    v128.store(p, f32x4.add(v128.load(p), c30)); v128.store(p, f32x4.add(v128.load(p, 16), c31), 16); p += ld
+    v128.store(p, f32x4.add(v128.load(p), c40)); v128.store(p, f32x4.add(v128.load(p, 16), c41), 16); p += ld
+    v128.store(p, f32x4.add(v128.load(p), c50)); v128.store(p, f32x4.add(v128.load(p, 16), c51), 16)
+    return
+  }
+  let p = out
+  v128.store(p, c00); v128.store(p, c01, 16); p += ld
+  v128.store(p, c10); v128.store(p, c11, 16); p += ld
+  v128.store(p, c20); v128.store(p, c21, 16); p += ld
+  v128.store(p, c30); v128.store(p, c31, 16); p += ld
+  v128.store(p, c40); v128.store(p, c41, 16); p += ld
+  v128.store(p, c50); v128.store(p, c51, 16)
+  if (direct) return
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const dst = c + (<usize>i * <usize>ldc + <usize>j) * 4
+      const v = load<f32>(EDGE + <usize>(i * NR + j) * 4)
+      store<f32>(dst, acc ? load<f32>(dst) + v : v)
+    }
+  }
+}
+
+/** C = op(A) op(B) (+ C when accumulate). `packA`/`packB` are scratch of PACK_A_BYTES / PACK_B_BYTES. */
+export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: bool, pa: usize, pb: usize): void {
+  if (m <= 0 || n <= 0) return
+  if (k <= 0) {
+    if (!accumulate) memory.fill(c, 0, <usize>m * <usize>n * 4)
+    return
+  }
+  for (let j0 = 0; j0 < n; j0 += NC) {
+    const nc = min(NC, n - j0)
+    for (let k0 = 0; k0 < k; k0 += KC) {
+      const kc = min(KC, k - k0)
+      const acc = accumulate || k0 > 0
+      packB(b, transB, n, k, k0, kc, j0, nc, pb)
+      for (let i0 = 0; i0 < m; i0 += MC) {
+        const mc = min(MC, m - i0)
+        packA(a, transA, m, k, i0, mc, k0, kc, pa)
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = min(NR, nc - jr)
+          const bpanel = pb + <usize>(jr / NR) * <usize>(kc * NR) * 4
+          for (let ir = 0; ir < mc; ir += MR) {
+            const rows = min(MR, mc - ir)
+            tile(pa + <usize>(ir / MR) * <usize>(kc * MR) * 4, bpanel, kc, c + (<usize>(i0 + ir) * <usize>n + <usize>(j0 + jr)) * 4, n, rows, cols, acc)
+          }
+        }
+      }
+    }
+  }
+}
