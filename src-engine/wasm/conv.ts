@@ -20,7 +20,11 @@ export function im2col(x: usize, n: i32, inH: i32, inW: i32, cin: i32, kh: i32, 
           for (let kx = 0; kx < kw; kx++) {
             const ix = ox * sw + kx - padLeft
             if (ix < 0 || ix >= inW) memory.fill(dst, 0, run)
-            else memory.copy(dst, rowBase + <usize>ix * run, run)
+            else if (cin <= 4) {
+              // A call per pixel costs more than moving 1-4 floats by hand (RGB and grey inputs).
+              const src = rowBase + <usize>ix * run
+              for (let c: usize = 0; c < run; c += 4) store<f32>(dst + c, load<f32>(src + c))
+            } else memory.copy(dst, rowBase + <usize>ix * run, run)
             dst += run
           }
         }
@@ -94,21 +98,53 @@ export function columnSums(y: usize, rows: i32, cols: i32, out: usize): void {
   }
 }
 
+/** dy = y > 0 ? dy : 0, in place (ReLU's backward from its output). */
+export function reluBackward(y: usize, dy: usize, count: i32): void {
+  const zero = f32x4.splat(0)
+  const bytes = <usize>count * 4
+  const vecEnd = bytes & ~(<usize>15)
+  for (let i: usize = 0; i < vecEnd; i += 16) {
+    v128.store(dy + i, v128.and(v128.load(dy + i), f32x4.gt(v128.load(y + i), zero)))
+  }
+  for (let i = vecEnd; i < bytes; i += 4) if (!(load<f32>(y + i) > 0)) store<f32>(dy + i, 0)
+}
+
 /** Max pooling with the flat input index of each maximum saved for the backward pass. */
 export function maxPoolForward(x: usize, n: i32, inH: i32, inW: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, y: usize, argmax: usize): void {
+  const vec = (c & 3) == 0
+  const lanes = i32x4(0, 1, 2, 3)
   let o: usize = 0
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < outH; oy++) {
+      const y0 = max(oy * sh - padTop, 0), y1 = min(oy * sh - padTop + kh, inH)
       for (let ox = 0; ox < outW; ox++) {
+        const x0 = max(ox * sw - padLeft, 0), x1 = min(ox * sw - padLeft + kw, inW)
+        if (vec) {
+          // Four channels at a time: keep the larger value and its index where the new one wins.
+          for (let ch = 0; ch < c; ch += 4) {
+            const first = ((b * inH + y0) * inW + x0) * c + ch
+            let best = v128.load(x + <usize>first * 4)
+            let at = i32x4.add(i32x4.splat(first), lanes)
+            for (let iy = y0; iy < y1; iy++) {
+              for (let ix = x0; ix < x1; ix++) {
+                const idx = ((b * inH + iy) * inW + ix) * c + ch
+                const v = v128.load(x + <usize>idx * 4)
+                const wins = f32x4.gt(v, best)
+                best = v128.bitselect(v, best, wins)
+                at = v128.bitselect(i32x4.add(i32x4.splat(idx), lanes), at, wins)
+              }
+            }
+            v128.store(y + o * 4, best)
+            v128.store(argmax + o * 4, at)
+            o += 4
+          }
+          continue
+        }
         for (let ch = 0; ch < c; ch++) {
           let best: f32 = -Infinity
           let at: i32 = -1
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * sh + ky - padTop
-            if (iy < 0 || iy >= inH) continue
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * sw + kx - padLeft
-              if (ix < 0 || ix >= inW) continue
+          for (let iy = y0; iy < y1; iy++) {
+            for (let ix = x0; ix < x1; ix++) {
               const idx = ((b * inH + iy) * inW + ix) * c + ch
               const v = load<f32>(x + <usize>idx * 4)
               if (v > best || at < 0) { best = v; at = idx }

@@ -53,6 +53,18 @@ function packA(a: usize, transA: bool, m: i32, k: i32, i0: i32, mc: i32, k0: i32
   for (let p = 0; p < panels; p++) {
     const row0 = i0 + p * MR
     const base = ap + <usize>(p * kc * MR) * 4
+    if (transA && row0 + MR <= m) {
+      // A stored [k, m]: a panel's MR rows are contiguous for each kk, so copy them as one run.
+      let src = a + (<usize>k0 * <usize>m + <usize>row0) * 4
+      let dst = base
+      for (let kk = 0; kk < kc; kk++) {
+        v128.store(dst, v128.load(src))
+        store<u64>(dst, load<u64>(src, 16), 16)
+        src += <usize>m * 4
+        dst += MR * 4
+      }
+      continue
+    }
     for (let i = 0; i < MR; i++) {
       const row = row0 + i
       let dst = base + <usize>i * 4

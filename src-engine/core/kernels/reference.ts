@@ -115,6 +115,10 @@ export function referenceKernels(dtype: Dtype = 'float32'): Kernels<FloatArray> 
       }
     },
 
+    reluBackward(y, dy, length) {
+      for (let i = 0; i < length; i++) if (!(y[i] > 0)) dy[i] = 0
+    },
+
     maxPoolForward(d, x, y, argmax) {
       window(d, (o, idx) => {
         let best = -Infinity

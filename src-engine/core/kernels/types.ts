@@ -41,6 +41,8 @@ export interface Kernels<T extends FloatArray = FloatArray> {
   maxPoolForward(d: WindowDims, x: T, y: T, argmax: Int32Array): void
   /** dy [N, Ho, Wo, C] -> dx [N, H, W, C] (overwritten), routed through argmax. */
   maxPoolBackward(d: WindowDims, dy: T, argmax: Int32Array, dx: T): void
+  /** ReLU's backward given its output: dy[i] = y[i] > 0 ? dy[i] : 0 for the first `length` numbers, in place. */
+  reluBackward(y: T, dy: T, length: number): void
   /** Average over the window's in-bounds pixels only (padding is not counted, as TensorFlow does). */
   avgPoolForward(d: WindowDims, x: T, y: T): void
   avgPoolBackward(d: WindowDims, dy: T, dx: T): void

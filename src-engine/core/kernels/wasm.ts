@@ -13,6 +13,7 @@ interface Exports {
   maxPoolForward(x: number, n: number, inH: number, inW: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, y: number, argmax: number): void
   maxPoolBackward(dy: number, argmax: number, outCount: number, dx: number, inCount: number): void
   avgPool(x: number, n: number, inH: number, inW: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, y: number, backward: number): void
+  reluBackward(y: number, dy: number, count: number): void
   heapBase(): number
   relaxed(): number
   PACK_A_BYTES: WebAssembly.Global
@@ -119,6 +120,9 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
       if (db) ex.columnSums(p(dy), M, d.cout, p(db))
     },
 
+    reluBackward(y, dy, length) {
+      ex.reluBackward(p(y), p(dy), length)
+    },
     maxPoolForward(d, x, y, argmax) {
       ex.maxPoolForward(p(x), ...geo(d), p(y), p(argmax))
     },

@@ -5,7 +5,8 @@ import { glorotUniform, heUniform, constant } from '../init.ts'
 import type { BuildContext, Layer, Param } from '../layer.ts'
 import { buffers, windowDims, writeGrad } from './base.ts'
 
-export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean): Layer {
+/** `fuseRelu`: the conv's only consumer is a ReLU, applied here in the kernel's epilogue (see Network). */
+export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fuseRelu = false): Layer {
   const b = buffers(info, ctx)
   const [kh, kw] = info.attrs.kernel as [number, number]
   const cin = info.inputShapes[0]![2]
@@ -21,10 +22,11 @@ export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean): La
   return {
     info, ...b, params, state: [],
     forward(ins, n) {
-      ctx.kernels.conv2dForward(windowDims(info, n), ins[0], w.value, bias ? bias.value : null, b.out, false)
+      ctx.kernels.conv2dForward(windowDims(info, n), ins[0], w.value, bias ? bias.value : null, b.out, fuseRelu)
     },
     backward(ins, dIns, acc, n) {
       const d = windowDims(info, n)
+      if (fuseRelu) ctx.kernels.reluBackward(b.out, b.dOut, n * b.outSize)
       ctx.kernels.conv2dBackwardFilter(d, ins[0], b.dOut, w.grad, bias ? bias.grad : null)
       if (!dIns[0]) return
       if (acc[0]) {

@@ -4,7 +4,7 @@ import { constant, glorotUniform, heUniform } from '../init.ts'
 import type { BuildContext, Layer, Param } from '../layer.ts'
 import { buffers, writeGrad } from './base.ts'
 
-export function dense(info: NodeInfo, ctx: BuildContext, reluNext: boolean): Layer {
+export function dense(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fuseRelu = false): Layer {
   const b = buffers(info, ctx)
   const inN = info.inputShapes[0]![0]
   const units = info.attrs.units as number
@@ -18,8 +18,10 @@ export function dense(info: NodeInfo, ctx: BuildContext, reluNext: boolean): Lay
     forward(ins, n) {
       k.gemm(false, false, n, units, inN, ins[0], w.value, b.out, false)
       if (bias) for (let s = 0; s < n; s++) for (let u = 0; u < units; u++) b.out[s * units + u] += bias.value[u]
+      if (fuseRelu) for (let i = 0; i < n * units; i++) if (!(b.out[i] > 0)) b.out[i] = 0
     },
     backward(ins, dIns, acc, n) {
+      if (fuseRelu) k.reluBackward(b.out, b.dOut, n * units)
       k.gemm(true, false, inN, units, n, ins[0], b.dOut, w.grad, false) // dW = x^T dy
       if (bias) {
         bias.grad.fill(0)

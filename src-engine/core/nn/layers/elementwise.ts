@@ -27,10 +27,33 @@ function pointwise(info: NodeInfo, ctx: BuildContext, f: Fwd, df: Bwd): Layer {
   }
 }
 
+/** A ReLU already applied by the layer before it (conv/dense epilogue): shares that layer's buffers, does nothing. */
+export function fusedRelu(info: NodeInfo, producer: Layer): Layer {
+  return { info, outSize: producer.outSize, out: producer.out, dOut: producer.dOut, params: [], state: [], forward() {}, backward() {} }
+}
+
+function relu(info: NodeInfo, ctx: BuildContext): Layer {
+  const b = buffers(info, ctx)
+  return {
+    info, ...b, params: [], state: [],
+    forward(ins, n) {
+      const x = ins[0], y = b.out
+      for (let i = 0, len = n * b.outSize; i < len; i++) y[i] = x[i] > 0 ? x[i] : 0
+    },
+    backward(_ins, dIns, acc, n) {
+      const dx = dIns[0]
+      if (!dx) return
+      const y = b.out, dy = b.dOut, len = n * b.outSize
+      if (acc[0]) for (let i = 0; i < len; i++) dx[i] += y[i] > 0 ? dy[i] : 0
+      else for (let i = 0; i < len; i++) dx[i] = y[i] > 0 ? dy[i] : 0
+    },
+  }
+}
+
 export function activation(info: NodeInfo, ctx: BuildContext): Layer {
   switch (info.type) {
     case 'relu':
-      return pointwise(info, ctx, (x) => (x > 0 ? x : 0), (x, _y, dy) => (x > 0 ? dy : 0))
+      return relu(info, ctx)
     case 'leakyrelu': {
       const a = info.attrs.alpha as number
       return pointwise(info, ctx, (x) => (x > 0 ? x : a * x), (x, _y, dy) => (x > 0 ? dy : a * dy))

@@ -6,16 +6,19 @@ import { conv2d, globalPool, pool2d } from './conv.ts'
 import { dense, flatten } from './dense.ts'
 import { activation, add, concat, dropout, softmax } from './elementwise.ts'
 
-/** `reluNext`: the layer feeds a ReLU, so it is initialised for one (He rather than Glorot). */
-export function buildLayer(info: NodeInfo, ctx: BuildContext, reluNext: boolean): Layer {
+/**
+ * `reluNext`: the layer feeds a ReLU, so it is initialised for one (He rather than Glorot).
+ * `fuseRelu`: that ReLU is its only consumer and is folded into this layer's epilogue.
+ */
+export function buildLayer(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fuseRelu = false): Layer {
   switch (info.type) {
-    case 'conv2d': return conv2d(info, ctx, reluNext)
+    case 'conv2d': return conv2d(info, ctx, reluNext, fuseRelu)
     case 'maxpool2d':
     case 'avgpool2d': return pool2d(info, ctx)
     case 'globalavgpool':
     case 'globalmaxpool': return globalPool(info, ctx)
     case 'flatten': return flatten(info, ctx)
-    case 'dense': return dense(info, ctx, reluNext)
+    case 'dense': return dense(info, ctx, reluNext, fuseRelu)
     case 'relu':
     case 'leakyrelu':
     case 'sigmoid':
@@ -29,3 +32,4 @@ export function buildLayer(info: NodeInfo, ctx: BuildContext, reluNext: boolean)
   }
 }
 export type { SoftmaxLayer } from './elementwise.ts'
+export { fusedRelu } from './elementwise.ts'

@@ -1,0 +1,112 @@
+// Every fast (WebAssembly SIMD) kernel against its reference on random shapes, including sizes that are
+// not multiples of the 6x8 tile, odd spatial sizes, strides 2 and 3, asymmetric "same" padding.
+import { beforeAll, describe, expect, it } from 'vitest'
+import { referenceKernels } from '../../../src-engine/core/kernels/reference.ts'
+import { fastKernels } from '../../../src-engine/node/wasm-kernels.ts'
+import { windowGeometry, type Padding } from '../../../src-engine/core/graph/index.ts'
+import type { Kernels, WindowDims } from '../../../src-engine/core/kernels/types.ts'
+import { Rng } from '../../../src-engine/core/nn/rng.ts'
+
+let fast: Kernels<Float32Array> & { relaxed: boolean }
+const ref = referenceKernels('float64')
+beforeAll(async () => {
+  fast = await fastKernels()
+})
+
+const rng = new Rng(42)
+function pair(len: number): [Float32Array, Float64Array] {
+  const f = fast.alloc(len)
+  for (let i = 0; i < len; i++) f[i] = rng.next() * 2 - 1
+  return [f, Float64Array.from(f)]
+}
+function expectClose(actual: Float32Array, expected: Float64Array, scale: number) {
+  let worst = 0
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]))
+  expect(worst).toBeLessThan(2e-5 * Math.max(1, scale))
+}
+
+describe('fast gemm = reference gemm', () => {
+  const shapes: [number, number, number][] = [[1, 1, 1], [6, 8, 1], [7, 9, 5], [13, 17, 300], [97, 33, 517], [64, 10, 128], [300, 70, 27], [5, 600, 9]]
+  for (const [m, n, k] of shapes) {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      it(`${m}x${n}x${k} transA=${ta} transB=${tb}, plain and accumulating`, () => {
+        const [a, a64] = pair(m * k), [b, b64] = pair(k * n), [c, c64] = pair(m * n)
+        fast.gemm(ta, tb, m, n, k, a, b, c, true)
+        ref.gemm(ta, tb, m, n, k, a64, b64, c64, true)
+        expectClose(c, c64, Math.sqrt(k))
+        fast.gemm(ta, tb, m, n, k, a, b, c, false)
+        ref.gemm(ta, tb, m, n, k, a64, b64, c64, false)
+        expectClose(c, c64, Math.sqrt(k))
+      })
+    }
+  }
+})
+
+describe('fast convolution and pooling = reference', () => {
+  const cases: [string, number, number, number, number, number, number | [number, number], number | [number, number], Padding][] = [
+    // name, n, h, w, cin, cout, kernel, stride, padding
+    ['3x3 same, RGB', 2, 9, 7, 3, 8, 3, 1, 'same'],
+    ['3x3 stride 2 asymmetric same', 3, 8, 7, 4, 13, 3, 2, 'same'],
+    ['5x5 stride 3 valid, odd sizes', 1, 11, 13, 5, 7, 5, 3, 'valid'],
+    ['1x1 stride 1 (no im2col)', 2, 5, 5, 16, 9, 1, 1, 'valid'],
+    ['1x1 stride 2 projection', 2, 6, 6, 8, 16, 1, 2, 'valid'],
+    ['[3, 2] kernel, [1, 2] stride, [1, 0] padding', 2, 6, 9, 3, 5, [3, 2], [1, 2], [1, 0]],
+    ['batch 1, 32 channels', 1, 6, 6, 32, 64, 3, 1, 1],
+  ]
+  for (const [name, n, h, w, cin, cout, kernel, stride, padding] of cases) {
+    it(name, () => {
+      const d: WindowDims = { ...windowGeometry(h, w, kernel, stride, padding), n, inH: h, inW: w, cin, cout }
+      const [kh, kw] = [d.kh, d.kw]
+      const inLen = n * h * w * cin, outLen = n * d.outH * d.outW * cout
+      const [x, x64] = pair(inLen), [wt, wt64] = pair(kh * kw * cin * cout), [bias, bias64] = pair(cout)
+      const y = fast.alloc(outLen), y64 = new Float64Array(outLen)
+      for (const relu of [false, true]) {
+        fast.conv2dForward(d, x, wt, bias, y, relu)
+        ref.conv2dForward(d, x64, wt64, bias64, y64, relu)
+        expectClose(y, y64, Math.sqrt(kh * kw * cin))
+      }
+      const [dy, dy64] = pair(outLen)
+      const dx = fast.alloc(inLen), dx64 = new Float64Array(inLen)
+      fast.conv2dBackwardInput(d, dy, wt, dx)
+      ref.conv2dBackwardInput(d, dy64, wt64, dx64)
+      expectClose(dx, dx64, Math.sqrt(kh * kw * cout))
+      const dw = fast.alloc(wt.length), dw64 = new Float64Array(wt.length), db = fast.alloc(cout), db64 = new Float64Array(cout)
+      fast.conv2dBackwardFilter(d, x, dy, dw, db)
+      ref.conv2dBackwardFilter(d, x64, dy64, dw64, db64)
+      expectClose(dw, dw64, Math.sqrt(n * d.outH * d.outW))
+      expectClose(db, db64, Math.sqrt(n * d.outH * d.outW))
+
+      // Pools over the same window (channels = cin).
+      const pd: WindowDims = { ...d, cout: cin }
+      const pLen = n * d.outH * d.outW * cin
+      const py = fast.alloc(pLen), py64 = new Float64Array(pLen), at = fast.allocIndex(pLen), at64 = new Int32Array(pLen)
+      fast.maxPoolForward(pd, x, py, at)
+      ref.maxPoolForward(pd, x64, py64, at64)
+      expectClose(py, py64, 1)
+      expect(Array.from(at)).toEqual(Array.from(at64))
+      const [pdy, pdy64] = pair(pLen)
+      fast.maxPoolBackward(pd, pdy, at, dx)
+      ref.maxPoolBackward(pd, pdy64, at64, dx64)
+      expectClose(dx, dx64, 1)
+      fast.avgPoolForward(pd, x, py)
+      ref.avgPoolForward(pd, x64, py64)
+      expectClose(py, py64, 1)
+      fast.avgPoolBackward(pd, pdy, dx)
+      ref.avgPoolBackward(pd, pdy64, dx64)
+      expectClose(dx, dx64, 1)
+    })
+  }
+
+  it('relu backward masks by the output', () => {
+    const y = fast.alloc(11), dy = fast.alloc(11)
+    y.set([1, -1, 0, 2, -3, 4, 0.5, -0.5, 7, 0, 1])
+    dy.fill(3)
+    fast.reluBackward(y, dy, 11)
+    expect(Array.from(dy)).toEqual([3, 0, 0, 3, 0, 3, 3, 0, 3, 0, 3])
+  })
+
+  it('runs the relaxed-SIMD build where this runtime validates it', () => {
+    expect(fast.name).toMatch(/^wasm-simd/)
+    expect(typeof fast.relaxed).toBe('boolean')
+  })
+})
