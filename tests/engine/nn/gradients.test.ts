@@ -58,7 +58,7 @@ describe('finite-difference gradient checks (float64 reference)', () => {
     ['avgpool2d with padding (excluded from the mean)', [6, 6, 3], [conv('c', { padding: 1 }), ['p', 'avgpool2d', { size: 3, stride: 2, padding: 1 }], ...flatHead]],
     ['globalmaxpool', [5, 5, 3], [conv('c', {}), ['g', 'globalmaxpool'], ['fc', 'dense', { units: 3 }], ['out', 'softmax']]],
     ['relu, leakyrelu, sigmoid, tanh', [6, 6, 1], [conv('c', { padding: 1 }), ['r', 'relu'], conv('c2', { padding: 1 }), ['lr', 'leakyrelu', { alpha: 0.1 }], conv('c3', {}), ['s', 'sigmoid'], ['f', 'flatten'], ['d', 'dense', { units: 4 }], ['t', 'tanh'], ['fc', 'dense', { units: 3 }], ['out', 'softmax']]],
-    ['batchnorm on a feature map and on a vector', [5, 5, 3], [conv('c', { padding: 1 }), ['bn', 'batchnorm'], ['f', 'flatten'], ['d', 'dense', { units: 5 }], ['bn2', 'batchnorm'], ['fc', 'dense', { units: 3 }], ['out', 'softmax']]],
+    ['batchnorm on a feature map and on a vector, relu after batchnorm', [5, 5, 3], [conv('c', { padding: 1 }), ['bn', 'batchnorm'], ['br', 'relu'], ['f', 'flatten'], ['d', 'dense', { units: 5 }], ['bn2', 'batchnorm'], ['fc', 'dense', { units: 3 }], ['out', 'softmax']]],
     ['dense stack on a flattened input', [3, 4, 1], [['f', 'flatten'], ['d1', 'dense', { units: 6 }], ['r', 'relu'], ['fc', 'dense', { units: 3 }], ['out', 'softmax']]],
   ]
   it.each(cases)('%s', (_name, input, layers) => {

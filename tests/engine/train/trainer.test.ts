@@ -1,0 +1,123 @@
+// The trainer on real worker threads with the fast kernels: it learns, agrees across worker counts,
+// stops cleanly on divergence, pauses/resumes/stops, and round-trips its weights.
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { parseModelFile } from '../../../src-engine/core/graph/index.ts'
+import { arraySource, randomSource } from '../../../src-engine/core/data/synthetic.ts'
+import { createTrainer } from '../../../src-engine/node/trainer/index.ts'
+import type { Hyper } from '../../../src-engine/core/train/types.ts'
+import { chainModel } from '../../helpers/graphs.ts'
+import { mnistArrays } from '../../fixtures/mnist.ts'
+
+const template = (name: string) => parseModelFile(readFileSync(new URL(`../../../resources/templates/${name}.cnn.json`, import.meta.url), 'utf8'))
+const hyper = (h: Partial<Hyper>): Hyper => ({ epochs: 1, batchSize: 16, optimizer: 'adam', lr: 0.001, momentum: 0.9, seed: 1, ...h })
+const small = chainModel([8, 8, 3], [
+  ['c1', 'conv2d', { filters: 8, kernel: 3, padding: 'same' }], ['r1', 'relu'], ['p1', 'maxpool2d', { size: 2 }],
+  ['c2', 'conv2d', { filters: 8, kernel: 3 }], ['r2', 'relu'], ['gap', 'globalavgpool'], ['fc', 'dense', { units: 4 }], ['out', 'softmax'],
+])
+
+describe('trainer', () => {
+  it('overfits a fixed batch: the training loss goes to near zero', async () => {
+    const data = randomSource(32, [8, 8, 3], 4, 3)
+    const t = createTrainer({ model: small, train: data, hyper: hyper({ epochs: 150, batchSize: 32, lr: 0.01 }), workers: 2 })
+    const r = await t.run()
+    await t.close()
+    expect(r.status).toBe('completed')
+    expect(r.epochs[0].trainLoss).toBeGreaterThan(1) // ~ln 4 at the start
+    expect(r.epochs.at(-1)!.trainLoss).toBeLessThan(0.05)
+    expect(r.epochs.at(-1)!.trainAccuracy).toBe(1)
+  })
+
+  it('gives the same losses with 1 and 2 workers (the gradient is summed across shards)', async () => {
+    const losses: number[][] = []
+    for (const workers of [1, 2]) {
+      const t = createTrainer({ model: small, train: randomSource(80, [8, 8, 3], 4, 5), hyper: hyper({ epochs: 3, batchSize: 20, optimizer: 'sgd', lr: 0.05 }), workers })
+      const r = await t.run()
+      await t.close()
+      losses.push(r.epochs.map((e) => e.trainLoss))
+    }
+    for (let e = 0; e < 3; e++) expect(losses[1][e]).toBeCloseTo(losses[0][e], 4)
+  })
+
+  it('fast and reference kernels train alike', async () => {
+    const run = async (kernels: 'fast' | 'reference') => {
+      const t = createTrainer({ model: small, train: randomSource(32, [8, 8, 3], 4, 9), hyper: hyper({ epochs: 2, batchSize: 16 }), workers: 1, kernels })
+      const r = await t.run()
+      await t.close()
+      return r.epochs.map((e) => e.trainLoss)
+    }
+    const [f, r] = [await run('fast'), await run('reference')]
+    expect(f[1]).toBeCloseTo(r[1], 4)
+  })
+
+  it('a diverging run ends as diverged with advice, not a throw', async () => {
+    const t = createTrainer({ model: small, train: randomSource(64, [8, 8, 3], 4, 2), hyper: hyper({ epochs: 5, optimizer: 'sgd', lr: 1e30, momentum: 0.9 }), workers: 1 })
+    const r = await t.run()
+    await t.close()
+    expect(r.status).toBe('diverged')
+    expect(r.message).toMatch(/lower the learning rate/)
+  })
+
+  it('pauses, resumes and stops between steps; events carry the step and the rate', async () => {
+    const steps: number[] = []
+    const t: ReturnType<typeof createTrainer> = createTrainer({
+      model: small, train: randomSource(160, [8, 8, 3], 4), hyper: hyper({ epochs: 100, batchSize: 16 }), workers: 1,
+      onStep: (e) => {
+        steps.push(e.step)
+        expect(e.lr).toBe(0.001)
+        expect(e.stepsPerEpoch).toBe(10)
+        if (steps.length === 3) {
+          t.pause()
+          setTimeout(() => {
+            expect(steps.length).toBe(3) // nothing ran while paused
+            t.resume()
+          }, 100)
+        }
+        if (steps.length === 7) t.stop()
+      },
+    })
+    const r = await t.run()
+    await t.close()
+    expect(r.status).toBe('stopped')
+    expect(steps.length).toBe(7)
+  })
+
+  it('exports weights that reproduce the same predictions, and refuses weights of another model', async () => {
+    const val = randomSource(24, [8, 8, 3], 4, 11)
+    const a = createTrainer({ model: small, train: randomSource(48, [8, 8, 3], 4), hyper: hyper({ epochs: 2 }), workers: 2 })
+    await a.run()
+    const before = await a.evaluate(val)
+    const blob = a.exportWeights()
+    await a.close()
+    const b = createTrainer({ model: small, train: randomSource(48, [8, 8, 3], 4), hyper: hyper({ seed: 99 }), workers: 1, initialWeights: blob })
+    const after = await b.evaluate(val)
+    await b.close()
+    expect(after.loss).toBeCloseTo(before.loss, 5)
+    expect(after.confusion).toEqual(before.confusion)
+    expect(after.confusion.flat().reduce((s, v) => s + v, 0)).toBe(24)
+    const other = chainModel([8, 8, 3], [['f', 'flatten'], ['fc', 'dense', { units: 4 }], ['out', 'softmax']])
+    const c = createTrainer({ model: other, train: randomSource(8, [8, 8, 3], 4), hyper: hyper({}), workers: 1, initialWeights: blob })
+    await expect(c.evaluate(val)).rejects.toThrow(/do not fit this model: fc\.weight/)
+    await c.close()
+  })
+
+  it('refuses a model with errors before starting any thread', () => {
+    const bad = chainModel([8, 8, 3], [['fc', 'dense', { units: 4 }], ['out', 'softmax']])
+    expect(() => createTrainer({ model: bad, train: randomSource(8, [8, 8, 3], 4), hyper: hyper({}) })).toThrow(/NEEDS_FLATTEN|feature map/)
+  })
+
+  it('learns real handwritten digits: LeNet-5 reaches at least 95% validation accuracy', async () => {
+    const train = mnistArrays(600) // 6,000 digits
+    const val = mnistArrays(150, 700) // 1,500 other digits (every class has at least 863)
+    const t = createTrainer({
+      model: template('lenet5'),
+      train: arraySource(train.x, train.y, [28, 28, 1], [...'0123456789'], { shuffle: true, seed: 1 }),
+      val: arraySource(val.x, val.y, [28, 28, 1], [...'0123456789']),
+      hyper: hyper({ epochs: 5, batchSize: 32, lr: 0.002, schedule: { type: 'cosine' } }),
+    })
+    const r = await t.run()
+    await t.close()
+    expect(r.status).toBe('completed')
+    expect(r.epochs.at(-1)!.valAccuracy).toBeGreaterThanOrEqual(0.95)
+  })
+})
