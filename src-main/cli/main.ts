@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander'
 import { CliError, EXIT_USAGE } from './errors.ts'
 import { registerInspect } from './commands/inspect.ts'
+import { registerBench } from './commands/bench.ts'
 
 export function buildProgram(): Command {
   const program = new Command('cnn-studio')
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
   registerInspect(program)
+  registerBench(program)
   return program
 }
 
