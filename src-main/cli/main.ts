@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander'
 import { CliError, EXIT_USAGE } from './errors.ts'
 import { registerInspect } from './commands/inspect.ts'
 import { registerBench } from './commands/bench.ts'
+import { registerDataset } from './commands/dataset.ts'
 
 export function buildProgram(): Command {
   const program = new Command('cnn-studio')
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
   registerInspect(program)
+  registerDataset(program)
   registerBench(program)
   return program
 }

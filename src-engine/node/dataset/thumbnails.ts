@@ -1,0 +1,43 @@
+// A contact sheet per class for the UI: up to `count` images as small tiles on one PNG, cached next to
+// the decoded images and rebuilt only when the class's files change.
+import { createHash } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import { defaultCacheDir } from './cache.ts'
+import { decodeTo } from './decode.ts'
+import { DatasetError, scanFolder } from './scan.ts'
+
+export async function contactSheet(root: string, className: string, opts: { count?: number; tile?: number; columns?: number; cacheDir?: string } = {}): Promise<Buffer> {
+  const count = opts.count ?? 24, tile = opts.tile ?? 48, columns = opts.columns ?? 8
+  const scan = scanFolder(root)
+  const label = scan.classes.indexOf(className)
+  if (label < 0) throw new DatasetError('NOT_FOUND', `${root} has no class '${className}' (it has: ${scan.classes.join(', ')})`)
+  const files = scan.files.filter((f) => f.label === label).slice(0, count)
+  const key = createHash('sha1').update(JSON.stringify([root, className, count, tile, columns, files.map((f) => [f.rel, f.size, f.mtimeMs])])).digest('hex').slice(0, 20)
+  const dir = join(opts.cacheDir ?? defaultCacheDir(), 'thumbnails')
+  const path = join(dir, `${key}.png`)
+  try {
+    return readFileSync(path)
+  } catch {
+    // not cached yet
+  }
+  const tiles: { input: Buffer; left: number; top: number }[] = []
+  for (const f of files) {
+    try {
+      const raw = await decodeTo(await readFile(f.abs), { width: tile, height: tile, channels: 3, resize: 'cover' })
+      const png = await sharp(raw, { raw: { width: tile, height: tile, channels: 3 } }).png().toBuffer()
+      const i = tiles.length
+      tiles.push({ input: png, left: (i % columns) * (tile + 2), top: Math.floor(i / columns) * (tile + 2) })
+    } catch {
+      // unreadable images are listed by the health report; the sheet shows the rest
+    }
+  }
+  const rows = Math.max(1, Math.ceil(tiles.length / columns))
+  const sheet = await sharp({ create: { width: columns * (tile + 2) - 2, height: rows * (tile + 2) - 2, channels: 3, background: '#f0f1f4' } })
+    .composite(tiles).png().toBuffer()
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(path, sheet)
+  return sheet
+}
