@@ -5,6 +5,8 @@ import { CliError, EXIT_USAGE } from './errors.ts'
 import { registerInspect } from './commands/inspect.ts'
 import { registerBench } from './commands/bench.ts'
 import { registerDataset } from './commands/dataset.ts'
+import { registerTrain } from './commands/train.ts'
+import { registerRuns } from './commands/runs.ts'
 
 export function buildProgram(): Command {
   const program = new Command('cnn-studio')
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
   registerInspect(program)
   registerDataset(program)
+  registerTrain(program)
+  registerRuns(program)
   registerBench(program)
   return program
 }

@@ -1,0 +1,34 @@
+// Schema migrations, applied in order; PRAGMA user_version records how many have run. Never edit a
+// migration that has shipped: add the next one.
+export const MIGRATIONS: string[] = [
+  // 1: the first schema
+  `
+  CREATE TABLE projects (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+  CREATE TABLE models (id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, name TEXT, json TEXT NOT NULL, created_at TEXT NOT NULL);
+  CREATE TABLE datasets (
+    id INTEGER PRIMARY KEY, root TEXT NOT NULL, fingerprint TEXT NOT NULL, classes TEXT NOT NULL, counts TEXT NOT NULL,
+    images INTEGER NOT NULL, created_at TEXT NOT NULL, UNIQUE (root, fingerprint));
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY, project_id INTEGER REFERENCES projects(id), name TEXT NOT NULL, status TEXT NOT NULL,
+    settings TEXT NOT NULL, model_id INTEGER NOT NULL REFERENCES models(id), dataset_id INTEGER REFERENCES datasets(id),
+    test_dataset_id INTEGER REFERENCES datasets(id), split_seed INTEGER NOT NULL,
+    created_at TEXT NOT NULL, started_at TEXT, ended_at TEXT, images_per_second REAL, error TEXT,
+    notes TEXT NOT NULL DEFAULT '', tags TEXT NOT NULL DEFAULT '[]', starred INTEGER NOT NULL DEFAULT 0,
+    final TEXT, skipped TEXT NOT NULL DEFAULT '[]');
+  CREATE TABLE epochs (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, epoch INTEGER NOT NULL,
+    train_loss REAL, train_accuracy REAL, val_loss REAL, val_accuracy REAL, lr REAL, seconds REAL, images_per_second REAL,
+    PRIMARY KEY (run_id, epoch));
+  CREATE TABLE steps (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, epoch INTEGER NOT NULL, step INTEGER NOT NULL,
+    loss REAL, accuracy REAL, PRIMARY KEY (run_id, epoch, step));
+  CREATE TABLE checkpoints (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, kind TEXT NOT NULL CHECK (kind IN ('last', 'best')),
+    epoch INTEGER NOT NULL, val_accuracy REAL, weights BLOB NOT NULL, PRIMARY KEY (run_id, kind));
+  CREATE TABLE evaluations (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, split TEXT NOT NULL, loss REAL, accuracy REAL,
+    confusion TEXT NOT NULL, per_class TEXT NOT NULL, PRIMARY KEY (run_id, split));
+  `,
+  // 2: the runs list is read newest first
+  `CREATE INDEX runs_created ON runs (created_at DESC);`,
+]
