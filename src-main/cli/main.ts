@@ -7,6 +7,7 @@ import { registerBench } from './commands/bench.ts'
 import { registerDataset } from './commands/dataset.ts'
 import { registerTrain } from './commands/train.ts'
 import { registerRuns } from './commands/runs.ts'
+import { registerServe } from './commands/serve.ts'
 
 export function buildProgram(): Command {
   const program = new Command('cnn-studio')
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerDataset(program)
   registerTrain(program)
   registerRuns(program)
+  registerServe(program)
   registerBench(program)
   return program
 }

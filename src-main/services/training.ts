@@ -6,7 +6,7 @@ import { analyzeGraph, type ModelFile } from '../../src-engine/core/graph/index.
 import { createBatchSource, DatasetError, loadDataset, splitStratified, channelStats, type LoadedDataset } from '../../src-engine/node/dataset/index.ts'
 import { createTrainer } from '../../src-engine/node/trainer/index.ts'
 import type { Trainer } from '../../src-engine/core/train/types.ts'
-import { parseSettings, type TrainSettings } from './settings.ts'
+import { parseSettings, type TrainSettings } from '../api/settings.ts'
 import { Store, type FinalMetrics, type RunStatus } from './store/store.ts'
 
 export class ServiceError extends Error {

@@ -1,0 +1,93 @@
+// THE contract between the studio's UI and the main process: every command the UI may send (validated
+// here at runtime, on the way in), what each returns, and the events it may listen to. Both transports
+// carry it unchanged: Electron IPC through the preload, and a WebSocket for `cnn-studio serve`. Errors
+// cross as { code, message }. The renderer imports only types from this file's folder.
+import { z } from 'zod'
+import type { ModelFile } from '../../src-engine/core/graph/types.ts'
+import { TrainSettings } from './settings.ts'
+
+const runId = z.string().regex(/^r_[a-z0-9]+$/, 'a run id like r_mwv6efje9c0caac3')
+const path = z.string().min(1).max(4096)
+// The graph is checked in depth by the graph core; here only that it is a model file's shape.
+const model = z.object({ format: z.literal('cnn-studio.graph'), version: z.number(), nodes: z.array(z.object({ id: z.string(), type: z.string() }).passthrough()), edges: z.array(z.tuple([z.string(), z.string()])) }).passthrough()
+const none = z.object({}).strict().optional()
+
+export const COMMANDS = {
+  'app.info': none,
+  'templates.list': none,
+  'datasets.inspect': z.object({ dir: path }).strict(),
+  'runs.list': none,
+  'runs.get': z.object({ runId }).strict(),
+  'runs.start': z.object({ model, datasetDir: path, testDir: path.optional(), settings: TrainSettings.optional() }).strict(),
+  'runs.pause': z.object({ runId }).strict(),
+  'runs.resume': z.object({ runId }).strict(),
+  'runs.stop': z.object({ runId }).strict(),
+  'runs.delete': z.object({ runId }).strict(),
+  'runs.compare': z.object({ runIds: z.array(runId).min(2).max(8) }).strict(),
+  // Native dialogs in Electron; in a browser the UI shows a path field instead and these return null.
+  'dialogs.openModel': none,
+  'dialogs.pickFolder': none,
+} as const
+
+export type CommandName = keyof typeof COMMANDS
+export type Request<K extends CommandName> = z.input<(typeof COMMANDS)[K]>
+
+export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'stopped' | 'diverged' | 'failed' | 'interrupted'
+export interface FinalMetrics { valAccuracy?: number; valLoss?: number; testAccuracy?: number; testLoss?: number }
+export interface RunSummary { runId: string; name: string; status: RunStatus; createdAt: string; model: string; dataset: string | null; final: FinalMetrics; imagesPerSecond: number | null; starred: boolean }
+export interface EpochMetrics { epoch: number; trainLoss: number; trainAccuracy: number; valLoss: number | null; valAccuracy: number | null; lr: number; seconds: number }
+export interface RunDetail extends RunSummary {
+  settings: Record<string, unknown>
+  epochs: EpochMetrics[]
+  steps: { epoch: number; step: number; loss: number; accuracy: number }[]
+  evaluations: { split: string; loss: number; accuracy: number; confusion: number[][]; perClass: { class: string; accuracy: number | null }[] }[]
+  skipped: { path: string; reason: string }[]
+  error: string | null
+  modelFile: ModelFile
+}
+export interface Comparison {
+  runs: { runId: string; name: string; status: RunStatus; final: FinalMetrics }[]
+  differences: Record<string, unknown[]>
+  architecture: { same: boolean; added: string[]; removed: string[]; changed: { id: string; from: unknown; to: unknown }[]; summary: string[] }
+}
+
+export interface Responses {
+  'app.info': { version: string; host: 'electron' | 'web'; database: string; cores: number }
+  'templates.list': { id: string; name: string; model: ModelFile }[]
+  'datasets.inspect': { root: string; classes: { name: string; count: number }[]; images: number; skipped: { path: string; reason: string }[]; warnings: { code: string; message: string }[]; usable: boolean; problem?: string }
+  'runs.list': RunSummary[]
+  'runs.get': RunDetail
+  'runs.start': { runId: string }
+  'runs.pause': null
+  'runs.resume': null
+  'runs.stop': null
+  'runs.delete': null
+  'runs.compare': Comparison
+  'dialogs.openModel': { path: string; model: ModelFile } | null
+  'dialogs.pickFolder': { path: string } | null
+}
+
+export type StudioEvent =
+  | { type: 'status'; runId: string; status: RunStatus; message?: string }
+  | { type: 'progress'; runId: string; epoch: number; epochs: number; step: number; stepsPerEpoch: number; loss: number; accuracy: number; imagesPerSecond: number; etaSeconds: number }
+  | { type: 'epoch'; runId: string; epoch: number; trainLoss: number; trainAccuracy: number; valLoss?: number; valAccuracy?: number; lr: number; seconds: number }
+
+export interface ApiError { code: string; message: string }
+
+/** What the UI talks to, whichever transport is under it (`window.studio` in Electron). */
+export interface StudioApi {
+  invoke<K extends CommandName>(command: K, payload?: Request<K>): Promise<Responses[K]>
+  on(listener: (e: StudioEvent) => void): () => void
+}
+
+/** Validates a command and its payload at the boundary; returns a coded error instead of throwing. */
+export function validate(command: unknown, payload: unknown): { ok: true; command: CommandName; payload: unknown } | { ok: false; error: ApiError } {
+  if (typeof command !== 'string' || !(command in COMMANDS)) {
+    return { ok: false, error: { code: 'UNKNOWN_COMMAND', message: `unknown command ${JSON.stringify(command)}; known: ${Object.keys(COMMANDS).join(', ')}` } }
+  }
+  const r = COMMANDS[command as CommandName].safeParse(payload ?? undefined)
+  if (!r.success) {
+    return { ok: false, error: { code: 'INVALID_REQUEST', message: `${command}: ${r.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ')}` } }
+  }
+  return { ok: true, command: command as CommandName, payload: r.data }
+}

@@ -1,0 +1,93 @@
+// The contract's implementation, shared by both transports (Electron IPC and the WebSocket of `serve`):
+// every request is validated at the boundary, dispatched to the services, and errors come back as
+// { code, message }. Events from the training service fan out to every subscriber.
+import { availableParallelism } from 'node:os'
+import { readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { validate, type ApiError, type CommandName, type Request, type Responses, type RunDetail, type RunSummary, type StudioEvent } from '../api/contract.ts'
+import { parseModelFile, type ModelFile } from '../../src-engine/core/graph/index.ts'
+import { DatasetError, inspectDataset } from '../../src-engine/node/dataset/index.ts'
+import { compareRuns } from '../services/compare.ts'
+import { defaultDbPath } from '../services/paths.ts'
+import { StoreError } from '../services/store/open.ts'
+import { Store, type RunRow } from '../services/store/store.ts'
+import { ServiceError, TrainingService } from '../services/training.ts'
+
+const TEMPLATES = fileURLToPath(new URL('../../resources/templates/', import.meta.url))
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+
+export interface HostOptions {
+  dbPath?: string
+  cacheDir?: string
+  kind?: 'electron' | 'web'
+  /** Native dialogs, given by the Electron shell; absent in a browser. */
+  dialogs?: { openModel(): Promise<{ path: string; model: ModelFile } | null>; pickFolder(): Promise<{ path: string } | null> }
+}
+
+export type Reply = { ok: true; result: unknown } | { ok: false; error: ApiError }
+
+export interface Host {
+  /** Never throws: a bad request or a failing command gives { ok: false, error }. */
+  invoke(command: unknown, payload: unknown): Promise<Reply>
+  subscribe(fn: (e: StudioEvent) => void): () => void
+  readonly service: TrainingService
+  close(): void
+}
+
+const summary = (r: RunRow): RunSummary => ({ runId: r.runId, name: r.name, status: r.status, createdAt: r.createdAt, model: r.model, dataset: r.dataset, final: r.final ?? {}, imagesPerSecond: r.imagesPerSecond, starred: r.starred })
+
+export function createHost(opts: HostOptions = {}): Host {
+  const store = new Store(defaultDbPath(opts.dbPath))
+  const service = new TrainingService(store, { cacheDir: opts.cacheDir })
+
+  const handlers: { [K in CommandName]: (p: Request<K>) => Promise<Responses[K]> | Responses[K] } = {
+    'app.info': () => ({ version: VERSION, host: opts.kind ?? 'web', database: store.file, cores: availableParallelism() }),
+    'templates.list': () => readdirSync(TEMPLATES).filter((f) => f.endsWith('.cnn.json')).sort().map((f) => {
+      const model = parseModelFile(readFileSync(TEMPLATES + f, 'utf8'))
+      return { id: f.replace('.cnn.json', ''), name: model.name ?? f, model }
+    }),
+    'datasets.inspect': async (p) => {
+      const r = await inspectDataset(p.dir)
+      return { root: r.root, classes: r.classes, images: r.images, skipped: r.skipped, warnings: r.warnings, usable: r.usable, ...(r.problem ? { problem: r.problem } : {}) }
+    },
+    'runs.list': () => store.listRuns().map(summary),
+    'runs.get': (p): RunDetail => {
+      const r = store.getRun(p.runId)
+      return {
+        ...summary(r), settings: r.settings, skipped: r.skipped, error: r.error, modelFile: store.modelOf(r.runId),
+        epochs: store.epochs(r.runId).map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, trainAccuracy: e.trainAccuracy, valLoss: e.valLoss ?? null, valAccuracy: e.valAccuracy ?? null, lr: e.lr, seconds: e.seconds })),
+        steps: store.steps(r.runId), evaluations: store.evaluations(r.runId),
+      }
+    },
+    'runs.start': (p) => service.start({ model: parseModelFile(p.model), datasetDir: p.datasetDir, testDir: p.testDir, settings: p.settings }),
+    'runs.pause': (p) => (service.pause(p.runId), null),
+    'runs.resume': async (p) => (await service.resume(p.runId), null),
+    'runs.stop': (p) => (service.stop(p.runId), null),
+    'runs.delete': (p) => {
+      if (['running', 'paused', 'queued'].includes(store.getRun(p.runId).status)) throw new ServiceError('BAD_STATE', `run ${p.runId} is in progress; stop it before deleting it`)
+      store.deleteRun(p.runId)
+      return null
+    },
+    'runs.compare': (p) => compareRuns(store, p.runIds),
+    'dialogs.openModel': () => opts.dialogs?.openModel() ?? null,
+    'dialogs.pickFolder': () => opts.dialogs?.pickFolder() ?? null,
+  }
+
+  return {
+    service,
+    async invoke(command, payload) {
+      const v = validate(command, payload)
+      if (!v.ok) return v
+      try {
+        const handler = handlers[v.command] as (p: unknown) => unknown
+        return { ok: true, result: (await handler(v.payload)) ?? null }
+      } catch (e) {
+        if (e instanceof ServiceError || e instanceof StoreError || e instanceof DatasetError) return { ok: false, error: { code: e.code, message: e.message } }
+        if (e instanceof Error && e.name === 'ModelFileError') return { ok: false, error: { code: 'INVALID_MODEL', message: e.message } }
+        return { ok: false, error: { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) } }
+      }
+    },
+    subscribe: (fn) => service.subscribe(fn as (e: unknown) => void),
+    close: () => store.close(),
+  }
+}

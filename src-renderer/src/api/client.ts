@@ -1,0 +1,73 @@
+// The UI's one way to the main process: `window.studio` (the Electron preload) when present, otherwise
+// the same contract over the WebSocket of `cnn-studio serve` (authenticated by its cookie).
+import type { ApiError, CommandName, Request, Responses, StudioApi, StudioEvent } from '../../../src-main/api/contract.ts'
+
+declare global {
+  interface Window {
+    studio?: StudioApi
+  }
+}
+
+export class StudioError extends Error {
+  readonly code: string
+  constructor(e: ApiError) {
+    super(e.message)
+    this.code = e.code
+  }
+}
+
+function overWebSocket(): StudioApi {
+  const listeners = new Set<(e: StudioEvent) => void>()
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
+  let next = 1
+  let socket: WebSocket
+  let opened: Promise<void>
+
+  function open(): void {
+    socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`)
+    opened = new Promise((resolve, reject) => {
+      socket.addEventListener('open', () => resolve(), { once: true })
+      socket.addEventListener('error', () => reject(new StudioError({ code: 'DISCONNECTED', message: 'cannot reach the studio server; is `cnn-studio serve` still running?' })), { once: true })
+    })
+    opened.catch(() => {})
+    socket.addEventListener('message', (m) => {
+      const msg = JSON.parse(String(m.data)) as { event?: StudioEvent; id?: number; ok?: boolean; result?: unknown; error?: ApiError }
+      if (msg.event) {
+        for (const fn of listeners) fn(msg.event)
+        return
+      }
+      const p = pending.get(msg.id ?? -1)
+      if (!p) return
+      pending.delete(msg.id!)
+      if (msg.ok) p.resolve(msg.result)
+      else p.reject(new StudioError(msg.error ?? { code: 'INTERNAL', message: 'no answer' }))
+    })
+    socket.addEventListener('close', () => {
+      for (const p of pending.values()) p.reject(new StudioError({ code: 'DISCONNECTED', message: 'the connection to the studio server closed' }))
+      pending.clear()
+    })
+  }
+  open()
+
+  return {
+    async invoke<K extends CommandName>(command: K, payload?: Request<K>): Promise<Responses[K]> {
+      if (socket.readyState === WebSocket.CLOSED) open()
+      await opened
+      const id = next++
+      return new Promise<Responses[K]>((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+        socket.send(JSON.stringify({ id, command, payload }))
+      })
+    },
+    on(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+  }
+}
+
+let api: StudioApi | null = null
+export function studio(): StudioApi {
+  api ??= window.studio ?? overWebSocket()
+  return api
+}
