@@ -1,10 +1,24 @@
-// `npm start`: builds the studio if needed and opens it in Electron.
-import { spawnSync } from 'node:child_process'
+// `npm start`: builds the studio if needed and opens it in Electron. Where Electron cannot start (no
+// display, or its binary cannot be fetched on an offline machine), the same studio opens in the browser
+// through `cnn-studio serve`, and this says why.
+import { spawnSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 
-if (!existsSync('out/main/main.js')) {
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx'
+if (!existsSync('out/main/main.js') || !existsSync('out/renderer/index.html')) {
   const b = spawnSync('npm', ['run', 'build'], { stdio: 'inherit', shell: process.platform === 'win32' })
   if (b.status !== 0) process.exit(b.status ?? 1)
 }
-const r = spawnSync('npx', ['electron-vite', 'preview', '--skipBuild'], { stdio: 'inherit', shell: process.platform === 'win32' })
-process.exit(r.status ?? 1)
+
+let why
+if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+  why = 'there is no display here (no DISPLAY or WAYLAND_DISPLAY)'
+} else {
+  const r = spawnSync(npx, ['electron', '.'], { stdio: ['inherit', 'inherit', 'pipe'], encoding: 'utf8' })
+  if (r.status === 0) process.exit(0)
+  why = `Electron could not start (${(r.stderr || String(r.error ?? `exit ${r.status}`)).trim().split('\n').at(-1)})`
+}
+console.error(`npm start: ${why}; opening the studio in your browser instead.`)
+const serve = spawn(process.execPath, ['bin/cnn-studio.mjs', 'serve', '--port', process.env.PORT ?? '0'], { stdio: 'inherit' })
+serve.on('exit', (code) => process.exit(code ?? 0))
+process.on('SIGINT', () => serve.kill('SIGINT'))

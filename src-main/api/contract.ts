@@ -9,7 +9,8 @@ import { TrainSettings } from './settings.ts'
 const runId = z.string().regex(/^r_[a-z0-9]+$/, 'a run id like r_mwv6efje9c0caac3')
 const path = z.string().min(1).max(4096)
 // The graph is checked in depth by the graph core; here only that it is a model file's shape.
-const model = z.object({ format: z.literal('cnn-studio.graph'), version: z.number(), nodes: z.array(z.object({ id: z.string(), type: z.string() }).passthrough()), edges: z.array(z.tuple([z.string(), z.string()])) }).passthrough()
+const modelShape = z.object({ format: z.literal('cnn-studio.graph'), version: z.number(), nodes: z.array(z.object({ id: z.string(), type: z.string() }).passthrough()), edges: z.array(z.tuple([z.string(), z.string()])) }).passthrough()
+const model = z.custom<ModelFile>((v) => modelShape.safeParse(v).success, { message: 'expected a model file: { "format": "cnn-studio.graph", "version", "nodes", "edges" }' })
 const none = z.object({}).strict().optional()
 
 export const COMMANDS = {
@@ -52,7 +53,8 @@ export interface Comparison {
 }
 
 export interface Responses {
-  'app.info': { version: string; host: 'electron' | 'web'; database: string; cores: number }
+  /** `sample`: a model and a folder that train in seconds, so a fresh install has something to run. */
+  'app.info': { version: string; host: 'electron' | 'web'; database: string; cores: number; sample: { templateId: string; datasetDir: string; settings: { epochs: number; batchSize: number; lr: number } } }
   'templates.list': { id: string; name: string; model: ModelFile }[]
   'datasets.inspect': { root: string; classes: { name: string; count: number }[]; images: number; skipped: { path: string; reason: string }[]; warnings: { code: string; message: string }[]; usable: boolean; problem?: string }
   'runs.list': RunSummary[]
@@ -71,10 +73,21 @@ export type StudioEvent =
   | { type: 'status'; runId: string; status: RunStatus; message?: string }
   | { type: 'progress'; runId: string; epoch: number; epochs: number; step: number; stepsPerEpoch: number; loss: number; accuracy: number; imagesPerSecond: number; etaSeconds: number }
   | { type: 'epoch'; runId: string; epoch: number; trainLoss: number; trainAccuracy: number; valLoss?: number; valAccuracy?: number; lr: number; seconds: number }
+  /** A native menu item (Electron) the page acts on. */
+  | { type: 'menu'; action: 'new-model' | 'open-model' | 'save-model' | 'import-dataset' | 'undo' | 'redo' }
 
 export interface ApiError { code: string; message: string }
 
-/** What the UI talks to, whichever transport is under it (`window.studio` in Electron). */
+/** A reply as it crosses a transport: errors stay data ({ code, message }) on the way. */
+export type Reply = { ok: true; result: unknown } | { ok: false; error: ApiError }
+
+/** What the Electron preload exposes as `window.studio`; the renderer's client wraps it into a StudioApi. */
+export interface StudioBridge {
+  invoke(command: CommandName, payload?: unknown): Promise<Reply>
+  on(listener: (e: StudioEvent) => void): () => void
+}
+
+/** What the UI talks to, whichever transport is under it. */
 export interface StudioApi {
   invoke<K extends CommandName>(command: K, payload?: Request<K>): Promise<Responses[K]>
   on(listener: (e: StudioEvent) => void): () => void

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os'
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { validate, type ApiError, type CommandName, type Request, type Responses, type RunDetail, type RunSummary, type StudioEvent } from '../api/contract.ts'
+import { validate, type CommandName, type Reply, type Request, type Responses, type RunDetail, type RunSummary, type StudioEvent } from '../api/contract.ts'
 import { parseModelFile, type ModelFile } from '../../src-engine/core/graph/index.ts'
 import { DatasetError, inspectDataset } from '../../src-engine/node/dataset/index.ts'
 import { compareRuns } from '../services/compare.ts'
@@ -14,6 +14,7 @@ import { Store, type RunRow } from '../services/store/store.ts'
 import { ServiceError, TrainingService } from '../services/training.ts'
 
 const TEMPLATES = fileURLToPath(new URL('../../resources/templates/', import.meta.url))
+const SAMPLE_DATASET = fileURLToPath(new URL('../../resources/sample-dataset/shapes', import.meta.url))
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
 export interface HostOptions {
@@ -23,8 +24,6 @@ export interface HostOptions {
   /** Native dialogs, given by the Electron shell; absent in a browser. */
   dialogs?: { openModel(): Promise<{ path: string; model: ModelFile } | null>; pickFolder(): Promise<{ path: string } | null> }
 }
-
-export type Reply = { ok: true; result: unknown } | { ok: false; error: ApiError }
 
 export interface Host {
   /** Never throws: a bad request or a failing command gives { ok: false, error }. */
@@ -41,7 +40,10 @@ export function createHost(opts: HostOptions = {}): Host {
   const service = new TrainingService(store, { cacheDir: opts.cacheDir })
 
   const handlers: { [K in CommandName]: (p: Request<K>) => Promise<Responses[K]> | Responses[K] } = {
-    'app.info': () => ({ version: VERSION, host: opts.kind ?? 'web', database: store.file, cores: availableParallelism() }),
+    'app.info': () => ({
+      version: VERSION, host: opts.kind ?? 'web', database: store.file, cores: availableParallelism(),
+      sample: { templateId: 'shapes-cnn', datasetDir: SAMPLE_DATASET, settings: { epochs: 30, batchSize: 16, lr: 0.005 } },
+    }),
     'templates.list': () => readdirSync(TEMPLATES).filter((f) => f.endsWith('.cnn.json')).sort().map((f) => {
       const model = parseModelFile(readFileSync(TEMPLATES + f, 'utf8'))
       return { id: f.replace('.cnn.json', ''), name: model.name ?? f, model }

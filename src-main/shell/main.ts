@@ -1,12 +1,54 @@
-// The Electron main process: one window on the Vue app. Wiring only; everything behind it runs under
-// plain Node and is tested there (CONVENTIONS.md 6 for the security settings).
-import { app, BrowserWindow, shell } from 'electron'
+// The Electron main process: wiring only. The contract's host (src-main/host) does the work, as it does
+// behind `cnn-studio serve`; everything behind this file runs and is tested under plain Node.
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell } from 'electron'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { Host } from '../host/host.ts'
+import type { StudioEvent } from '../api/contract.ts'
+import { userDataDir } from '../services/paths.ts'
+import { buildMenu } from './menu.ts'
+import { loadWindowState, saveWindowState } from './window-state.ts'
+
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+
+// One data folder for the app and the CLI, so both see the same experiment database.
+app.setPath('userData', userDataDir())
+
+let host: Host | null = null
+let win: BrowserWindow | null = null
+
+async function loadHost(): Promise<Host> {
+  // The host, the engine and its worker threads run from our TypeScript sources (Node strips the types),
+  // exactly as the CLI does; bundling them would cut the worker threads off from their files.
+  const url = pathToFileURL(join(app.getAppPath(), 'src-main/host/host.ts')).href
+  const mod = (await import(/* @vite-ignore */ url)) as typeof import('../host/host.ts')
+  return mod.createHost({
+    kind: 'electron',
+    dialogs: {
+      async openModel() {
+        const r = await dialog.showOpenDialog(win!, { title: 'Open model', filters: [{ name: 'CNN Studio model', extensions: ['json'] }], properties: ['openFile'] })
+        if (r.canceled || !r.filePaths[0]) return null
+        return { path: r.filePaths[0], model: JSON.parse(readFileSync(r.filePaths[0], 'utf8')) }
+      },
+      async pickFolder() {
+        const r = await dialog.showOpenDialog(win!, { title: 'Import dataset folder (one sub-folder per class)', properties: ['openDirectory'] })
+        return r.canceled || !r.filePaths[0] ? null : { path: r.filePaths[0] }
+      },
+    },
+  })
+}
+
+function rendererUrl(): string {
+  return process.env['ELECTRON_RENDERER_URL'] ?? pathToFileURL(join(import.meta.dirname, '../renderer/index.html')).href
+}
 
 function createWindow(): BrowserWindow {
-  const win = new BrowserWindow({
-    width: 1280,
-    height: 800,
+  const state = loadWindowState(app.getPath('userData'))
+  const w = new BrowserWindow({
+    ...state,
+    minWidth: 800,
+    minHeight: 500,
     title: 'CNN Studio',
     show: false,
     webPreferences: {
@@ -14,28 +56,60 @@ function createWindow(): BrowserWindow {
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      webviewTag: false,
     },
   })
-  win.once('ready-to-show', () => win.show())
-  // The studio never navigates away from itself and never opens windows; links go to the system browser.
-  win.webContents.setWindowOpenHandler(({ url }) => {
+  if (state.maximized) w.maximize()
+  w.once('ready-to-show', () => w.show())
+  // The studio never navigates away and never opens windows; https links go to the system browser.
+  w.webContents.setWindowOpenHandler(({ url }) => {
     if (url.startsWith('https://')) void shell.openExternal(url)
     return { action: 'deny' }
   })
-  win.webContents.on('will-navigate', (e) => e.preventDefault())
-  const devUrl = process.env['ELECTRON_RENDERER_URL']
-  if (devUrl) void win.loadURL(devUrl)
-  else void win.loadFile(join(import.meta.dirname, '../renderer/index.html'))
-  return win
+  w.webContents.on('will-navigate', (e) => e.preventDefault())
+  w.on('close', () => {
+    const b = w.getNormalBounds()
+    saveWindowState(app.getPath('userData'), { ...b, maximized: w.isMaximized() })
+  })
+  Menu.setApplicationMenu(buildMenu(w))
+  void w.loadURL(rendererUrl())
+  return w
 }
 
-void app.whenReady().then(() => {
-  createWindow()
+void app.whenReady().then(async () => {
+  session.defaultSession.webRequest.onHeadersReceived((details, done) => {
+    done({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } })
+  })
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, allow) => allow(false))
+  try {
+    host = await loadHost()
+  } catch (e) {
+    dialog.showErrorBox('CNN Studio cannot open its experiment database', e instanceof Error ? e.message : String(e))
+    app.quit()
+    return
+  }
+  const ours = rendererUrl()
+  ipcMain.handle('studio:invoke', (event, command: unknown, payload: unknown) => {
+    // Only our own page may call in: not another frame, not a page it was tricked into loading.
+    if (!event.senderFrame || event.senderFrame.url.split('#')[0].split('?')[0] !== ours.split('?')[0]) {
+      return { ok: false, error: { code: 'FORBIDDEN', message: 'this frame may not call the studio' } }
+    }
+    return host!.invoke(command, payload)
+  })
+  host.subscribe((e: StudioEvent) => win?.webContents.send('studio:event', e))
+  win = createWindow()
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow()
+    if (BrowserWindow.getAllWindows().length === 0) win = createWindow()
   })
 })
 
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-attach-webview', (e) => e.preventDefault())
+})
+
 app.on('window-all-closed', () => {
-  if (process.platform !== 'darwin') app.quit()
+  if (process.platform !== 'darwin') {
+    host?.close()
+    app.quit()
+  }
 })

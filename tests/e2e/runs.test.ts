@@ -56,3 +56,22 @@ describe('the studio in Chromium through cnn-studio serve', () => {
     expect(await page.textContent('body')).toMatch(/secret token/)
   })
 })
+
+describe('a fresh install', () => {
+  it('offers the sample, trains it live, and shows the result', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'cnn-e2e-fresh-')), 'fresh.db')
+    const fresh = await serve(db)
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 600 } })
+      await page.goto(fresh.url)
+      await page.getByTestId('train-sample').click()
+      const row = page.locator('[data-testid=runs-table] tbody tr').first()
+      await row.waitFor()
+      await page.getByText('completed').waitFor({ timeout: 60_000 })
+      expect(await row.innerText()).toMatch(/Sample: shapes[\s\S]*completed[\s\S]*Shapes CNN/)
+      await page.screenshot({ path: join(shots, 'sample-trained.png') })
+    } finally {
+      fresh.child.kill('SIGTERM')
+    }
+  })
+})

@@ -1,10 +1,10 @@
 // The UI's one way to the main process: `window.studio` (the Electron preload) when present, otherwise
 // the same contract over the WebSocket of `cnn-studio serve` (authenticated by its cookie).
-import type { ApiError, CommandName, Request, Responses, StudioApi, StudioEvent } from '../../../src-main/api/contract.ts'
+import type { ApiError, CommandName, Request, Responses, StudioApi, StudioBridge, StudioEvent } from '../../../src-main/api/contract.ts'
 
 declare global {
   interface Window {
-    studio?: StudioApi
+    studio?: StudioBridge
   }
 }
 
@@ -66,8 +66,19 @@ function overWebSocket(): StudioApi {
   }
 }
 
+function overBridge(bridge: StudioBridge): StudioApi {
+  return {
+    async invoke<K extends CommandName>(command: K, payload?: Request<K>): Promise<Responses[K]> {
+      const r = await bridge.invoke(command, payload)
+      if (!r.ok) throw new StudioError(r.error)
+      return r.result as Responses[K]
+    },
+    on: (listener) => bridge.on(listener),
+  }
+}
+
 let api: StudioApi | null = null
 export function studio(): StudioApi {
-  api ??= window.studio ?? overWebSocket()
+  api ??= window.studio ? overBridge(window.studio) : overWebSocket()
   return api
 }
