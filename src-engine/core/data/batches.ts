@@ -42,12 +42,7 @@ export function createBatchSource(set: ImageSet, opts: BatchOptions = {}): Batch
       rng = new Rng(((opts.seed ?? 1) * 7919 + epoch * 104_729) >>> 0)
       if (!opts.shuffle) return
       for (let i = 0; i < count; i++) order[i] = i
-      for (let i = count - 1; i > 0; i--) {
-        const j = rng.int(i + 1)
-        const t = order[i]
-        order[i] = order[j]
-        order[j] = t
-      }
+      rng.shuffle(order)
     },
     nextBatch(x, y, maxBatch) {
       const n = Math.min(maxBatch, count - pos)

@@ -9,10 +9,7 @@ export function splitIndices(labels: Int32Array, classes: number, valFraction: n
   const rng = new Rng(seed)
   const train: number[] = [], val: number[] = []
   for (const idx of byClass) {
-    for (let i = idx.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1)
-      ;[idx[i], idx[j]] = [idx[j], idx[i]]
-    }
+    rng.shuffle(idx)
     // A class with 2+ images gives at least one to validation when a split is asked for.
     const nVal = valFraction > 0 && idx.length >= 2 ? Math.min(idx.length - 1, Math.max(1, Math.round(idx.length * valFraction))) : 0
     val.push(...idx.slice(0, nVal))

@@ -21,13 +21,7 @@ export function arraySource(x: Float32Array, y: Int32Array, shape: [number, numb
       pos = 0
       for (let i = 0; i < count; i++) order[i] = i
       if (!opts.shuffle) return
-      const rng = new Rng(((opts.seed ?? 1) * 1_000_003 + epoch) >>> 0)
-      for (let i = count - 1; i > 0; i--) {
-        const j = rng.int(i + 1)
-        const t = order[i]
-        order[i] = order[j]
-        order[j] = t
-      }
+      new Rng(((opts.seed ?? 1) * 1_000_003 + epoch) >>> 0).shuffle(order)
     },
     nextBatch(xOut, yOut, maxBatch) {
       const n = Math.min(maxBatch, count - pos)

@@ -65,6 +65,13 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
   const p = (a: Float32Array | Int32Array) => a.byteOffset
   const direct = (d: WindowDims) => d.kh === 1 && d.kw === 1 && d.sh === 1 && d.sw === 1 && d.padTop === 0 && d.padLeft === 0 && d.padBottom === 0 && d.padRight === 0
   const geo = (d: WindowDims) => [d.n, d.inH, d.inW, d.cin, d.kh, d.kw, d.sh, d.sw, d.padTop, d.padLeft, d.outH, d.outW] as const
+  /** The GEMM's A operand for a conv: the input itself for a plain 1x1, else its im2col in the scratch. */
+  function colsOf(d: WindowDims, x: Float32Array): number {
+    if (direct(d)) return p(x)
+    const at = cols(d.n * d.outH * d.outW * d.kh * d.kw * d.cin * 4)
+    ex.im2col(p(x), ...geo(d), at)
+    return at
+  }
 
   return {
     name: ex.relaxed() ? 'wasm-simd-relaxed' : 'wasm-simd',
@@ -87,12 +94,7 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
     // y [M = N*Ho*Wo, Cout] = im2col(x) [M, kh*kw*Cin] . w [kh*kw*Cin, Cout], then bias and ReLU.
     conv2dForward(d, x, w, bias, y, relu) {
       const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin
-      let a = p(x)
-      if (!direct(d)) {
-        a = cols(M * K * 4)
-        ex.im2col(p(x), ...geo(d), a)
-      }
-      ex.gemm(0, 0, M, d.cout, K, a, p(w), p(y), 0, packA, packB)
+      ex.gemm(0, 0, M, d.cout, K, colsOf(d, x), p(w), p(y), 0, packA, packB)
       if (bias || relu) ex.biasRelu(p(y), M, d.cout, bias ? p(bias) : 0, +relu)
     },
 
@@ -111,12 +113,7 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
     // dw [K, Cout] = im2col(x)^T . dy: every weight's gradient summed over all positions it was used at.
     conv2dBackwardFilter(d, x, dy, dw, db) {
       const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin
-      let a = p(x)
-      if (!direct(d)) {
-        a = cols(M * K * 4)
-        ex.im2col(p(x), ...geo(d), a)
-      }
-      ex.gemm(1, 0, K, d.cout, M, a, p(dy), p(dw), 0, packA, packB)
+      ex.gemm(1, 0, K, d.cout, M, colsOf(d, x), p(dy), p(dw), 0, packA, packB)
       if (db) ex.columnSums(p(dy), M, d.cout, p(db))
     },
 

@@ -36,6 +36,16 @@ export class Rng {
     return r * Math.cos(a)
   }
 
+  /** Shuffles in place (Fisher-Yates), every order equally likely. */
+  shuffle(a: { length: number; [i: number]: number }): void {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.int(i + 1)
+      const t = a[i]
+      a[i] = a[j]
+      a[j] = t
+    }
+  }
+
   /** Integer in [0, n). */
   int(n: number): number {
     return Math.floor(this.next() * n)
