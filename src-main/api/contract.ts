@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import type { ModelFile } from '../../src-engine/core/graph/types.ts'
 import { TrainSettings } from './settings.ts'
+import type { TrainSettings as Settings } from './settings.ts'
 
 const runId = z.string().regex(/^r_[a-z0-9]+$/, 'a run id like r_mwv6efje9c0caac3')
 const path = z.string().min(1).max(4096)
@@ -16,6 +17,10 @@ const none = z.object({}).strict().optional()
 export const COMMANDS = {
   'app.info': none,
   'templates.list': none,
+  /** Shapes, params, MACs, receptive fields and issues of a graph (the canvas also runs this in the page). */
+  'models.analyze': z.object({ model, forTraining: z.boolean().optional() }).strict(),
+  /** The training settings with every default filled in, for the settings form. */
+  'settings.defaults': none,
   'datasets.inspect': z.object({ dir: path }).strict(),
   'runs.list': none,
   'runs.get': z.object({ runId }).strict(),
@@ -56,6 +61,8 @@ export interface Responses {
   /** `sample`: a model and a folder that train in seconds, so a fresh install has something to run. */
   'app.info': { version: string; host: 'electron' | 'web'; database: string; cores: number; sample: { templateId: string; datasetDir: string; settings: { epochs: number; batchSize: number; lr: number } } }
   'templates.list': { id: string; name: string; model: ModelFile }[]
+  'models.analyze': { nodes: { id: string; type: string; outputShape: number[] | null; params: number; macs: number; receptiveField: number | null }[]; totals: { params: number; trainableParams: number; nonTrainableParams: number; macs: number }; issues: { nodeId?: string; severity: 'error' | 'warning'; code: string; message: string }[] }
+  'settings.defaults': Settings
   'datasets.inspect': { root: string; classes: { name: string; count: number }[]; images: number; skipped: { path: string; reason: string }[]; warnings: { code: string; message: string }[]; usable: boolean; problem?: string }
   'runs.list': RunSummary[]
   'runs.get': RunDetail

@@ -5,7 +5,8 @@ import { availableParallelism } from 'node:os'
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { validate, type CommandName, type Reply, type Request, type Responses, type RunDetail, type RunSummary, type StudioEvent } from '../api/contract.ts'
-import { parseModelFile, type ModelFile } from '../../src-engine/core/graph/index.ts'
+import { analyzeGraph, parseModelFile, type ModelFile } from '../../src-engine/core/graph/index.ts'
+import { parseSettings } from '../api/settings.ts'
 import { DatasetError, inspectDataset } from '../../src-engine/node/dataset/index.ts'
 import { compareRuns } from '../services/compare.ts'
 import { defaultDbPath } from '../services/paths.ts'
@@ -48,6 +49,18 @@ export function createHost(opts: HostOptions = {}): Host {
       const model = parseModelFile(readFileSync(TEMPLATES + f, 'utf8'))
       return { id: f.replace('.cnn.json', ''), name: model.name ?? f, model }
     }),
+    'models.analyze': (p) => {
+      const a = analyzeGraph(parseModelFile(p.model), { forTraining: p.forTraining })
+      return {
+        nodes: a.nodes.map((n) => ({ id: n.id, type: n.type, outputShape: n.outputShape, params: n.params, macs: n.macs, receptiveField: n.receptiveField })),
+        totals: a.totals, issues: a.issues,
+      }
+    },
+    'settings.defaults': () => {
+      const r = parseSettings({})
+      if (!r.ok) throw new Error(r.message)
+      return r.settings
+    },
     'datasets.inspect': async (p) => {
       const r = await inspectDataset(p.dir)
       return { root: r.root, classes: r.classes, images: r.images, skipped: r.skipped, warnings: r.warnings, usable: r.usable, ...(r.problem ? { problem: r.problem } : {}) }

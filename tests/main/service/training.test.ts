@@ -119,6 +119,23 @@ describe('running', () => {
 })
 
 describe('the CLI', () => {
+  it('Ctrl-C during train stops the run cleanly and records it as stopped', async () => {
+    const db = join(tmp('cnn-sigint-'), 's.db')
+    const child = spawn(process.execPath, [BIN, 'train', lenetPath, digits, '--epochs', '200', '--batch-size', '8', '--workers', '1', '--db', db], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CNN_STUDIO_CACHE: cacheDir } })
+    let err = ''
+    child.stderr!.on('data', (d) => (err += d))
+    while (!/epoch 1:/.test(err)) await new Promise((r) => setTimeout(r, 100))
+    child.kill('SIGINT')
+    const code = await new Promise((r) => child.once('exit', r))
+    expect(code).toBe(1) // the work ran; the answer (a stopped run) is not a completed one
+    expect(err).toMatch(/stopping after this step/)
+    const store = new Store(db)
+    const [run] = store.listRuns()
+    expect(run.status).toBe('stopped')
+    expect(store.epochs(run.runId).length).toBeGreaterThanOrEqual(1)
+    store.close()
+  })
+
   it('train --json prints the spec keys; runs list, show and compare', () => {
     const db = join(tmp('cnn-cli-'), 'c.db')
     const env = { ...process.env, CNN_STUDIO_CACHE: cacheDir }

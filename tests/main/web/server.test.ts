@@ -129,6 +129,11 @@ describe('WebSocket', () => {
     expect((await c.call('no.such.command')).error!.code).toBe('UNKNOWN_COMMAND')
     expect((await c.call('runs.get', { runId: 'r_nothere' })).error!.code).toBe('NOT_FOUND')
     expect((await c.call('runs.list')).result).toEqual([])
+    const bad = { format: 'cnn-studio.graph', version: 1, nodes: [{ id: 'in', type: 'input', attrs: { height: 7, width: 7, channels: 1 } }, { id: 'p', type: 'maxpool2d', attrs: { size: 3 } }], edges: [['in', 'p']] }
+    const a = (await c.call('models.analyze', { model: bad })).result as { issues: { code: string; message: string }[] }
+    expect(a.issues[0].code).toBe('STRIDE_REMAINDER')
+    expect(a.issues[0].message).toContain('(7 - 3) / 3 + 1 = 2.33')
+    expect((await c.call('settings.defaults')).result).toMatchObject({ epochs: 10, batchSize: 32, optimizer: 'adam', lr: 0.001, valSplit: 0.2, seed: 1 })
     ws.close()
   })
 
