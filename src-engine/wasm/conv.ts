@@ -63,32 +63,6 @@ export function col2im(dcols: usize, n: i32, inH: i32, inW: i32, cin: i32, kh: i
   }
 }
 
-/** y[r, c] += bias[c] (if any), then max(0, .) if relu; rows x cols. */
-export function biasRelu(y: usize, rows: i32, cols: i32, bias: usize, relu: bool): void {
-  const vec = (cols & 3) == 0
-  const zero = f32x4.splat(0)
-  for (let r = 0; r < rows; r++) {
-    const row = y + <usize>r * <usize>cols * 4
-    if (vec) {
-      for (let c = 0; c < cols; c += 4) {
-        const p = row + <usize>c * 4
-        let v = v128.load(p)
-        if (bias) v = f32x4.add(v, v128.load(bias + <usize>c * 4))
-        if (relu) v = f32x4.max(v, zero)
-        v128.store(p, v)
-      }
-    } else {
-      for (let c = 0; c < cols; c++) {
-        const p = row + <usize>c * 4
-        let v = load<f32>(p)
-        if (bias) v += load<f32>(bias + <usize>c * 4)
-        if (relu && v < 0) v = 0
-        store<f32>(p, v)
-      }
-    }
-  }
-}
-
 /** out[c] = sum over rows of y[r, c] (the bias gradient). */
 export function columnSums(y: usize, rows: i32, cols: i32, out: usize): void {
   memory.fill(out, 0, <usize>cols * 4)

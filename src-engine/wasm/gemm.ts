@@ -5,7 +5,8 @@
 // A 6x8 register tile: 12 accumulators + 2 B vectors + 1 broadcast A = 15 of the 16 SIMD registers.
 const MR: i32 = 6
 const NR: i32 = 8
-const KC: i32 = 256
+// K is cut into equal blocks of at most KC (288 = 256 + 32 would re-read C for a sliver of work).
+const KC: i32 = 384
 const MC: i32 = 96
 const NC: i32 = 512
 
@@ -86,9 +87,20 @@ function packA(a: usize, transA: bool, m: i32, k: i32, i0: i32, mc: i32, k0: i32
 // Scratch for edge tiles (rows < MR or cols < NR): computed in full, then the valid part copied out.
 const EDGE: usize = memory.data(MR * NR * 4, 16)
 
-/** One MR x NR tile of C from packed panels; `acc`: add to C instead of overwriting it. */
+/** The epilogue of one vector of C: add the old C (acc), then the bias, then ReLU, in registers. */
 // @ts-ignore: decorator
-@inline function tile(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, acc: bool): void {
+@inline function fin(v: v128, p: usize, off: usize, acc: bool, b: v128, relu: bool): v128 {
+  if (acc) v = f32x4.add(v128.load(p + off), v)
+  v = f32x4.add(v, b)
+  return relu ? f32x4.max(v, f32x4.splat(0)) : v
+}
+
+/**
+ * One MR x NR tile of C from packed panels; `acc`: add to C instead of overwriting it. On the last K
+ * block, `bias` (a pointer to this tile's 8 columns, or 0) and `relu` finish the output in registers.
+ */
+// @ts-ignore: decorator
+@inline function tile(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, acc: bool, bias: usize, relu: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0)
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0)
   let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0)
@@ -111,37 +123,43 @@ const EDGE: usize = memory.data(MR * NR * 4, 16)
     pb += NR * 4
   }
   const direct = rows == MR && cols == NR
-  const out = direct ? c : EDGE
-  const ld: usize = direct ? <usize>ldc * 4 : NR * 4
-  if (direct && acc) {
+  if (direct) {
+    let b0 = f32x4.splat(0), b1 = f32x4.splat(0)
+    if (bias) { b0 = v128.load(bias); b1 = v128.load(bias, 16) }
+    const ld: usize = <usize>ldc * 4
     let p = c
-    v128.store(p, f32x4.add(v128.load(p), c00)); v128.store(p, f32x4.add(v128.load(p, 16), c01), 16); p += ld
-    v128.store(p, f32x4.add(v128.load(p), c10)); v128.store(p, f32x4.add(v128.load(p, 16), c11), 16); p += ld
-    v128.store(p, f32x4.add(v128.load(p), c20)); v128.store(p, f32x4.add(v128.load(p, 16), c21), 16); p += ld
-    v128.store(p, f32x4.add(v128.load(p), c30)); v128.store(p, f32x4.add(v128.load(p, 16), c31), 16); p += ld
-    v128.store(p, f32x4.add(v128.load(p), c40)); v128.store(p, f32x4.add(v128.load(p, 16), c41), 16); p += ld
-    v128.store(p, f32x4.add(v128.load(p), c50)); v128.store(p, f32x4.add(v128.load(p, 16), c51), 16)
+    v128.store(p, fin(c00, p, 0, acc, b0, relu)); v128.store(p, fin(c01, p, 16, acc, b1, relu), 16); p += ld
+    v128.store(p, fin(c10, p, 0, acc, b0, relu)); v128.store(p, fin(c11, p, 16, acc, b1, relu), 16); p += ld
+    v128.store(p, fin(c20, p, 0, acc, b0, relu)); v128.store(p, fin(c21, p, 16, acc, b1, relu), 16); p += ld
+    v128.store(p, fin(c30, p, 0, acc, b0, relu)); v128.store(p, fin(c31, p, 16, acc, b1, relu), 16); p += ld
+    v128.store(p, fin(c40, p, 0, acc, b0, relu)); v128.store(p, fin(c41, p, 16, acc, b1, relu), 16); p += ld
+    v128.store(p, fin(c50, p, 0, acc, b0, relu)); v128.store(p, fin(c51, p, 16, acc, b1, relu), 16)
     return
   }
-  let p = out
-  v128.store(p, c00); v128.store(p, c01, 16); p += ld
-  v128.store(p, c10); v128.store(p, c11, 16); p += ld
-  v128.store(p, c20); v128.store(p, c21, 16); p += ld
-  v128.store(p, c30); v128.store(p, c31, 16); p += ld
-  v128.store(p, c40); v128.store(p, c41, 16); p += ld
+  let p = EDGE
+  v128.store(p, c00); v128.store(p, c01, 16); p += NR * 4
+  v128.store(p, c10); v128.store(p, c11, 16); p += NR * 4
+  v128.store(p, c20); v128.store(p, c21, 16); p += NR * 4
+  v128.store(p, c30); v128.store(p, c31, 16); p += NR * 4
+  v128.store(p, c40); v128.store(p, c41, 16); p += NR * 4
   v128.store(p, c50); v128.store(p, c51, 16)
-  if (direct) return
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
       const dst = c + (<usize>i * <usize>ldc + <usize>j) * 4
-      const v = load<f32>(EDGE + <usize>(i * NR + j) * 4)
-      store<f32>(dst, acc ? load<f32>(dst) + v : v)
+      let v = load<f32>(EDGE + <usize>(i * NR + j) * 4)
+      if (acc) v += load<f32>(dst)
+      if (bias) v += load<f32>(bias + <usize>j * 4)
+      if (relu && v < 0) v = 0
+      store<f32>(dst, v)
     }
   }
 }
 
-/** C = op(A) op(B) (+ C when accumulate). `packA`/`packB` are scratch of PACK_A_BYTES / PACK_B_BYTES. */
-export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: bool, pa: usize, pb: usize): void {
+/**
+ * C = op(A) op(B) (+ C when accumulate), then + bias[n] and ReLU when given (bias 0: none).
+ * `pa`/`pb` are scratch of PACK_A_BYTES / PACK_B_BYTES.
+ */
+export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, accumulate: bool, pa: usize, pb: usize, bias: usize, relu: bool): void {
   if (m <= 0 || n <= 0) return
   if (k <= 0) {
     if (!accumulate) memory.fill(c, 0, <usize>m * <usize>n * 4)
@@ -149,9 +167,11 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usiz
   }
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = min(NC, n - j0)
-    for (let k0 = 0; k0 < k; k0 += KC) {
-      const kc = min(KC, k - k0)
+    const kblock = (k + ((k + KC - 1) / KC) - 1) / ((k + KC - 1) / KC)
+    for (let k0 = 0; k0 < k; k0 += kblock) {
+      const kc = min(kblock, k - k0)
       const acc = accumulate || k0 > 0
+      const last = k0 + kc >= k
       packB(b, transB, n, k, k0, kc, j0, nc, pb)
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = min(MC, m - i0)
@@ -161,7 +181,8 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usiz
           const bpanel = pb + <usize>(jr / NR) * <usize>(kc * NR) * 4
           for (let ir = 0; ir < mc; ir += MR) {
             const rows = min(MR, mc - ir)
-            tile(pa + <usize>(ir / MR) * <usize>(kc * MR) * 4, bpanel, kc, c + (<usize>(i0 + ir) * <usize>n + <usize>(j0 + jr)) * 4, n, rows, cols, acc)
+            tile(pa + <usize>(ir / MR) * <usize>(kc * MR) * 4, bpanel, kc, c + (<usize>(i0 + ir) * <usize>n + <usize>(j0 + jr)) * 4, n, rows, cols, acc,
+              last && bias ? bias + <usize>(j0 + jr) * 4 : 0, last && relu)
           }
         }
       }

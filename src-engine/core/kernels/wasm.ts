@@ -5,10 +5,9 @@
 import type { Kernels, WindowDims } from './types.ts'
 
 interface Exports {
-  gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, acc: number, pa: number, pb: number): void
+  gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, acc: number, pa: number, pb: number, bias: number, relu: number): void
   im2col(x: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, cols: number): void
   col2im(dcols: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, dx: number): void
-  biasRelu(y: number, rows: number, cols: number, bias: number, relu: number): void
   columnSums(y: number, rows: number, cols: number, out: number): void
   maxPoolForward(x: number, n: number, inH: number, inW: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, y: number, argmax: number): void
   maxPoolBackward(dy: number, argmax: number, outCount: number, dx: number, inCount: number): void
@@ -88,32 +87,32 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
     },
 
     gemm(transA, transB, m, n, k, a, b, c, accumulate) {
-      ex.gemm(+transA, +transB, m, n, k, p(a), p(b), p(c), +accumulate, packA, packB)
+      ex.gemm(+transA, +transB, m, n, k, p(a), p(b), p(c), +accumulate, packA, packB, 0, 0)
     },
 
     // y [M = N*Ho*Wo, Cout] = im2col(x) [M, kh*kw*Cin] . w [kh*kw*Cin, Cout], then bias and ReLU.
     conv2dForward(d, x, w, bias, y, relu) {
       const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin
-      ex.gemm(0, 0, M, d.cout, K, colsOf(d, x), p(w), p(y), 0, packA, packB)
-      if (bias || relu) ex.biasRelu(p(y), M, d.cout, bias ? p(bias) : 0, +relu)
+      // Bias and ReLU are applied in registers as the GEMM writes its last K block.
+      ex.gemm(0, 0, M, d.cout, K, colsOf(d, x), p(w), p(y), 0, packA, packB, bias ? p(bias) : 0, +relu)
     },
 
     // dcols [M, K] = dy [M, Cout] . w^T, then col2im scatters it back onto the input pixels.
     conv2dBackwardInput(d, dy, w, dx) {
       const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin
       if (direct(d)) {
-        ex.gemm(0, 1, M, K, d.cout, p(dy), p(w), p(dx), 0, packA, packB)
+        ex.gemm(0, 1, M, K, d.cout, p(dy), p(w), p(dx), 0, packA, packB, 0, 0)
         return
       }
       const dcols = cols(M * K * 4)
-      ex.gemm(0, 1, M, K, d.cout, p(dy), p(w), dcols, 0, packA, packB)
+      ex.gemm(0, 1, M, K, d.cout, p(dy), p(w), dcols, 0, packA, packB, 0, 0)
       ex.col2im(dcols, ...geo(d), p(dx))
     },
 
     // dw [K, Cout] = im2col(x)^T . dy: every weight's gradient summed over all positions it was used at.
     conv2dBackwardFilter(d, x, dy, dw, db) {
       const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin
-      ex.gemm(1, 0, K, d.cout, M, colsOf(d, x), p(dy), p(dw), 0, packA, packB)
+      ex.gemm(1, 0, K, d.cout, M, colsOf(d, x), p(dy), p(dw), 0, packA, packB, 0, 0)
       if (db) ex.columnSums(p(dy), M, d.cout, p(db))
     },
 

@@ -86,7 +86,7 @@ export async function runBench(opts: { threads?: number; steps?: number; onProgr
     opts.onProgress?.(`GEMM 512^3, ${threads} thread${threads > 1 ? 's' : ''}`)
     const gemm = await gemmGflops(threads)
     opts.onProgress?.(`SmallCNN batch ${BATCH}, ${threads} worker${threads > 1 ? 's' : ''}`)
-    const s = await smallCnn(threads, opts.steps ?? 12)
+    const s = await smallCnn(threads, opts.steps ?? 20)
     rows.push({ threads, trainImagesPerSecond: s.train, inferImagesPerSecond: s.infer, gemmGflops: gemm })
   }
   const best = rows[rows.length - 1]

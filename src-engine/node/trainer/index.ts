@@ -32,7 +32,8 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
   let pool: WorkerPool | null = null
   let master: Float32Array, gradSum: Float32Array, state: Float32Array, decay: Uint8Array
   let optimizer: Optimizer
-  let xBuf: Float32Array, yBuf: Int32Array
+  // Two batch buffers: the next batch is prepared (decoded, augmented) while the workers run this one.
+  let bufs: { x: Float32Array; y: Int32Array }[]
   const ready = (async () => {
     const wasm = kernelChoice === 'fast' ? await loadKernelModule() : undefined
     pool = await WorkerPool.start(workerCount, opts.model, maxShard, hyper.seed, kernelChoice, wasm)
@@ -43,8 +44,7 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
     decay = new Uint8Array(master.length)
     for (const p of w0.layout) if (p.decay) decay.fill(1, p.offset, p.offset + p.size)
     optimizer = createOptimizer(master.length, decay, hyper)
-    xBuf = new Float32Array(batch * w0.inputSize)
-    yBuf = new Int32Array(batch)
+    bufs = [0, 1].map(() => ({ x: new Float32Array(batch * w0.inputSize), y: new Int32Array(batch) }))
     if (opts.initialWeights) loadWeights(opts.initialWeights)
     broadcast()
   })()
@@ -88,8 +88,8 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
     return encodeWeights(tensors, { model: opts.model.name ?? null })
   }
 
-  /** Splits n images across the workers and copies each share into that worker's shared input. */
-  function scatter(n: number, make: (n: number) => Command): Command[] {
+  /** Splits n images of `b` across the workers and copies each share into that worker's shared input. */
+  function scatter(b: { x: Float32Array; y: Int32Array }, n: number, make: (n: number) => Command): Command[] {
     const ws = pool!.workers
     const used = Math.min(ws.length, n)
     const cmds: Command[] = []
@@ -97,8 +97,8 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
     let start = 0
     for (let i = 0; i < used; i++) {
       const share = Math.floor(n / used) + (i < n % used ? 1 : 0)
-      ws[i].input.set(xBuf.subarray(start * size, (start + share) * size))
-      ws[i].labels.set(yBuf.subarray(start, start + share))
+      ws[i].input.set(b.x.subarray(start * size, (start + share) * size))
+      ws[i].labels.set(b.y.subarray(start, start + share))
       cmds.push(make(share))
       start += share
     }
@@ -114,15 +114,18 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
     const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0))
     source.startEpoch(0)
     let lossSum = 0, correct = 0, seen = 0
-    for (;;) {
-      const n = source.nextBatch(xBuf, yBuf, batch)
-      if (n === 0) break
-      const cmds = scatter(n, (share) => ({ type: 'eval', n: share }))
-      const rs = await pool!.run(cmds)
+    let cur = 0
+    let n = source.nextBatch(bufs[cur].x, bufs[cur].y, batch)
+    while (n > 0) {
+      const b = bufs[cur]
+      const cmds = scatter(b, n, (share) => ({ type: 'eval', n: share }))
+      const running = pool!.run(cmds)
+      const nextN = source.nextBatch(bufs[1 - cur].x, bufs[1 - cur].y, batch) // overlaps the workers
+      const rs = await running
       let start = 0
       cmds.forEach((c, i) => {
         const preds = pool!.workers[i].predictions
-        for (let s = 0; s < c.n; s++) confusion[yBuf[start + s]][preds[s]]++
+        for (let s = 0; s < c.n; s++) confusion[b.y[start + s]][preds[s]]++
         start += c.n
       })
       for (const r of rs) {
@@ -130,6 +133,8 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
         correct += r.correct
       }
       seen += n
+      n = nextN
+      cur = 1 - cur
     }
     return { loss: seen ? lossSum / seen : NaN, accuracy: seen ? correct / seen : NaN, confusion }
   }
@@ -147,14 +152,16 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
       opts.train.startEpoch(epoch)
       const t0 = performance.now()
       let lossSum = 0, correct = 0, seen = 0, lr = hyper.lr
-      for (let step = 0; ; step++) {
+      let cur = 0
+      let n = opts.train.nextBatch(bufs[cur].x, bufs[cur].y, batch)
+      for (let step = 0; n > 0; step++) {
         if (paused) await paused.promise
         if (stopping) return result('stopped')
         const stepStart = performance.now()
-        const n = opts.train.nextBatch(xBuf, yBuf, batch)
-        if (n === 0) break
         lr = learningRate(hyper.lr, hyper.schedule, epoch * stepsPerEpoch + step, stepsPerEpoch, totalSteps)
-        const rs = await pool!.run(scatter(n, (share) => ({ type: 'train', n: share, scale: 1 / n })))
+        const running = pool!.run(scatter(bufs[cur], n, (share) => ({ type: 'train', n: share, scale: 1 / n })))
+        const nextN = opts.train.nextBatch(bufs[1 - cur].x, bufs[1 - cur].y, batch) // overlaps the workers
+        const rs = await running
         let stepLoss = 0, stepCorrect = 0
         for (const r of rs) {
           stepLoss += r.lossSum
@@ -183,6 +190,8 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
         seen += n
         const dt = (performance.now() - stepStart) / 1000
         opts.onStep?.({ epoch: epoch + 1, step: step + 1, stepsPerEpoch, loss: stepLoss / n, accuracy: stepCorrect / n, lr, imagesPerSecond: n / dt })
+        n = nextN
+        cur = 1 - cur
       }
       const seconds = (performance.now() - t0) / 1000
       trainImages += seen
