@@ -237,8 +237,3 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
     },
   }
 }
-
-/** Which kernels and how many workers a trainer would use here. */
-export function defaultWorkers(): number {
-  return availableParallelism()
-}
