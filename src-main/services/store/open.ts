@@ -70,19 +70,27 @@ export function openDatabase(file: string): Database.Database {
     }
   }
   const db = new Database(file)
+  // Wait for other processes' locks (a CLI run and the app may open the file at once) before anything else.
+  db.pragma('busy_timeout = 5000')
   db.pragma('journal_mode = WAL')
   db.pragma('foreign_keys = ON')
-  db.pragma('busy_timeout = 5000')
   migrate(db)
   return db
 }
 
+/**
+ * Applies the missing migrations. Each runs in an IMMEDIATE transaction that re-reads the version under
+ * the write lock, so two processes opening a new file at once migrate it once, not twice.
+ */
 export function migrate(db: Database.Database, upTo = SCHEMA_VERSION): void {
-  const from = db.pragma('user_version', { simple: true }) as number
-  for (let v = from; v < upTo; v++) {
-    db.transaction(() => {
+  for (;;) {
+    const applied = db.transaction(() => {
+      const v = db.pragma('user_version', { simple: true }) as number
+      if (v >= upTo) return false
       db.exec(MIGRATIONS[v])
       db.pragma(`user_version = ${v + 1}`)
-    })()
+      return true
+    }).immediate()
+    if (!applied) return
   }
 }

@@ -1,5 +1,6 @@
 // The training service on a real SQLite file, real images and real worker threads: refusals write
 // nothing, subscribers see the same events, and a run killed with SIGKILL is recovered and resumed.
+import Database from 'better-sqlite3'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -82,17 +83,17 @@ describe('running', () => {
   it('kill -9 mid-run: the file opens cleanly, the run is interrupted with its finished epochs, and resume completes it', async () => {
     const db = join(tmp('cnn-kill-'), 'k.db')
     const child = spawn(process.execPath, [BIN, 'train', lenetPath, digits, '--epochs', '40', '--batch-size', '8', '--workers', '1', '--db', db], { stdio: 'ignore', env: { ...process.env, CNN_STUDIO_CACHE: cacheDir } })
-    // Wait until at least one epoch is recorded, reading the database as another process would.
+    // Wait until at least one epoch is recorded, reading the database read-only as an outside reader would.
     const started = Date.now()
     for (;;) {
       await new Promise((r) => setTimeout(r, 200))
       try {
-        const peek = new Store(db)
-        const n = count(peek, 'epochs')
+        const peek = new Database(db, { readonly: true, fileMustExist: true })
+        const n = (peek.prepare('SELECT COUNT(*) AS n FROM epochs').get() as { n: number }).n
         peek.close()
         if (n >= 1) break
       } catch {
-        // not created yet
+        // not created or not migrated yet
       }
       if (Date.now() - started > 60_000) throw new Error('no epoch recorded within a minute')
     }

@@ -143,3 +143,18 @@ describe('files it must refuse, untouched', () => {
     mkdirSync(join(dir, 'ok'))
   })
 })
+
+describe('two processes opening a new file at once', () => {
+  it('migrate it exactly once and both work', async () => {
+    const file = join(tmp(), 'race.db')
+    const { spawn } = await import('node:child_process')
+    const script = `import { Store } from ${JSON.stringify(new URL('../../../src-main/services/store/store.ts', import.meta.url).href)}\n` +
+      `const s = new Store(${JSON.stringify(file)}); s.saveModel({ format: 'cnn-studio.graph', version: 1, name: String(process.pid), nodes: [], edges: [] }); s.close()`
+    const run = () => new Promise<number>((resolve) => spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' }).once('exit', (c) => resolve(c ?? 1)))
+    expect(await Promise.all([run(), run(), run(), run()])).toEqual([0, 0, 0, 0])
+    const s = new Store(file)
+    expect(s.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    expect((s.db.prepare('SELECT COUNT(*) AS n FROM models').get() as { n: number }).n).toBe(4)
+    s.close()
+  })
+})
