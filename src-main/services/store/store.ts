@@ -139,14 +139,15 @@ export class Store {
   private static SELECT = `SELECT runs.*, models.name AS model_name, models.hash AS model_hash, datasets.root AS dataset_root
     FROM runs JOIN models ON models.id = runs.model_id LEFT JOIN datasets ON datasets.id = runs.dataset_id`
 
+  /** Newest first; runs created in the same millisecond keep their insertion order (rowid). */
   listRuns(): RunRow[] {
-    return (this.db.prepare(`${Store.SELECT} ORDER BY runs.created_at DESC, runs.id DESC`).all() as Record<string, unknown>[]).map((r) => this.row(r))
+    return (this.db.prepare(`${Store.SELECT} ORDER BY runs.created_at DESC, runs.rowid DESC`).all() as Record<string, unknown>[]).map((r) => this.row(r))
   }
 
   /** A run by id, or `latest`; throws StoreError NOT_FOUND naming what was asked. */
   getRun(ref: string): RunRow {
     const r = (ref === 'latest'
-      ? this.db.prepare(`${Store.SELECT} ORDER BY runs.created_at DESC, runs.id DESC LIMIT 1`).get()
+      ? this.db.prepare(`${Store.SELECT} ORDER BY runs.created_at DESC, runs.rowid DESC LIMIT 1`).get()
       : this.db.prepare(`${Store.SELECT} WHERE runs.id = ?`).get(ref)) as Record<string, unknown> | undefined
     if (!r) throw new StoreError('NOT_FOUND', ref === 'latest' ? `there are no runs in ${this.file} yet` : `no run '${ref}' in ${this.file} (see: cnn-studio runs list)`)
     return this.row(r)

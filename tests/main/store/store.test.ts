@@ -60,6 +60,10 @@ describe('records', () => {
     expect(s.checkpoint(a, 'last')).toEqual({ epoch: 2, weights: Uint8Array.of(2) })
     expect(s.checkpoint(a, 'best')).toEqual({ epoch: 1, weights: Uint8Array.of(1) }) // best validation accuracy
     expect(s.getRun('latest').runId).toBe(a)
+    // runs created within one millisecond still list newest first
+    const later = Array.from({ length: 5 }, (_, i) => s.createRun({ name: `b${i}`, settings: {}, modelId: m1.id, datasetId: null, splitSeed: 1 }))
+    expect(s.listRuns().map((r) => r.runId)).toEqual([...later.reverse(), a])
+    expect(s.getRun('latest').runId).toBe(later[0])
     expect(() => s.getRun('r_nope')).toThrow(/no run 'r_nope'/)
     s.close()
   })
