@@ -24,6 +24,7 @@ export default tseslint.config(
       'vue/max-attributes-per-line': 'off',
       'vue/singleline-html-element-content-newline': 'off',
       'vue/html-self-closing': 'off',
+      'vue/multiline-html-element-content-newline': 'off',
     },
   },
   { files: ['src-renderer/**'], languageOptions: { globals: { ...globals.browser } } },

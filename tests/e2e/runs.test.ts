@@ -39,6 +39,7 @@ describe('the studio in Chromium through cnn-studio serve', () => {
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(e.message))
     await page.goto(url)
+    await page.getByTestId('nav-runs').click()
     const rows = page.locator('[data-testid=runs-table] tbody tr')
     await rows.first().waitFor()
     expect(await rows.count()).toBe(2)
@@ -64,6 +65,7 @@ describe('a fresh install', () => {
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 600 } })
       await page.goto(fresh.url)
+      await page.getByTestId('nav-runs').click()
       await page.getByTestId('train-sample').click()
       const row = page.locator('[data-testid=runs-table] tbody tr').first()
       await row.waitFor()

@@ -1,0 +1,62 @@
+// View state outside the model file and its history: which screen is open (mirrored in the URL's hash, so a
+// screen and its selection can be reopened or shared), the theme, and the canvas selection.
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef, watch } from 'vue'
+
+export const SCREENS = ['design', 'data', 'train', 'runs', 'compare'] as const
+export type Screen = (typeof SCREENS)[number]
+export type Theme = 'light' | 'dark'
+
+export interface Route { screen: Screen; params: Record<string, string> }
+
+/** `#/compare?runs=a,b` -> { screen: 'compare', params: { runs: 'a,b' } }; anything unknown opens the designer. */
+export function parseHash(hash: string): Route {
+  const [path, query = ''] = hash.replace(/^#\/?/, '').split('?')
+  const screen = (SCREENS as readonly string[]).includes(path) ? (path as Screen) : 'design'
+  return { screen, params: Object.fromEntries(new URLSearchParams(query)) }
+}
+
+export function formatHash(r: Route): string {
+  const q = new URLSearchParams(r.params).toString()
+  return `#/${r.screen}${q ? `?${q}` : ''}`
+}
+
+function initialTheme(): Theme {
+  const saved = globalThis.localStorage?.getItem('cnn-studio.theme')
+  if (saved === 'light' || saved === 'dark') return saved
+  return globalThis.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'
+}
+
+export const useUi = defineStore('ui', () => {
+  const route = shallowRef<Route>(parseHash(globalThis.location?.hash ?? ''))
+  const screen = computed(() => route.value.screen)
+  const theme = ref<Theme>(initialTheme())
+  /** Selected canvas nodes, by id. A set is replaced, never mutated, so watchers see each change. */
+  const selection = shallowRef<ReadonlySet<string>>(new Set())
+  const helpOpen = ref(false)
+
+  function navigate(screen: Screen, params: Record<string, string> = {}): void {
+    route.value = { screen, params }
+    if (globalThis.location && globalThis.location.hash !== formatHash(route.value)) globalThis.history.pushState(null, '', formatHash(route.value))
+  }
+  /** Changes the current screen's parameters without a new history entry (a filter, a selection). */
+  function setParams(params: Record<string, string>): void {
+    route.value = { screen: route.value.screen, params }
+    if (globalThis.location) globalThis.history.replaceState(null, '', formatHash(route.value))
+  }
+  function fromLocation(): void {
+    route.value = parseHash(globalThis.location.hash)
+  }
+  function select(ids: Iterable<string>): void {
+    selection.value = new Set(ids)
+  }
+  function toggleTheme(): void {
+    theme.value = theme.value === 'dark' ? 'light' : 'dark'
+  }
+  watch(theme, (t) => {
+    globalThis.localStorage?.setItem('cnn-studio.theme', t)
+    if (globalThis.document) document.documentElement.dataset.theme = t
+  }, { immediate: true })
+
+  return { route, screen, theme, selection, helpOpen, navigate, setParams, fromLocation, select, toggleTheme }
+})
