@@ -30,8 +30,13 @@ export const COMMANDS = {
   'runs.stop': z.object({ runId }).strict(),
   'runs.delete': z.object({ runId }).strict(),
   'runs.compare': z.object({ runIds: z.array(runId).min(2).max(8) }).strict(),
-  // Native dialogs in Electron; in a browser the UI shows a path field instead and these return null.
+  /** The design as it was last left (autosaved beside the experiment database), or null on a first start. */
+  'designs.autosaved': none,
+  'designs.autosave': z.object({ model, path: path.nullable(), dirty: z.boolean() }).strict(),
+  // Native dialogs in Electron; in a browser the UI shows a path field (or an upload/download) and these return null.
   'dialogs.openModel': none,
+  /** Writes the model file: to `path` when this session opened or saved it there, otherwise where a save dialog says. */
+  'dialogs.saveModel': z.object({ model, path: path.optional(), suggestedName: z.string().max(255).optional() }).strict(),
   'dialogs.pickFolder': none,
 } as const
 
@@ -59,7 +64,7 @@ export interface Comparison {
 
 export interface Responses {
   /** `sample`: a model and a folder that train in seconds, so a fresh install has something to run. */
-  'app.info': { version: string; host: 'electron' | 'web'; database: string; cores: number; sample: { templateId: string; datasetDir: string; settings: { epochs: number; batchSize: number; lr: number } } }
+  'app.info': { version: string; host: 'electron' | 'web'; database: string; cores: number; memory: { totalBytes: number; freeBytes: number }; sample: { templateId: string; datasetDir: string; settings: { epochs: number; batchSize: number; lr: number } } }
   'templates.list': { id: string; name: string; model: ModelFile }[]
   'models.analyze': { nodes: { id: string; type: string; outputShape: number[] | null; params: number; macs: number; receptiveField: number | null }[]; totals: { params: number; trainableParams: number; nonTrainableParams: number; macs: number }; issues: { nodeId?: string; severity: 'error' | 'warning'; code: string; message: string }[] }
   'settings.defaults': Settings
@@ -72,7 +77,10 @@ export interface Responses {
   'runs.stop': null
   'runs.delete': null
   'runs.compare': Comparison
+  'designs.autosaved': { model: ModelFile; path: string | null; dirty: boolean } | null
+  'designs.autosave': null
   'dialogs.openModel': { path: string; model: ModelFile } | null
+  'dialogs.saveModel': { path: string } | null
   'dialogs.pickFolder': { path: string } | null
 }
 

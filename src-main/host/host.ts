@@ -1,11 +1,13 @@
 // The contract's implementation, shared by both transports (Electron IPC and the WebSocket of `serve`):
 // every request is validated at the boundary, dispatched to the services, and errors come back as
 // { code, message }. Events from the training service fan out to every subscriber.
-import { availableParallelism } from 'node:os'
+import { availableParallelism, freemem, totalmem } from 'node:os'
 import { readdirSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { validate, type CommandName, type Reply, type Request, type Responses, type RunDetail, type RunSummary, type StudioEvent } from '../api/contract.ts'
-import { analyzeGraph, parseModelFile, type ModelFile } from '../../src-engine/core/graph/index.ts'
+import { analyzeGraph, parseModelFile, serializeModelFile } from '../../src-engine/core/graph/index.ts'
+import { readAutosave, writeAtomic, writeAutosave } from '../services/designs.ts'
 import { parseSettings } from '../api/settings.ts'
 import { DatasetError, inspectDataset } from '../../src-engine/node/dataset/index.ts'
 import { compareRuns } from '../services/compare.ts'
@@ -22,8 +24,12 @@ export interface HostOptions {
   dbPath?: string
   cacheDir?: string
   kind?: 'electron' | 'web'
-  /** Native dialogs, given by the Electron shell; absent in a browser. */
-  dialogs?: { openModel(): Promise<{ path: string; model: ModelFile } | null>; pickFolder(): Promise<{ path: string } | null> }
+  /** Native dialogs, given by the Electron shell; absent in a browser. They only choose paths: the host reads and writes. */
+  dialogs?: {
+    openModelPath(): Promise<{ path: string } | null>
+    saveModelPath(suggestedName: string): Promise<{ path: string } | null>
+    pickFolder(): Promise<{ path: string } | null>
+  }
 }
 
 export interface Host {
@@ -39,10 +45,15 @@ const summary = (r: RunRow): RunSummary => ({ runId: r.runId, name: r.name, stat
 export function createHost(opts: HostOptions = {}): Host {
   const store = new Store(defaultDbPath(opts.dbPath))
   const service = new TrainingService(store, { cacheDir: opts.cacheDir })
+  const autosaveFile = join(dirname(store.file), 'design-autosave.json')
+  // Model files may be written only where the user chose through a dialog in this session, never to a path a
+  // page merely names.
+  const writable = new Set<string>()
 
   const handlers: { [K in CommandName]: (p: Request<K>) => Promise<Responses[K]> | Responses[K] } = {
     'app.info': () => ({
       version: VERSION, host: opts.kind ?? 'web', database: store.file, cores: availableParallelism(),
+      memory: { totalBytes: totalmem(), freeBytes: freemem() },
       sample: { templateId: 'shapes-cnn', datasetDir: SAMPLE_DATASET, settings: { epochs: 30, batchSize: 16, lr: 0.005 } },
     }),
     'templates.list': () => readdirSync(TEMPLATES).filter((f) => f.endsWith('.cnn.json')).sort().map((f) => {
@@ -84,7 +95,23 @@ export function createHost(opts: HostOptions = {}): Host {
       return null
     },
     'runs.compare': (p) => compareRuns(store, p.runIds),
-    'dialogs.openModel': () => opts.dialogs?.openModel() ?? null,
+    'designs.autosaved': () => readAutosave(autosaveFile),
+    'designs.autosave': (p) => (writeAutosave(autosaveFile, { model: parseModelFile(p.model), path: p.path, dirty: p.dirty }), null),
+    'dialogs.openModel': async () => {
+      const picked = await opts.dialogs?.openModelPath()
+      if (!picked) return null
+      const model = parseModelFile(readFileSync(picked.path, 'utf8'))
+      writable.add(picked.path)
+      return { path: picked.path, model }
+    },
+    'dialogs.saveModel': async (p) => {
+      if (!opts.dialogs) return null
+      const target = p.path && writable.has(p.path) ? { path: p.path } : await opts.dialogs.saveModelPath(p.suggestedName ?? 'model.cnn.json')
+      if (!target) return null
+      writeAtomic(target.path, serializeModelFile(parseModelFile(p.model)))
+      writable.add(target.path)
+      return target
+    },
     'dialogs.pickFolder': () => opts.dialogs?.pickFolder() ?? null,
   }
 

@@ -1,7 +1,6 @@
 // The Electron main process: wiring only. The contract's host (src-main/host) does the work, as it does
 // behind `cnn-studio serve`; everything behind this file runs and is tested under plain Node.
 import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell } from 'electron'
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Host } from '../host/host.ts'
@@ -26,10 +25,13 @@ async function loadHost(): Promise<Host> {
   return mod.createHost({
     kind: 'electron',
     dialogs: {
-      async openModel() {
+      async openModelPath() {
         const r = await dialog.showOpenDialog(win!, { title: 'Open model', filters: [{ name: 'CNN Studio model', extensions: ['json'] }], properties: ['openFile'] })
-        if (r.canceled || !r.filePaths[0]) return null
-        return { path: r.filePaths[0], model: JSON.parse(readFileSync(r.filePaths[0], 'utf8')) }
+        return r.canceled || !r.filePaths[0] ? null : { path: r.filePaths[0] }
+      },
+      async saveModelPath(suggestedName: string) {
+        const r = await dialog.showSaveDialog(win!, { title: 'Save model', defaultPath: suggestedName, filters: [{ name: 'CNN Studio model', extensions: ['cnn.json'] }] })
+        return r.canceled || !r.filePath ? null : { path: r.filePath }
       },
       async pickFolder() {
         const r = await dialog.showOpenDialog(win!, { title: 'Import dataset folder (one sub-folder per class)', properties: ['openDirectory'] })
