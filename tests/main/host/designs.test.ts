@@ -23,7 +23,7 @@ describe('designs.autosave', () => {
     expect(await host.invoke('designs.autosaved', undefined)).toEqual({ ok: true, result: null })
     expect((await host.invoke('designs.autosave', { model, path: null, dirty: true })).ok).toBe(true)
     const r = await host.invoke('designs.autosaved', undefined)
-    expect(r).toMatchObject({ ok: true, result: { path: null, dirty: true, model: { name: 'LeNet-5' } } })
+    expect(r).toMatchObject({ ok: true, result: { path: null, dirty: true, model: { name: model.name } } })
   })
 
   it('a damaged autosave file is ignored, not fatal', async () => {
@@ -64,7 +64,7 @@ describe('dialogs.saveModel', () => {
       },
     })
     expect(await host.invoke('dialogs.saveModel', { model, suggestedName: 'LeNet-5.cnn.json' })).toEqual({ ok: true, result: { path: chosen } })
-    expect(parseModelFile(readFileSync(chosen, 'utf8')).name).toBe('LeNet-5')
+    expect(parseModelFile(readFileSync(chosen, 'utf8')).name).toBe(model.name)
     await host.invoke('dialogs.saveModel', { model: { ...model, name: 'v2' }, path: chosen })
     expect(asked).toEqual(['LeNet-5.cnn.json'])
     expect(parseModelFile(readFileSync(chosen, 'utf8')).name).toBe('v2')
