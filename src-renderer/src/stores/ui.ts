@@ -9,6 +9,14 @@ export type Theme = 'light' | 'dark'
 
 export interface Route { screen: Screen; params: Record<string, string> }
 
+/** What the designer's canvas lends the actions while it is on screen. */
+export interface CanvasApi {
+  fit(): void
+  /** Measured card sizes by node id, for auto-layout. */
+  sizes(): Record<string, { width: number; height: number }>
+  selectedEdges(): [string, string][]
+}
+
 /** `#/compare?runs=a,b` -> { screen: 'compare', params: { runs: 'a,b' } }; anything unknown opens the designer. */
 export function parseHash(hash: string): Route {
   const [path, query = ''] = hash.replace(/^#\/?/, '').split('?')
@@ -34,6 +42,8 @@ export const useUi = defineStore('ui', () => {
   /** Selected canvas nodes, by id. A set is replaced, never mutated, so watchers see each change. */
   const selection = shallowRef<ReadonlySet<string>>(new Set())
   const helpOpen = ref(false)
+  const galleryOpen = ref(false)
+  const canvas = shallowRef<CanvasApi | null>(null)
 
   function navigate(screen: Screen, params: Record<string, string> = {}): void {
     route.value = { screen, params }
@@ -58,5 +68,5 @@ export const useUi = defineStore('ui', () => {
     if (globalThis.document) document.documentElement.dataset.theme = t
   }, { immediate: true })
 
-  return { route, screen, theme, selection, helpOpen, navigate, setParams, fromLocation, select, toggleTheme }
+  return { route, screen, theme, selection, helpOpen, galleryOpen, canvas, navigate, setParams, fromLocation, select, toggleTheme }
 })
