@@ -1,0 +1,71 @@
+// The training memory estimate: hand-worked figures for a small net, and the per-worker part against
+// what the engine really reserves in its WebAssembly memory (the fast kernels' bump allocator).
+import { describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { analyzeGraph, estimateTrainingMemory, parseModelFile } from '../../../src-engine/core/graph/index.ts'
+import { Network } from '../../../src-engine/core/nn/network.ts'
+import { fastKernels } from '../../../src-engine/node/wasm-kernels.ts'
+import { analyzed, chainModel } from '../../helpers/graphs.ts'
+
+const PACK = 96 * 384 * 4 + 384 * 512 * 4
+const tiny = () => analyzed(chainModel([8, 8, 1], [
+  ['c', 'conv2d', { filters: 4, kernel: 3 }], ['r', 'relu'], ['f', 'flatten'], ['d', 'dense', { units: 2 }], ['s', 'softmax'],
+]))
+
+describe('estimateTrainingMemory', () => {
+  it('gives the hand-worked figures of a small conv net', () => {
+    // params: conv 3*3*1*4 + 4 = 40, dense 144*2 + 2 = 290: 330 floats.
+    const m = estimateTrainingMemory(tiny(), { batchSize: 4, optimizer: 'adam', workers: 2, datasetImages: 10 })
+    expect(m.weights).toBe((2 + 2) * 330 * 4) // two workers, the master, the checkpoint
+    expect(m.gradients).toBe(3 * 330 * 4) // two workers and the coordinator's sum
+    expect(m.optimizerState).toBe(3 * (2 * 330 + 1) * 4) // m, v, t; its checkpoint copy and blob
+    expect(m.dataset).toBe(2 * 10 * 64) // uint8 8x8x1, set + split copies
+    // One worker, shard 2 (64-byte aligned): input 512; conv out+dOut 2*1152 (the ReLU is fused);
+    // flatten 2*1152; dense 2*64; softmax 2*64; im2col 2*6*6*9*4 = 2592 -> 2624; dlogits 64; labels+predictions 128.
+    const worker = 512 + 2304 + 2304 + 128 + 128 + 2624 + 64 + 128 + PACK
+    expect(m.activations).toBe(2 * worker + 2 * 4 * (64 * 4 + 4))
+    const sum = m.weights + m.gradients + m.optimizerState + m.activations + m.dataset
+    expect(m.total).toBeGreaterThan(sum) // plus the runtime
+    expect(estimateTrainingMemory(tiny(), { batchSize: 4, optimizer: 'sgd', workers: 2 }).optimizerState).toBe(3 * 330 * 4)
+  })
+
+  it('grows with the batch, the workers, the dataset and Adam, and never throws on a broken graph', () => {
+    const a = tiny()
+    const base = estimateTrainingMemory(a, { batchSize: 16, optimizer: 'sgd' })
+    expect(estimateTrainingMemory(a, { batchSize: 64, optimizer: 'sgd' }).activations).toBeGreaterThan(base.activations)
+    expect(estimateTrainingMemory(a, { batchSize: 16, optimizer: 'sgd', workers: 4 }).weights).toBe(2 * base.weights)
+    expect(estimateTrainingMemory(a, { batchSize: 16, optimizer: 'adamw' }).optimizerState).toBeGreaterThan(base.optimizerState)
+    expect(estimateTrainingMemory(a, { batchSize: 16, optimizer: 'sgd', datasetImages: 1000 }).dataset).toBe(2 * 1000 * 64)
+    // More workers than images in a batch: the trainer starts only as many as the batch has images.
+    expect(estimateTrainingMemory(a, { batchSize: 2, optimizer: 'sgd', workers: 8 }).gradients).toBe(3 * 330 * 4)
+    const broken = analyzeGraph(chainModel([8, 8, 1], [['c', 'conv2d', { filters: 4, kernel: 30 }], ['s', 'softmax']]))
+    expect(broken.hasErrors).toBe(true)
+    expect(Number.isFinite(estimateTrainingMemory(broken, { batchSize: 8, optimizer: 'adam' }).total)).toBe(true)
+  })
+
+  // The worker's share is what the Network, its labels and one train step reserve in the kernel memory.
+  const templates = ['resnet-small', 'vgg-small', 'smallcnn', 'lenet5', 'shapes-cnn']
+  for (const name of templates) {
+    it(`matches the fast kernels' memory for the ${name} template`, async () => {
+      const model = parseModelFile(readFileSync(new URL(`../../../resources/templates/${name}.cnn.json`, import.meta.url), 'utf8'))
+      const a = analyzed(model)
+      const shard = 24
+      const k = await fastKernels()
+      const before = k.memory.buffer.byteLength
+      const net = new Network(a, k, shard, 1)
+      const labels = k.allocIndex(shard)
+      k.allocIndex(shard) // predictions
+      for (let i = 0; i < shard * net.inputSize; i++) net.input[i] = Math.sin(i)
+      for (let s = 0; s < shard; s++) labels[s] = s % net.classes
+      net.forward(shard, true)
+      net.backward(labels, shard, 1 / shard)
+      const reserved = k.memory.buffer.byteLength
+      const m = estimateTrainingMemory(a, { batchSize: shard, optimizer: 'sgd', workers: 1 })
+      const params = m.weights / 3 + m.gradients / 2 // the worker's paramBlock + stateBlock and gradBlock
+      const worker = m.activations - 2 * shard * (net.inputSize * 4 + 4) + params
+      expect(reserved).toBeGreaterThan(before) // the plan outgrew the module's first megabyte
+      // The memory grows in 64 KiB pages above the module's own data (a few KiB).
+      expect(Math.abs(reserved - worker)).toBeLessThan(2 * 65536)
+    })
+  }
+})
