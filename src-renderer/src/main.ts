@@ -1,5 +1,20 @@
+// The studio's page: the app, Pinia, the one key listener, the one event subscription, and the design
+// reopened where it was left.
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import App from './App.vue'
+import { studio } from './api/client.ts'
+import { useActions } from './actions/index.ts'
+import { restoreDesign } from './actions/file.ts'
+import { installShortcuts } from './composables/useShortcuts.ts'
+import { useApp } from './stores/app.ts'
 
-createApp(App).use(createPinia()).mount('#app')
+const app = createApp(App).use(createPinia())
+const actions = useActions()
+installShortcuts(actions)
+studio().on((e) => {
+  if (e.type === 'menu') actions.run(e.action)
+})
+void useApp().load()
+void restoreDesign()
+app.mount('#app')

@@ -10,7 +10,7 @@ export const NODE_HEIGHT = 78
 
 export function autoLayout(doc: ModelFile, sizes: Record<string, { width: number; height: number }> = {}): ModelFile {
   const g = new Graph()
-  g.setGraph({ rankdir: 'TB', nodesep: 36, ranksep: 46, marginx: 0, marginy: 0 })
+  g.setGraph({ rankdir: 'TB', nodesep: 40, ranksep: 62, marginx: 0, marginy: 0 })
   g.setDefaultEdgeLabel(() => ({}))
   for (const n of doc.nodes) g.setNode(n.id, { width: sizes[n.id]?.width ?? NODE_WIDTH, height: sizes[n.id]?.height ?? NODE_HEIGHT })
   for (const [a, b] of doc.edges) g.setEdge(a, b)

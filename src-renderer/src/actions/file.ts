@@ -1,0 +1,120 @@
+// Files: new, open, save, save as, templates, and the autosave that reopens the design where it was left.
+// In Electron the contract's native dialogs choose paths and the host reads and writes; in a browser a file
+// input opens and a download saves. A file that does not parse leaves the current design untouched.
+import { watch } from 'vue'
+import { parseModelFile, serializeModelFile, type ModelFile } from '../../../src-engine/core/graph/index.ts'
+import { studio, StudioError } from '../api/client.ts'
+import { useApp } from '../stores/app.ts'
+import { useDesign } from '../stores/design.ts'
+import { useTemplates, type Template } from '../stores/templates.ts'
+import { blankModel } from '../stores/model-edits.ts'
+
+const message = (e: unknown) => (e instanceof StudioError || e instanceof Error ? e.message : String(e))
+const inElectron = () => useApp().info?.host === 'electron'
+
+function discardOk(): boolean {
+  const d = useDesign()
+  return !d.dirty || globalThis.confirm(`Discard the unsaved changes to “${d.name}”?`)
+}
+
+export function newModel(): void {
+  if (discardOk()) useDesign().load(blankModel())
+}
+
+/** Opens a model file's text; on a parse error says what the parser said, and changes nothing. */
+export function openText(text: string, fileName: string): boolean {
+  const d = useDesign()
+  let model: ModelFile
+  try {
+    model = parseModelFile(text)
+  } catch (e) {
+    d.say(`${fileName} could not be opened: ${message(e)}`)
+    return false
+  }
+  d.load(model, { path: null })
+  d.say(`Opened ${fileName}`, 'info')
+  return true
+}
+
+function pickFile(): Promise<File | null> {
+  return new Promise((resolve) => {
+    const input = document.createElement('input')
+    input.type = 'file'
+    input.accept = '.json,application/json'
+    input.addEventListener('change', () => resolve(input.files?.[0] ?? null), { once: true })
+    input.addEventListener('cancel', () => resolve(null), { once: true })
+    input.click()
+  })
+}
+
+export async function openModel(): Promise<void> {
+  if (!discardOk()) return
+  const d = useDesign()
+  if (inElectron()) {
+    try {
+      const r = await studio().invoke('dialogs.openModel')
+      if (r) d.load(r.model, { path: r.path })
+    } catch (e) {
+      d.say(`The file could not be opened: ${message(e)}`)
+    }
+    return
+  }
+  const file = await pickFile()
+  if (file) openText(await file.text(), file.name)
+}
+
+const fileName = (name: string) => `${name.trim().replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'model'}.cnn.json`
+
+export async function saveModel(as = false): Promise<void> {
+  const d = useDesign()
+  const doc = d.doc
+  if (inElectron()) {
+    try {
+      const r = await studio().invoke('dialogs.saveModel', { model: doc, ...(as || !d.path ? {} : { path: d.path }), suggestedName: fileName(d.name) })
+      if (r) {
+        if (d.doc === doc) d.markSaved(r.path)
+        d.say(`Saved ${r.path}`, 'info')
+      }
+    } catch (e) {
+      d.say(`The model was not saved: ${message(e)}`)
+    }
+    return
+  }
+  const a = document.createElement('a')
+  a.href = URL.createObjectURL(new Blob([serializeModelFile(doc)], { type: 'application/json' }))
+  a.download = fileName(d.name)
+  a.click()
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000)
+  d.markSaved(null)
+  d.say(`Downloaded ${a.download}`, 'info')
+}
+
+export function openTemplate(t: Template): void {
+  if (discardOk()) useDesign().load(t.model, { path: null })
+}
+
+/**
+ * Reopens the design the studio was left with, or on a first start the sample model, so the canvas is never
+ * empty; then autosaves every change (half a second after the last one).
+ */
+export async function restoreDesign(): Promise<void> {
+  const d = useDesign()
+  try {
+    const saved = await studio().invoke('designs.autosaved')
+    if (saved) d.load(saved.model, { path: saved.path, dirty: saved.dirty })
+    else {
+      const [info, templates] = await Promise.all([useApp().load(), useTemplates().load()])
+      const sample = templates.find((t) => t.id === info.sample.templateId) ?? templates[0]
+      if (sample) d.load(sample.model, { path: null })
+    }
+  } catch (e) {
+    d.say(`The last design could not be reopened: ${message(e)}`)
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined
+  watch([() => d.doc, () => d.path, () => d.dirty], () => {
+    clearTimeout(timer)
+    timer = setTimeout(() => {
+      studio().invoke('designs.autosave', { model: d.doc, path: d.path, dirty: d.dirty }).catch((e) => d.say(`Autosave failed: ${message(e)}`))
+    }, 500)
+  })
+}

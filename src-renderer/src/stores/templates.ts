@@ -1,0 +1,22 @@
+// The model templates that ship in resources/templates, read once, with their totals for the gallery's cards.
+import { defineStore } from 'pinia'
+import { shallowRef } from 'vue'
+import { analyzeGraph, type ModelFile } from '../../../src-engine/core/graph/index.ts'
+import { studio } from '../api/client.ts'
+
+export interface Template { id: string; name: string; model: ModelFile; params: number; macs: number; input: string; blocks: number }
+
+export const useTemplates = defineStore('templates', () => {
+  const list = shallowRef<Template[]>([])
+  let pending: Promise<Template[]> | null = null
+  function load(): Promise<Template[]> {
+    pending ??= studio().invoke('templates.list').then((ts) => (list.value = ts.map((t) => {
+      const a = analyzeGraph(t.model)
+      const input = a.nodes.find((n) => n.type === 'input')?.outputShape
+      return { ...t, params: a.totals.params, macs: a.totals.macs, input: input ? input.join('x') : '?', blocks: t.model.nodes.length }
+    })))
+    pending.catch(() => (pending = null))
+    return pending
+  }
+  return { list, load }
+})
