@@ -32,7 +32,16 @@ export function openText(text: string, fileName: string): boolean {
     return false
   }
   d.load(model, { path: null })
-  d.say(`Opened ${fileName}`, 'info')
+  const issues = d.analysis.issues
+  const errors = issues.filter((i) => i.severity === 'error')
+  if (!issues.length) d.say(`Opened ${fileName}`, 'info')
+  else {
+    const first = errors[0] ?? issues[0]
+    const count = [errors.length && `${errors.length} error${errors.length === 1 ? '' : 's'}`, issues.length - errors.length && `${issues.length - errors.length} warning${issues.length - errors.length === 1 ? '' : 's'}`].filter(Boolean).join(' and ')
+    // Errors stay on screen: the design opened, but it will not train until they are fixed.
+    const codes = [...new Set(issues.map((i) => i.code))].join(', ')
+    d.say(`Opened ${fileName} with ${count} (${codes}). ${first.message}`, errors.length ? 'error' : 'info')
+  }
   return true
 }
 

@@ -1,0 +1,200 @@
+// The designer end to end, as a new user meets it through `cnn-studio serve` in Debian's Chromium: the
+// sample on the canvas, a conv dragged onto an edge, stride 3 on a 7x7 map and its teaching message, undo
+// and redo by keyboard, auto-layout, save and reopen, the VGG template, the shortcuts sheet; then every
+// known-bad design opened from a file; then the design reopened where it was left.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { ChildProcess } from 'node:child_process'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { parseModelFile } from '../../src-engine/core/graph/index.ts'
+import { launch, serve } from '../helpers/browser.ts'
+
+const shots = new URL('../.tmp/designer/', import.meta.url).pathname
+const tmp = mkdtempSync(join(tmpdir(), 'cnn-designer-'))
+let browser: Browser, child: ChildProcess, url: string
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true })
+  ;({ url, child } = await serve(join(tmp, 'e2e.db')))
+  browser = await launch()
+})
+afterAll(async () => {
+  await browser?.close()
+  child?.kill('SIGTERM')
+})
+
+async function open(target = url): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true })
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()) })
+  page.on('dialog', (d) => void d.accept()) // "discard unsaved changes?" is answered yes
+  await page.goto(target)
+  return { page, errors }
+}
+const shot = (page: Page, name: string) => page.screenshot({ path: join(shots, `${name}.png`) })
+const text = (page: Page, id: string) => page.getByTestId(id).innerText()
+const node = (page: Page, id: string) => page.getByTestId(`node-${id}`)
+
+/** Types into an attribute field of the inspector (the node must be selected). */
+async function setField(page: Page, attr: string, value: string): Promise<void> {
+  const input = page.locator(`[data-testid=attr-${attr}] input`)
+  await input.fill(value)
+}
+
+async function openFile(page: Page, file: string): Promise<void> {
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByTestId('tb-open-model').click()])
+  await chooser.setFiles(file)
+}
+
+describe('the designer', () => {
+  it('builds on the sample: insert on an edge, a stride that does not fit, undo, layout, save, reopen, a template', async () => {
+    const { page, errors } = await open()
+    // A first start opens the sample model, with shapes on every block.
+    await node(page, 'c1').waitFor()
+    expect(await text(page, 'design-name')).toMatch(/Shapes CNN/)
+    expect(await node(page, 'c1').getByTestId('node-shape').innerText()).toBe('32x32x16')
+    expect(await node(page, 'c1').getByTestId('node-params').innerText()).toBe('448 params')
+    expect(await page.locator('.vue-flow__edge').count()).toBeGreaterThan(5)
+    await shot(page, '01-sample')
+
+    // Drag a conv block from the palette onto the edge p1 -> c2: it is inserted there, with its own shape.
+    const a = (await node(page, 'p1').boundingBox())!, b = (await node(page, 'c2').boundingBox())!
+    const canvas = (await page.getByTestId('canvas').boundingBox())!
+    const mid = { x: (a.x + a.width / 2 + b.x + b.width / 2) / 2 - canvas.x, y: (a.y + a.height + b.y) / 2 - canvas.y }
+    await page.dragAndDrop('[data-testid=palette-conv2d]', '[data-testid=canvas]', { targetPosition: mid })
+    await node(page, 'conv1').waitFor()
+    expect(await node(page, 'conv1').getByTestId('node-shape').innerText()).toBe('16x16x32')
+    expect(await node(page, 'conv1').getByTestId('node-params').innerText()).toBe('4,640 params')
+    // c2 now reads conv1's 32 channels: 3*3*32*32 + 32
+    expect(await node(page, 'c2').getByTestId('node-params').innerText()).toBe('9,248 params')
+    expect(await page.locator('[data-testid=summary-table] tbody tr', { hasText: 'conv1' }).innerText()).toMatch(/conv2d\s+16x16x32\s+4,640/)
+    await shot(page, '02-inserted-on-edge')
+
+    // A 7x7 map into a 3x3 conv with stride 3: the warning teaches with the block's own numbers.
+    await node(page, 'in').click()
+    await setField(page, 'height', '7')
+    await setField(page, 'width', '7')
+    await node(page, 'c1').click()
+    await page.locator('[data-testid=attr-padding] select').selectOption('valid')
+    await setField(page, 'stride', '3')
+    const issues = page.getByTestId('inspector-issues')
+    await issues.waitFor()
+    const message = await issues.innerText()
+    expect(message).toContain('STRIDE_REMAINDER')
+    expect(message).toContain('7x7 input, 3x3 filter, stride 3: (7 - 3) / 3 + 1 = 2.33')
+    expect(message).toMatch(/1 row and 1 column .* never seen/)
+    expect(await node(page, 'c1').getByTestId('node-badge').isVisible()).toBe(true)
+    expect(await page.getByTestId('arithmetic').innerText()).toContain('= (7 - 3) / 3 + 1 = 2.33')
+    await shot(page, '03-stride-remainder')
+
+    // Undo by keyboard (leaving the field first): the stride goes, and with it the warning; redo brings both back.
+    await page.keyboard.press('Escape')
+    await page.keyboard.press('Control+z')
+    await expect.poll(() => issues.count()).toBe(0)
+    expect(await node(page, 'c1').getByTestId('node-shape').innerText()).toBe('5x5x16')
+    await shot(page, '04-undone')
+    await page.keyboard.press('Control+Shift+z')
+    await issues.waitFor()
+    await page.keyboard.press('Control+z')
+    await expect.poll(() => issues.count()).toBe(0)
+
+    // The dropped block overlaps its neighbours; auto-layout gives it its own row in the column, as one step.
+    const box = async (id: string) => (await node(page, id).boundingBox())!
+    const separate = async () => {
+      const [p, c, n] = [await box('p1'), await box('conv1'), await box('c2')]
+      return c.y > p.y + p.height && n.y > c.y + c.height && Math.abs(c.x - p.x) < 2
+    }
+    expect(await separate()).toBe(false)
+    const steps = await page.getByTestId('tb-undo').isEnabled()
+    await page.getByTestId('tb-auto-layout').click()
+    await expect.poll(separate).toBe(true)
+    expect(steps).toBe(true)
+    await shot(page, '05-auto-layout')
+
+    // Save (a download in the browser), change the design, then open the saved file again.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('tb-save-model').click()])
+    const saved = join(tmp, 'saved.cnn.json')
+    await download.saveAs(saved)
+    const file = parseModelFile(readFileSync(saved, 'utf8'))
+    expect(file.nodes.find((n) => n.id === 'in')!.attrs).toMatchObject({ height: 7, width: 7 })
+    expect(file.edges).toContainEqual(['p1', 'conv1'])
+    expect(file.layout!.conv1).toBeDefined()
+    await node(page, 'conv1').click()
+    await page.keyboard.press('Delete')
+    await expect.poll(() => node(page, 'conv1').count()).toBe(0)
+    await openFile(page, saved)
+    await node(page, 'conv1').waitFor()
+    expect(await node(page, 'in').getByTestId('node-shape').innerText()).toBe('7x7x3')
+    await shot(page, '06-reopened')
+
+    // The templates gallery: each card has its figures; VGG opens on the canvas.
+    await page.getByTestId('tb-templates').click()
+    const card = page.getByTestId('template-vgg-small')
+    await card.waitFor()
+    expect(await card.innerText()).toMatch(/params[\s\S]*MACs/)
+    await shot(page, '07-gallery')
+    await card.click()
+    await expect.poll(() => text(page, 'design-name')).toMatch(/VGG/)
+    const vgg = parseModelFile(readFileSync(new URL('../../resources/templates/vgg-small.cnn.json', import.meta.url), 'utf8'))
+    await expect.poll(() => page.locator('[data-testid^=node-][data-type]').count()).toBe(vgg.nodes.length)
+    await shot(page, '08-vgg')
+
+    // The shortcuts sheet lists what the keys do.
+    await page.keyboard.press('?')
+    await page.getByTestId('help-sheet').waitFor()
+    expect(await text(page, 'help-sheet')).toMatch(/Undo[\s\S]*Ctrl\+Z[\s\S]*Auto-layout/)
+    await shot(page, '09-shortcuts')
+    await page.keyboard.press('Escape')
+    await page.getByTestId('theme-toggle').click()
+    await shot(page, '10-vgg-dark')
+    expect(errors).toEqual([])
+  })
+
+  it('opens a design broken in each known way with a message, and a file that is no model not at all', async () => {
+    const { page, errors } = await open()
+    await node(page, 'in').waitFor()
+    const dir = new URL('../fixtures/graphs/', import.meta.url)
+    const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'))
+    expect(fixtures.length).toBeGreaterThanOrEqual(16)
+    for (const f of fixtures) {
+      const { expect: want, model, forTraining } = JSON.parse(readFileSync(new URL(f, dir), 'utf8'))
+      const file = join(tmp, f.replace('.json', '.cnn.json'))
+      writeFileSync(file, JSON.stringify(model))
+      await openFile(page, file)
+      const notice = page.getByTestId('notice')
+      await expect.poll(() => notice.innerText(), { message: f }).toContain(`Opened ${f.replace('.json', '.cnn.json')}`)
+      if (!forTraining) expect(await notice.innerText(), f).toContain(want.code)
+      if (!forTraining && want.nodeId && want.severity === 'error') expect(await node(page, want.nodeId).getByTestId('node-badge').count(), f).toBe(1)
+      if (f === 'cycle.json') await shot(page, '11-broken-cycle')
+    }
+    const name = await text(page, 'design-name')
+    writeFileSync(join(tmp, 'notes.json'), '{"hello": "world"}')
+    await openFile(page, join(tmp, 'notes.json'))
+    await expect.poll(() => page.getByTestId('notice').innerText()).toMatch(/notes\.json could not be opened: format: expected 'cnn-studio\.graph'/)
+    writeFileSync(join(tmp, 'half.cnn.json'), '{"format": "cnn-studio.graph", "nodes": [')
+    await openFile(page, join(tmp, 'half.cnn.json'))
+    await expect.poll(() => page.getByTestId('notice').innerText()).toMatch(/half\.cnn\.json could not be opened: not a JSON file/)
+    expect(await text(page, 'design-name')).toBe(name) // the design in the studio is untouched
+    await shot(page, '12-not-a-model')
+    expect(errors).toEqual([])
+  })
+
+  it('reopens the design where it was left', async () => {
+    const first = await open()
+    await node(first.page, 'in').waitFor()
+    await first.page.getByTestId('tb-templates').click()
+    await first.page.getByTestId('template-lenet5').click()
+    await expect.poll(() => text(first.page, 'design-name')).toMatch(/LeNet/)
+    await node(first.page, 'in').click()
+    await setField(first.page, 'height', '30')
+    await first.page.waitForTimeout(900) // autosave runs half a second after the last change
+    await first.page.close()
+    const again = await open()
+    await expect.poll(() => text(again.page, 'design-name')).toMatch(/LeNet/)
+    expect(await node(again.page, 'in').getByTestId('node-shape').innerText()).toMatch(/^30x/)
+    expect(again.errors).toEqual([])
+  })
+})
