@@ -101,18 +101,26 @@ export function parseModelFile(input: string | unknown): ModelFile {
   return model
 }
 
-/** The model file's text: stable key order, two-space indent, one node or edge per line. */
+/** JSON on one line with a space after each colon and comma, as people write it: `{"id": "c1", "kernel": [3, 3]}`. */
+function inline(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(inline).join(', ')}]`
+  if (v !== null && typeof v === 'object') return `{${Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => `${JSON.stringify(k)}: ${inline(x)}`).join(', ')}}`
+  return JSON.stringify(v) ?? 'null'
+}
+
+/** The model file's text: stable key order, two-space indent, one node, edge list and layout entry per line, so diffs stay small. */
 export function serializeModelFile(model: ModelFile): string {
+  const layout = model.layout ? Object.entries(model.layout) : null
   const lines = [
     '{',
     `  "format": ${JSON.stringify(MODEL_FORMAT)},`,
     `  "version": ${MODEL_FORMAT_VERSION},`,
     ...(model.name !== undefined ? [`  "name": ${JSON.stringify(model.name)},`] : []),
     '  "nodes": [',
-    model.nodes.map((n) => `    ${JSON.stringify(n.attrs && Object.keys(n.attrs).length ? { id: n.id, type: n.type, attrs: n.attrs } : { id: n.id, type: n.type })}`).join(',\n'),
+    model.nodes.map((n) => `    ${inline(n.attrs && Object.keys(n.attrs).length ? { id: n.id, type: n.type, attrs: n.attrs } : { id: n.id, type: n.type })}`).join(',\n'),
     '  ],',
-    `  "edges": [${model.edges.map((e) => JSON.stringify(e)).join(', ')}]${model.layout ? ',' : ''}`,
-    ...(model.layout ? [`  "layout": ${JSON.stringify(model.layout)}`] : []),
+    `  "edges": [${model.edges.map(inline).join(', ')}]${layout ? ',' : ''}`,
+    ...(layout ? ['  "layout": {', layout.map(([id, p]) => `    ${JSON.stringify(id)}: ${inline({ x: p.x, y: p.y })}`).join(',\n'), '  }'] : []),
     '}',
   ]
   return lines.filter((l) => l !== '').join('\n') + '\n'
