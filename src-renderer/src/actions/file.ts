@@ -31,7 +31,8 @@ export function openText(text: string, fileName: string): boolean {
     d.say(`${fileName} could not be opened: ${message(e)}`)
     return false
   }
-  d.load(model, { path: null })
+  // A file without a name is called after itself, not "Untitled".
+  d.load(model, { path: null, ...(model.name ? {} : { name: fileName.replace(/(\.cnn)?\.json$/i, '') }) })
   const issues = d.analysis.issues
   const errors = issues.filter((i) => i.severity === 'error')
   if (!issues.length) d.say(`Opened ${fileName}`, 'info')
