@@ -1,7 +1,9 @@
 // Graph analysis: order, shapes, parameters, MACs, receptive fields and issues of every node, in one
 // linear pass. The canvas calls it on every edit, so it must stay fast (plain loops, no global work).
 import { normaliseAttrs } from './attrs.ts'
+import { describeCycle, findCycles } from './cycles.ts'
 import { registerBuiltinLayers } from './layers.ts'
+import { tooLarge } from './limits.ts'
 import { getLayer, type ShapeContext } from './registry.ts'
 import type { GraphAnalysis, GraphIssue, ModelFile, NodeInfo, NodeSpec, Shape } from './types.ts'
 
@@ -57,8 +59,14 @@ export function analyzeGraph(model: ModelFile, opts: AnalyzeOptions = {}): Graph
       if (d === 0) queue.push(to)
     }
   }
+  // What Kahn's algorithm could not place: the nodes on a cycle and those downstream of one.
   const inCycle = model.nodes.filter((n) => indegree.get(n.id)! > 0).map((n) => n.id)
-  if (inCycle.length) reportCycles(inCycle, indegree, outgoing, specs, issues)
+  const cycles = inCycle.length ? findCycles(inCycle, outgoing) : []
+  for (const c of cycles) {
+    const others = c.size > c.path.length - 1 ? `; ${c.size.toLocaleString('en-US')} nodes feed each other around this loop` : ''
+    const fix = c.path.length === 2 ? `remove the edge from ${c.head} to itself` : 'remove one of these edges'
+    issues.push(error('CYCLE', c.head, `${specs.get(c.head)!.type} ${c.head}: is part of a cycle (${describeCycle(c.path)})${others}; data must flow one way from the input to the output: ${fix}`))
+  }
 
   const infos = new Map<string, NodeInfo>()
   const rf = new Map<string, Receptive>()
@@ -79,6 +87,10 @@ export function analyzeGraph(model: ModelFile, opts: AnalyzeOptions = {}): Graph
     def.derive?.(norm.attrs)
     info.attrs = norm.attrs
     issues.push(...norm.issues)
+    for (const message of norm.ok ? def.check?.(spec, norm.attrs) ?? [] : []) {
+      issues.push(error('BAD_ATTR', id, message))
+      norm.ok = false
+    }
     if (indegree.get(id)! > 0) continue // caught in a cycle: reported above
 
     if (ins.length < def.inputs.min) {
@@ -100,15 +112,22 @@ export function analyzeGraph(model: ModelFile, opts: AnalyzeOptions = {}): Graph
     if (res.issues) issues.push(...res.issues)
     if (res.window) info.window = res.window
     if (!res.shape) continue
-    info.outputShape = res.shape
     const p = def.params?.(ctx, res.shape) ?? { trainable: 0, nonTrainable: 0 }
+    const macs = def.macs?.(ctx, res.shape) ?? 0
+    const huge = tooLarge(spec, res.shape, p.trainable + p.nonTrainable, macs)
+    if (huge) {
+      issues.push(error('BAD_ATTR', id, huge))
+      continue
+    }
+    info.outputShape = res.shape
     info.trainableParams = p.trainable
     info.nonTrainableParams = p.nonTrainable
     info.params = p.trainable + p.nonTrainable
-    info.macs = def.macs?.(ctx, res.shape) ?? 0
+    info.macs = macs
 
     const r = receptive(def.type, ins.map((i) => rf.get(i)), ctx, res.window, def.receptive)
-    if (r) {
+    // A thousand stride-2 layers (each on a 1x1 map with 'same' padding) would grow it past any number.
+    if (r && [...r.r, ...r.j].every(Number.isSafeInteger)) {
       rf.set(id, r)
       info.receptiveFieldHW = r.r
       info.receptiveField = Math.max(r.r[0], r.r[1])
@@ -135,7 +154,8 @@ export function analyzeGraph(model: ModelFile, opts: AnalyzeOptions = {}): Graph
     issues.push({ code: 'DISCONNECTED', severity: 'warning', nodeId: inputIds[0], message: `input ${inputIds[0]}: nothing is connected to it; draw an edge from it to the first layer` })
   }
 
-  if (opts.forTraining) {
+  // Behind a cycle nothing has a shape, so the output cannot be judged: CYCLE alone says what to fix.
+  if (opts.forTraining && cycles.length === 0) {
     const out = outputId ? infos.get(outputId)! : null
     if (!out || out.type !== 'softmax' || (out.outputShape && out.outputShape.length !== 1)) {
       const what = !out ? 'the model has no output' : out.type !== 'softmax' ? `it ends in ${out.type} ${out.id}` : `softmax ${out.id} gets a feature map ${out.outputShape!.join('x')}`
@@ -187,28 +207,5 @@ function receptive(
     r: [first.r[0] + (move.kernel[0] - 1) * first.j[0], first.r[1] + (move.kernel[1] - 1) * first.j[1]],
     j: [first.j[0] * move.stride[0], first.j[1] * move.stride[1]],
     span: null,
-  }
-}
-
-/** One CYCLE issue per cycle found, naming its path. Iterative, so a long cycle cannot overflow the stack. */
-function reportCycles(inCycle: string[], indegree: Map<string, number>, outgoing: Map<string, string[]>, specs: Map<string, NodeSpec>, issues: GraphIssue[]): void {
-  const left = new Set(inCycle)
-  const done = new Set<string>()
-  for (const start of inCycle) {
-    if (done.has(start)) continue
-    // Walk forward inside the unresolved set until a node repeats: that closes a cycle.
-    const path: string[] = []
-    const seenAt = new Map<string, number>()
-    let cur: string | undefined = start
-    while (cur !== undefined && !seenAt.has(cur) && !done.has(cur)) {
-      seenAt.set(cur, path.length)
-      path.push(cur)
-      cur = outgoing.get(cur)!.find((n) => left.has(n) && indegree.get(n)! > 0)
-    }
-    for (const id of path) done.add(id)
-    if (cur === undefined || !seenAt.has(cur)) continue
-    const cycle = path.slice(seenAt.get(cur)!)
-    const head = cycle[0]
-    issues.push(error('CYCLE', head, `${specs.get(head)!.type} ${head}: is part of a cycle (${[...cycle, head].join(' -> ')}); data must flow one way from the input to the output: remove one of these edges`))
   }
 }

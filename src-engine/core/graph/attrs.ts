@@ -43,10 +43,10 @@ function normalise(value: unknown, def: AttrDef): { value: unknown } | { want: s
       return want
     }
     case 'padding': {
-      const want = { want: `'valid', 'same', a whole number 0 or more, or [height, width] of such numbers` }
+      const want = { want: `'valid', 'same', a whole number ${range(def)}, or [height, width] of such numbers` }
       if (value === 'valid' || value === 'same') return { value }
-      if (isInt(value)) return value >= 0 ? { value: [value, value] } : want
-      if (Array.isArray(value) && value.length === 2 && value.every((x) => isInt(x) && x >= 0)) return { value: [value[0], value[1]] }
+      if (isInt(value)) return inRange(value, def) ? { value: [value, value] } : want
+      if (Array.isArray(value) && value.length === 2 && value.every((x) => isInt(x) && inRange(x, def))) return { value: [value[0], value[1]] }
       return want
     }
   }
@@ -73,7 +73,7 @@ export function normaliseAttrs(node: NodeSpec, def: LayerDef): NormalisedAttrs {
     const r = normalise(raw, a)
     if ('want' in r) {
       ok = false
-      issues.push({ code: 'BAD_ATTR', severity: 'error', nodeId: node.id, message: `${where}: '${name}' is ${show(raw)}, but it must be ${r.want}` })
+      issues.push({ code: 'BAD_ATTR', severity: 'error', nodeId: node.id, message: `${where}: '${name}' is ${show(raw)}, but it must be ${r.want}${a.hint ? ` (${a.hint})` : ''}` })
     } else {
       attrs[name] = r.value
     }

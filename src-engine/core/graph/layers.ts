@@ -1,7 +1,7 @@
 // Every layer type of the spec's table (shared/spec/model-and-cli.md), registered explicitly.
 // Shape, parameter and MAC arithmetic as the frameworks do it; the sliding-window maths is window.ts.
 import { registerLayer, type AttrDef, type LayerDef, type ShapeContext, type ShapeResult } from './registry.ts'
-import type { GraphIssue, Padding, Shape } from './types.ts'
+import type { GraphIssue, NodeSpec, Padding, Shape } from './types.ts'
 import { windowGeometry } from './window.ts'
 import { fmtInt, fmtShape, plural, sizeFormula } from './messages.ts'
 
@@ -75,8 +75,9 @@ const windowReceptive = (_: ShapeContext, w: ReturnType<typeof windowGeometry> |
 
 const sizeAttr = (help: string, extra: Partial<AttrDef> = {}): AttrDef => ({ kind: 'pair', min: 1, max: 1024, help, ...extra })
 const padAttr: AttrDef = {
-  kind: 'padding', default: 'valid',
+  kind: 'padding', default: 'valid', min: 0, max: 1024,
   help: "Zeros added around the border: 'valid' adds none, 'same' keeps the size at stride 1 (ceil(N / S) otherwise), a number P adds P on every side.",
+  hint: 'P = (F - 1) / 2 keeps the size of an F x F window at stride 1; beyond F - 1 the extra rows only see zeros',
 }
 const biasAttr: AttrDef = { kind: 'bool', default: true, help: 'Adds a learned constant to each output channel.' }
 const one = { min: 1, max: 1 }
@@ -84,18 +85,46 @@ const one = { min: 1, max: 1 }
 const poolAttrs = (what: string): Record<string, AttrDef> => ({
   size: sizeAttr(`Height and width of the window each output ${what}s over.`, { required: true, suggested: 2 }),
   stride: sizeAttr('Step between windows; defaults to the window size, so windows do not overlap.'),
-  padding: padAttr,
+  padding: {
+    ...padAttr,
+    help: `${padAttr.help} At most half the window, so every window sees at least one pixel.`,
+    hint: 'at most half of an F x F window, F / 2 rounded down, so that every window keeps a real pixel',
+  },
 })
+
+/**
+ * PyTorch's rule for pools: padding at most half the window, per axis. With more, a window at the border
+ * covers only padding, where a maximum (-infinity) or an average (0/0) of nothing is undefined. With
+ * it, every window keeps at least one real pixel, whatever the stride; 'same' padding always keeps it.
+ */
+function poolPadding(node: NodeSpec, attrs: Record<string, unknown>): string[] {
+  const pad = attrs.padding as Padding
+  if (pad === 'valid' || pad === 'same') return []
+  const [ph, pw] = pad as Pair2
+  const [kh, kw] = attrs.size as Pair2
+  const most: Pair2 = [Math.floor(kh / 2), Math.floor(kw / 2)]
+  if (ph <= most[0] && pw <= most[1]) return []
+  const both = (p: Pair2): string => (p[0] === p[1] ? `${p[0]}` : `[${p[0]}, ${p[1]}]`)
+  const nothing = node.type === 'maxpool2d' ? 'a maximum over no pixels is -infinity' : 'an average over no pixels is 0/0'
+  const fit: Pair2 = [Math.max(kh, 2 * ph), Math.max(kw, 2 * pw)]
+  return [
+    `${node.type} ${node.id}: padding ${both([ph, pw])} with a ${kh}x${kw} window: some windows would see only padding ` +
+    `(PyTorch allows padding up to half the window, ${both(most)} here), and ${nothing}; use padding ${both(most)} or 'same', or a window of at least ${fit[0]}x${fit[1]}`,
+  ]
+}
 
 const LAYERS: LayerDef[] = [
   {
     type: 'input', label: 'Input', category: 'input',
-    summary: 'The images the network sees: height x width pixels with 1 (grey) or 3 (RGB) channels.',
+    summary: 'The images the network sees: height x width pixels with 1 (grey) or 3 (RGB) channels; for analysis, any channel count stands for a feature map.',
     inputs: { min: 0, max: 0 },
     attrs: {
       height: { kind: 'int', min: 1, max: 4096, default: 32, help: 'Image height in pixels; every image is resized to it.' },
       width: { kind: 'int', min: 1, max: 4096, default: 32, help: 'Image width in pixels; every image is resized to it.' },
-      channels: { kind: 'enum', values: [1, 3], default: 3, help: '1 for greyscale, 3 for RGB colour.' },
+      channels: {
+        kind: 'int', min: 1, max: 65536, default: 3,
+        help: "1 for greyscale, 3 for RGB colour: training needs the dataset's. Any other count describes a feature map to analyse (200 for a 32x32x200 block), not trained.",
+      },
       resize: { kind: 'enum', values: ['stretch', 'cover', 'contain'], default: 'stretch', help: "How images are fitted: 'stretch' to the exact size, 'cover' crops the overflow, 'contain' pads the rest." },
       normalize: { kind: 'enum', values: ['none', 'dataset'], default: 'none', help: "'dataset' subtracts the training images' per-channel mean and divides by their std; 'none' keeps pixels in [0, 1]." },
     },
@@ -129,6 +158,7 @@ const LAYERS: LayerDef[] = [
     summary: 'Keeps the largest value in each window: shrinks the map and keeps the strongest responses.',
     inputs: one, attrs: poolAttrs('take the maximum'),
     derive: (a) => { a.stride ??= a.size },
+    check: poolPadding,
     inferShape: (ctx) => slide(ctx, 'window', ctx.attrs.size as Pair2, ctx.attrs.stride as Pair2, ctx.attrs.padding as Padding, ctx.inputs[0][2]),
     receptive: windowReceptive,
   },
@@ -137,6 +167,7 @@ const LAYERS: LayerDef[] = [
     summary: 'Averages each window: shrinks the map smoothly (padding is not counted in the average).',
     inputs: one, attrs: poolAttrs('average'),
     derive: (a) => { a.stride ??= a.size },
+    check: poolPadding,
     inferShape: (ctx) => slide(ctx, 'window', ctx.attrs.size as Pair2, ctx.attrs.stride as Pair2, ctx.attrs.padding as Padding, ctx.inputs[0][2]),
     receptive: windowReceptive,
   },

@@ -18,6 +18,8 @@ export interface AttrDef {
   max?: number
   /** For 'enum': the allowed values. */
   values?: readonly (string | number)[]
+  /** Added to the BAD_ATTR message when a value is refused: what a sensible value is, and why. */
+  hint?: string
 }
 
 export type LayerCategory = 'input' | 'convolution' | 'pooling' | 'dense' | 'activation' | 'regularization' | 'normalization' | 'merge' | 'output'
@@ -48,6 +50,11 @@ export interface LayerDef {
   inputs: { min: number; max: number }
   /** Fills attributes whose default depends on others (a pool's stride defaults to its size). */
   derive?(attrs: Record<string, unknown>): void
+  /**
+   * Rules between attributes (a pool's padding against its window), run on valid, derived attributes:
+   * each message returned becomes a BAD_ATTR error of the node, and the node gets no shape.
+   */
+  check?(node: NodeSpec, attrs: Record<string, unknown>): string[]
   inferShape(ctx: ShapeContext): ShapeResult
   params?(ctx: ShapeContext, output: Shape): { trainable: number; nonTrainable: number }
   macs?(ctx: ShapeContext, output: Shape): number
