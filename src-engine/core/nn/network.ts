@@ -34,6 +34,8 @@ export class Network {
   private readonly gradsOf: (FloatArray | null)[][]
   private readonly accumulateOf: boolean[][]
   private readonly output: SoftmaxLayer
+  /** What the output softmax reads: the class scores, for an exact loss. */
+  private readonly logits: FloatArray
   private readonly fused: FloatArray
 
   /** `analysis` must be free of errors and end in softmax (analyzeGraph with forTraining). */
@@ -123,6 +125,7 @@ export class Network {
     }
     this.accumulateOf = acc
     this.output = byId.get(out.id) as SoftmaxLayer
+    this.logits = this.inputsOf[this.layers.indexOf(this.output)][0]
     this.fused = kernels.alloc(maxBatch * this.classes)
   }
 
@@ -132,17 +135,25 @@ export class Network {
     return this.output.out
   }
 
-  /** Cross-entropy of the last forward against `labels`, without gradients. */
+  /**
+   * Cross-entropy of the last forward against `labels`, without gradients. It is computed from the logits
+   * z by log-sum-exp, -log p_y = max + log(sum_c e^(z_c - max)) - z_y, exact however confident the network
+   * is wrong (the probability itself underflows to 0 in float32 once z_y trails by ~104).
+   */
   evaluate(labels: Int32Array, n: number, predictions?: Int32Array): BatchResult {
-    const p = this.output.out
+    const z = this.logits
     const C = this.classes
     let lossSum = 0, correct = 0
     for (let s = 0; s < n; s++) {
+      const o = s * C
       let best = 0
-      for (let c = 1; c < C; c++) if (p[s * C + c] > p[s * C + best]) best = c
+      for (let c = 1; c < C; c++) if (z[o + c] > z[o + best]) best = c
       if (best === labels[s]) correct++
       if (predictions) predictions[s] = best
-      lossSum -= Math.log(Math.max(p[s * C + labels[s]], 1e-30))
+      const max = z[o + best]
+      let sum = 0
+      for (let c = 0; c < C; c++) sum += Math.exp(z[o + c] - max)
+      lossSum += max + Math.log(sum) - z[o + labels[s]]
     }
     return { lossSum, correct }
   }

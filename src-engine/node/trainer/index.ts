@@ -174,7 +174,7 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
           const g = ws[k].gradBlock
           for (let i = 0; i < gradSum.length; i++) gradSum[i] += g[i]
         }
-        // The loss is clamped at -log(1e-30), so blown-up weights show first in the gradient.
+        // Weights can blow up in the gradient before the loss of this step shows it.
         let check = 0
         for (let i = 0; i < gradSum.length; i++) check += gradSum[i]
         if (!Number.isFinite(check)) return result('diverged', `epoch ${epoch + 1}, step ${step + 1}: ${DIVERGED}`)
