@@ -79,6 +79,10 @@ export class TrainingService {
     const a = analyzeGraph(req.model, { forTraining: true })
     if (a.hasErrors) throw new ServiceError('INVALID_MODEL', `the model has errors: ${a.issues.filter((i) => i.severity === 'error').map((i) => `${i.code}: ${i.message}`).join('; ')}`)
     const input = a.nodes.find((n) => n.type === 'input')!
+    if (input.attrs.channels !== 1 && input.attrs.channels !== 3) {
+      // Analysis takes any channel count (a feature map to reason about); images come in grey or colour.
+      throw new ServiceError('INVALID_MODEL', `input ${input.id}: ${input.attrs.channels} channels describe a feature map, which the studio can analyse but not train: training reads images, so set channels to 1 (greyscale) or 3 (RGB colour)`)
+    }
     const target = { height: input.attrs.height as number, width: input.attrs.width as number, channels: input.attrs.channels as 1 | 3, resize: input.attrs.resize as 'stretch' | 'cover' | 'contain' }
     let data: LoadedDataset, test: LoadedDataset | null = null
     try {
