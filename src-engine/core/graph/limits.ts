@@ -32,7 +32,8 @@ export function tooLarge(node: NodeSpec, shape: Shape, params: number, macs: num
   const who = `${node.type} ${node.id}`
   const size = shape.reduce((a, b) => a * b, 1)
   if (!shape.every((d) => Number.isSafeInteger(d) && d >= 1) || !(size <= MAX_TENSOR)) {
-    return `${who}: its output ${fmtShape(shape)} holds ${fmtInt(size)} numbers per image (${bytes(size * 4)} of float32); ` +
+    const what = node.type === 'input' ? `its ${fmtShape(shape)} images hold ${fmtInt(size)} numbers each` : `its output ${fmtShape(shape)} holds ${fmtInt(size)} numbers per image`
+    return `${who}: ${what} (${bytes(size * 4)} of float32); ` +
       `the studio handles up to ${fmtInt(MAX_TENSOR)} (${bytes(MAX_TENSOR * 4)}) in one layer: ${shrink(node.type)}`
   }
   for (const [n, what] of [[params, 'parameters'], [macs, 'multiply-accumulates per image']] as const) {

@@ -47,7 +47,7 @@ describe('padding, sizes and strides are bounded', () => {
   it('an input of absurd size, and MACs past exact counting, are refused; the totals stay finite', () => {
     const big = chain([4096, 4096, 65536])
     expect(errors(big)[0]).toMatchObject({ code: 'BAD_ATTR', nodeId: 'in' })
-    expect(errors(big)[0].message).toMatch(/4096x4096x65536 holds 1,099,511,627,776 numbers per image .*use smaller images or fewer channels/)
+    expect(errors(big)[0].message).toMatch(/input in: its 4096x4096x65536 images hold 1,099,511,627,776 numbers each .*use smaller images or fewer channels/)
     const macs = chain([64, 64, 60000], ['c', 'conv2d', { filters: 60000, kernel: 1024, padding: 'same' }])
     expect(errors(macs)[0]).toMatchObject({ code: 'BAD_ATTR', nodeId: 'c' })
     expect(errors(macs)[0].message).toMatch(/multiply-accumulates per image, more than the studio counts exactly \(9,007,199,254,740,991\)/)
