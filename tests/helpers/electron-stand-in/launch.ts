@@ -34,9 +34,9 @@ function withoutDevServer(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return env
 }
 
-export function launchBuiltMain(env: Record<string, string>): BuiltMain {
-  if (!existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: run \`npm run build\` first`)
-  const child = fork(BUILT_MAIN, [], {
+export function launchBuiltMain(env: Record<string, string>, main = BUILT_MAIN): BuiltMain {
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`)
+  const child = fork(main, [], {
     execArgv: ['--import', REGISTER],
     env: withoutDevServer({ ...process.env, ...env }),
     serialization: 'advanced',
