@@ -124,6 +124,10 @@ export const dialog = {
     records.dialogs.push(structuredClone(options))
     return Promise.resolve({ canceled: true, filePaths: [] })
   },
+  showSaveDialog(_win: unknown, options: Record<string, unknown>): Promise<{ canceled: boolean; filePath: string }> {
+    records.dialogs.push(structuredClone(options))
+    return Promise.resolve({ canceled: true, filePath: '' })
+  },
   showErrorBox(title: string, content: string): void {
     records.errorBoxes.push({ title, content })
     send({ type: 'error-box', title, content })
