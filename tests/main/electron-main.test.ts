@@ -101,7 +101,8 @@ describe('the built main process under a stand-in Electron', () => {
     expect(run.final.valAccuracy).toBeGreaterThan(0.6)
   }, 600_000)
 
-  it('saves the window\'s place in the user data folder and quits when its window closes', async () => {
+  // On macOS an app stays open with no window, as Apple's guidelines ask.
+  it.skipIf(process.platform === 'darwin')('saves the window\'s place in the user data folder and quits when its window closes', async () => {
     const userData = (await app.records()).paths.userData
     expect(userData.startsWith(base)).toBe(true)
     app.closeWindows()
