@@ -1,14 +1,13 @@
-// `npm start`: builds the studio if needed and opens it in Electron. Where Electron cannot start (no
-// display, or its binary cannot be fetched on an offline machine), the same studio opens in the browser
-// through `cnn-studio serve`, and this says why.
+// `npm start`: builds the studio and opens it in Electron. Where Electron cannot start (no display, or its
+// binary cannot be fetched on an offline machine), the same studio opens in the browser through
+// `cnn-studio serve`, and this says why.
 import { spawnSync, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx'
-if (!existsSync('out/main/main.js') || !existsSync('out/renderer/index.html')) {
-  const b = spawnSync('npm', ['run', 'build'], { stdio: 'inherit', shell: process.platform === 'win32' })
-  if (b.status !== 0) process.exit(b.status ?? 1)
-}
+// Always: the build takes seconds, and Electron runs out/ (main process, workers, page), which an older
+// build would leave out of step with the sources.
+const b = spawnSync('npm', ['run', 'build'], { stdio: 'inherit', shell: process.platform === 'win32' })
+if (b.status !== 0) process.exit(b.status ?? 1)
 
 let why
 if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {

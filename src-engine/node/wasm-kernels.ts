@@ -1,10 +1,10 @@
 // Loads the compiled fast kernels (build/wasm, made by `npm install` / `npm run build:wasm`) once per
 // thread, picking the relaxed-SIMD build where this runtime validates it.
 import { readFileSync, existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { createWasmKernels, type WasmKernels } from '../core/kernels/wasm.ts'
+import { appFile } from './app-files.ts'
 
-const dir = fileURLToPath(new URL('../../build/wasm/', import.meta.url))
+const dir = appFile('build/wasm/')
 let cached: Promise<WebAssembly.Module> | null = null
 
 function pick(): Uint8Array {

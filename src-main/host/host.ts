@@ -4,21 +4,21 @@
 import { availableParallelism, freemem, totalmem } from 'node:os'
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { validate, type CommandName, type Reply, type Request, type Responses, type RunDetail, type RunSummary, type StudioEvent } from '../api/contract.ts'
 import { analyzeGraph, parseModelFile, serializeModelFile } from '../../src-engine/core/graph/index.ts'
 import { readAutosave, writeAtomic, writeAutosave } from '../services/designs.ts'
 import { parseSettings } from '../api/settings.ts'
 import { DatasetError, inspectDataset } from '../../src-engine/node/dataset/index.ts'
+import { appFile } from '../../src-engine/node/app-files.ts'
 import { compareRuns } from '../services/compare.ts'
 import { defaultDbPath } from '../services/paths.ts'
 import { StoreError } from '../services/store/open.ts'
 import { Store, type RunRow } from '../services/store/store.ts'
 import { ServiceError, TrainingService } from '../services/training.ts'
 
-const TEMPLATES = fileURLToPath(new URL('../../resources/templates/', import.meta.url))
-const SAMPLE_DATASET = fileURLToPath(new URL('../../resources/sample-dataset/shapes', import.meta.url))
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+const TEMPLATES = appFile('resources/templates/')
+const SAMPLE_DATASET = appFile('resources/sample-dataset/shapes')
+const VERSION = (JSON.parse(readFileSync(appFile('package.json'), 'utf8')) as { version: string }).version
 
 export interface HostOptions {
   dbPath?: string

@@ -1,9 +1,11 @@
 // The Electron main process: wiring only. The contract's host (src-main/host) does the work, as it does
 // behind `cnn-studio serve`; everything behind this file runs and is tested under plain Node.
+// `npm run build` bundles this file with the host and the engine into out/main (electron.vite.config.ts);
+// tests/main/electron-main.test.ts runs that bundle under Node with a stand-in for Electron.
 import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell } from 'electron'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { Host } from '../host/host.ts'
+import { createHost, type Host } from '../host/host.ts'
 import type { StudioEvent } from '../api/contract.ts'
 import { userDataDir } from '../services/paths.ts'
 import { buildMenu } from './menu.ts'
@@ -17,12 +19,8 @@ app.setPath('userData', userDataDir())
 let host: Host | null = null
 let win: BrowserWindow | null = null
 
-async function loadHost(): Promise<Host> {
-  // The host, the engine and its worker threads run from our TypeScript sources (Node strips the types),
-  // exactly as the CLI does; bundling them would cut the worker threads off from their files.
-  const url = pathToFileURL(join(app.getAppPath(), 'src-main/host/host.ts')).href
-  const mod = (await import(/* @vite-ignore */ url)) as typeof import('../host/host.ts')
-  return mod.createHost({
+function openHost(): Host {
+  return createHost({
     kind: 'electron',
     dialogs: {
       async openModelPath() {
@@ -78,13 +76,13 @@ function createWindow(): BrowserWindow {
   return w
 }
 
-void app.whenReady().then(async () => {
+void app.whenReady().then(() => {
   session.defaultSession.webRequest.onHeadersReceived((details, done) => {
     done({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } })
   })
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, allow) => allow(false))
   try {
-    host = await loadHost()
+    host = openHost()
   } catch (e) {
     dialog.showErrorBox('CNN Studio cannot open its experiment database', e instanceof Error ? e.message : String(e))
     app.quit()

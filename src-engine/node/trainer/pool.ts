@@ -1,6 +1,7 @@
 // The worker threads of one trainer: start-up, one command to all, and their shared tensors.
 import { Worker } from 'node:worker_threads'
 import type { ModelFile } from '../../core/graph/types.ts'
+import { workerEntry } from '../app-files.ts'
 import type { Command, KernelChoice, ReadyMessage, Reply } from './protocol.ts'
 
 export interface PoolWorker extends ReadyMessage {
@@ -16,7 +17,7 @@ export class WorkerPool {
   static async start(count: number, model: ModelFile, maxShard: number, seed: number, kernels: KernelChoice, wasm?: WebAssembly.Module): Promise<WorkerPool> {
     const workers = await Promise.all(
       Array.from({ length: count }, (_, workerIndex) => new Promise<PoolWorker>((resolve, reject) => {
-        const thread = new Worker(new URL('./worker.ts', import.meta.url))
+        const thread = new Worker(workerEntry('trainer-worker'))
         thread.once('error', reject)
         thread.once('message', (m: ReadyMessage | Reply) => {
           if (m.type === 'ready') resolve({ ...m, thread })
