@@ -182,6 +182,52 @@ describe('the designer', () => {
     expect(errors).toEqual([])
   })
 
+  it('connects by dragging handles, refuses a loop with its reason, and box-selects to delete', async () => {
+    const { page, errors } = await open()
+    await node(page, 'in').waitFor()
+    await page.getByTestId('tb-templates').click()
+    await page.getByTestId('template-smallcnn').click()
+    await node(page, 'c1').waitFor()
+    const edges = () => page.locator('.vue-flow__edge').count()
+    const drag = async (from: string, to: string) => {
+      const a = (await node(page, from).locator('.vue-flow__handle-bottom').boundingBox())!
+      const b = (await node(page, to).locator('.vue-flow__handle-top').boundingBox())!
+      await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2)
+      await page.mouse.down()
+      await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 })
+      await page.mouse.up()
+    }
+    // r1 -> c1 would close a loop: refused, with the reason, and nothing changes.
+    const before = await edges()
+    await drag('r1', 'c1')
+    await expect.poll(() => page.getByTestId('notice').innerText()).toMatch(/would make a loop/)
+    expect(await edges()).toBe(before)
+    // A free block dropped beside the stack, then fed from c1: a new edge, and the block gets its shape.
+    const canvas = (await page.getByTestId('canvas').boundingBox())!
+    await page.dragAndDrop('[data-testid=palette-relu]', '[data-testid=canvas]', { targetPosition: { x: canvas.width - 125, y: 330 } })
+    await node(page, 'relu1').waitFor()
+    expect(await node(page, 'relu1').getByTestId('node-shape').innerText()).toBe('?')
+    await drag('c1', 'relu1')
+    await expect.poll(() => node(page, 'relu1').getByTestId('node-shape').innerText()).toBe('32x32x32')
+    expect(await edges()).toBe(before + 1)
+    await shot(page, '13-connected')
+    // Shift-drag a box around relu1 alone, delete it, and undo brings it and its edge back.
+    const r = (await node(page, 'relu1').boundingBox())!
+    await page.keyboard.down('Shift')
+    await page.mouse.move(r.x - 20, r.y - 20)
+    await page.mouse.down()
+    await page.mouse.move(r.x + r.width + 20, r.y + r.height + 20, { steps: 10 })
+    await page.mouse.up()
+    await page.keyboard.up('Shift')
+    await expect.poll(() => page.getByTestId('node-id').inputValue()).toBe('relu1')
+    await page.keyboard.press('Delete')
+    await expect.poll(() => node(page, 'relu1').count()).toBe(0)
+    await page.keyboard.press('Control+z')
+    await node(page, 'relu1').waitFor()
+    expect(await edges()).toBe(before + 1)
+    expect(errors).toEqual([])
+  })
+
   it('reopens the design where it was left', async () => {
     const first = await open()
     await node(first.page, 'in').waitFor()
