@@ -271,7 +271,7 @@ export class TrainingService {
         // The store cannot record it (a full disk): the outcome above is still reported to the caller, and
         // once this process ends, readers see the run as interrupted with every epoch it recorded.
         const why = e instanceof Error ? e.message : String(e)
-        this.outcomes.set(runId, { status, error: `${extra.error ?? status}; this could not be recorded in the database: ${why}` })
+        this.outcomes.set(runId, { status, error: `${extra.error ?? status} (the database could not record this ${why === extra.error ? 'either' : `either: ${why}`})` })
         this.emit({ type: 'status', runId, status, message: this.outcomes.get(runId)!.error! })
       }
     }

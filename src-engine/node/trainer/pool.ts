@@ -6,6 +6,8 @@ import type { Command, KernelChoice, ReadyMessage, Reply } from './protocol.ts'
 
 export interface PoolWorker extends ReadyMessage {
   thread: Worker
+  /** Set when the thread has exited (terminated, crashed): it takes no more commands. */
+  exited?: number
 }
 
 export class WorkerPool {
@@ -36,13 +38,17 @@ export class WorkerPool {
       await Promise.all(threads.map((t) => t.terminate()))
       throw failed.reason
     }
-    return new WorkerPool(started.map((r) => (r as PromiseFulfilledResult<PoolWorker>).value))
+    const workers = started.map((r) => (r as PromiseFulfilledResult<PoolWorker>).value)
+    for (const w of workers) w.thread.once('exit', (code) => (w.exited = code))
+    return new WorkerPool(workers)
   }
 
   /** Sends one command to each of the first `cmds.length` workers and waits for all of them; a worker that dies fails it. */
   run(cmds: Command[]): Promise<{ lossSum: number; correct: number }[]> {
     return Promise.all(cmds.map((cmd, i) => new Promise<{ lossSum: number; correct: number }>((resolve, reject) => {
       const w = this.workers[i].thread
+      const gone = this.workers[i].exited
+      if (gone !== undefined) return reject(new Error(`training worker ${i + 1} stopped unexpectedly (exit code ${gone})`))
       const done = () => {
         w.off('error', onError)
         w.off('exit', onExit)

@@ -139,7 +139,7 @@ function judge(file: string, l: Look): void {
 export function translate(file: string, e: unknown): never {
   if (e instanceof StoreError) throw e
   const m = e instanceof Error ? e.message : String(e)
-  if (isSqliteError(e, 'SQLITE_FULL')) throw new StoreError('DISK_FULL', `the disk holding ${file} is full (${m}); free some space and run the command again`)
+  if (isSqliteError(e, 'SQLITE_FULL')) throw new StoreError('DISK_FULL', `the disk holding ${file} is full (${m}); free some space, then run the command again (a run resumes from its last recorded epoch: cnn-studio runs resume RUN)`)
   if (isSqliteError(e, 'SQLITE_CORRUPT', 'SQLITE_NOTADB')) throw new StoreError('DAMAGED', `${file} is damaged (SQLite says: ${m}). It was left untouched: ${recover(file)}`)
   if (isSqliteError(e, 'SQLITE_READONLY')) throw new StoreError('READ_ONLY', `${file} cannot be written (${m}); copy it somewhere writable and pass --db COPY`)
   throw new StoreError('UNREADABLE', `${file} cannot be opened (${m})`)

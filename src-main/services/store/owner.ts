@@ -34,7 +34,10 @@ export function processStart(pid: number): string | null {
 function label(): string {
   if (process.versions.electron) return 'the CNN Studio app'
   const script = basename(process.argv[1] ?? '')
-  if (script.startsWith('cnn-studio')) return ['cnn-studio', ...process.argv.slice(2).filter((a) => !a.startsWith('-')).slice(0, 2)].join(' ')
+  if (script.startsWith('cnn-studio')) {
+    const words = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+    return ['cnn-studio', ...words.slice(0, words[0] === 'runs' || words[0] === 'dataset' ? 2 : 1)].join(' ')
+  }
   return `node ${script}`.trim()
 }
 

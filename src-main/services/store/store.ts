@@ -120,7 +120,7 @@ export class Store {
       if (allowHere) return
       throw new StoreError('IN_USE', `run ${run.runId} is ${run.status} in this studio; stop it before you ${doing} it`)
     }
-    throw new StoreError('IN_USE', `run ${run.runId} is ${run.status} in another process: ${describeOwner(run.owner, run.owner.heartbeatAt)}; it cannot ${doing} it from here: stop it there first (Ctrl-C in its terminal, or Stop in the studio that runs it), or wait for it to finish`)
+    throw new StoreError('IN_USE', `run ${run.runId} is ${run.status} in another process: ${describeOwner(run.owner, run.owner.heartbeatAt)}; you cannot ${doing} it from here: stop it there first (Ctrl-C in its terminal, or Stop in the studio that runs it), or wait for it to finish`)
   }
 
   /**
