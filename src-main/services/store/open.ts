@@ -42,7 +42,7 @@ export interface OpenedDatabase {
 
 const recover = (file: string) => `restore it from a backup, or save what can be read with: sqlite3 ${file} .recover | sqlite3 recovered.db (then pass --db recovered.db)`
 
-interface Header { pageSize: number; pages: number | null; applicationId: number }
+interface Header { pageSize: number; pages: number | null; applicationId: number; wal: boolean }
 
 /** The 100-byte SQLite header, checked against the file's size; throws for anything that is not a whole SQLite file. */
 function readHeader(file: string, size: number): Header {
@@ -67,7 +67,7 @@ function readHeader(file: string, size: number): Header {
   if (size % pageSize !== 0 || (pages !== null && size < pages * pageSize)) {
     throw new StoreError('TRUNCATED', `${file} is truncated: ${size} bytes, but its header says ${pages ?? 'whole'} pages of ${pageSize} bytes${pages !== null ? ` (${pages * pageSize} bytes)` : ''}, as a full disk or an interrupted copy leaves it. It was left untouched: ${recover(file)}`)
   }
-  return { pageSize, pages, applicationId: head.readUInt32BE(68) }
+  return { pageSize, pages, applicationId: head.readUInt32BE(68), wal: head[18] === 2 && head[19] === 2 }
 }
 
 function isSqliteError(e: unknown, ...codes: string[]): boolean {
@@ -90,14 +90,21 @@ function notWritable(file: string): string | null {
 }
 
 /**
- * A read-only connection for looking at the file. A WAL file on a read-only mount cannot be opened in place
- * (SQLite needs its -shm beside it), so it is read from a private copy, deleted when the process exits.
+ * A read-only connection for looking at the file. A WAL file SQLite would have to put a -shm beside: one
+ * on a read-only mount (it cannot), or an unmarked one (it must not: it may be another program's) is read
+ * from a private copy instead, deleted when the process exits.
  */
-function openForReading(file: string): Database.Database {
-  try {
-    return new Database(file, { readonly: true, fileMustExist: true })
-  } catch (e) {
-    if (!isSqliteError(e, 'SQLITE_CANTOPEN') || !notWritable(file)) throw e
+function openForReading(file: string, header: Header): Database.Database {
+  if (!header.wal || header.applicationId === APPLICATION_ID) {
+    let db: Database.Database | null = null
+    try {
+      db = new Database(file, { readonly: true, fileMustExist: true })
+      db.pragma('application_id') // a WAL file on a read-only mount fails here, not when opened
+      return db
+    } catch (e) {
+      db?.close()
+      if (!isSqliteError(e, 'SQLITE_CANTOPEN') || !notWritable(file)) throw e
+    }
   }
   const dir = mkdtempSync(join(tmpdir(), 'cnn-studio-ro-'))
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
@@ -175,7 +182,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): OpenedDataba
     }
     let reader: Database.Database | null = null
     try {
-      reader = openForReading(file)
+      reader = openForReading(file, header)
       const l = look(reader)
       judge(file, l)
       applicationId = l.applicationId
