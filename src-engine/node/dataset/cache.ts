@@ -84,7 +84,11 @@ export function writeCache(path: string, entries: CacheEntry[], pixels: Uint8Arr
     writeFileSync(tmp, Buffer.concat([len, header, pixels]))
     renameSync(tmp, path)
   } catch {
-    rmSync(tmp, { force: true })
+    try {
+      rmSync(tmp, { force: true })
+    } catch {
+      // the folder itself is unusable: nothing was left in it
+    }
     return false
   }
   evict(dir, cacheLimit(), path)
