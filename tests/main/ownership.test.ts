@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
+import { parseModelFile } from '../../src-engine/core/graph/index.ts'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Store } from '../../src-main/services/store/store.ts'
@@ -81,6 +82,80 @@ describe('a run another process trains', () => {
       expect(after.error).toMatch(new RegExp(`pid ${child.pid}\\) is gone`))
       expect(after.epochs.length).toBeGreaterThanOrEqual(1)
       expect(cli(['runs', 'delete', runId, '--db', db], { env }).code).toBe(0)
+    } finally {
+      child.kill('SIGKILL')
+    }
+  })
+})
+
+describe('the heartbeat', () => {
+  it('is refreshed while a run waits paused, and stops when the run ends', async () => {
+    const store = new Store(join(tmp('cnn-beat-'), 'b.db'))
+    const svc = new TrainingService(store, { cacheDir: join(tmp('cnn-beat-'), 'cache') })
+    const beat = (id: string) => (store.db.prepare('SELECT heartbeat_at AS t FROM runs WHERE id = ?').get(id) as { t: number }).t
+    let paused = ''
+    svc.subscribe((e) => {
+      if (e.type === 'epoch' && !paused) {
+        paused = e.runId
+        svc.pause(e.runId)
+      }
+    })
+    const { runId } = await svc.start({ model: parseModelFile(readFileSync(shapesModel, 'utf8')), datasetDir: shapes, settings: { epochs: 3, batchSize: 32, workers: 1 } })
+    await until('the pause', () => store.getRun(runId).status === 'paused')
+    const first = beat(runId)
+    await until('a heartbeat while paused', () => beat(runId) > first, 30_000)
+    expect(store.getRun(runId).status).toBe('paused')
+    svc.stop(runId)
+    await svc.whenIdle()
+    expect(store.getRun(runId).status).toBe('stopped')
+    store.close()
+  })
+})
+
+describe('a process judged gone that comes back', () => {
+  it('cannot write into the run another process took over', async () => {
+    const db = join(tmp('cnn-fence-'), 'f.db')
+    const store = new Store(db)
+    const modelId = store.saveModel(chainModel([8, 8, 1], [['f', 'flatten'], ['fc', 'dense', { units: 2 }], ['out', 'softmax']])).id
+    store.close()
+    // The first owner: creates a run, then records an epoch each time it is told to (a hung trainer waking up).
+    const storeUrl = new URL('../../src-main/services/store/store.ts', import.meta.url).href
+    const script = `import { Store } from ${JSON.stringify(storeUrl)}
+      import { createInterface } from 'node:readline'
+      const s = new Store(${JSON.stringify(db)})
+      const id = s.createRun({ name: 'fenced', settings: {}, modelId: ${modelId}, datasetId: null, splitSeed: 1 })
+      s.setStatus(id, 'running', {}, true)
+      console.log(id)
+      let n = 0
+      for await (const _ of createInterface({ input: process.stdin })) {
+        try { s.recordEpoch(id, { epoch: ++n, trainLoss: 1, trainAccuracy: 0.5, lr: 0.1, seconds: 1, imagesPerSecond: 1 }, [], Uint8Array.of(n)); console.log('recorded') }
+        catch (e) { console.log('refused: ' + e.message) }
+      }`
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] })
+    const lines: string[] = []
+    let buf = ''
+    child.stdout!.on('data', (d) => {
+      buf += d
+      const parts = buf.split('\n')
+      buf = parts.pop()!
+      lines.push(...parts)
+    })
+    try {
+      await until('the run', () => lines.length >= 1)
+      const runId = lines[0]
+      child.stdin!.write('go\n')
+      await until('the first epoch', () => lines.length >= 2)
+      expect(lines[1]).toBe('recorded')
+      // Its heartbeat goes silent past the limit (the process lives on, hung): it reads as interrupted, and we take the run over.
+      const s = new Store(db)
+      s.db.prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ?').run(Date.now() - HEARTBEAT_STALE_MS - 1_000, runId)
+      expect(s.getRun(runId).status).toBe('interrupted')
+      s.claim(runId)
+      child.stdin!.write('go\n')
+      await until('its second attempt', () => lines.length >= 3)
+      expect(lines[2]).toMatch(/^refused: run r_\w+ was taken over by another process/)
+      expect(s.epochs(runId).map((e) => e.epoch)).toEqual([1])
+      s.close()
     } finally {
       child.kill('SIGKILL')
     }
