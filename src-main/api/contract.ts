@@ -18,7 +18,11 @@ export const COMMANDS = {
   'app.info': none,
   'templates.list': none,
   /** Shapes, params, MACs, receptive fields and issues of a graph (the canvas also runs this in the page). */
-  'models.analyze': z.object({ model, forTraining: z.boolean().optional() }).strict(),
+  'models.analyze': z.object({
+    model, forTraining: z.boolean().optional(),
+    /** The training memory for these settings comes back as `memory` (defaults: batch 32, adam, every core, no images). */
+    memory: z.object({ batchSize: z.number().int().min(1).max(4096).optional(), optimizer: z.enum(['sgd', 'adam', 'adamw']).optional(), workers: z.number().int().min(1).max(256).optional(), datasetImages: z.number().int().min(0).max(1e9).optional() }).strict().optional(),
+  }).strict(),
   /** The training settings with every default filled in, for the settings form. */
   'settings.defaults': none,
   'datasets.inspect': z.object({ dir: path }).strict(),
@@ -56,6 +60,13 @@ export interface RunDetail extends RunSummary {
   error: string | null
   modelFile: ModelFile
 }
+/** Bytes a training run of the graph takes (src-engine/core/graph/memory.ts), for the settings it was worked out with. */
+export interface MemorySummary {
+  batchSize: number; optimizer: string; workers: number; datasetImages: number
+  weights: number; gradients: number; optimizerState: number; activations: number; dataset: number
+  /** The terms plus the runtime's own. */
+  total: number
+}
 export interface Comparison {
   runs: { runId: string; name: string; status: RunStatus; final: FinalMetrics }[]
   differences: Record<string, unknown[]>
@@ -66,7 +77,7 @@ export interface Responses {
   /** `sample`: a model and a folder that train in seconds, so a fresh install has something to run. */
   'app.info': { version: string; host: 'electron' | 'web'; database: string; cores: number; memory: { totalBytes: number; freeBytes: number }; sample: { templateId: string; datasetDir: string; settings: { epochs: number; batchSize: number; lr: number } } }
   'templates.list': { id: string; name: string; model: ModelFile }[]
-  'models.analyze': { nodes: { id: string; type: string; outputShape: number[] | null; params: number; macs: number; receptiveField: number | null }[]; totals: { params: number; trainableParams: number; nonTrainableParams: number; macs: number }; issues: { nodeId?: string; severity: 'error' | 'warning'; code: string; message: string }[] }
+  'models.analyze': { nodes: { id: string; type: string; outputShape: number[] | null; params: number; macs: number; receptiveField: number | null }[]; totals: { params: number; trainableParams: number; nonTrainableParams: number; macs: number }; issues: { nodeId?: string; severity: 'error' | 'warning'; code: string; message: string }[]; memory?: MemorySummary }
   'settings.defaults': Settings
   'datasets.inspect': { root: string; classes: { name: string; count: number }[]; images: number; skipped: { path: string; reason: string }[]; warnings: { code: string; message: string }[]; usable: boolean; problem?: string }
   'runs.list': RunSummary[]

@@ -8,6 +8,7 @@ import { registerDataset } from './commands/dataset.ts'
 import { registerTrain } from './commands/train.ts'
 import { registerRuns } from './commands/runs.ts'
 import { registerServe } from './commands/serve.ts'
+import { registerCache } from './commands/cache.ts'
 
 export function buildProgram(): Command {
   const program = new Command('cnn-studio')
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerRuns(program)
   registerServe(program)
   registerBench(program)
+  registerCache(program)
   return program
 }
 

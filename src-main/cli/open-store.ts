@@ -2,15 +2,24 @@
 import { Store } from '../services/store/store.ts'
 import { StoreError } from '../services/store/open.ts'
 import { defaultDbPath } from '../services/paths.ts'
-import { CliError, EXIT_USAGE } from './errors.ts'
+import { CliError, EXIT_NEGATIVE, EXIT_USAGE } from './errors.ts'
 
-export function openStore(db?: string): Store {
+/** A StoreError as the CLI reports it: a run busy in another process is a negative answer (1), the rest bad input (2). */
+export function storeFailure(e: StoreError): CliError {
+  return new CliError(e.message, e.code === 'IN_USE' || e.code === 'DISK_FULL' ? EXIT_NEGATIVE : EXIT_USAGE)
+}
+
+/** `readonly` for commands that only read (runs list/show/compare): nothing is written, a read-only file is fine. */
+export function openStore(db?: string, opts: { readonly?: boolean } = {}): Store {
+  let store: Store
   try {
-    return new Store(defaultDbPath(db))
+    store = new Store(defaultDbPath(db), opts)
   } catch (e) {
-    if (e instanceof StoreError) throw new CliError(e.message, EXIT_USAGE)
+    if (e instanceof StoreError) throw storeFailure(e)
     throw e
   }
+  for (const w of store.warnings) process.stderr.write(`cnn-studio: warning: ${w}\n`)
+  return store
 }
 
 /** The run JSON of the spec (train --json, runs show --json). */
@@ -30,5 +39,7 @@ export function runJson(store: Store, runId: string) {
     createdAt: run.createdAt,
     error: run.error,
     evaluations: store.evaluations(run.runId),
+    owner: run.owner ? { host: run.owner.host, pid: run.owner.pid, process: run.owner.label, heartbeatAt: run.owner.heartbeatAt === null ? null : new Date(run.owner.heartbeatAt).toISOString() } : null,
+    dataForced: run.dataForced,
   }
 }

@@ -11,6 +11,7 @@ import { parseSettings } from '../api/settings.ts'
 import { DatasetError, inspectDataset } from '../../src-engine/node/dataset/index.ts'
 import { appFile } from '../../src-engine/node/app-files.ts'
 import { compareRuns } from '../services/compare.ts'
+import { memorySummary } from '../services/memory-check.ts'
 import { defaultDbPath } from '../services/paths.ts'
 import { StoreError } from '../services/store/open.ts'
 import { Store, type RunRow } from '../services/store/store.ts'
@@ -64,7 +65,7 @@ export function createHost(opts: HostOptions = {}): Host {
       const a = analyzeGraph(parseModelFile(p.model), { forTraining: p.forTraining })
       return {
         nodes: a.nodes.map((n) => ({ id: n.id, type: n.type, outputShape: n.outputShape, params: n.params, macs: n.macs, receptiveField: n.receptiveField })),
-        totals: a.totals, issues: a.issues,
+        totals: a.totals, issues: a.issues, memory: memorySummary(a, p.memory ?? {}),
       }
     },
     'settings.defaults': () => {
@@ -89,11 +90,7 @@ export function createHost(opts: HostOptions = {}): Host {
     'runs.pause': (p) => (service.pause(p.runId), null),
     'runs.resume': async (p) => (await service.resume(p.runId), null),
     'runs.stop': (p) => (service.stop(p.runId), null),
-    'runs.delete': (p) => {
-      if (['running', 'paused', 'queued'].includes(store.getRun(p.runId).status)) throw new ServiceError('BAD_STATE', `run ${p.runId} is in progress; stop it before deleting it`)
-      store.deleteRun(p.runId)
-      return null
-    },
+    'runs.delete': (p) => (service.delete(p.runId), null),
     'runs.compare': (p) => compareRuns(store, p.runIds),
     'designs.autosaved': () => readAutosave(autosaveFile),
     'designs.autosave': (p) => (writeAutosave(autosaveFile, { model: parseModelFile(p.model), path: p.path, dirty: p.dirty }), null),

@@ -1,16 +1,19 @@
-// The training service: validates a request before writing anything, queues runs (one at a time),
-// drives the engine's trainer, streams progress (at most 10 events a second per run), and records each
-// epoch's metrics and checkpoint in one transaction. Runs a dead process left behind become
-// `interrupted` at start-up and can be resumed from their last checkpoint.
-import { analyzeGraph, type ModelFile } from '../../src-engine/core/graph/index.ts'
+// The training service: validates a request before writing anything (the memory a run needs is checked
+// before any image is decoded), queues runs (one at a time), drives the engine's trainer, streams progress
+// (at most 10 events a second per run), and records each epoch's metrics and checkpoint in one transaction.
+// It owns the runs it trains (store/owner.ts) and keeps their heartbeat; runs whose owner died become
+// `interrupted` and can be resumed from their last checkpoint, on the data they were trained on.
+import { analyzeGraph, type GraphAnalysis, type ModelFile } from '../../src-engine/core/graph/index.ts'
 import { createBatchSource, DatasetError, loadDataset, splitStratified, channelStats, type LoadedDataset } from '../../src-engine/node/dataset/index.ts'
 import { createTrainer } from '../../src-engine/node/trainer/index.ts'
 import type { Trainer } from '../../src-engine/core/train/types.ts'
 import { parseSettings, type TrainSettings } from '../api/settings.ts'
+import { checkMemory, countImages } from './memory-check.ts'
+import { HEARTBEAT_MS } from './store/owner.ts'
 import { Store, type FinalMetrics, type RunStatus } from './store/store.ts'
 
 export class ServiceError extends Error {
-  readonly code: 'INVALID_SETTINGS' | 'INVALID_MODEL' | 'UNUSABLE_DATASET' | 'NOT_FOUND' | 'BAD_STATE'
+  readonly code: 'INVALID_SETTINGS' | 'INVALID_MODEL' | 'UNUSABLE_DATASET' | 'NOT_FOUND' | 'BAD_STATE' | 'DATA_CHANGED' | 'INSUFFICIENT_MEMORY'
   constructor(code: ServiceError['code'], message: string) {
     super(message)
     this.code = code
@@ -39,6 +42,35 @@ interface Job {
   from?: { epoch: number; weights: Uint8Array }
 }
 
+export interface ResumeOptions {
+  /** Resume although the classes or the images changed since the run started; recorded with the run. */
+  forceData?: boolean
+}
+
+const targetOf = (a: GraphAnalysis) => {
+  const input = a.nodes.find((n) => n.type === 'input')!
+  return { height: input.attrs.height as number, width: input.attrs.width as number, channels: input.attrs.channels as 1 | 3, resize: input.attrs.resize as 'stretch' | 'cover' | 'contain' }
+}
+const list = (xs: string[]) => xs.map((x) => `'${x}'`).join(', ')
+
+/** What differs between the classes and images a run was trained on and the folder now; empty when nothing does. */
+export function dataChanges(stored: { classes: string[]; fingerprint: string; counts: number[] }, now: { classes: string[]; fingerprint: string; counts: number[] }): string[] {
+  const changes: string[] = []
+  const removed = stored.classes.filter((c) => !now.classes.includes(c))
+  const added = now.classes.filter((c) => !stored.classes.includes(c))
+  if (removed.length && added.length && removed.length === added.length) changes.push(`class folder${removed.length > 1 ? 's' : ''} ${list(removed)} ${removed.length > 1 ? 'are' : 'is'} gone and ${list(added)} ${added.length > 1 ? 'are' : 'is'} new (renamed?)`)
+  else {
+    if (removed.length) changes.push(`class${removed.length > 1 ? 'es' : ''} ${list(removed)} ${removed.length > 1 ? 'were' : 'was'} removed`)
+    if (added.length) changes.push(`class${added.length > 1 ? 'es' : ''} ${list(added)} ${added.length > 1 ? 'were' : 'was'} added`)
+  }
+  if (!changes.length && stored.classes.join('\0') !== now.classes.join('\0')) changes.push(`the classes are in another order (${list(stored.classes)} then, ${list(now.classes)} now), so every label would mean another class`)
+  if (!changes.length && stored.fingerprint !== now.fingerprint) {
+    const counts = stored.classes.map((c, i) => [c, stored.counts[i], now.counts[now.classes.indexOf(c)]] as const).filter(([, a, b]) => a !== b)
+    changes.push(`the images changed (files added, removed or modified)${counts.length ? `: ${counts.map(([c, a, b]) => `'${c}' had ${a}, now ${b}`).join(', ')}` : ''}`)
+  }
+  return changes
+}
+
 const STEP_SAMPLES = 200 // per epoch: enough for a smooth curve, bounded for long epochs
 
 export class TrainingService {
@@ -48,13 +80,21 @@ export class TrainingService {
   private readonly queue: Job[] = []
   private active: { job: Job; trainer: Trainer } | null = null
   private idle: Promise<void> = Promise.resolve()
-  /** Runs that became `interrupted` when this service started. */
+  private beat: ReturnType<typeof setInterval> | null = null
+  /** How each run this service ran ended, also when the store could not record it (a full disk). */
+  private readonly outcomes = new Map<string, { status: RunStatus; error: string | null }>()
+  /** Runs whose owner had died, written `interrupted` when this service started. */
   readonly recovered: string[]
 
   constructor(store: Store, opts: { cacheDir?: string } = {}) {
     this.store = store
     this.cacheDir = opts.cacheDir
     this.recovered = store.markInterrupted()
+  }
+
+  /** How a run this service trained ended (what the store holds may lag behind when a write failed). */
+  outcome(runId: string): { status: RunStatus; error: string | null } | undefined {
+    return this.outcomes.get(runId)
   }
 
   subscribe(fn: (e: RunEvent) => void): () => void {
@@ -67,8 +107,31 @@ export class TrainingService {
   }
 
   private setStatus(runId: string, status: RunStatus, extra: Parameters<Store['setStatus']>[2] = {}): void {
-    this.store.setStatus(runId, status, extra)
+    this.store.setStatus(runId, status, extra, true)
     this.emit({ type: 'status', runId, status, ...(extra.error ? { message: extra.error } : {}) })
+  }
+
+  /** Loads a folder, turning a DatasetError into UNUSABLE_DATASET. */
+  private async load(dir: string, target: ReturnType<typeof targetOf>, classes?: string[]): Promise<LoadedDataset> {
+    try {
+      return await loadDataset(dir, target, { cacheDir: this.cacheDir, classes })
+    } catch (e) {
+      if (e instanceof DatasetError) throw new ServiceError('UNUSABLE_DATASET', e.message)
+      throw e
+    }
+  }
+
+  /** Refuses, before any image is decoded, a run that needs more memory than the machine has. */
+  private checkMemory(a: GraphAnalysis, s: TrainSettings, dirs: (string | null | undefined)[]): void {
+    let images = 0
+    try {
+      for (const d of dirs) if (d) images += countImages(d)
+    } catch (e) {
+      if (e instanceof DatasetError) throw new ServiceError('UNUSABLE_DATASET', e.message)
+      throw e
+    }
+    const why = checkMemory(a, s, images)
+    if (why) throw new ServiceError('INSUFFICIENT_MEMORY', why)
   }
 
   /** Validates everything, then records the run as queued and starts it when its turn comes. */
@@ -83,15 +146,10 @@ export class TrainingService {
       // Analysis takes any channel count (a feature map to reason about); images come in grey or colour.
       throw new ServiceError('INVALID_MODEL', `input ${input.id}: ${input.attrs.channels} channels describe a feature map, which the studio can analyse but not train: training reads images, so set channels to 1 (greyscale) or 3 (RGB colour)`)
     }
-    const target = { height: input.attrs.height as number, width: input.attrs.width as number, channels: input.attrs.channels as 1 | 3, resize: input.attrs.resize as 'stretch' | 'cover' | 'contain' }
-    let data: LoadedDataset, test: LoadedDataset | null = null
-    try {
-      data = await loadDataset(req.datasetDir, target, { cacheDir: this.cacheDir })
-      if (req.testDir) test = await loadDataset(req.testDir, target, { cacheDir: this.cacheDir, classes: data.set.classes })
-    } catch (e) {
-      if (e instanceof DatasetError) throw new ServiceError('UNUSABLE_DATASET', e.message)
-      throw e
-    }
+    const target = targetOf(a)
+    this.checkMemory(a, settings, [req.datasetDir, req.testDir])
+    const data = await this.load(req.datasetDir, target)
+    const test = req.testDir ? await this.load(req.testDir, target, data.set.classes) : null
     const classes = a.byId.get(a.outputId!)!.outputShape![0]
     if (classes !== data.set.classes.length) {
       throw new ServiceError('INVALID_MODEL', `the model ends in ${classes} classes but ${req.datasetDir} has ${data.set.classes.length} (${data.set.classes.join(', ')}); set the last dense layer's units to ${data.set.classes.length}`)
@@ -106,28 +164,54 @@ export class TrainingService {
     return { runId }
   }
 
-  /** Continues a stopped or interrupted run from its last checkpoint. */
-  async resume(runId: string): Promise<void> {
+  /**
+   * Continues a stopped, interrupted or failed run from its last checkpoint, on the data it was trained
+   * on: changed classes or images refuse the resume (DATA_CHANGED) unless `forceData`, which is recorded.
+   * A run another live process owns is refused (IN_USE), naming that process.
+   */
+  async resume(runId: string, opts: ResumeOptions = {}): Promise<void> {
     const run = this.store.getRun(runId)
     if (this.active?.job.runId === runId) {
       this.active.trainer.resume()
       this.setStatus(runId, 'running')
       return
     }
+    this.store.assertNotOwnedElsewhere(run, 'resume')
     if (!['interrupted', 'stopped', 'failed'].includes(run.status)) throw new ServiceError('BAD_STATE', `run ${runId} is ${run.status}; only a paused, stopped, interrupted or failed run can be resumed`)
     const s = run.settings as TrainSettings & { datasetDir: string; testDir: string | null }
     const model = this.store.modelOf(runId)
-    const input = analyzeGraph(model).nodes.find((n) => n.type === 'input')!
-    const target = { height: input.attrs.height as number, width: input.attrs.width as number, channels: input.attrs.channels as 1 | 3, resize: input.attrs.resize as 'stretch' }
-    const data = await loadDataset(s.datasetDir, target, { cacheDir: this.cacheDir })
-    const test = s.testDir ? await loadDataset(s.testDir, target, { cacheDir: this.cacheDir, classes: data.set.classes }) : null
+    const a = analyzeGraph(model, { forTraining: true })
+    const target = targetOf(a)
+    this.checkMemory(a, s, [s.datasetDir, s.testDir])
+    const data = await this.load(s.datasetDir, target)
+    const classes = a.byId.get(a.outputId!)!.outputShape![0]
+    if (classes !== data.set.classes.length) {
+      throw new ServiceError('DATA_CHANGED', `run ${runId} cannot resume: its model ends in ${classes} classes but ${s.datasetDir} now has ${data.set.classes.length} (${data.set.classes.join(', ')}), even --force-data cannot change that; put the folder back as it was, or start a new run with the last dense layer's units set to ${data.set.classes.length}`)
+    }
+    const stored = this.store.datasetOf(runId)
+    const counts = data.set.classes.map((_, c) => data.set.labels.filter((l) => l === c).length)
+    const changes = stored ? dataChanges(stored, { classes: data.set.classes, fingerprint: data.fingerprint, counts }) : []
+    if (changes.length && !opts.forceData) {
+      throw new ServiceError('DATA_CHANGED', `run ${runId} cannot resume: ${s.datasetDir} changed since it was trained: ${changes.join('; ')}. Put the folder back as it was, start a new run on it as it is now, or resume anyway with --force-data (recorded with the run)`)
+    }
+    const test = s.testDir ? await this.load(s.testDir, target, data.set.classes) : null
+    this.store.claim(runId)
+    if (changes.length) {
+      const datasetId = this.store.saveDataset({ root: s.datasetDir, fingerprint: data.fingerprint, classes: data.set.classes, counts })
+      this.store.recordForced(runId, changes, datasetId)
+    }
     const from = this.store.checkpoint(runId, 'last') ?? undefined
-    this.store.setStatus(runId, 'queued')
     this.enqueue({ runId, model, data, test, settings: s, from })
   }
 
+  /** A run this service does not train: refused naming its owner when another live process has it. */
+  private notHere(runId: string, doing: string): ServiceError {
+    this.store.assertNotOwnedElsewhere(this.store.getRun(runId), doing, true)
+    return new ServiceError('BAD_STATE', `run ${runId} is not ${doing === 'pause' ? 'running' : 'running or queued'}`)
+  }
+
   pause(runId: string): void {
-    if (this.active?.job.runId !== runId) throw new ServiceError('BAD_STATE', `run ${runId} is not running`)
+    if (this.active?.job.runId !== runId) throw this.notHere(runId, 'pause')
     this.active.trainer.pause()
     this.setStatus(runId, 'paused')
   }
@@ -138,9 +222,14 @@ export class TrainingService {
       return
     }
     const i = this.queue.findIndex((j) => j.runId === runId)
-    if (i < 0) throw new ServiceError('BAD_STATE', `run ${runId} is not running or queued`)
+    if (i < 0) throw this.notHere(runId, 'stop')
     this.queue.splice(i, 1)
     this.setStatus(runId, 'stopped')
+  }
+
+  /** Deletes a run; refused while it is in progress here or in another live process. */
+  delete(runId: string): void {
+    this.store.deleteRun(this.store.getRun(runId).runId)
   }
 
   /** Resolves once the queue is empty and nothing runs. */
@@ -154,45 +243,72 @@ export class TrainingService {
     if (!this.active) this.idle = this.drain()
   }
 
+  /** Runs the queue; the heartbeat of this process's runs ticks meanwhile (unref'd: it never keeps the process up). */
   private async drain(): Promise<void> {
-    while (this.queue.length) await this.execute(this.queue.shift()!)
+    this.beat ??= setInterval(() => {
+      try {
+        this.store.heartbeat()
+      } catch {
+        // a full disk or a busy file: the next beat tries again, and a minute of silence is the stated limit
+      }
+    }, HEARTBEAT_MS)
+    this.beat.unref()
+    try {
+      while (this.queue.length) await this.execute(this.queue.shift()!)
+    } finally {
+      clearInterval(this.beat)
+      this.beat = null
+    }
   }
 
   private async execute(job: Job): Promise<void> {
     const { runId, settings: s, data } = job
-    const { train, val } = splitStratified(data.set, s.valSplit, s.seed)
-    const normalize = analyzeGraph(job.model).nodes.find((n) => n.type === 'input')!.attrs.normalize === 'dataset' ? channelStats(train) : null
-    let steps: { step: number; loss: number; accuracy: number }[] = []
-    let lastEmit = 0
-    const started = performance.now()
-    const startEpoch = job.from?.epoch ?? 0
-    const trainer = createTrainer({
-      model: job.model,
-      train: createBatchSource(train, { shuffle: true, seed: s.seed, augment: s.augment, normalize }),
-      val: val.count ? createBatchSource(val, { normalize }) : undefined,
-      hyper: { epochs: s.epochs, batchSize: s.batchSize, optimizer: s.optimizer, lr: s.lr!, momentum: s.momentum, nesterov: s.nesterov, weightDecay: s.weightDecay, seed: s.seed, schedule: { type: s.schedule, warmupEpochs: s.warmupEpochs } },
-      workers: s.workers,
-      initialWeights: job.from?.weights,
-      startEpoch,
-      onStep: (e) => {
-        const every = Math.max(1, Math.ceil(e.stepsPerEpoch / STEP_SAMPLES))
-        if (e.step % every === 0 || e.step === e.stepsPerEpoch) steps.push({ step: e.step, loss: e.loss, accuracy: e.accuracy })
-        const t = performance.now()
-        if (t - lastEmit < 100 && e.step !== e.stepsPerEpoch) return // at most 10 progress events a second
-        lastEmit = t
-        const done = (e.epoch - 1 - startEpoch) * e.stepsPerEpoch + e.step
-        const left = (s.epochs - e.epoch) * e.stepsPerEpoch + (e.stepsPerEpoch - e.step)
-        this.emit({ type: 'progress', runId, epoch: e.epoch, epochs: s.epochs, step: e.step, stepsPerEpoch: e.stepsPerEpoch, loss: e.loss, accuracy: e.accuracy, imagesPerSecond: e.imagesPerSecond, etaSeconds: ((t - started) / 1000 / Math.max(done, 1)) * left })
-      },
-      onEpoch: (e, weights) => {
-        this.store.recordEpoch(runId, e, steps, weights())
-        steps = []
-        this.emit({ type: 'epoch', runId, ...e })
-      },
-    })
-    this.active = { job, trainer }
-    this.setStatus(runId, 'running')
+    const ended = (status: RunStatus, extra: Parameters<Store['setStatus']>[2] = {}) => {
+      this.outcomes.set(runId, { status, error: extra.error ?? null })
+      try {
+        this.setStatus(runId, status, extra)
+      } catch (e) {
+        // The store cannot record it (a full disk): the outcome above is still reported to the caller, and
+        // once this process ends, readers see the run as interrupted with every epoch it recorded.
+        const why = e instanceof Error ? e.message : String(e)
+        this.outcomes.set(runId, { status, error: `${extra.error ?? status} (the database could not record this ${why === extra.error ? 'either' : `either: ${why}`})` })
+        this.emit({ type: 'status', runId, status, message: this.outcomes.get(runId)!.error! })
+      }
+    }
+    let trainer: Trainer | null = null
     try {
+      const { train, val } = splitStratified(data.set, s.valSplit, s.seed)
+      const normalize = analyzeGraph(job.model).nodes.find((n) => n.type === 'input')!.attrs.normalize === 'dataset' ? channelStats(train) : null
+      let steps: { step: number; loss: number; accuracy: number }[] = []
+      let lastEmit = 0
+      const started = performance.now()
+      const startEpoch = job.from?.epoch ?? 0
+      trainer = createTrainer({
+        model: job.model,
+        train: createBatchSource(train, { shuffle: true, seed: s.seed, augment: s.augment, normalize }),
+        val: val.count ? createBatchSource(val, { normalize }) : undefined,
+        hyper: { epochs: s.epochs, batchSize: s.batchSize, optimizer: s.optimizer, lr: s.lr!, momentum: s.momentum, nesterov: s.nesterov, weightDecay: s.weightDecay, seed: s.seed, schedule: { type: s.schedule, warmupEpochs: s.warmupEpochs } },
+        workers: s.workers,
+        initialWeights: job.from?.weights,
+        startEpoch,
+        onStep: (e) => {
+          const every = Math.max(1, Math.ceil(e.stepsPerEpoch / STEP_SAMPLES))
+          if (e.step % every === 0 || e.step === e.stepsPerEpoch) steps.push({ step: e.step, loss: e.loss, accuracy: e.accuracy })
+          const t = performance.now()
+          if (t - lastEmit < 100 && e.step !== e.stepsPerEpoch) return // at most 10 progress events a second
+          lastEmit = t
+          const done = (e.epoch - 1 - startEpoch) * e.stepsPerEpoch + e.step
+          const left = (s.epochs - e.epoch) * e.stepsPerEpoch + (e.stepsPerEpoch - e.step)
+          this.emit({ type: 'progress', runId, epoch: e.epoch, epochs: s.epochs, step: e.step, stepsPerEpoch: e.stepsPerEpoch, loss: e.loss, accuracy: e.accuracy, imagesPerSecond: e.imagesPerSecond, etaSeconds: ((t - started) / 1000 / Math.max(done, 1)) * left })
+        },
+        onEpoch: (e, weights) => {
+          this.store.recordEpoch(runId, e, steps, weights())
+          steps = []
+          this.emit({ type: 'epoch', runId, ...e })
+        },
+      })
+      this.active = { job, trainer }
+      this.setStatus(runId, 'running')
       const r = await trainer.run()
       const final: FinalMetrics = {}
       const last = this.store.epochs(runId).at(-1)
@@ -205,12 +321,12 @@ export class TrainingService {
           Object.assign(final, { testAccuracy: ev.accuracy, testLoss: ev.loss })
         }
       }
-      this.setStatus(runId, r.status, { imagesPerSecond: r.imagesPerSecond, final, error: r.message ?? null })
+      ended(r.status, { imagesPerSecond: r.imagesPerSecond, final, error: r.message ?? null })
     } catch (e) {
-      this.setStatus(runId, 'failed', { error: e instanceof Error ? e.message : String(e) })
+      ended('failed', { error: e instanceof Error ? e.message : String(e) })
     } finally {
       this.active = null
-      await trainer.close()
+      await trainer?.close().catch(() => {})
     }
   }
 }

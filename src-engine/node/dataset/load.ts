@@ -87,7 +87,7 @@ export async function loadDataset(root: string, target: Target, opts: LoadOption
     entries.push({ rel: f.rel, size: f.size, mtimeMs: f.mtimeMs })
     k++
   })
-  if (path && decoded > 0) writeCache(path, entries, pixels)
+  if (path && decoded > 0) writeCache(path, entries, pixels, { root, target })
 
   const counts = new Map<number, number>()
   for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1)

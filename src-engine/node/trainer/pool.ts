@@ -6,6 +6,8 @@ import type { Command, KernelChoice, ReadyMessage, Reply } from './protocol.ts'
 
 export interface PoolWorker extends ReadyMessage {
   thread: Worker
+  /** Set when the thread has exited (terminated, crashed): it takes no more commands. */
+  exited?: number
 }
 
 export class WorkerPool {
@@ -14,11 +16,15 @@ export class WorkerPool {
     this.workers = workers
   }
 
+  /** Starts `count` workers; if any fails (out of memory planning its network), every one started is terminated. */
   static async start(count: number, model: ModelFile, maxShard: number, seed: number, kernels: KernelChoice, wasm?: WebAssembly.Module): Promise<WorkerPool> {
-    const workers = await Promise.all(
+    const threads: Worker[] = []
+    const started = await Promise.allSettled(
       Array.from({ length: count }, (_, workerIndex) => new Promise<PoolWorker>((resolve, reject) => {
         const thread = new Worker(workerEntry('trainer-worker'))
+        threads.push(thread)
         thread.once('error', reject)
+        thread.once('exit', (code) => reject(new Error(`training worker ${workerIndex + 1} exited while starting (code ${code})`)))
         thread.once('message', (m: ReadyMessage | Reply) => {
           if (m.type === 'ready') resolve({ ...m, thread })
           else reject(new Error(m.type === 'error' ? m.message : 'worker failed to start'))
@@ -26,20 +32,38 @@ export class WorkerPool {
         thread.postMessage({ type: 'init', model, maxShard, seed, workerIndex, kernels, wasm })
       })),
     )
+    const failed = started.find((r) => r.status === 'rejected')
+    if (failed) {
+      // Left running, the others would keep the process alive forever (and leak their memory in `serve`).
+      await Promise.all(threads.map((t) => t.terminate()))
+      throw failed.reason
+    }
+    const workers = started.map((r) => (r as PromiseFulfilledResult<PoolWorker>).value)
+    for (const w of workers) w.thread.once('exit', (code) => (w.exited = code))
     return new WorkerPool(workers)
   }
 
-  /** Sends one command to each of the first `cmds.length` workers and waits for all of them. */
+  /** Sends one command to each of the first `cmds.length` workers and waits for all of them; a worker that dies fails it. */
   run(cmds: Command[]): Promise<{ lossSum: number; correct: number }[]> {
     return Promise.all(cmds.map((cmd, i) => new Promise<{ lossSum: number; correct: number }>((resolve, reject) => {
       const w = this.workers[i].thread
-      const onError = (e: Error) => reject(e)
-      w.once('error', onError)
-      w.once('message', (r: Reply) => {
+      const gone = this.workers[i].exited
+      if (gone !== undefined) return reject(new Error(`training worker ${i + 1} stopped unexpectedly (exit code ${gone})`))
+      const done = () => {
         w.off('error', onError)
+        w.off('exit', onExit)
+        w.off('message', onMessage)
+      }
+      const onError = (e: Error) => (done(), reject(new Error(`training worker ${i + 1} crashed: ${e.message}`)))
+      const onExit = (code: number) => (done(), reject(new Error(`training worker ${i + 1} stopped unexpectedly (exit code ${code})`)))
+      const onMessage = (r: Reply) => {
+        done()
         if (r.type === 'done') resolve(r)
         else reject(new Error(r.message))
-      })
+      }
+      w.on('error', onError)
+      w.on('exit', onExit)
+      w.on('message', onMessage)
       w.postMessage(cmd)
     })))
   }

@@ -3,10 +3,15 @@
 import type { Command } from 'commander'
 import Table from 'cli-table3'
 import { analyzeGraph, fmtInt, type GraphAnalysis } from '../../../src-engine/core/graph/index.ts'
-import { EXIT_NEGATIVE, EXIT_OK } from '../errors.ts'
+import { countImages, describeEstimate, memorySummary } from '../../services/memory-check.ts'
+import { DatasetError } from '../../../src-engine/node/dataset/index.ts'
+import { CliError, EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE } from '../errors.ts'
 import { readModelFile } from '../read-model.ts'
 
-export function inspectJson(a: GraphAnalysis) {
+type Memory = ReturnType<typeof memorySummary>
+const int = (v: string) => (/^\d+$/.test(v) ? Number.parseInt(v, 10) : Number.NaN)
+
+export function inspectJson(a: GraphAnalysis, memory?: Memory) {
   return {
     nodes: a.nodes.map((n) => ({
       id: n.id, type: n.type, outputShape: n.outputShape, params: n.params, trainableParams: n.trainableParams,
@@ -15,6 +20,7 @@ export function inspectJson(a: GraphAnalysis) {
     totals: a.totals,
     outputId: a.outputId,
     issues: a.issues.map((i) => ({ nodeId: i.nodeId ?? null, severity: i.severity, code: i.code, message: i.message })),
+    ...(memory ? { memory } : {}),
   }
 }
 
@@ -26,7 +32,7 @@ function short(n: number): string {
   return String(n)
 }
 
-function printTable(name: string, a: GraphAnalysis): void {
+function printTable(name: string, a: GraphAnalysis, m: Memory): void {
   const table = new Table({
     head: ['id', 'type', 'output', 'params', 'MACs', 'receptive field'],
     colAligns: ['left', 'left', 'left', 'right', 'right', 'right'],
@@ -42,6 +48,7 @@ function printTable(name: string, a: GraphAnalysis): void {
     table.toString(),
     `params: ${fmtInt(t.params)} (${fmtInt(t.trainableParams)} trainable${t.nonTrainableParams ? `, ${fmtInt(t.nonTrainableParams)} non-trainable running statistics` : ''})`,
     `MACs per image: ${fmtInt(t.macs)} (${short(t.macs)})`,
+    `training memory (${m.optimizer}): ${describeEstimate(m, m.batchSize, m.workers, m.datasetImages)}`,
   ]
   const errors = a.issues.filter((i) => i.severity === 'error').length
   const warnings = a.issues.length - errors
@@ -57,11 +64,26 @@ export function registerInspect(program: Command): void {
     .argument('<model>', 'a model file (*.cnn.json)')
     .option('--json', 'print one JSON document on stdout')
     .option('--training', 'also check what training needs (a softmax classifier at the end)')
-    .action((path: string, opts: { json?: boolean; training?: boolean }) => {
+    .option('--batch-size <n>', 'batch size for the training memory estimate', int, 32)
+    .option('--optimizer <name>', 'optimizer for the memory estimate: sgd, adam or adamw', 'adam')
+    .option('--workers <n>', 'worker threads for the memory estimate (default: all cores)', int)
+    .option('--dataset <dir>', 'count this folder\'s images into the memory estimate (decoded at the input size)')
+    .action((path: string, opts: { json?: boolean; training?: boolean; batchSize: number; optimizer: string; workers?: number; dataset?: string }) => {
+      if (!(opts.batchSize >= 1 && opts.batchSize <= 4096)) throw new CliError('--batch-size: a whole number from 1 to 4096', EXIT_USAGE)
+      if (opts.workers !== undefined && !(opts.workers >= 1 && opts.workers <= 256)) throw new CliError('--workers: a whole number from 1 to 256', EXIT_USAGE)
+      if (!['sgd', 'adam', 'adamw'].includes(opts.optimizer)) throw new CliError(`--optimizer: sgd, adam or adamw, not '${opts.optimizer}'`, EXIT_USAGE)
       const model = readModelFile(path)
       const a = analyzeGraph(model, { forTraining: opts.training })
-      if (opts.json) process.stdout.write(JSON.stringify(inspectJson(a), null, 2) + '\n')
-      else printTable(model.name ? `${model.name} (${path})` : path, a)
+      let images = 0
+      try {
+        if (opts.dataset) images = countImages(opts.dataset)
+      } catch (e) {
+        if (e instanceof DatasetError) throw new CliError(e.message, EXIT_USAGE)
+        throw e
+      }
+      const memory = memorySummary(a, { batchSize: opts.batchSize, optimizer: opts.optimizer, workers: opts.workers, datasetImages: images })
+      if (opts.json) process.stdout.write(JSON.stringify(inspectJson(a, memory), null, 2) + '\n')
+      else printTable(model.name ? `${model.name} (${path})` : path, a, memory)
       process.exitCode = a.hasErrors ? EXIT_NEGATIVE : EXIT_OK
     })
 }

@@ -5,18 +5,18 @@ import { compareRuns } from '../../services/compare.ts'
 import { StoreError } from '../../services/store/open.ts'
 import { TrainingService } from '../../services/training.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE } from '../errors.ts'
-import { openStore, runJson } from '../open-store.ts'
-import { trainOnce } from './train.ts'
+import { openStore, runJson, storeFailure } from '../open-store.ts'
+import { finalJson, trainOnce } from './train.ts'
 
 const pct = (v: unknown) => (typeof v === 'number' ? `${(100 * v).toFixed(1)}%` : '-')
 const table = (head: string[]) => new Table({ head, style: { head: [], border: [], compact: true } })
 
-function withStore<T>(db: string | undefined, fn: (s: ReturnType<typeof openStore>) => T): T {
-  const store = openStore(db)
+function withStore<T>(db: string | undefined, fn: (s: ReturnType<typeof openStore>) => T, opts: { readonly?: boolean } = {}): T {
+  const store = openStore(db, opts)
   try {
     return fn(store)
   } catch (e) {
-    if (e instanceof StoreError) throw new CliError(e.message, EXIT_USAGE)
+    if (e instanceof StoreError) throw storeFailure(e)
     throw e
   } finally {
     store.close()
@@ -34,7 +34,7 @@ export function registerRuns(program: Command): void {
       const t = table(['run', 'name', 'status', 'model', 'val acc', 'test acc', 'created'])
       for (const r of rows) t.push([r.runId, r.name, r.status, r.model, pct(r.final.valAccuracy), pct(r.final.testAccuracy), r.createdAt.replace('T', ' ').slice(0, 19)])
       process.stdout.write(rows.length ? `${t.toString()}\n` : 'no runs yet: cnn-studio train MODEL.cnn.json DIR\n')
-    }))
+    }, { readonly: true }))
 
   runs.command('show').description('one run: settings, every epoch, final metrics').argument('<run>', 'a run id, or latest').option(...dbOpt).option('--json', 'print one JSON document on stdout')
     .action((ref: string, o: { db?: string; json?: boolean }) => withStore(o.db, (store) => {
@@ -43,8 +43,9 @@ export function registerRuns(program: Command): void {
       const t = table(['epoch', 'loss', 'acc', 'val loss', 'val acc', 'lr', 'seconds'])
       for (const e of j.epochs) t.push([e.epoch, e.trainLoss.toFixed(4), pct(e.trainAccuracy), e.valLoss?.toFixed(4) ?? '-', pct(e.valAccuracy), e.lr.toPrecision(3), e.seconds.toFixed(1)])
       process.stdout.write(`${j.runId} ${j.name} (${j.status}) on ${j.dataset}\nsettings: ${JSON.stringify(j.settings)}\n${t.toString()}\n` +
-        `final: validation ${pct(j.final.valAccuracy)}, test ${pct(j.final.testAccuracy)}; ${Math.round(j.imagesPerSecond)} img/s${j.error ? `\n${j.error}` : ''}\n`)
-    }))
+        `final: validation ${pct(j.final.valAccuracy)}, test ${pct(j.final.testAccuracy)}; ${Math.round(j.imagesPerSecond)} img/s${j.error ? `\n${j.error}` : ''}\n` +
+        j.dataForced.map((f) => `resumed at ${f.at} although the data had changed (--force-data): ${f.changes.join('; ')}\n`).join(''))
+    }, { readonly: true }))
 
   runs.command('compare').description('runs side by side: only the settings that differ, the final metrics, and the architecture diff')
     .argument('<runs...>', 'two or more run ids (or latest)').option(...dbOpt).option('--json', 'print one JSON document on stdout')
@@ -57,20 +58,22 @@ export function registerRuns(program: Command): void {
       for (const [k, vs] of Object.entries(c.differences)) t.push([k, ...vs.map((v) => JSON.stringify(v) ?? '-')])
       t.push(['val accuracy', ...c.runs.map((r) => pct(r.final.valAccuracy))], ['val loss', ...c.runs.map((r) => r.final.valLoss?.toFixed(4) ?? '-')], ['test accuracy', ...c.runs.map((r) => pct(r.final.testAccuracy))])
       process.stdout.write(`${t.toString()}\n${Object.keys(c.differences).length ? '' : 'the settings are the same\n'}${c.architecture.same ? 'same architecture\n' : `architecture: ${c.architecture.summary.join('; ')}\n`}`)
-    }))
+    }, { readonly: true }))
 
-  runs.command('resume').description('continue a stopped or interrupted run from its last checkpoint').argument('<run>', 'a run id, or latest').option(...dbOpt).option('--json', 'print the result as one JSON document')
-    .action(async (ref: string, o: { db?: string; json?: boolean }) => {
+  runs.command('resume').description('continue a stopped, interrupted or failed run from its last checkpoint, on the data it was trained on')
+    .argument('<run>', 'a run id, or latest').option(...dbOpt).option('--json', 'print the result as one JSON document')
+    .option('--force-data', 'resume although the classes or images changed since the run started (recorded with the run)')
+    .action(async (ref: string, o: { db?: string; json?: boolean; forceData?: boolean }) => {
       const store = openStore(o.db)
       try {
         const service = new TrainingService(store)
         const id = store.getRun(ref).runId
-        await trainOnce(service, async () => (await service.resume(id), { runId: id }), !!o.json)
-        const j = runJson(store, id)
-        process.stdout.write(o.json ? JSON.stringify(j, null, 2) + '\n' : `run ${id} ${j.status} after ${j.epochs.length} epochs\n`)
+        await trainOnce(service, async () => (await service.resume(id, { forceData: o.forceData }), { runId: id }), !!o.json)
+        const j = finalJson(store, service, id)
+        process.stdout.write(o.json ? JSON.stringify(j, null, 2) + '\n' : `run ${id} ${j.status} after ${j.epochs.length} epochs${j.error ? `\n${j.error}` : ''}\n`)
         process.exitCode = j.status === 'completed' ? EXIT_OK : EXIT_NEGATIVE
       } catch (e) {
-        if (e instanceof StoreError) throw new CliError(e.message, EXIT_USAGE)
+        if (e instanceof StoreError) throw storeFailure(e)
         throw e
       } finally {
         store.close()
@@ -80,7 +83,7 @@ export function registerRuns(program: Command): void {
   runs.command('delete').description('delete a run and its checkpoints').argument('<run>', 'a run id').option(...dbOpt).option('--vacuum', 'then give the space back to the disk')
     .action((ref: string, o: { db?: string; vacuum?: boolean }) => withStore(o.db, (store) => {
       const id = store.getRun(ref).runId
-      store.deleteRun(id)
+      store.deleteRun(id) // refused while the run is in progress, naming the process that trains it
       const v = o.vacuum ? store.vacuum() : null
       process.stdout.write(`deleted ${id}${v ? `; database ${v.before} -> ${v.after} bytes` : ''}\n`)
     }))

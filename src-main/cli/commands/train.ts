@@ -2,9 +2,11 @@
 // progress bar (stderr), prints the result (or the spec's JSON with --json). Ctrl-C stops cleanly.
 import type { Command } from 'commander'
 import { resolve } from 'node:path'
+import { StoreError } from '../../services/store/open.ts'
+import type { Store } from '../../services/store/store.ts'
 import { ServiceError, TrainingService } from '../../services/training.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE } from '../errors.ts'
-import { openStore, runJson } from '../open-store.ts'
+import { openStore, runJson, storeFailure } from '../open-store.ts'
 import { progress } from '../progress.ts'
 import { readModelFile } from '../read-model.ts'
 
@@ -24,6 +26,7 @@ export async function trainOnce(service: TrainingService, start: () => Promise<{
     ;({ runId } = await start())
   } catch (e) {
     if (e instanceof ServiceError) throw new CliError(e.message, e.code === 'INVALID_SETTINGS' ? EXIT_USAGE : EXIT_NEGATIVE)
+    if (e instanceof StoreError) throw storeFailure(e)
     throw e
   }
   const off = service.subscribe((e) => {
@@ -46,6 +49,16 @@ export async function trainOnce(service: TrainingService, start: () => Promise<{
   off()
   bar.stop()
   return runId
+}
+
+/**
+ * The run's JSON as the store has it, with the outcome the service saw where the store could not record
+ * it (a full disk): `--json` always prints the truth, in one document.
+ */
+export function finalJson(store: Store, service: TrainingService, runId: string): ReturnType<typeof runJson> {
+  const j = runJson(store, runId)
+  const out = service.outcome(runId)
+  return out && (out.status !== j.status || out.error !== j.error) ? { ...j, status: out.status, error: out.error } : j
 }
 
 export function registerTrain(program: Command): void {
@@ -77,7 +90,7 @@ export function registerTrain(program: Command): void {
       }
       try {
         const runId = await trainOnce(service, () => service.start({ model, datasetDir: resolve(dir), testDir: o.testDir ? resolve(o.testDir) : undefined, settings }), !!o.json)
-        const result = runJson(store, runId)
+        const result = finalJson(store, service, runId)
         if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n')
         else {
           const f = result.final as Record<string, number>

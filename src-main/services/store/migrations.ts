@@ -31,4 +31,11 @@ export const MIGRATIONS: string[] = [
   `,
   // 2: the runs list is read newest first
   `CREATE INDEX runs_created ON runs (created_at DESC);`,
+  // 3: who trains a run (owner.ts), its heartbeat, and the data changes a resume was forced past
+  `
+  ALTER TABLE runs ADD COLUMN owner TEXT;
+  ALTER TABLE runs ADD COLUMN owner_instance TEXT;
+  ALTER TABLE runs ADD COLUMN heartbeat_at INTEGER;
+  ALTER TABLE runs ADD COLUMN data_forced TEXT NOT NULL DEFAULT '[]';
+  `,
 ]

@@ -6,9 +6,18 @@ import { statSync } from 'node:fs'
 import type { ModelFile } from '../../../src-engine/core/graph/types.ts'
 import { serializeModelFile } from '../../../src-engine/core/graph/index.ts'
 import type { EpochEvent } from '../../../src-engine/core/train/types.ts'
-import { openDatabase, StoreError } from './open.ts'
+import { openDatabase, StoreError, translate, type OpenOptions } from './open.ts'
+import { describeOwner, ownerState, thisProcess, type Owner } from './owner.ts'
 
 export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'stopped' | 'diverged' | 'failed' | 'interrupted'
+/** A run in one of these states has an owner process that must be alive for the state to be true. */
+export const IN_PROGRESS: readonly RunStatus[] = ['queued', 'running', 'paused']
+
+/** A resume that went ahead although the data had changed (`--force-data`), kept with the run. */
+export interface ForcedResume {
+  at: string
+  changes: string[]
+}
 
 export interface FinalMetrics {
   valAccuracy?: number
@@ -35,6 +44,12 @@ export interface RunRow {
   starred: boolean
   final: FinalMetrics | null
   skipped: { path: string; reason: string }[]
+  /** The process that trains (or last trained) the run, and its last heartbeat (ms since 1970). */
+  owner: (Owner & { heartbeatAt: number | null }) | null
+  /** For a run in progress: whether its owner is this process. */
+  ownedHere: boolean
+  dataForced: ForcedResume[]
+  datasetId: number | null
 }
 
 export interface EpochRow extends EpochEvent {
@@ -48,9 +63,26 @@ const newRunId = () => `r_${Date.now().toString(36)}${randomBytes(4).toString('h
 export class Store {
   readonly db: Database.Database
   readonly file: string
-  constructor(file: string) {
+  readonly readonly: boolean
+  /** What the user should know about the file that did not stop a read (a failed integrity check). */
+  readonly warnings: string[]
+  constructor(file: string, opts: OpenOptions = {}) {
     this.file = file
-    this.db = openDatabase(file)
+    const o = openDatabase(file, opts)
+    this.db = o.db
+    this.readonly = o.readonly
+    this.warnings = o.warnings
+  }
+
+  /** Runs `fn`, turning what SQLite throws (a full disk above all) into a StoreError that says what to do. */
+  private write<T>(fn: () => T): T {
+    try {
+      return fn()
+    } catch (e) {
+      if (e instanceof StoreError) throw e
+      if ((e as { code?: string }).code?.startsWith('SQLITE_')) translate(this.file, e)
+      throw e
+    }
   }
 
   close(): void {
@@ -61,37 +93,87 @@ export class Store {
   saveModel(model: ModelFile): { id: number; hash: string } {
     const json = serializeModelFile({ ...model, layout: undefined })
     const hash = createHash('sha256').update(json).digest('hex').slice(0, 16)
-    this.db.prepare('INSERT OR IGNORE INTO models (hash, name, json, created_at) VALUES (?, ?, ?, ?)').run(hash, model.name ?? null, serializeModelFile(model), now())
+    this.write(() => this.db.prepare('INSERT OR IGNORE INTO models (hash, name, json, created_at) VALUES (?, ?, ?, ?)').run(hash, model.name ?? null, serializeModelFile(model), now()))
     const row = this.db.prepare('SELECT id FROM models WHERE hash = ?').get(hash) as { id: number }
     return { id: row.id, hash }
   }
 
   saveDataset(d: { root: string; fingerprint: string; classes: string[]; counts: number[] }): number {
-    this.db.prepare('INSERT OR IGNORE INTO datasets (root, fingerprint, classes, counts, images, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(d.root, d.fingerprint, JSON.stringify(d.classes), JSON.stringify(d.counts), d.counts.reduce((a, b) => a + b, 0), now())
+    this.write(() => this.db.prepare('INSERT OR IGNORE INTO datasets (root, fingerprint, classes, counts, images, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(d.root, d.fingerprint, JSON.stringify(d.classes), JSON.stringify(d.counts), d.counts.reduce((a, b) => a + b, 0), now()))
     return (this.db.prepare('SELECT id FROM datasets WHERE root = ? AND fingerprint = ?').get(d.root, d.fingerprint) as { id: number }).id
   }
 
   createRun(r: { name: string; settings: Record<string, unknown>; modelId: number; datasetId: number | null; testDatasetId?: number | null; splitSeed: number; skipped?: unknown[] }): string {
     const id = newRunId()
-    this.db.prepare(`INSERT INTO runs (id, name, status, settings, model_id, dataset_id, test_dataset_id, split_seed, created_at, skipped)
-      VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`).run(id, r.name, JSON.stringify(r.settings), r.modelId, r.datasetId, r.testDatasetId ?? null, r.splitSeed, now(), JSON.stringify(r.skipped ?? []))
+    const me = thisProcess()
+    this.write(() => this.db.prepare(`INSERT INTO runs (id, name, status, settings, model_id, dataset_id, test_dataset_id, split_seed, created_at, skipped, owner, owner_instance, heartbeat_at)
+      VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, r.name, JSON.stringify(r.settings), r.modelId, r.datasetId, r.testDatasetId ?? null, r.splitSeed, now(), JSON.stringify(r.skipped ?? []),
+      JSON.stringify(me), me.instance, Date.now()))
     return id
   }
 
-  setStatus(runId: string, status: RunStatus, extra: { error?: string | null; imagesPerSecond?: number; final?: FinalMetrics } = {}): void {
+  /** Throws IN_USE naming the owner when `run` is in progress in another live process (or in this one, unless `here` is allowed). */
+  assertNotOwnedElsewhere(run: RunRow, doing: string, allowHere = false): void {
+    if (!IN_PROGRESS.includes(run.status) || !run.owner) return
+    if (run.ownedHere) {
+      if (allowHere) return
+      throw new StoreError('IN_USE', `run ${run.runId} is ${run.status} in this studio; stop it before you ${doing} it`)
+    }
+    throw new StoreError('IN_USE', `run ${run.runId} is ${run.status} in another process: ${describeOwner(run.owner, run.owner.heartbeatAt)}; you cannot ${doing} it from here: stop it there first (Ctrl-C in its terminal, or Stop in the studio that runs it), or wait for it to finish`)
+  }
+
+  /**
+   * Makes this process the owner of a run that no live process owns (to resume it): one IMMEDIATE transaction
+   * re-reads the owner under the write lock, so two processes resuming at once cannot both win.
+   */
+  claim(runId: string, doing = 'resume'): void {
+    const me = thisProcess()
+    this.write(() => this.db.transaction(() => {
+      this.assertNotOwnedElsewhere(this.getRun(runId), doing)
+      this.db.prepare("UPDATE runs SET owner = ?, owner_instance = ?, heartbeat_at = ?, status = 'queued', ended_at = NULL WHERE id = ?").run(JSON.stringify(me), me.instance, Date.now(), runId)
+    }).immediate())
+  }
+
+  /** Refreshes the heartbeat of every run in progress that this process owns. */
+  heartbeat(): void {
+    this.write(() => this.db.prepare(`UPDATE runs SET heartbeat_at = ? WHERE owner_instance = ? AND status IN ('queued', 'running', 'paused')`).run(Date.now(), thisProcess().instance))
+  }
+
+  /** Records that a resume went past changed data, with what changed; the run continues on `datasetId`. */
+  recordForced(runId: string, changes: string[], datasetId: number): void {
+    const forced = [...this.getRun(runId).dataForced, { at: now(), changes }]
+    this.write(() => this.db.prepare('UPDATE runs SET data_forced = ?, dataset_id = ? WHERE id = ?').run(JSON.stringify(forced), datasetId, runId))
+  }
+
+  /** The stored classes and fingerprint of a run's dataset. */
+  datasetOf(runId: string): { root: string; fingerprint: string; classes: string[]; counts: number[] } | null {
+    const r = this.db.prepare('SELECT d.root, d.fingerprint, d.classes, d.counts FROM runs JOIN datasets d ON d.id = runs.dataset_id WHERE runs.id = ?').get(runId) as { root: string; fingerprint: string; classes: string; counts: string } | undefined
+    return r ? { root: r.root, fingerprint: r.fingerprint, classes: JSON.parse(r.classes), counts: JSON.parse(r.counts) } : null
+  }
+
+  /** Sets a run's status. The training service passes `mine`, so a run another process took over is left alone (returns false). */
+  setStatus(runId: string, status: RunStatus, extra: { error?: string | null; imagesPerSecond?: number; final?: FinalMetrics } = {}, mine = false): boolean {
     const sets = ['status = @status']
     if (status === 'running') sets.push('started_at = COALESCE(started_at, @now)', 'ended_at = NULL', 'error = NULL')
     if (['completed', 'stopped', 'diverged', 'failed', 'interrupted'].includes(status)) sets.push('ended_at = @now')
     if (extra.error !== undefined) sets.push('error = @error')
     if (extra.imagesPerSecond !== undefined) sets.push('images_per_second = @ips')
     if (extra.final !== undefined) sets.push('final = @final')
-    this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = @id`).run({ id: runId, status, now: now(), error: extra.error ?? null, ips: extra.imagesPerSecond ?? null, final: extra.final ? JSON.stringify(extra.final) : null })
+    const guard = mine ? ' AND owner_instance = @me' : ''
+    const r = this.write(() => this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = @id${guard}`)
+      .run({ id: runId, status, now: now(), error: extra.error ?? null, ips: extra.imagesPerSecond ?? null, final: extra.final ? JSON.stringify(extra.final) : null, ...(mine ? { me: thisProcess().instance } : {}) }))
+    return r.changes > 0
   }
 
   /** One epoch's metrics, its sampled steps and its checkpoints, in ONE transaction: a crash keeps all or none. */
   recordEpoch(runId: string, e: EpochEvent, steps: { step: number; loss: number; accuracy: number }[], weights: Uint8Array): void {
-    this.db.transaction(() => {
+    this.write(() => this.db.transaction(() => {
+      // Fencing: a process that lost its run (judged gone, and the run resumed elsewhere) must not write into it.
+      const owner = this.db.prepare('SELECT owner_instance FROM runs WHERE id = ?').get(runId) as { owner_instance: string | null } | undefined
+      if (owner?.owner_instance && owner.owner_instance !== thisProcess().instance) {
+        throw new StoreError('IN_USE', `run ${runId} was taken over by another process (its heartbeat here had stopped for over a minute); this process stops training it`)
+      }
       this.db.prepare(`INSERT OR REPLACE INTO epochs (run_id, epoch, train_loss, train_accuracy, val_loss, val_accuracy, lr, seconds, images_per_second)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(runId, e.epoch, e.trainLoss, e.trainAccuracy, e.valLoss ?? null, e.valAccuracy ?? null, e.lr, e.seconds, e.imagesPerSecond)
       const st = this.db.prepare('INSERT OR REPLACE INTO steps (run_id, epoch, step, loss, accuracy) VALUES (?, ?, ?, ?, ?)')
@@ -100,7 +182,8 @@ export class Store {
       ck.run(runId, 'last', e.epoch, e.valAccuracy ?? null, weights)
       const best = this.db.prepare("SELECT val_accuracy FROM checkpoints WHERE run_id = ? AND kind = 'best'").get(runId) as { val_accuracy: number | null } | undefined
       if (!best || (e.valAccuracy ?? -1) > (best.val_accuracy ?? -1)) ck.run(runId, 'best', e.epoch, e.valAccuracy ?? null, weights)
-    })()
+      this.db.prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ?').run(Date.now(), runId)
+    }).immediate())
   }
 
   checkpoint(runId: string, kind: 'last' | 'best'): { epoch: number; weights: Uint8Array } | null {
@@ -110,8 +193,8 @@ export class Store {
 
   saveEvaluation(runId: string, split: string, ev: { loss: number; accuracy: number; confusion: number[][] }, classes: string[]): void {
     const perClass = ev.confusion.map((row, i) => ({ class: classes[i], accuracy: row.reduce((a, b) => a + b, 0) ? row[i] / row.reduce((a, b) => a + b, 0) : null }))
-    this.db.prepare('INSERT OR REPLACE INTO evaluations (run_id, split, loss, accuracy, confusion, per_class) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(runId, split, ev.loss, ev.accuracy, JSON.stringify(ev.confusion), JSON.stringify(perClass))
+    this.write(() => this.db.prepare('INSERT OR REPLACE INTO evaluations (run_id, split, loss, accuracy, confusion, per_class) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(runId, split, ev.loss, ev.accuracy, JSON.stringify(ev.confusion), JSON.stringify(perClass)))
   }
 
   evaluations(runId: string): { split: string; loss: number; accuracy: number; confusion: number[][]; perClass: { class: string; accuracy: number | null }[] }[] {
@@ -119,19 +202,42 @@ export class Store {
       .map((r) => ({ split: r.split, loss: r.loss, accuracy: r.accuracy, confusion: JSON.parse(r.confusion), perClass: JSON.parse(r.per_class) }))
   }
 
-  /** Runs a dead process left running, paused or queued become `interrupted`, keeping what they recorded. */
+  /**
+   * Writes `interrupted` on the runs in progress whose owner is gone (every reader already shows them so),
+   * keeping what they recorded. A run another live process trains is left alone.
+   */
   markInterrupted(): string[] {
-    const ids = (this.db.prepare("SELECT id FROM runs WHERE status IN ('running', 'paused', 'queued')").all() as { id: string }[]).map((r) => r.id)
-    for (const id of ids) this.setStatus(id, 'interrupted', { error: 'the studio stopped while this run was in progress; what it had recorded is kept, and it can be resumed from its last checkpoint' })
+    const ids: string[] = []
+    for (const r of this.db.prepare("SELECT id FROM runs WHERE status IN ('running', 'paused', 'queued')").all() as { id: string }[]) {
+      this.write(() => this.db.transaction(() => {
+        const run = this.getRun(r.id) // re-read under the write lock: the owner may have just refreshed it
+        if (run.status !== 'interrupted') return
+        this.db.prepare("UPDATE runs SET status = 'interrupted', ended_at = ?, error = ? WHERE id = ? AND status IN ('running', 'paused', 'queued')").run(now(), run.error, r.id)
+        ids.push(r.id)
+      }).immediate())
+    }
     return ids
   }
 
+  /** A row as it is now: a run in progress whose owner is gone reads as `interrupted`, with why. */
   private row(r: Record<string, unknown>): RunRow {
+    let status = r.status as RunStatus
+    let error = (r.error as string) ?? null
+    const owner = r.owner ? { ...(JSON.parse(r.owner as string) as Owner), heartbeatAt: (r.heartbeat_at as number) ?? null } : null
+    const ownedHere = !!owner && owner.instance === thisProcess().instance
+    if (IN_PROGRESS.includes(status)) {
+      const s = ownerState(owner, owner?.heartbeatAt ?? null)
+      if (!s.alive) {
+        status = 'interrupted'
+        error = `${s.why}: the run was interrupted; what it had recorded is kept, and it can be resumed from its last checkpoint (cnn-studio runs resume ${r.id as string})`
+      }
+    }
     return {
-      runId: r.id as string, name: r.name as string, status: r.status as RunStatus, settings: JSON.parse(r.settings as string),
+      owner, ownedHere, dataForced: JSON.parse((r.data_forced as string) ?? '[]'), datasetId: (r.dataset_id as number) ?? null,
+      runId: r.id as string, name: r.name as string, status, settings: JSON.parse(r.settings as string),
       model: (r.model_name as string) ?? 'model', modelHash: r.model_hash as string, dataset: (r.dataset_root as string) ?? null,
       createdAt: r.created_at as string, startedAt: (r.started_at as string) ?? null, endedAt: (r.ended_at as string) ?? null,
-      imagesPerSecond: (r.images_per_second as number) ?? null, error: (r.error as string) ?? null, notes: r.notes as string,
+      imagesPerSecond: (r.images_per_second as number) ?? null, error, notes: r.notes as string,
       tags: JSON.parse(r.tags as string), starred: !!r.starred, final: r.final ? JSON.parse(r.final as string) : null, skipped: JSON.parse(r.skipped as string),
     }
   }
@@ -168,10 +274,14 @@ export class Store {
     return this.db.prepare('SELECT epoch, step, loss, accuracy FROM steps WHERE run_id = ? ORDER BY epoch, step').all(runId) as { epoch: number; step: number; loss: number; accuracy: number }[]
   }
 
+  /** Deletes a run and its records; refused (IN_USE) while it is in progress, here or in another live process. */
   deleteRun(runId: string): void {
-    const r = this.db.prepare('DELETE FROM runs WHERE id = ?').run(runId)
-    if (r.changes === 0) throw new StoreError('NOT_FOUND', `no run '${runId}'`)
-    this.db.prepare('DELETE FROM models WHERE id NOT IN (SELECT model_id FROM runs)').run()
+    this.write(() => this.db.transaction(() => {
+      this.assertNotOwnedElsewhere(this.getRun(runId), 'delete')
+      const r = this.db.prepare('DELETE FROM runs WHERE id = ?').run(runId)
+      if (r.changes === 0) throw new StoreError('NOT_FOUND', `no run '${runId}'`)
+      this.db.prepare('DELETE FROM models WHERE id NOT IN (SELECT model_id FROM runs)').run()
+    }).immediate())
   }
 
   /** Gives the space of deleted runs back to the file system. */

@@ -2,11 +2,11 @@
 // files it must refuse without touching them.
 import Database from 'better-sqlite3'
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Store } from '../../../src-main/services/store/store.ts'
-import { migrate, SCHEMA_VERSION, StoreError } from '../../../src-main/services/store/open.ts'
+import { APPLICATION_ID, migrate, SCHEMA_VERSION, StoreError } from '../../../src-main/services/store/open.ts'
 import { chainModel } from '../../helpers/graphs.ts'
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'cnn-store-'))
@@ -68,19 +68,24 @@ describe('records', () => {
     s.close()
   })
 
-  it('runs left running, paused or queued become interrupted, keeping their epochs', () => {
+  it('runs a dead process left running, paused or queued become interrupted, keeping their epochs; this process\'s own stay', () => {
     const file = join(tmp(), 'i.db')
     const s = new Store(file)
     const m = s.saveModel(model)
-    const ids = ['running', 'paused', 'queued', 'completed'].map((st) => {
+    const ids = ['running', 'paused', 'queued', 'completed', 'running'].map((st) => {
       const id = s.createRun({ name: st, settings: {}, modelId: m.id, datasetId: null, splitSeed: 1 })
       s.setStatus(id, st as 'running')
       return id
     })
     s.recordEpoch(ids[0], epoch(1, 0.5), [], Uint8Array.of(9))
+    // The first four were trained by a process that is gone: a pid no process has, on this host.
+    const gone = JSON.stringify({ host: hostname(), pid: 2 ** 22 + 1, start: null, label: 'cnn-studio train', instance: 'dead' })
+    s.db.prepare('UPDATE runs SET owner = ?, owner_instance = ? WHERE id IN (?, ?, ?, ?)').run(gone, 'dead', ...ids.slice(0, 4))
+    expect(s.getRun(ids[0]).status).toBe('interrupted') // every reader sees it so before anyone writes it
+    expect(s.getRun(ids[0]).error).toMatch(/pid 4194305\) is gone/)
     expect(s.markInterrupted().sort()).toEqual(ids.slice(0, 3).sort())
-    expect(s.getRun(ids[0]).status).toBe('interrupted')
     expect(s.getRun(ids[3]).status).toBe('completed')
+    expect(s.getRun(ids[4]).status).toBe('running') // this process trains it
     expect(s.epochs(ids[0])).toHaveLength(1)
     s.close()
   })
@@ -91,6 +96,8 @@ describe('records', () => {
     const m = s.saveModel(model)
     const id = s.createRun({ name: 'big', settings: {}, modelId: m.id, datasetId: null, splitSeed: 1 })
     for (let e = 1; e <= 5; e++) s.recordEpoch(id, epoch(e, e / 10), [], new Uint8Array(1_000_000).fill(e))
+    expect(() => s.deleteRun(id)).toThrow(/queued in this studio; stop it before you delete it/)
+    s.setStatus(id, 'completed')
     const before = s.vacuum().after
     s.deleteRun(id)
     for (const t of ['epochs', 'checkpoints', 'steps', 'runs', 'models']) expect(s.db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get()).toEqual({ n: 0 })
@@ -104,6 +111,7 @@ describe('files it must refuse, untouched', () => {
   it('a database from a newer studio', () => {
     const file = join(tmp(), 'new.db')
     const db = new Database(file)
+    db.pragma(`application_id = ${APPLICATION_ID}`)
     db.pragma(`user_version = ${SCHEMA_VERSION + 5}`)
     db.close()
     const bytes = readFileSync(file)
