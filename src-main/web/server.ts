@@ -62,9 +62,10 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** The path part of an origin-form request target (`/path?query`), or null for anything else: absolute
- * and authority forms, `*`, and the targets `new URL` throws on (`//[`, `http://[::1`, `//a:99999/`...). */
+ * and authority forms, `*`, and targets whose first segment is empty (`//[`, `//a:99999/`), which URL
+ * parsers read as a host (and `new URL` throws on). None is a path the studio has. */
 export function parseTarget(target: string | undefined): URL | null {
-  if (!target || !target.startsWith('/')) return null
+  if (!target || !target.startsWith('/') || target.startsWith('//')) return null
   try {
     // Prefixing our own origin makes a target like `//[` a path, never a host to parse.
     const url = new URL(`http://127.0.0.1${target}`)

@@ -1,0 +1,160 @@
+// Issue 12's reproductions, each against a real `cnn-studio serve` child process on 127.0.0.1: malformed
+// request targets and WebSocket frames over raw sockets, hostile messages from a logged-in client. After
+// each, the process must still be up and a legitimate client answered.
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { serve } from '../../helpers/browser.ts'
+import { exchange, frame, openRaw, statusOf, type RawWs } from '../../helpers/raw-socket.ts'
+
+let child: ChildProcess, port: number, home: string, token: string
+let auth: Record<string, string>
+
+beforeAll(async () => {
+  const s = await serve(join(mkdtempSync(join(tmpdir(), 'cnn-attacks-')), 'attacks.db'))
+  child = s.child
+  const u = new URL(s.url)
+  port = Number(u.port)
+  home = u.pathname
+  token = u.searchParams.get('token')!
+  auth = { Cookie: `cnn_studio_token_${port}=${token}`, Origin: `http://127.0.0.1:${port}` }
+}, 120_000)
+afterAll(() => {
+  child?.kill('SIGTERM')
+})
+
+/** The process is up and a well-behaved client gets an answer. */
+async function stillServing(): Promise<void> {
+  expect(child.exitCode).toBeNull()
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${home}ws`, { headers: { cookie: auth.Cookie, origin: auth.Origin } })
+  const reply = await new Promise<{ id: number; ok: boolean; result: unknown }>((resolve, reject) => {
+    ws.once('open', () => ws.send(JSON.stringify({ id: 7, command: 'runs.list' })))
+    ws.once('message', (d) => resolve(JSON.parse(String(d))))
+    ws.once('error', reject)
+  })
+  ws.close()
+  expect(reply).toEqual({ id: 7, ok: true, result: [] })
+}
+
+const TARGETS = ['//[', 'http://[::1', '//a:99999/', '//%/', 'http://a:b@[x]/', '//[]']
+
+describe('request targets new URL throws on', () => {
+  it.each(TARGETS)('GET %s: 400, and serve stays up', async (target) => {
+    const r = await exchange(port, `GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`)
+    expect(statusOf(r)).toBe(400)
+    await stillServing()
+  })
+
+  it.each(TARGETS)('upgrade %s: 400, and serve stays up', async (target) => {
+    const r = await exchange(port, `GET ${target} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nCookie: ${auth.Cookie}\r\nOrigin: ${auth.Origin}\r\n\r\n`)
+    expect(statusOf(r)).toBe(400)
+    await stillServing()
+  })
+})
+
+const text = (s: string) => frame(0x1, s)
+const closeWith = (code: number, reason = Buffer.alloc(0)) => {
+  const b = Buffer.alloc(2)
+  b.writeUInt16BE(code)
+  return frame(0x8, Buffer.concat([b, reason]))
+}
+const FRAMES: [string, number, Buffer][] = [
+  ['an unmasked frame', 1002, frame(0x1, '{}', { mask: false })],
+  ['RSV1 without an extension', 1002, frame(0x1, '{}', { rsv: 4 })],
+  ['a reserved data opcode (0x3)', 1002, frame(0x3, 'x')],
+  ['a reserved control opcode (0xB)', 1002, frame(0xb, 'x')],
+  ['invalid UTF-8 text', 1007, frame(0x1, Buffer.from([0xc3, 0x28]))],
+  ['an orphan continuation', 1002, frame(0x0, 'x')],
+  ['a fragmented ping', 1002, frame(0x9, 'x', { fin: false })],
+  ['an oversized ping (126 bytes)', 1002, frame(0x9, Buffer.alloc(126))],
+  ['close code 999', 1002, closeWith(999)],
+  ['invalid UTF-8 in a close reason', 1007, closeWith(1000, Buffer.from([0xff]))],
+  ['a new text frame inside a fragmented one', 1002, Buffer.concat([frame(0x1, '{', { fin: false }), text('{}')])],
+  ['a length of 2^63-1', 1009, frame(0x2, Buffer.alloc(0), { length: 2n ** 63n - 1n })],
+  ['a frame over maxPayload (17 MiB claimed)', 1009, frame(0x1, Buffer.alloc(0), { length: 17n * 1024n * 1024n })],
+]
+
+describe('WebSocket frames that break the protocol', () => {
+  it.each(FRAMES)('%s closes that socket only, with code %s', async (_name, code, bytes) => {
+    const ws = await openRaw(port, `${home}ws`, auth)
+    ws.socket.write(bytes)
+    expect(await ws.closed).toBe(code)
+    await stillServing()
+  })
+
+  it('a message over 16 MiB sent in fragments closes with 1009', async () => {
+    const ws = await openRaw(port, `${home}ws`, auth)
+    const part = Buffer.alloc(4 * 1024 * 1024, 0x20)
+    ws.socket.write(frame(0x1, part, { fin: false }))
+    for (let i = 0; i < 4; i++) ws.socket.write(frame(0x0, part, { fin: false }))
+    ws.socket.write(frame(0x0, part))
+    expect(await ws.closed).toBe(1009)
+    await stillServing()
+  })
+})
+
+async function ask(ws: RawWs, message: string): Promise<{ id: unknown; ok: boolean; error?: { code: string; message: string } }> {
+  const next = ws.next()
+  ws.socket.write(text(message))
+  return JSON.parse(await next)
+}
+
+describe('messages from a logged-in client', () => {
+  it.each(['null', '[]', '42', '"runs.list"', 'true'])('%s is BAD_MESSAGE', async (m) => {
+    const ws = await openRaw(port, `${home}ws`, auth)
+    const r = await ask(ws, m)
+    expect(r).toMatchObject({ id: null, ok: false, error: { code: 'BAD_MESSAGE' } })
+    ws.socket.destroy()
+    await stillServing()
+  })
+
+  it.each(['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', '__defineGetter__', 'propertyIsEnumerable'])('command %s (inherited by every object) is UNKNOWN_COMMAND', async (command) => {
+    const ws = await openRaw(port, `${home}ws`, auth)
+    const r = await ask(ws, JSON.stringify({ id: 1, command, payload: {} }))
+    expect(r).toMatchObject({ id: 1, ok: false, error: { code: 'UNKNOWN_COMMAND' } })
+    ws.socket.destroy()
+    await stillServing()
+  })
+
+  const deep = (n: number) => '['.repeat(n) + ']'.repeat(n)
+  it.each([
+    ['command', 'UNKNOWN_COMMAND', `{"id":1,"command":${deep(10_000)}}`],
+    ['id', 'BAD_MESSAGE', `{"id":${deep(10_000)},"command":"runs.list"}`],
+    ['payload', 'INVALID_REQUEST', `{"id":1,"command":"runs.get","payload":{"runId":${deep(10_000)}}}`],
+    ['model attribute', 'INVALID_REQUEST', `{"id":1,"command":"models.analyze","payload":{"model":{"format":"cnn-studio.graph","version":1,"nodes":[{"id":"a","type":"input","attrs":{"height":${deep(10_000)}}}],"edges":[]}}}`],
+  ])('a %s nested 10,000 levels deep gets %s', async (_what, code, m) => {
+    const ws = await openRaw(port, `${home}ws`, auth)
+    const r = await ask(ws, m)
+    expect(r.error?.code).toBe(code)
+    ws.socket.destroy()
+    await stillServing()
+  })
+
+  it('a 15 MB command name comes back as a short prefix, not 15 MB', async () => {
+    const ws = await openRaw(port, `${home}ws`, auth)
+    const name = 'x'.repeat(15_000_000)
+    const next = ws.next()
+    ws.socket.write(frame(0x1, JSON.stringify({ id: 2, command: name })))
+    const raw = await next
+    expect(raw.length).toBeLessThan(1000)
+    const r = JSON.parse(raw)
+    expect(r.error.code).toBe('UNKNOWN_COMMAND')
+    expect(r.error.message).toContain(`"${'x'.repeat(80)}…"`)
+    ws.socket.destroy()
+    await stillServing()
+  })
+
+  it('a 15 MB unknown key in a payload is echoed as a short prefix', async () => {
+    const ws = await openRaw(port, `${home}ws`, auth)
+    const next = ws.next()
+    ws.socket.write(frame(0x1, JSON.stringify({ id: 3, command: 'runs.list', payload: { ['k'.repeat(15_000_000)]: 1 } })))
+    const raw = await next
+    expect(raw.length).toBeLessThan(1000)
+    expect(JSON.parse(raw).error.code).toBe('INVALID_REQUEST')
+    ws.socket.destroy()
+    await stillServing()
+  })
+})
