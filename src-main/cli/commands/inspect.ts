@@ -6,6 +6,7 @@ import { analyzeGraph, fmtInt, type GraphAnalysis } from '../../../src-engine/co
 import { countImages, describeEstimate, memorySummary } from '../../services/memory-check.ts'
 import { DatasetError } from '../../../src-engine/node/dataset/index.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE } from '../errors.ts'
+import { esc, escRow } from '../escape.ts'
 import { readModelFile } from '../read-model.ts'
 
 type Memory = ReturnType<typeof memorySummary>
@@ -40,11 +41,11 @@ function printTable(name: string, a: GraphAnalysis, m: Memory): void {
   })
   for (const n of a.nodes) {
     const rf = n.receptiveFieldHW ? (n.receptiveFieldHW[0] === n.receptiveFieldHW[1] ? `${n.receptiveFieldHW[0]}x${n.receptiveFieldHW[0]}` : n.receptiveFieldHW.join('x')) : '-'
-    table.push([n.id, n.type, n.outputShape ? n.outputShape.join('x') : '?', fmtInt(n.params), fmtInt(n.macs), rf])
+    table.push(escRow([n.id, n.type, n.outputShape ? n.outputShape.join('x') : '?', fmtInt(n.params), fmtInt(n.macs), rf]))
   }
   const t = a.totals
   const lines = [
-    name,
+    esc(name),
     table.toString(),
     `params: ${fmtInt(t.params)} (${fmtInt(t.trainableParams)} trainable${t.nonTrainableParams ? `, ${fmtInt(t.nonTrainableParams)} non-trainable running statistics` : ''})`,
     `MACs per image: ${fmtInt(t.macs)} (${short(t.macs)})`,
@@ -53,7 +54,7 @@ function printTable(name: string, a: GraphAnalysis, m: Memory): void {
   const errors = a.issues.filter((i) => i.severity === 'error').length
   const warnings = a.issues.length - errors
   lines.push(a.issues.length === 0 ? 'issues: none' : `issues: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`)
-  for (const i of a.issues) lines.push(`  ${i.severity === 'error' ? 'error  ' : 'warning'} ${i.code}${i.nodeId ? ` [${i.nodeId}]` : ''}: ${i.message}`)
+  for (const i of a.issues) lines.push(`  ${i.severity === 'error' ? 'error  ' : 'warning'} ${i.code}${i.nodeId ? ` [${esc(i.nodeId)}]` : ''}: ${esc(i.message)}`)
   process.stdout.write(lines.join('\n') + '\n')
 }
 
