@@ -48,7 +48,8 @@ export interface ScanLimits {
   depth: number
 }
 
-export const SCAN_LIMITS: ScanLimits = { folders: 100_000, files: 500_000, depth: 32 }
+// A class-per-folder dataset rarely has more than a few hundred folders; 10,000 stops a link to / within seconds.
+export const SCAN_LIMITS: ScanLimits = { folders: 10_000, files: 500_000, depth: 32 }
 
 const realId = (s: BigIntStats) => `${s.dev}:${s.ino}`
 /** The mtimeMs a plain statSync gives (Node's own formula), so cache keys and fingerprints stay as they were. */

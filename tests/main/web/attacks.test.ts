@@ -2,7 +2,7 @@
 // request targets and WebSocket frames over raw sockets, hostile messages from a logged-in client. After
 // each, the process must still be up and a legitimate client answered.
 import type { ChildProcess } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -156,5 +156,67 @@ describe('messages from a logged-in client', () => {
     expect(JSON.parse(raw).error.code).toBe('INVALID_REQUEST')
     ws.socket.destroy()
     await stillServing()
+  })
+})
+
+/** A contract client over the `ws` library, as the studio's page would be. */
+async function contractClient() {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${home}ws`, { headers: { cookie: auth.Cookie, origin: auth.Origin } })
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve)
+    ws.once('error', reject)
+  })
+  let n = 0
+  const waiting = new Map<number, (r: { ok: boolean; result?: unknown; error?: { code: string; message: string } }) => void>()
+  ws.on('message', (d) => {
+    const m = JSON.parse(String(d))
+    if (typeof m.id === 'number') waiting.get(m.id)?.(m)
+  })
+  return {
+    ws,
+    call: (command: string, payload?: unknown) => new Promise<{ ok: boolean; result?: unknown; error?: { code: string; message: string } }>((resolve) => {
+      waiting.set(++n, resolve)
+      ws.send(JSON.stringify({ id: n, command, payload }))
+    }),
+  }
+}
+
+describe('folder scans through serve', () => {
+  it('a class folder linking to / and a diamond of links get an answer, and serve stays up', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'cnn-attacks-links-'))
+    mkdirSync(join(base, 'data', 'plain'), { recursive: true })
+    for (let i = 0; i <= 24; i++) mkdirSync(join(base, 'levels', `d${i}`), { recursive: true })
+    for (let i = 0; i < 24; i++) for (const l of ['a', 'b']) symlinkSync(join(base, 'levels', `d${i + 1}`), join(base, 'levels', `d${i}`, l))
+    symlinkSync(join(base, 'levels', 'd0'), join(base, 'data', 'diamond'))
+    const c = await contractClient()
+    const r = await c.call('datasets.inspect', { dir: join(base, 'data') })
+    expect(r.ok).toBe(true)
+    expect((r.result as { skipped: unknown[] }).skipped).toHaveLength(24)
+    symlinkSync('/', join(base, 'data', 'everything'))
+    const slash = await c.call('datasets.inspect', { dir: join(base, 'data') })
+    expect(slash.error).toMatchObject({ code: 'TOO_LARGE', message: expect.stringMatching(/a link to a large tree/) })
+    c.ws.close()
+    await stillServing()
+  })
+
+  it('another client is answered while a long scan runs', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'cnn-attacks-wide-'))
+    for (let i = 0; i < 90; i++) for (let j = 0; j < 100; j++) mkdirSync(join(root, `c${i % 2}`, `g${i}`, `f${j}`), { recursive: true })
+    const [a, b] = [await contractClient(), await contractClient()]
+    let scanDone = false
+    const scan = a.call('datasets.inspect', { dir: root }).then((r) => {
+      scanDone = true
+      return r
+    })
+    let answeredDuring = 0
+    while (!scanDone) {
+      const r = await b.call('runs.list')
+      expect(r.ok).toBe(true)
+      if (!scanDone) answeredDuring++
+    }
+    expect((await scan).ok).toBe(true)
+    expect(answeredDuring).toBeGreaterThan(0)
+    a.ws.close()
+    b.ws.close()
   })
 })
