@@ -57,7 +57,8 @@ const msOf = (ns: bigint) => Number(ns / 1_000_000_000n) * 1e3 + Number(ns % 1_0
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
 const why = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message
 
-export function scanFolder(root: string, limits: ScanLimits = SCAN_LIMITS): Scan {
+/** The root's stats, or the DatasetError that says why it is not a folder to scan. */
+export function statRoot(root: string): BigIntStats {
   let st
   try {
     st = statSync(root, { bigint: true })
@@ -66,6 +67,11 @@ export function scanFolder(root: string, limits: ScanLimits = SCAN_LIMITS): Scan
     throw new DatasetError(code === 'ENOENT' ? 'NOT_FOUND' : 'UNREADABLE', `${root}: ${code === 'ENOENT' ? 'no such folder' : (e as Error).message}`)
   }
   if (!st.isDirectory()) throw new DatasetError('NOT_A_FOLDER', `${root} is a file; a dataset is a folder with one sub-folder of images per class`)
+  return st
+}
+
+export function scanFolder(root: string, limits: ScanLimits = SCAN_LIMITS): Scan {
+  const st = statRoot(root)
   const rel = (p: string) => relative(root, p).split('\\').join('/')
   const skipped: Skipped[] = []
   const files: ScannedFile[] = []
