@@ -5,6 +5,7 @@
 
 // C0 controls (TAB and LF included: both break a table), DEL, C1 controls, and the bidirectional overrides
 // and isolates that reorder what is shown ("Trojan Source").
+// eslint-disable-next-line no-control-regex -- matching control characters is this file's whole purpose
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\u001b': '\\e' }
 

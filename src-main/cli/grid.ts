@@ -7,7 +7,7 @@ export type Align = 'left' | 'right'
 
 // East Asian wide and fullwidth characters and emoji take two terminal cells; combining marks take none.
 const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u
-const ZERO = /[\p{Mn}\p{Me}\u200b-\u200f\ufe0f]/u
+const ZERO = /\p{Mn}|\p{Me}|[\u200b-\u200f]|\ufe0f/u
 
 /** The number of terminal columns `text` takes. */
 export function width(text: string): number {
