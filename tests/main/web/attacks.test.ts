@@ -2,7 +2,7 @@
 // request targets and WebSocket frames over raw sockets, hostile messages from a logged-in client. After
 // each, the process must still be up and a legitimate client answered.
 import type { ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -38,6 +38,17 @@ async function stillServing(): Promise<void> {
   ws.close()
   expect(reply).toEqual({ id: 7, ok: true, result: [] })
 }
+
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/serve/${name}`, import.meta.url), 'utf8'))
+const fill = (t: string) => t.replaceAll('{{cookie}}', auth.Cookie.replace('Cookie: ', '')).replaceAll('{{origin}}', auth.Origin).replaceAll('{{home}}', home)
+
+describe('what the fuzz found (tests/fixtures/serve)', () => {
+  it.each(fixture('requests.json').requests as string[])('request %j gets an HTTP answer, and serve stays up', async (raw) => {
+    const r = await exchange(port, fill(raw))
+    if (r) expect(r).toMatch(/^HTTP\/1\.1 \d{3} /)
+    await stillServing()
+  })
+})
 
 const TARGETS = ['//[', 'http://[::1', '//a:99999/', '//%/', 'http://a:b@[x]/', '//[]']
 
