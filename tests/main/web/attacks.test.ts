@@ -48,6 +48,14 @@ describe('what the fuzz found (tests/fixtures/serve)', () => {
     if (r) expect(r).toMatch(/^HTTP\/1\.1 \d{3} /)
     await stillServing()
   })
+
+  it.each(fixture('frames.json').frames as string[])('frames %s close or answer that socket only, and serve stays up', async (b64) => {
+    const ws = await openRaw(port, `${home}ws`, auth)
+    ws.socket.write(Buffer.from(b64, 'base64'))
+    ws.socket.end()
+    await ws.closed
+    await stillServing()
+  })
 })
 
 const TARGETS = ['//[', 'http://[::1', '//a:99999/', '//%/', 'http://a:b@[x]/', '//[]']
