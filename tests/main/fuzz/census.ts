@@ -14,7 +14,8 @@ import { SEED } from './runs.ts'
 import { wireArbitraries } from './wire.ts'
 
 const [kind, n = '200', bin = BIN] = process.argv.slice(2)
-let child: ChildProcess, port = 0, home = '/', token = ''
+let child!: ChildProcess
+let port = 0, home = '/', token = ''
 // Both cookie names, so the census runs against builds before and after the per-port cookie.
 const cookie = () => `cnn_studio_token_${port}=${token}; cnn_studio_token=${token}`
 const origin = () => `http://127.0.0.1:${port}`
@@ -55,17 +56,18 @@ function alive(): Promise<boolean> {
 
 const wire = wireArbitraries({ home: () => home, token: () => token, cookie, origin })
 await start()
-const cases = fc.sample(kind === 'frames' ? wire.frames : wire.request, { seed: SEED, numRuns: Number(n) })
+const size = { seed: SEED, numRuns: Number(n) }
+const cases: (string | Buffer)[] = kind === 'frames' ? fc.sample(wire.frames, size) : fc.sample(wire.request, size)
 const crashes: string[] = []
 for (const c of cases) {
   if (kind === 'frames') {
     const ws = await openRaw(port, `${home}ws`, { Cookie: cookie(), Origin: origin() }).catch(() => null)
     if (ws) {
-      ws.socket.write(c as Buffer)
+      ws.socket.write(c)
       ws.socket.end()
       await Promise.race([ws.closed, new Promise((r) => child.once('exit', r))])
     }
-  } else await exchange(port, c as string)
+  } else await exchange(port, c)
   if (!(await alive())) {
     crashes.push(Buffer.isBuffer(c) ? `base64:${c.toString('base64')}` : JSON.stringify(c))
     await start()
