@@ -55,6 +55,7 @@ describe('the login cookie, in Chromium', () => {
     for (const s of studios) {
       const page = await context.newPage()
       await page.goto(s.url)
+      await page.getByTestId('nav-runs').click()
       await page.locator('[data-testid=runs-table] tbody tr').first().waitFor()
       expect(page.url()).not.toContain('token=')
       pages.push(page)
@@ -69,6 +70,7 @@ describe('the login cookie, in Chromium', () => {
     for (const [i, page] of pages.entries()) {
       const res = await page.reload()
       expect(res!.status()).toBe(200)
+      await page.getByTestId('nav-runs').click()
       const row = page.locator('[data-testid=runs-table] tbody tr').first()
       await row.waitFor()
       expect(await row.innerText()).toContain(studios[i].name)

@@ -65,6 +65,9 @@ const SHAPED: Record<string, fc.Arbitrary<unknown>> = {
   'datasets.inspect': fc.record({ dir: fc.oneof(path, fc.constant(tiny), fc.constant(join(tiny, 'a', '0.png'))) }),
   'runs.start': fc.record({ model, datasetDir: path, testDir: path, settings }, { requiredKeys: ['model', 'datasetDir'] }),
   'runs.compare': fc.record({ runIds: fc.array(runId, { minLength: 2, maxLength: 3 }) }),
+  'designs.autosave': fc.record({ model, path: fc.oneof(path, fc.constant(null)), dirty: fc.boolean() }),
+  // No dialogs in a browser's host: these answer null and write nothing, whatever the path says.
+  'dialogs.saveModel': fc.record({ model, path, suggestedName: fc.string() }, { requiredKeys: ['model'] }),
   ...Object.fromEntries(['runs.get', 'runs.pause', 'runs.resume', 'runs.stop', 'runs.delete'].map((c) => [c, fc.record({ runId })])),
 }
 const shapedCall = fc.constantFrom(...NAMES).chain((c) => fc.tuple(fc.constant(c), fc.oneof({ weight: 3, arbitrary: SHAPED[c] ?? fc.constant(undefined) }, { weight: 1, arbitrary: payload })))
