@@ -2,47 +2,26 @@
 // `cnn-studio serve` child process on 127.0.0.1, get an HTTP answer, a reply, a close, or nothing; the
 // process stays up; a legitimate client is answered after each; the database passes integrity_check.
 import type { ChildProcess } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { WebSocket } from 'ws'
-import { serve } from '../../helpers/browser.ts'
+import { expectServing, startStudio, type Studio } from '../../helpers/studio.ts'
 import { exchange, openRaw } from '../../helpers/raw-socket.ts'
 import { wireArbitraries } from './wire.ts'
 import { count, report, runs } from './runs.ts'
 
-let child: ChildProcess, port: number, home: string, token: string, db: string
-let auth: Record<string, string>
+let studio: Studio, child: ChildProcess, port: number, home: string, token: string, auth: Studio['auth'], db: string
 
 beforeAll(async () => {
-  db = join(mkdtempSync(join(tmpdir(), 'cnn-fuzz-serve-')), 'serve.db')
-  const s = await serve(db)
-  child = s.child
-  const u = new URL(s.url)
-  port = Number(u.port)
-  home = u.pathname
-  token = u.searchParams.get('token')!
-  auth = { Cookie: `cnn_studio_token_${port}=${token}`, Origin: `http://127.0.0.1:${port}` }
+  studio = await startStudio('cnn-fuzz-serve-')
+  ;({ child, port, home, token, auth, db } = studio)
 }, 120_000)
 afterAll(() => {
   child?.kill('SIGTERM')
   report('serve')
 })
 
-async function stillServing(): Promise<void> {
-  expect(child.exitCode, 'serve exited').toBeNull()
-  const ws = new WebSocket(`ws://127.0.0.1:${port}${home}ws`, { headers: { cookie: auth.Cookie, origin: auth.Origin } })
-  const reply = await new Promise<{ id: number; ok: boolean }>((resolve, reject) => {
-    ws.once('open', () => ws.send(JSON.stringify({ id: 9, command: 'runs.list' })))
-    ws.once('message', (d) => resolve(JSON.parse(String(d))))
-    ws.once('error', reject)
-  })
-  ws.close()
-  expect(reply).toMatchObject({ id: 9, ok: true })
-}
+const stillServing = () => expectServing(studio)
 
 const wire = wireArbitraries({ home: () => home, token: () => token, cookie: () => auth.Cookie, origin: () => auth.Origin })
 

@@ -7,37 +7,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { serve } from '../../helpers/browser.ts'
+import { expectServing, startStudio, type Studio } from '../../helpers/studio.ts'
 import { exchange, frame, openRaw, statusOf, type RawWs } from '../../helpers/raw-socket.ts'
 
-let child: ChildProcess, port: number, home: string, token: string
-let auth: Record<string, string>
+let studio: Studio, child: ChildProcess, port: number, home: string, auth: Studio['auth']
 
 beforeAll(async () => {
-  const s = await serve(join(mkdtempSync(join(tmpdir(), 'cnn-attacks-')), 'attacks.db'))
-  child = s.child
-  const u = new URL(s.url)
-  port = Number(u.port)
-  home = u.pathname
-  token = u.searchParams.get('token')!
-  auth = { Cookie: `cnn_studio_token_${port}=${token}`, Origin: `http://127.0.0.1:${port}` }
+  studio = await startStudio('cnn-attacks-')
+  ;({ child, port, home, auth } = studio)
 }, 120_000)
 afterAll(() => {
   child?.kill('SIGTERM')
 })
 
-/** The process is up and a well-behaved client gets an answer. */
-async function stillServing(): Promise<void> {
-  expect(child.exitCode).toBeNull()
-  const ws = new WebSocket(`ws://127.0.0.1:${port}${home}ws`, { headers: { cookie: auth.Cookie, origin: auth.Origin } })
-  const reply = await new Promise<{ id: number; ok: boolean; result: unknown }>((resolve, reject) => {
-    ws.once('open', () => ws.send(JSON.stringify({ id: 7, command: 'runs.list' })))
-    ws.once('message', (d) => resolve(JSON.parse(String(d))))
-    ws.once('error', reject)
-  })
-  ws.close()
-  expect(reply).toEqual({ id: 7, ok: true, result: [] })
-}
+const stillServing = () => expectServing(studio)
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/serve/${name}`, import.meta.url), 'utf8'))
 const fill = (t: string) => t.replaceAll('{{cookie}}', auth.Cookie.replace('Cookie: ', '')).replaceAll('{{origin}}', auth.Origin).replaceAll('{{home}}', home)
