@@ -54,9 +54,14 @@ describe('the login cookie, in Chromium', () => {
     const pages = []
     for (const s of studios) {
       const page = await context.newPage()
+      const log: string[] = []
+      page.on('console', (m) => log.push(m.text()))
+      page.on('pageerror', (e) => log.push(e.message))
       await page.goto(s.url)
       await page.getByTestId('nav-runs').click()
-      await page.locator('[data-testid=runs-table] tbody tr').first().waitFor()
+      await page.locator('[data-testid=runs-table] tbody tr').first().waitFor({ timeout: 90_000 }).catch(async (e) => {
+        throw new Error(`${e.message}\nat ${page.url()}: ${(await page.locator('body').innerText()).slice(0, 600)}\nconsole: ${log.join(' | ')}`)
+      })
       expect(page.url()).not.toContain('token=')
       pages.push(page)
     }
@@ -72,7 +77,7 @@ describe('the login cookie, in Chromium', () => {
       expect(res!.status()).toBe(200)
       await page.getByTestId('nav-runs').click()
       const row = page.locator('[data-testid=runs-table] tbody tr').first()
-      await row.waitFor()
+      await row.waitFor({ timeout: 90_000 })
       expect(await row.innerText()).toContain(studios[i].name)
     }
     // The browser visits another local server, on pages and sub-resources of its own.
