@@ -119,14 +119,56 @@ export interface StudioApi {
   on(listener: (e: StudioEvent) => void): () => void
 }
 
-/** Validates a command and its payload at the boundary; returns a coded error instead of throwing. */
+/** How much of a caller's text an error may echo back: enough to recognise it, never the whole of it. */
+export const ECHO_LIMIT = 80
+/** Deeper payloads than this are refused before any schema walks them (no model file nests past 5). */
+export const MAX_DEPTH = 64
+const MAX_ISSUES = 5
+
+/** At most ECHO_LIMIT characters of a caller's text, marked with "…" when cut. */
+export function clip(text: string, limit = ECHO_LIMIT): string {
+  return text.length > limit ? `${text.slice(0, limit)}…` : text
+}
+
+/** A short, safe description of any value a caller sent: a clipped string, or its kind. */
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(clip(v))
+  if (v === null || typeof v === 'number' || typeof v === 'boolean') return String(v)
+  return Array.isArray(v) ? 'an array' : `a value of type ${typeof v}`
+}
+
+/** True when a value nests deeper than `limit` arrays/objects; iterative, so no input can overflow the stack. */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]]
+  while (stack.length) {
+    const [v, depth] = stack.pop()!
+    if (v === null || typeof v !== 'object') continue
+    if (depth >= limit) return true
+    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1])
+  }
+  return false
+}
+
+// Looked up as own properties of a null-prototype copy: `toString`, `constructor`, `__proto__` and the other
+// names every object inherits are not commands.
+const KNOWN: Record<string, (typeof COMMANDS)[CommandName]> = Object.assign(Object.create(null), COMMANDS)
+const isCommand = (c: string): c is CommandName => Object.hasOwn(KNOWN, c)
+
+/** Validates a command and its payload at the boundary; returns a coded error instead of throwing, and echoes
+ * at most a short prefix of what it was sent. */
 export function validate(command: unknown, payload: unknown): { ok: true; command: CommandName; payload: unknown } | { ok: false; error: ApiError } {
-  if (typeof command !== 'string' || !(command in COMMANDS)) {
-    return { ok: false, error: { code: 'UNKNOWN_COMMAND', message: `unknown command ${JSON.stringify(command)}; known: ${Object.keys(COMMANDS).join(', ')}` } }
+  if (typeof command !== 'string' || !isCommand(command)) {
+    return { ok: false, error: { code: 'UNKNOWN_COMMAND', message: `unknown command ${describe(command)}; known: ${Object.keys(COMMANDS).join(', ')}` } }
   }
-  const r = COMMANDS[command as CommandName].safeParse(payload ?? undefined)
+  if (nestedDeeperThan(payload, MAX_DEPTH)) {
+    return { ok: false, error: { code: 'INVALID_REQUEST', message: `${command}: payload nests deeper than ${MAX_DEPTH} levels; send the plain objects the contract names` } }
+  }
+  const r = KNOWN[command].safeParse(payload ?? undefined)
   if (!r.success) {
-    return { ok: false, error: { code: 'INVALID_REQUEST', message: `${command}: ${r.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ')}` } }
+    const issues = r.error.issues
+    const listed = issues.slice(0, MAX_ISSUES).map((i) => `${clip(i.path.map(String).join('.'), ECHO_LIMIT) || 'payload'}: ${clip(i.message, 2 * ECHO_LIMIT)}`)
+    if (issues.length > MAX_ISSUES) listed.push(`and ${issues.length - MAX_ISSUES} more`)
+    return { ok: false, error: { code: 'INVALID_REQUEST', message: `${command}: ${listed.join('; ')}` } }
   }
-  return { ok: true, command: command as CommandName, payload: r.data }
+  return { ok: true, command, payload: r.data }
 }

@@ -2,6 +2,7 @@
 // commands/<name>.ts and registers itself here; human output by default, `--json` for scripts.
 import { Command, CommanderError } from 'commander'
 import { CliError, EXIT_USAGE } from './errors.ts'
+import { esc } from './escape.ts'
 import { registerInspect } from './commands/inspect.ts'
 import { registerBench } from './commands/bench.ts'
 import { registerDataset } from './commands/dataset.ts'
@@ -38,10 +39,10 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? 0 : EXIT_USAGE
     }
     if (err instanceof CliError) {
-      process.stderr.write(`cnn-studio: ${err.message}\n`)
+      process.stderr.write(`cnn-studio: ${esc(err.message)}\n`)
       return err.exitCode
     }
-    process.stderr.write(`cnn-studio: ${err instanceof Error ? err.message : String(err)}\n`)
+    process.stderr.write(`cnn-studio: ${esc(err instanceof Error ? err.message : String(err))}\n`)
     return EXIT_USAGE
   }
 }

@@ -4,7 +4,7 @@
 import { availableParallelism, freemem, totalmem } from 'node:os'
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { validate, type CommandName, type Reply, type Request, type Responses, type RunDetail, type RunSummary, type StudioEvent } from '../api/contract.ts'
+import { clip, validate, type ApiError, type CommandName, type Reply, type Request, type Responses, type RunDetail, type RunSummary, type StudioEvent } from '../api/contract.ts'
 import { analyzeGraph, parseModelFile, serializeModelFile } from '../../src-engine/core/graph/index.ts'
 import { readAutosave, writeAtomic, writeAutosave } from '../services/designs.ts'
 import { parseSettings } from '../api/settings.ts'
@@ -42,6 +42,16 @@ export interface Host {
 }
 
 const summary = (r: RunRow): RunSummary => ({ runId: r.runId, name: r.name, status: r.status, createdAt: r.createdAt, model: r.model, dataset: r.dataset, final: r.final ?? {}, imagesPerSecond: r.imagesPerSecond, starred: r.starred })
+
+/** The coded error a failing command replies with. Messages quote user text (node ids, paths), so a reply
+ * is cut to a few lines whatever the input was. */
+function errorOf(e: unknown): ApiError {
+  const short = (m: string) => clip(m, MESSAGE_LIMIT)
+  if (e instanceof ServiceError || e instanceof StoreError || e instanceof DatasetError) return { code: e.code, message: short(e.message) }
+  if (e instanceof Error && e.name === 'ModelFileError') return { code: 'INVALID_MODEL', message: short(e.message) }
+  return { code: 'INTERNAL', message: short(e instanceof Error ? e.message : String(e)) }
+}
+const MESSAGE_LIMIT = 1000
 
 export function createHost(opts: HostOptions = {}): Host {
   const store = new Store(defaultDbPath(opts.dbPath))
@@ -115,15 +125,14 @@ export function createHost(opts: HostOptions = {}): Host {
   return {
     service,
     async invoke(command, payload) {
-      const v = validate(command, payload)
-      if (!v.ok) return v
+      // Everything inside the try: this promise resolves with a reply for any input, over IPC as over the socket.
       try {
+        const v = validate(command, payload)
+        if (!v.ok) return v
         const handler = handlers[v.command] as (p: unknown) => unknown
         return { ok: true, result: (await handler(v.payload)) ?? null }
       } catch (e) {
-        if (e instanceof ServiceError || e instanceof StoreError || e instanceof DatasetError) return { ok: false, error: { code: e.code, message: e.message } }
-        if (e instanceof Error && e.name === 'ModelFileError') return { ok: false, error: { code: 'INVALID_MODEL', message: e.message } }
-        return { ok: false, error: { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) } }
+        return { ok: false, error: errorOf(e) }
       }
     },
     subscribe: (fn) => service.subscribe(fn as (e: unknown) => void),

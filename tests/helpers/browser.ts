@@ -21,7 +21,7 @@ export function serve(db: string): Promise<{ url: string; child: ChildProcess }>
     let out = '', err = ''
     child.stdout!.on('data', (d) => {
       out += d
-      const m = out.match(/http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/)
+      const m = out.match(/http:\/\/127\.0\.0\.1:\d+\/\S*\?token=\S+/)
       if (m) resolve({ url: m[0], child })
     })
     child.stderr!.on('data', (d) => (err += d))

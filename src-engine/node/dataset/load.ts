@@ -5,7 +5,8 @@ import type { ImageSet } from '../../core/data/types.ts'
 import { cachePath, defaultCacheDir, readCache, writeCache, type CacheEntry } from './cache.ts'
 import { decodeTo, ImageError, type Target } from './decode.ts'
 import { forEachLimit } from './pool.ts'
-import { DatasetError, scanFolder, type Skipped } from './scan.ts'
+import { DatasetError, type Skipped } from './scan.ts'
+import { scanFolderOffThread } from './scan-thread.ts'
 
 export interface LoadOptions {
   /** Where decoded images are cached; default the user's cache folder. `false`: no cache. */
@@ -28,7 +29,7 @@ export interface LoadedDataset {
 }
 
 export async function loadDataset(root: string, target: Target, opts: LoadOptions = {}): Promise<LoadedDataset> {
-  const scan = scanFolder(root)
+  const scan = await scanFolderOffThread(root)
   let labelOf = (l: number) => l
   let classes = scan.classes
   if (opts.classes) {

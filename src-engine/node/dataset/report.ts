@@ -5,7 +5,8 @@ import { readFile } from 'node:fs/promises'
 import { splitIndices } from '../../core/data/split.ts'
 import { decodeTo, ImageError, probe } from './decode.ts'
 import { forEachLimit } from './pool.ts'
-import { scanFolder, type Skipped } from './scan.ts'
+import { type ScanLimits, type Skipped } from './scan.ts'
+import { scanFolderOffThread } from './scan-thread.ts'
 
 export interface Warning {
   code: string
@@ -33,10 +34,12 @@ export interface InspectOptions {
   valSplit?: number
   seed?: number
   onProgress?: (done: number, total: number) => void
+  /** Caps of the folder scan (SCAN_LIMITS by default). */
+  limits?: ScanLimits
 }
 
 export async function inspectDataset(root: string, opts: InspectOptions = {}): Promise<HealthReport> {
-  const scan = scanFolder(root)
+  const scan = await scanFolderOffThread(root, opts.limits)
   const skipped = [...scan.skipped]
   const ok: { rel: string; label: number; hash: string; width: number; height: number; channels: number; hasAlpha: boolean; format: string }[] = []
   const results: (typeof ok[number] | null)[] = new Array(scan.files.length).fill(null)

@@ -1,7 +1,11 @@
 // Scanning an image folder: classes are the sub-folders of the root (sorted, names kept as labels), images
 // are the files inside them (nested folders included). Hidden files and folders are ignored; a symlink loop
 // or an unreadable entry is listed with its reason, never fatal.
-import { readdirSync, realpathSync, statSync } from 'node:fs'
+//
+// Links can make a folder reachable many times (a diamond of links doubles the paths at each level) or
+// reach a whole disk (a class folder linking to `/`), so each real folder (device + inode) is read once,
+// each real file counted once, and the scan is capped in folders, files and depth.
+import { readdirSync, statSync, type BigIntStats } from 'node:fs'
 import { join, relative } from 'node:path'
 
 export interface ScannedFile {
@@ -26,7 +30,7 @@ export interface Scan {
 }
 
 export class DatasetError extends Error {
-  readonly code: 'NOT_FOUND' | 'NOT_A_FOLDER' | 'UNREADABLE' | 'UNUSABLE'
+  readonly code: 'NOT_FOUND' | 'NOT_A_FOLDER' | 'UNREADABLE' | 'UNUSABLE' | 'TOO_LARGE'
   constructor(code: DatasetError['code'], message: string) {
     super(message)
     this.code = code
@@ -35,15 +39,39 @@ export class DatasetError extends Error {
 
 const hidden = (name: string) => name.startsWith('.') || name === 'Thumbs.db' || name === 'desktop.ini' || name === '__MACOSX'
 
-export function scanFolder(root: string): Scan {
+export interface ScanLimits {
+  /** Folders read in all, the root's included. */
+  folders: number
+  /** Files found in all. */
+  files: number
+  /** Folders below a class folder; deeper ones are skipped with a reason. */
+  depth: number
+}
+
+// A class-per-folder dataset rarely has more than a few hundred folders; 10,000 stops a link to / within seconds.
+export const SCAN_LIMITS: ScanLimits = { folders: 10_000, files: 500_000, depth: 32 }
+
+const realId = (s: BigIntStats) => `${s.dev}:${s.ino}`
+/** The mtimeMs a plain statSync gives (Node's own formula), so cache keys and fingerprints stay as they were. */
+const msOf = (ns: bigint) => Number(ns / 1_000_000_000n) * 1e3 + Number(ns % 1_000_000_000n) / 1e6
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+const why = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message
+
+/** The root's stats, or the DatasetError that says why it is not a folder to scan. */
+export function statRoot(root: string): BigIntStats {
   let st
   try {
-    st = statSync(root)
+    st = statSync(root, { bigint: true })
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     throw new DatasetError(code === 'ENOENT' ? 'NOT_FOUND' : 'UNREADABLE', `${root}: ${code === 'ENOENT' ? 'no such folder' : (e as Error).message}`)
   }
   if (!st.isDirectory()) throw new DatasetError('NOT_A_FOLDER', `${root} is a file; a dataset is a folder with one sub-folder of images per class`)
+  return st
+}
+
+export function scanFolder(root: string, limits: ScanLimits = SCAN_LIMITS): Scan {
+  const st = statRoot(root)
   const rel = (p: string) => relative(root, p).split('\\').join('/')
   const skipped: Skipped[] = []
   const files: ScannedFile[] = []
@@ -54,7 +82,7 @@ export function scanFolder(root: string): Scan {
     throw new DatasetError('UNREADABLE', `${root}: cannot list it (${(e as Error).message})`)
   }
   const classDirs: string[] = []
-  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  for (const e of entries.sort(byName)) {
     if (hidden(e.name)) continue
     const p = join(root, e.name)
     let isDir = e.isDirectory()
@@ -70,43 +98,72 @@ export function scanFolder(root: string): Scan {
     else skipped.push({ path: e.name, reason: 'not inside a class folder; put each image in the sub-folder named after its class' })
   }
 
+  // Real folder -> where it was first read; real file -> where it was first counted. Shared by every class.
+  const foldersSeen = new Map<string, string>([[realId(st), '.']])
+  const filesSeen = new Map<string, string>()
+  const tooLarge = (what: string, dir: string) => new DatasetError('TOO_LARGE', `${root}: the scan stopped at ${what} (reached ${rel(dir) || '.'}); a dataset is a folder with one sub-folder of images per class. Is a class folder a link to a large tree, such as / or a home folder? Link to the images themselves instead`)
+
   classDirs.forEach((name, label) => {
-    // Depth-first with the real paths seen on this branch, so a link back up the tree is caught.
-    const walk = (dir: string, seen: Set<string>) => {
-      let real: string
-      try {
-        real = realpathSync(dir)
-      } catch (e) {
-        skipped.push({ path: rel(dir), reason: `cannot follow this link (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` })
-        return
-      }
-      if (seen.has(real)) {
+    // Depth-first with the real folders on the current path, to tell a loop from a folder reached twice.
+    const walk = (dir: string, dirStat: BigIntStats, ancestors: Set<string>, depth: number) => {
+      const id = realId(dirStat)
+      if (ancestors.has(id)) {
         skipped.push({ path: rel(dir), reason: 'a symbolic link loop (this folder links back to one that contains it); skipped' })
         return
       }
-      const here = new Set(seen).add(real)
+      const first = foldersSeen.get(id)
+      if (first !== undefined) {
+        skipped.push({ path: rel(dir), reason: `the same folder as ${first} (reached again through a link); its images count once` })
+        return
+      }
+      if (depth > limits.depth) {
+        skipped.push({ path: rel(dir), reason: `more than ${limits.depth} folders deep; skipped (a link to a large tree?)` })
+        return
+      }
+      if (foldersSeen.size >= limits.folders) throw tooLarge(`${limits.folders.toLocaleString('en-US')} folders`, dir)
+      foldersSeen.set(id, rel(dir))
       let list
       try {
         list = readdirSync(dir, { withFileTypes: true })
       } catch (e) {
-        skipped.push({ path: rel(dir), reason: `cannot read this folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` })
+        skipped.push({ path: rel(dir), reason: `cannot read this folder (${why(e)})` })
         return
       }
-      for (const e of list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      ancestors.add(id)
+      for (const e of list.sort(byName)) {
         if (hidden(e.name)) continue
         const p = join(dir, e.name)
         let s
         try {
-          s = statSync(p)
+          s = statSync(p, { bigint: true })
         } catch (err) {
-          skipped.push({ path: rel(p), reason: (err as NodeJS.ErrnoException).code === 'ELOOP' ? 'a symbolic link loop' : `cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` })
+          skipped.push({ path: rel(p), reason: (err as NodeJS.ErrnoException).code === 'ELOOP' ? 'a symbolic link loop' : `cannot read it (${why(err)})` })
           continue
         }
-        if (s.isDirectory()) walk(p, here)
-        else if (s.isFile()) files.push({ rel: rel(p), abs: p, size: s.size, mtimeMs: s.mtimeMs, label })
+        if (s.isDirectory()) walk(p, s, ancestors, depth + 1)
+        else if (s.isFile()) {
+          const fileId = realId(s)
+          const seenAs = filesSeen.get(fileId)
+          if (seenAs !== undefined) {
+            skipped.push({ path: rel(p), reason: `the same file as ${seenAs} (a link); counted once` })
+            continue
+          }
+          if (filesSeen.size >= limits.files) throw tooLarge(`${limits.files.toLocaleString('en-US')} files`, dir)
+          filesSeen.set(fileId, rel(p))
+          files.push({ rel: rel(p), abs: p, size: Number(s.size), mtimeMs: msOf(s.mtimeNs), label })
+        }
       }
+      ancestors.delete(id)
     }
-    walk(join(root, name), new Set([realpathSync(root)]))
+    const dir = join(root, name)
+    let s
+    try {
+      s = statSync(dir, { bigint: true })
+    } catch (e) {
+      skipped.push({ path: name, reason: `cannot follow this link (${why(e)})` })
+      return
+    }
+    walk(dir, s, new Set([realId(st)]), 0)
   })
   return { root, classes: classDirs, files, skipped }
 }

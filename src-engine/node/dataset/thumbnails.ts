@@ -7,11 +7,12 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { defaultCacheDir } from './cache.ts'
 import { decodeTo } from './decode.ts'
-import { DatasetError, scanFolder } from './scan.ts'
+import { DatasetError } from './scan.ts'
+import { scanFolderOffThread } from './scan-thread.ts'
 
 export async function contactSheet(root: string, className: string, opts: { count?: number; tile?: number; columns?: number; cacheDir?: string } = {}): Promise<Buffer> {
   const count = opts.count ?? 24, tile = opts.tile ?? 48, columns = opts.columns ?? 8
-  const scan = scanFolder(root)
+  const scan = await scanFolderOffThread(root)
   const label = scan.classes.indexOf(className)
   if (label < 0) throw new DatasetError('NOT_FOUND', `${root} has no class '${className}' (it has: ${scan.classes.join(', ')})`)
   const files = scan.files.filter((f) => f.label === label).slice(0, count)

@@ -3,24 +3,25 @@ import type { Command } from 'commander'
 import Table from 'cli-table3'
 import { DatasetError, inspectDataset, type HealthReport } from '../../../src-engine/node/dataset/index.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE } from '../errors.ts'
+import { esc } from '../escape.ts'
 import { progress } from '../progress.ts'
 
 function print(r: HealthReport): void {
   const t = new Table({ head: ['class', 'images'], colAligns: ['left', 'right'], style: { head: [], border: [], compact: true } })
-  for (const c of r.classes) t.push([c.name, c.count])
+  for (const c of r.classes) t.push([esc(c.name), c.count])
   const lines = [
-    `${r.root}: ${r.images} image${r.images === 1 ? '' : 's'} in ${r.classes.length} class${r.classes.length === 1 ? '' : 'es'}`,
+    `${esc(r.root)}: ${r.images} image${r.images === 1 ? '' : 's'} in ${r.classes.length} class${r.classes.length === 1 ? '' : 'es'}`,
     t.toString(),
-    r.images ? `sizes: ${r.sizes.minWidth}x${r.sizes.minHeight} to ${r.sizes.maxWidth}x${r.sizes.maxHeight}; channels: ${r.channels.grey} grey, ${r.channels.rgb} colour, ${r.channels.alpha} with transparency; formats: ${Object.entries(r.formats).map(([f, n]) => `${n} ${f}`).join(', ')}` : '',
+    r.images ? `sizes: ${r.sizes.minWidth}x${r.sizes.minHeight} to ${r.sizes.maxWidth}x${r.sizes.maxHeight}; channels: ${r.channels.grey} grey, ${r.channels.rgb} colour, ${r.channels.alpha} with transparency; formats: ${Object.entries(r.formats).map(([f, n]) => `${n} ${esc(f)}`).join(', ')}` : '',
   ]
   if (r.skipped.length) {
     lines.push(`skipped (${r.skipped.length}):`)
-    for (const s of r.skipped.slice(0, 20)) lines.push(`  ${s.path}: ${s.reason}`)
+    for (const s of r.skipped.slice(0, 20)) lines.push(`  ${esc(s.path)}: ${esc(s.reason)}`)
     if (r.skipped.length > 20) lines.push(`  ... and ${r.skipped.length - 20} more (--json lists all)`)
   }
-  if (r.duplicates.length) lines.push(`duplicates: ${r.duplicates.length} group${r.duplicates.length === 1 ? '' : 's'} (e.g. ${r.duplicates[0].join(' = ')})`)
-  for (const w of r.warnings) lines.push(`warning ${w.code}: ${w.message}`)
-  lines.push(r.usable ? 'usable: yes' : `usable: no. ${r.problem}`)
+  if (r.duplicates.length) lines.push(`duplicates: ${r.duplicates.length} group${r.duplicates.length === 1 ? '' : 's'} (e.g. ${r.duplicates[0].map(esc).join(' = ')})`)
+  for (const w of r.warnings) lines.push(`warning ${w.code}: ${esc(w.message)}`)
+  lines.push(r.usable ? 'usable: yes' : `usable: no. ${esc(r.problem)}`)
   process.stdout.write(lines.filter(Boolean).join('\n') + '\n')
 }
 
@@ -44,7 +45,7 @@ export function registerDataset(program: Command): void {
       }
       if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n')
       else print(report)
-      if (!report.usable && !opts.json) process.stderr.write(`cnn-studio: ${report.problem}\n`)
+      if (!report.usable && !opts.json) process.stderr.write(`cnn-studio: ${esc(report.problem)}\n`)
       process.exitCode = report.usable ? EXIT_OK : EXIT_NEGATIVE
     })
 }

@@ -1,11 +1,12 @@
 // `cnn-studio inspect MODEL.cnn.json [--json]`: every node's output shape, parameters, MACs and receptive
 // field, the totals, and the issues (shared/spec/model-and-cli.md).
 import type { Command } from 'commander'
-import Table from 'cli-table3'
 import { analyzeGraph, fmtInt, type GraphAnalysis } from '../../../src-engine/core/graph/index.ts'
 import { countImages, describeEstimate, memorySummary } from '../../services/memory-check.ts'
 import { DatasetError } from '../../../src-engine/node/dataset/index.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE } from '../errors.ts'
+import { esc, escRow } from '../escape.ts'
+import { grid } from '../grid.ts'
 import { readModelFile } from '../read-model.ts'
 
 type Memory = ReturnType<typeof memorySummary>
@@ -33,19 +34,14 @@ function short(n: number): string {
 }
 
 function printTable(name: string, a: GraphAnalysis, m: Memory): void {
-  const table = new Table({
-    head: ['id', 'type', 'output', 'params', 'MACs', 'receptive field'],
-    colAligns: ['left', 'left', 'left', 'right', 'right', 'right'],
-    style: { head: [], border: [], compact: true },
-  })
-  for (const n of a.nodes) {
+  const rows = a.nodes.map((n) => {
     const rf = n.receptiveFieldHW ? (n.receptiveFieldHW[0] === n.receptiveFieldHW[1] ? `${n.receptiveFieldHW[0]}x${n.receptiveFieldHW[0]}` : n.receptiveFieldHW.join('x')) : '-'
-    table.push([n.id, n.type, n.outputShape ? n.outputShape.join('x') : '?', fmtInt(n.params), fmtInt(n.macs), rf])
-  }
+    return escRow([n.id, n.type, n.outputShape ? n.outputShape.join('x') : '?', fmtInt(n.params), fmtInt(n.macs), rf])
+  })
   const t = a.totals
   const lines = [
-    name,
-    table.toString(),
+    esc(name),
+    grid(['id', 'type', 'output', 'params', 'MACs', 'receptive field'], rows, ['left', 'left', 'left', 'right', 'right', 'right']),
     `params: ${fmtInt(t.params)} (${fmtInt(t.trainableParams)} trainable${t.nonTrainableParams ? `, ${fmtInt(t.nonTrainableParams)} non-trainable running statistics` : ''})`,
     `MACs per image: ${fmtInt(t.macs)} (${short(t.macs)})`,
     `training memory (${m.optimizer}): ${describeEstimate(m, m.batchSize, m.workers, m.datasetImages)}`,
@@ -53,7 +49,7 @@ function printTable(name: string, a: GraphAnalysis, m: Memory): void {
   const errors = a.issues.filter((i) => i.severity === 'error').length
   const warnings = a.issues.length - errors
   lines.push(a.issues.length === 0 ? 'issues: none' : `issues: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`)
-  for (const i of a.issues) lines.push(`  ${i.severity === 'error' ? 'error  ' : 'warning'} ${i.code}${i.nodeId ? ` [${i.nodeId}]` : ''}: ${i.message}`)
+  for (const i of a.issues) lines.push(`  ${i.severity === 'error' ? 'error  ' : 'warning'} ${i.code}${i.nodeId ? ` [${esc(i.nodeId)}]` : ''}: ${esc(i.message)}`)
   process.stdout.write(lines.join('\n') + '\n')
 }
 

@@ -5,6 +5,7 @@ import { compareRuns } from '../../services/compare.ts'
 import { StoreError } from '../../services/store/open.ts'
 import { TrainingService } from '../../services/training.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE } from '../errors.ts'
+import { esc, escRow } from '../escape.ts'
 import { openStore, runJson, storeFailure } from '../open-store.ts'
 import { finalJson, trainOnce } from './train.ts'
 
@@ -32,7 +33,7 @@ export function registerRuns(program: Command): void {
       const rows = store.listRuns().map((r) => ({ runId: r.runId, name: r.name, status: r.status, createdAt: r.createdAt, model: r.model, dataset: r.dataset, final: r.final ?? {} }))
       if (o.json) return void process.stdout.write(JSON.stringify({ runs: rows }, null, 2) + '\n')
       const t = table(['run', 'name', 'status', 'model', 'val acc', 'test acc', 'created'])
-      for (const r of rows) t.push([r.runId, r.name, r.status, r.model, pct(r.final.valAccuracy), pct(r.final.testAccuracy), r.createdAt.replace('T', ' ').slice(0, 19)])
+      for (const r of rows) t.push(escRow([r.runId, r.name, r.status, r.model, pct(r.final.valAccuracy), pct(r.final.testAccuracy), r.createdAt.replace('T', ' ').slice(0, 19)]))
       process.stdout.write(rows.length ? `${t.toString()}\n` : 'no runs yet: cnn-studio train MODEL.cnn.json DIR\n')
     }, { readonly: true }))
 
@@ -42,9 +43,9 @@ export function registerRuns(program: Command): void {
       if (o.json) return void process.stdout.write(JSON.stringify(j, null, 2) + '\n')
       const t = table(['epoch', 'loss', 'acc', 'val loss', 'val acc', 'lr', 'seconds'])
       for (const e of j.epochs) t.push([e.epoch, e.trainLoss.toFixed(4), pct(e.trainAccuracy), e.valLoss?.toFixed(4) ?? '-', pct(e.valAccuracy), e.lr.toPrecision(3), e.seconds.toFixed(1)])
-      process.stdout.write(`${j.runId} ${j.name} (${j.status}) on ${j.dataset}\nsettings: ${JSON.stringify(j.settings)}\n${t.toString()}\n` +
-        `final: validation ${pct(j.final.valAccuracy)}, test ${pct(j.final.testAccuracy)}; ${Math.round(j.imagesPerSecond)} img/s${j.error ? `\n${j.error}` : ''}\n` +
-        j.dataForced.map((f) => `resumed at ${f.at} although the data had changed (--force-data): ${f.changes.join('; ')}\n`).join(''))
+      process.stdout.write(`${esc(j.runId)} ${esc(j.name)} (${j.status}) on ${esc(j.dataset)}\nsettings: ${esc(JSON.stringify(j.settings))}\n${t.toString()}\n` +
+        `final: validation ${pct(j.final.valAccuracy)}, test ${pct(j.final.testAccuracy)}; ${Math.round(j.imagesPerSecond)} img/s${j.error ? `\n${esc(j.error)}` : ''}\n` +
+        j.dataForced.map((f) => `resumed at ${f.at} although the data had changed (--force-data): ${esc(f.changes.join('; '))}\n`).join(''))
     }, { readonly: true }))
 
   runs.command('compare').description('runs side by side: only the settings that differ, the final metrics, and the architecture diff')
@@ -53,11 +54,11 @@ export function registerRuns(program: Command): void {
       if (refs.length < 2) throw new CliError('compare needs at least two runs', EXIT_USAGE)
       const c = compareRuns(store, refs)
       if (o.json) return void process.stdout.write(JSON.stringify(c, null, 2) + '\n')
-      const t = table(['', ...c.runs.map((r) => r.runId)])
-      t.push(['name', ...c.runs.map((r) => r.name)], ['status', ...c.runs.map((r) => r.status)])
-      for (const [k, vs] of Object.entries(c.differences)) t.push([k, ...vs.map((v) => JSON.stringify(v) ?? '-')])
+      const t = table(['', ...c.runs.map((r) => esc(r.runId))])
+      t.push(escRow(['name', ...c.runs.map((r) => r.name)]), ['status', ...c.runs.map((r) => r.status)])
+      for (const [k, vs] of Object.entries(c.differences)) t.push(escRow([k, ...vs.map((v) => JSON.stringify(v) ?? '-')]))
       t.push(['val accuracy', ...c.runs.map((r) => pct(r.final.valAccuracy))], ['val loss', ...c.runs.map((r) => r.final.valLoss?.toFixed(4) ?? '-')], ['test accuracy', ...c.runs.map((r) => pct(r.final.testAccuracy))])
-      process.stdout.write(`${t.toString()}\n${Object.keys(c.differences).length ? '' : 'the settings are the same\n'}${c.architecture.same ? 'same architecture\n' : `architecture: ${c.architecture.summary.join('; ')}\n`}`)
+      process.stdout.write(`${t.toString()}\n${Object.keys(c.differences).length ? '' : 'the settings are the same\n'}${c.architecture.same ? 'same architecture\n' : `architecture: ${esc(c.architecture.summary.join('; '))}\n`}`)
     }, { readonly: true }))
 
   runs.command('resume').description('continue a stopped, interrupted or failed run from its last checkpoint, on the data it was trained on')

@@ -24,7 +24,10 @@ function overWebSocket(): StudioApi {
   let opened: Promise<void>
 
   function open(): void {
-    socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`)
+    // Relative to the page: the studio lives under its own path (`/s-<hash>/`), and so does its socket.
+    const url = new URL('ws', location.href)
+    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:'
+    socket = new WebSocket(url)
     opened = new Promise((resolve, reject) => {
       socket.addEventListener('open', () => resolve(), { once: true })
       socket.addEventListener('error', () => reject(new StudioError({ code: 'DISCONNECTED', message: 'cannot reach the studio server; is `cnn-studio serve` still running?' })), { once: true })

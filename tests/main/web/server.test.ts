@@ -44,37 +44,41 @@ function get(path: string, headers: Record<string, string> = {}): Promise<{ stat
     req.end()
   })
 }
-const cookie = () => ({ cookie: 'cnn_studio_token=test-token-0123456789' })
+const cookie = () => ({ cookie: `${server.cookieName}=test-token-0123456789` })
+const at = (path: string) => server.home + path.slice(1)
 
 describe('HTTP', () => {
   it('binds to 127.0.0.1 and prints a URL with the token', () => {
-    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=test-token-0123456789$/)
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/s-[\w-]{22}\/\?token=test-token-0123456789$/)
   })
 
   it('refuses no token and a wrong token with 401 and nothing but the login error', async () => {
-    for (const [path, h] of [['/', {}], ['/assets/app.js', {}], ['/?token=wrong', {}], ['/', { cookie: 'cnn_studio_token=wrong' }]] as const) {
-      const r = await get(path, h)
+    for (const [path, h] of [['/', {}], ['/assets/app.js', {}], ['/?token=wrong', {}], ['/', { cookie: `${server.cookieName}=wrong` }], ['/', { cookie: 'cnn_studio_token=test-token-0123456789' }]] as const) {
+      const r = await get(at(path), h)
       expect(r.status).toBe(401)
       expect(r.body).toMatch(/needs the link with the secret token/)
       expect(r.body).not.toContain('<title>studio</title>')
     }
   })
 
-  it('trades the URL token for an HttpOnly SameSite=Strict cookie, then serves the UI with security headers', async () => {
-    const r = await get('/?token=test-token-0123456789')
+  it('trades the URL token for an HttpOnly SameSite=Strict cookie named for the port and scoped to the studio\'s path, then serves the UI with security headers', async () => {
+    const r = await get(at('/?token=test-token-0123456789'))
     expect(r.status).toBe(303)
-    expect(r.headers['location']).toBe('/')
-    expect(String(r.headers['set-cookie'])).toMatch(/cnn_studio_token=test-token-0123456789; HttpOnly; SameSite=Strict/)
-    const page = await get('/', cookie())
+    expect(r.headers['location']).toBe(server.home)
+    expect(String(r.headers['set-cookie'])).toBe(`cnn_studio_token_${server.port}=test-token-0123456789; HttpOnly; SameSite=Strict; Path=${server.home}`)
+    expect((await get('/?token=test-token-0123456789')).headers['location']).toBe(server.home) // the bare origin too
+    expect((await get(server.home.slice(0, -1), cookie())).headers['location']).toBe(server.home)
+    expect((await get('/', cookie())).status).toBe(404) // nothing lives outside the studio's path
+    const page = await get(at('/'), cookie())
     expect(page.status).toBe(200)
     expect(page.body).toContain('<title>studio</title>')
     expect(page.headers['content-security-policy']).toMatch(/default-src 'self'/)
     expect(page.headers['x-content-type-options']).toBe('nosniff')
-    expect((await get('/assets/app.js', cookie())).status).toBe(200)
+    expect((await get(at('/assets/app.js'), cookie())).status).toBe(200)
   })
 
   it.each(['/../secret.txt', '/assets/../../secret.txt', '/..%2fsecret.txt', '/%2e%2e/secret.txt', '/%2e%2e%2fsecret.txt', '/assets/%2e%2e/%2e%2e/secret.txt', '/..%5csecret.txt', '/%00', '/%E0%A4%A', '/assets/link.txt', `/${'x'.repeat(10)}/../../secret.txt`])('never serves a file outside the UI: %s', async (path) => {
-    const r = await get(path, cookie())
+    const r = await get(at(path), cookie())
     expect([400, 404]).toContain(r.status)
     expect(r.body).not.toContain('TOP SECRET')
   })
@@ -82,7 +86,7 @@ describe('HTTP', () => {
 
 function open(headers: Record<string, string>): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers })
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}${server.home}ws`, { headers })
     ws.once('open', () => resolve(ws))
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)))
     ws.once('error', reject)
