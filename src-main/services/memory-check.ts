@@ -3,14 +3,14 @@
 // OS says is available now (process.availableMemory: free plus reclaimable, within a cgroup's limit).
 import { availableParallelism, totalmem } from 'node:os'
 import { estimateTrainingMemory, type GraphAnalysis, type MemoryEstimate } from '../../src-engine/core/graph/index.ts'
-import { scanFolder } from '../../src-engine/node/dataset/index.ts'
+import { scanFolderOffThread } from '../../src-engine/node/dataset/index.ts'
 import type { TrainSettings } from '../api/settings.ts'
 
 export const gib = (bytes: number): string => bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.max(1, Math.round(bytes / 2 ** 20))} MiB`
 
-/** Images a folder holds (files in its class folders), without decoding any. */
-export function countImages(dir: string): number {
-  return scanFolder(dir).files.length
+/** Images a folder holds (files in its class folders), without decoding any; scanned on a worker thread, so a huge or looping folder never stalls the host's other clients. */
+export async function countImages(dir: string): Promise<number> {
+  return (await scanFolderOffThread(dir)).files.length
 }
 
 export function estimateFor(a: GraphAnalysis, s: Pick<TrainSettings, 'batchSize' | 'optimizer' | 'momentum' | 'workers'>, images: number): MemoryEstimate & { workers: number } {

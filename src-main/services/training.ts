@@ -122,10 +122,10 @@ export class TrainingService {
   }
 
   /** Refuses, before any image is decoded, a run that needs more memory than the machine has. */
-  private checkMemory(a: GraphAnalysis, s: TrainSettings, dirs: (string | null | undefined)[]): void {
+  private async checkMemory(a: GraphAnalysis, s: TrainSettings, dirs: (string | null | undefined)[]): Promise<void> {
     let images = 0
     try {
-      for (const d of dirs) if (d) images += countImages(d)
+      for (const d of dirs) if (d) images += await countImages(d)
     } catch (e) {
       if (e instanceof DatasetError) throw new ServiceError('UNUSABLE_DATASET', e.message)
       throw e
@@ -147,7 +147,7 @@ export class TrainingService {
       throw new ServiceError('INVALID_MODEL', `input ${input.id}: ${input.attrs.channels} channels describe a feature map, which the studio can analyse but not train: training reads images, so set channels to 1 (greyscale) or 3 (RGB colour)`)
     }
     const target = targetOf(a)
-    this.checkMemory(a, settings, [req.datasetDir, req.testDir])
+    await this.checkMemory(a, settings, [req.datasetDir, req.testDir])
     const data = await this.load(req.datasetDir, target)
     const test = req.testDir ? await this.load(req.testDir, target, data.set.classes) : null
     const classes = a.byId.get(a.outputId!)!.outputShape![0]
@@ -182,7 +182,7 @@ export class TrainingService {
     const model = this.store.modelOf(runId)
     const a = analyzeGraph(model, { forTraining: true })
     const target = targetOf(a)
-    this.checkMemory(a, s, [s.datasetDir, s.testDir])
+    await this.checkMemory(a, s, [s.datasetDir, s.testDir])
     const data = await this.load(s.datasetDir, target)
     const classes = a.byId.get(a.outputId!)!.outputShape![0]
     if (classes !== data.set.classes.length) {

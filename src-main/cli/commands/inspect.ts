@@ -64,7 +64,7 @@ export function registerInspect(program: Command): void {
     .option('--optimizer <name>', 'optimizer for the memory estimate: sgd, adam or adamw', 'adam')
     .option('--workers <n>', 'worker threads for the memory estimate (default: all cores)', int)
     .option('--dataset <dir>', 'count this folder\'s images into the memory estimate (decoded at the input size)')
-    .action((path: string, opts: { json?: boolean; training?: boolean; batchSize: number; optimizer: string; workers?: number; dataset?: string }) => {
+    .action(async (path: string, opts: { json?: boolean; training?: boolean; batchSize: number; optimizer: string; workers?: number; dataset?: string }) => {
       if (!(opts.batchSize >= 1 && opts.batchSize <= 4096)) throw new CliError('--batch-size: a whole number from 1 to 4096', EXIT_USAGE)
       if (opts.workers !== undefined && !(opts.workers >= 1 && opts.workers <= 256)) throw new CliError('--workers: a whole number from 1 to 256', EXIT_USAGE)
       if (!['sgd', 'adam', 'adamw'].includes(opts.optimizer)) throw new CliError(`--optimizer: sgd, adam or adamw, not '${opts.optimizer}'`, EXIT_USAGE)
@@ -72,7 +72,7 @@ export function registerInspect(program: Command): void {
       const a = analyzeGraph(model, { forTraining: opts.training })
       let images = 0
       try {
-        if (opts.dataset) images = countImages(opts.dataset)
+        if (opts.dataset) images = await countImages(opts.dataset)
       } catch (e) {
         if (e instanceof DatasetError) throw new CliError(e.message, EXIT_USAGE)
         throw e
