@@ -274,6 +274,19 @@ export class Store {
     return this.db.prepare('SELECT epoch, step, loss, accuracy FROM steps WHERE run_id = ? ORDER BY epoch, step').all(runId) as { epoch: number; step: number; loss: number; accuracy: number }[]
   }
 
+  /** Rename, star, tag or annotate a run; fields left out keep their value. Throws NOT_FOUND. */
+  updateRun(runId: string, patch: { name?: string; starred?: boolean; tags?: string[]; note?: string }): RunRow {
+    const sets: string[] = []
+    const values: Record<string, unknown> = { id: runId }
+    if (patch.name !== undefined) (sets.push('name = @name'), (values.name = patch.name))
+    if (patch.starred !== undefined) (sets.push('starred = @starred'), (values.starred = patch.starred ? 1 : 0))
+    // Tags are kept unique, in the order given.
+    if (patch.tags !== undefined) (sets.push('tags = @tags'), (values.tags = JSON.stringify([...new Set(patch.tags)])))
+    if (patch.note !== undefined) (sets.push('notes = @note'), (values.note = patch.note))
+    if (sets.length && this.write(() => this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = @id`).run(values)).changes === 0) throw new StoreError('NOT_FOUND', `no run '${runId}'`)
+    return this.getRun(runId)
+  }
+
   /** Deletes a run and its records; refused (IN_USE) while it is in progress, here or in another live process. */
   deleteRun(runId: string): void {
     this.write(() => this.db.transaction(() => {
