@@ -189,5 +189,25 @@ export const useTrain = defineStore('train', () => {
     }
   }
 
-  return { schema, form, fields, errors, settings, serverErrors, loadError, startError, starting, runId, analysis, outputUnits, checks, canStart, load, set, setForm, follow, start }
+  const sampleError = ref<Failure | null>(null)
+  /** The sample's model (a template) as the design, and the sample's settings in the form. */
+  async function useSample(opts: { model: boolean }): Promise<void> {
+    const data = useData()
+    const info = await data.loadInfo()
+    if (!info) return
+    await load()
+    setForm(info.sample.settings)
+    if (!opts.model) return
+    try {
+      const t = (await studio().invoke('templates.list')).find((x) => x.id === info.sample.templateId)
+      if (t) useDesign().load(t.model)
+      sampleError.value = null
+    } catch (e) {
+      sampleError.value = e instanceof StudioError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: String(e) }
+    }
+  }
+  /** A design with nothing but its input: the studio offers the sample model instead. */
+  const designIsBlank = computed(() => useDesign().doc.nodes.length <= 1)
+
+  return { sampleError, useSample, designIsBlank, schema, form, fields, errors, settings, serverErrors, loadError, startError, starting, runId, analysis, outputUnits, checks, canStart, load, set, setForm, follow, start }
 })
