@@ -276,13 +276,14 @@ export class Store {
 
   /** Rename, star, tag or annotate a run; fields left out keep their value. Throws NOT_FOUND. */
   updateRun(runId: string, patch: { name?: string; starred?: boolean; tags?: string[]; note?: string }): RunRow {
-    const sets: string[] = []
-    const values: Record<string, unknown> = { id: runId }
-    if (patch.name !== undefined) (sets.push('name = @name'), (values.name = patch.name))
-    if (patch.starred !== undefined) (sets.push('starred = @starred'), (values.starred = patch.starred ? 1 : 0))
     // Tags are kept unique, in the order given.
-    if (patch.tags !== undefined) (sets.push('tags = @tags'), (values.tags = JSON.stringify([...new Set(patch.tags)])))
-    if (patch.note !== undefined) (sets.push('notes = @note'), (values.note = patch.note))
+    const values: Record<string, unknown> = {
+      name: patch.name, starred: patch.starred === undefined ? undefined : patch.starred ? 1 : 0,
+      tags: patch.tags && JSON.stringify([...new Set(patch.tags)]), notes: patch.note,
+    }
+    const sets = Object.keys(values).filter((k) => values[k] !== undefined).map((k) => `${k} = @${k}`)
+    for (const k of Object.keys(values)) if (values[k] === undefined) delete values[k]
+    values.id = runId
     if (sets.length && this.write(() => this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = @id`).run(values)).changes === 0) throw new StoreError('NOT_FOUND', `no run '${runId}'`)
     return this.getRun(runId)
   }

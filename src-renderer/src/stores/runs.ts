@@ -138,7 +138,10 @@ export const useRuns = defineStore('runs', () => {
       const old = l.series
       const lastX = s.stepX.at(-1) ?? -1, lastEpoch = s.epoch.at(-1) ?? 0
       old.stepX.forEach((x, i) => {
-        if (x > lastX) (s.stepX.push(x), s.stepLoss.push(old.stepLoss[i]))
+        if (x > lastX) {
+          s.stepX.push(x)
+          s.stepLoss.push(old.stepLoss[i])
+        }
       })
       old.epoch.forEach((e, i) => {
         if (e > lastEpoch) {
@@ -227,5 +230,25 @@ export const useRuns = defineStore('runs', () => {
     return true
   }
 
-  return { list, loaded, error, details, live, failures, filter, sort, byId, visible, models, datasets, active, refresh, get, onEvent, liveOf, pause, resume, stop, update, remove }
+  const sampleStarting = ref(false)
+  /** The first-run path from an empty Runs screen: the sample model on the sample folder, with the sample's settings. */
+  async function startSample(): Promise<string | null> {
+    sampleStarting.value = true
+    try {
+      const api = studio()
+      const info = await api.invoke('app.info')
+      const template = (await api.invoke('templates.list')).find((t) => t.id === info.sample.templateId)
+      if (!template) throw new StudioError({ code: 'NOT_FOUND', message: `the sample model '${info.sample.templateId}' is missing from the templates` })
+      const { runId } = await api.invoke('runs.start', { model: template.model, datasetDir: info.sample.datasetDir, settings: { ...info.sample.settings, name: 'Sample: shapes' } })
+      await refresh()
+      return runId
+    } catch (e) {
+      error.value = asFailure(e)
+      return null
+    } finally {
+      sampleStarting.value = false
+    }
+  }
+
+  return { sampleStarting, startSample, list, loaded, error, details, live, failures, filter, sort, byId, visible, models, datasets, active, refresh, get, onEvent, liveOf, pause, resume, stop, update, remove }
 })
