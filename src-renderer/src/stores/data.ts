@@ -3,15 +3,15 @@
 // training settings (stores/train.ts) and the image size policy and channels on the model's input node (the
 // design): the Data screen edits them where they are used, so nothing is copied and nothing drifts.
 import { defineStore } from 'pinia'
-import { ref, shallowReactive, shallowRef } from 'vue'
+import { computed, ref, shallowReactive, shallowRef } from 'vue'
 import type { HealthReport, Responses } from '../../../src-main/api/contract.ts'
 import { studio, StudioError } from '../api/client.ts'
+import { useApp, type AppInfo } from './app.ts'
 import type { Failure } from './runs.ts'
 
 const RECENT_KEY = 'cnn-studio.recent-folders'
 const RECENT_MAX = 8
 
-export type AppInfo = Responses['app.info']
 export type Sheet = Responses['datasets.thumbnails']
 
 function readRecent(): string[] {
@@ -26,7 +26,8 @@ function readRecent(): string[] {
 const asFailure = (e: unknown): Failure => (e instanceof StudioError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) })
 
 export const useData = defineStore('data', () => {
-  const info = shallowRef<AppInfo | null>(null)
+  const app = useApp()
+  const info = computed(() => app.info)
   /** The folder of the report shown (and trained on), once it has been read. */
   const dir = ref('')
   const report = shallowRef<HealthReport | null>(null)
@@ -39,13 +40,18 @@ export const useData = defineStore('data', () => {
   let generation = 0
 
   async function loadInfo(): Promise<AppInfo | null> {
-    if (info.value) return info.value
     try {
-      info.value = await studio().invoke('app.info')
+      return await app.load()
     } catch (e) {
       error.value = asFailure(e)
+      return null
     }
-    return info.value
+  }
+
+  /** After a reload: reads the folder used last again (the newest recent one), unless one is shown or loading. */
+  async function restore(split: { valSplit?: number; seed?: number } = {}): Promise<void> {
+    if (report.value || loading.value || !recent.value.length) return
+    await open(recent.value[0], split)
   }
 
   function remember(path: string): void {
@@ -111,5 +117,5 @@ export const useData = defineStore('data', () => {
     }
   }
 
-  return { info, dir, report, reportSplit, loading, error, recent, sheets, loadInfo, open, pick, remember, forget }
+  return { info, restore, dir, report, reportSplit, loading, error, recent, sheets, loadInfo, open, pick, remember, forget }
 })

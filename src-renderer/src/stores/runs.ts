@@ -183,8 +183,10 @@ export const useRuns = defineStore('runs', () => {
         s.stepLoss.push(e.loss)
         l.version++
       }
+      // A step of a queued run means it started (its status event may have come before this page listened);
+      // a paused run can still report the step it was in, which must not undo the pause.
       if (!byId.value.has(e.runId)) refreshSoon()
-      else if (byId.value.get(e.runId)!.status !== 'running') patchSummary(e.runId, { status: 'running' })
+      else if (byId.value.get(e.runId)!.status === 'queued') patchSummary(e.runId, { status: 'running' })
       return
     }
     if (e.epoch > (s.epoch.at(-1) ?? 0)) {

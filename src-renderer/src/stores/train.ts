@@ -3,7 +3,7 @@
 // will make, shown before starting (with a one-click fix where there is one); and which run the Train screen
 // follows (in the URL, `#/train?run=r_...`, so a reload reconnects to it).
 import { defineStore } from 'pinia'
-import { computed, reactive, ref, shallowRef } from 'vue'
+import { computed, reactive, ref, shallowRef, watch } from 'vue'
 import type { JsonSchema } from '../../../src-main/api/contract.ts'
 import { analyzeGraph, type ModelFile } from '../../../src-engine/core/graph/index.ts'
 import { studio, StudioError } from '../api/client.ts'
@@ -24,6 +24,8 @@ export interface Check {
   /** Where to go to mend it (a node in the designer, the Data screen). */
   link?: { label: string; run: () => void }
 }
+
+const FORM_KEY = 'cnn-studio.train-form'
 
 /** Settings whose schema has no default (they derive one) but are always sent. */
 const REQUIRED_WITHOUT_DEFAULT = new Set(['lr'])
@@ -96,7 +98,15 @@ export const useTrain = defineStore('train', () => {
       const [s, d] = await Promise.all([studio().invoke('settings.schema'), studio().invoke('settings.defaults')])
       for (const f of fieldsOf(s)) if (f.kind === 'boolean') form[f.key] = false
       setForm(d as Record<string, unknown>)
+      // The form as it was left (this browser), over the defaults: a reload keeps what the user typed.
+      try {
+        const kept = JSON.parse(globalThis.localStorage?.getItem(FORM_KEY) ?? '{}') as Record<string, FieldValue>
+        for (const f of fieldsOf(s)) if (f.key in kept && typeof kept[f.key] === (f.kind === 'boolean' ? 'boolean' : 'string')) form[f.key] = kept[f.key]
+      } catch {
+        // a damaged entry: the defaults stand
+      }
       schema.value = s
+      watch(form, () => globalThis.localStorage?.setItem(FORM_KEY, JSON.stringify(form)), { deep: true })
       loadError.value = null
     } catch (e) {
       loadError.value = e instanceof StudioError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: String(e) }
