@@ -41,7 +41,12 @@ async function shoot(page: Page, name: string): Promise<void> {
   for (const theme of ['light', 'dark'] as const) {
     if ((await page.evaluate(() => document.documentElement.dataset.theme)) !== theme) await toggle()
     await page.waitForTimeout(100) // charts are made again for the theme: let a frame pass
-    await page.screenshot({ path: join(shots, `${name}-${theme}.png`), fullPage: true })
+    await page.screenshot({ path: join(shots, `${name}-${theme}.png`) })
+    // and the whole screen, unrolled (the screen scrolls inside the window, so a full-page shot needs it let out)
+    await page.evaluate(() => document.documentElement.classList.add('unrolled'))
+    await page.addStyleTag({ content: 'html.unrolled, html.unrolled body, html.unrolled #app, html.unrolled .app, html.unrolled .screen { height: auto !important; overflow: visible !important; }' })
+    await page.screenshot({ path: join(shots, `${name}-${theme}-full.png`), fullPage: true })
+    await page.evaluate(() => document.documentElement.classList.remove('unrolled'))
   }
   await toggle()
 }
