@@ -74,7 +74,19 @@ export const useCompare = defineStore('compare', () => {
   const series = computed(() => (ready.value ? (details.value as RunDetail[]).map((d) => seriesOf(d)) : []))
   const colors = computed(() => Object.fromEntries(ids.value.map((id, i) => [id, runColor(i)])))
 
-  async function load(): Promise<void> {
+  // The route watch and the screen's mount may both ask for the same selection: one request serves both.
+  let inflight: { key: string; done: Promise<void> } | null = null
+  function load(): Promise<void> {
+    const key = ids.value.join(',')
+    if (inflight?.key === key) return inflight.done
+    const done = fetchComparison().finally(() => {
+      if (inflight?.done === done) inflight = null
+    })
+    inflight = { key, done }
+    return done
+  }
+
+  async function fetchComparison(): Promise<void> {
     const list = ids.value
     comparison.value = null
     diff.value = null
@@ -147,10 +159,17 @@ export const useCompare = defineStore('compare', () => {
     ].filter((r) => r.values.some((v) => v !== null))
   })
 
+  /** The last selection, so the Compare tab of the navigation bar returns to it. */
+  const last = ref<string[]>([])
+  function restore(): void {
+    if (!ids.value.length && last.value.length) ui.setParams({ runs: last.value.join(',') })
+  }
   // The URL is the selection: reopening `#/compare?runs=a,b` (or going back) loads that comparison.
   watch(() => ids.value.join(','), () => {
-    if (ui.screen === 'compare') void load()
+    if (ui.screen !== 'compare') return
+    if (ids.value.length) last.value = ids.value
+    void load()
   })
 
-  return { ids, comparison, error, loading, onlyDifferences, pair, diff, diffError, details, ready, series, colors, settingsRows, shownSettings, metricRows, setIds, toggle, load, setPair }
+  return { last, restore, ids, comparison, error, loading, onlyDifferences, pair, diff, diffError, details, ready, series, colors, settingsRows, shownSettings, metricRows, setIds, toggle, load, setPair }
 })
