@@ -106,9 +106,9 @@ describe('a new user, from the sample folder to two compared runs', () => {
 
     await page.getByTestId('run-pause').click()
     await expect.poll(() => status(page), { timeout: 30_000 }).toBe('paused')
+    await shoot(page, 'train-paused') // (the step in flight when the pause came may still report)
     const pausedAt = await steps(page)
-    await shoot(page, 'train-paused')
-    await page.waitForTimeout(600) // a paused run sends no steps (10 progress events a second while running)
+    await page.waitForTimeout(800) // a paused run sends no steps (10 progress events a second while running)
     expect(await steps(page)).toBe(pausedAt)
     await page.getByTestId('run-resume').click()
     await expect.poll(() => status(page), { timeout: 30_000 }).toBe('running')
