@@ -81,7 +81,7 @@ try {
     if (how === 'hash') location.hash = `#/compare?runs=${ids.join(',')}`
     else (document.querySelector('[data-testid=nav-compare]') as HTMLButtonElement).click()
     const check = () => {
-      const charts = [...document.querySelectorAll('[data-testid=compare-curves] [data-testid=chart]')] as HTMLElement[]
+      const charts = Array.from(document.querySelectorAll('[data-testid=compare-curves] [data-testid=chart]')) as HTMLElement[]
       if (charts.length === 5 && charts.every((c) => Number(c.dataset.points) > 0 && c.querySelector('canvas'))) requestAnimationFrame(() => setTimeout(() => res(performance.now() - t0)))
       else requestAnimationFrame(check)
     }

@@ -191,6 +191,13 @@ describe('a new user, from the sample folder to two compared runs', () => {
     await page.reload()
     await rowOf(page, runA).waitFor()
     expect(await page.locator('[data-testid=runs-table] tbody tr').count()).toBe(2)
+
+    // a run's model opens in the designer as a copy
+    await rowOf(page, runB).getByTestId('run-open').click()
+    await page.locator('[data-testid=run-page] [data-testid=model-canvas] .vue-flow__node').first().waitFor()
+    await page.getByTestId('open-in-designer').click()
+    await page.getByTestId('screen-design').waitFor()
+    expect(await page.getByTestId('design-name').innerText()).toMatch(/\(from Shapes CNN \(sample\) adam lr 0\.002\)/)
     expect(pageErrors).toEqual([])
   })
 })
