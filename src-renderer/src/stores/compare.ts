@@ -6,8 +6,8 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import uPlot from 'uplot'
 import type { ArchitectureDiff, Comparison, RunDetail } from '../../../src-main/api/contract.ts'
-import { studio, StudioError } from '../api/client.ts'
-import { seriesOf, useRuns, type Failure, type Series } from './runs.ts'
+import { studio } from '../api/client.ts'
+import { asFailure, seriesOf, useRuns, type Failure, type Series } from './runs.ts'
 import { useUi } from './ui.ts'
 
 export const MAX_RUNS = 10
@@ -102,7 +102,7 @@ export const useCompare = defineStore('compare', () => {
       if (pair.value[0] >= list.length || pair.value[1] >= list.length) pair.value = [0, 1]
       await loadDiff()
     } catch (e) {
-      error.value = e instanceof StudioError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: String(e) }
+      error.value = asFailure(e)
     } finally {
       loading.value = false
     }
@@ -117,7 +117,7 @@ export const useCompare = defineStore('compare', () => {
     try {
       diff.value = await studio().invoke('runs.diff', { a, b })
     } catch (e) {
-      diffError.value = e instanceof StudioError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: String(e) }
+      diffError.value = asFailure(e)
     }
   }
 

@@ -5,9 +5,9 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowReactive, shallowRef } from 'vue'
 import type { HealthReport, Responses } from '../../../src-main/api/contract.ts'
-import { studio, StudioError } from '../api/client.ts'
+import { studio } from '../api/client.ts'
 import { useApp, type AppInfo } from './app.ts'
-import type { Failure } from './runs.ts'
+import { asFailure, type Failure } from './runs.ts'
 
 const RECENT_KEY = 'cnn-studio.recent-folders'
 const RECENT_MAX = 8
@@ -23,7 +23,6 @@ function readRecent(): string[] {
   }
 }
 
-const asFailure = (e: unknown): Failure => (e instanceof StudioError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) })
 
 export const useData = defineStore('data', () => {
   const app = useApp()

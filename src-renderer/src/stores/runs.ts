@@ -29,7 +29,8 @@ export interface Failure { code: string; message: string }
 export const ACTIVE: readonly RunStatus[] = ['queued', 'running', 'paused']
 export const TERMINAL: readonly RunStatus[] = ['completed', 'stopped', 'diverged', 'failed', 'interrupted']
 
-const asFailure = (e: unknown): Failure => (e instanceof StudioError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) })
+/** A failed request as the stores keep it: the contract's { code, message }, shown as written. */
+export const asFailure = (e: unknown): Failure => (e instanceof StudioError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) })
 
 export function emptySeries(): Series {
   return { stepX: [], stepLoss: [], epoch: [], trainLoss: [], valLoss: [], trainAccuracy: [], valAccuracy: [] }

@@ -6,10 +6,10 @@ import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowRef, watch } from 'vue'
 import type { JsonSchema } from '../../../src-main/api/contract.ts'
 import { analyzeGraph, type ModelFile } from '../../../src-engine/core/graph/index.ts'
-import { studio, StudioError } from '../api/client.ts'
+import { studio } from '../api/client.ts'
 import { useData } from './data.ts'
 import { useDesign } from './design.ts'
-import { useRuns, type Failure } from './runs.ts'
+import { asFailure, useRuns, type Failure } from './runs.ts'
 import { useUi } from './ui.ts'
 
 export type FieldValue = string | boolean
@@ -109,7 +109,7 @@ export const useTrain = defineStore('train', () => {
       watch(form, () => globalThis.localStorage?.setItem(FORM_KEY, JSON.stringify(form)), { deep: true })
       loadError.value = null
     } catch (e) {
-      loadError.value = e instanceof StudioError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: String(e) }
+      loadError.value = asFailure(e)
     }
   }
 
@@ -182,7 +182,7 @@ export const useTrain = defineStore('train', () => {
       await runs.refresh()
       return id
     } catch (e) {
-      const f = e instanceof StudioError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: String(e) }
+      const f = asFailure(e)
       if (f.code === 'INVALID_SETTINGS') {
         // "lr: Too big: expected number to be <=10; epochs: ..." -> next to each field
         const byField: Record<string, string> = {}
@@ -213,7 +213,7 @@ export const useTrain = defineStore('train', () => {
       if (t) useDesign().load(t.model)
       sampleError.value = null
     } catch (e) {
-      sampleError.value = e instanceof StudioError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: String(e) }
+      sampleError.value = asFailure(e)
     }
   }
   /** A design with nothing but its input: the studio offers the sample model instead. */
