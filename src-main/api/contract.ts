@@ -13,6 +13,8 @@ const path = z.string().min(1).max(4096)
 const modelShape = z.object({ format: z.literal('cnn-studio.graph'), version: z.number(), nodes: z.array(z.object({ id: z.string(), type: z.string() }).passthrough()), edges: z.array(z.tuple([z.string(), z.string()])) }).passthrough()
 const model = z.custom<ModelFile>((v) => modelShape.safeParse(v).success, { message: 'expected a model file: { "format": "cnn-studio.graph", "version", "nodes", "edges" }' })
 const none = z.object({}).strict().optional()
+/** The most runs one comparison takes. */
+export const MAX_COMPARE = 10
 
 export const COMMANDS = {
   'app.info': none,
@@ -25,7 +27,7 @@ export const COMMANDS = {
   }).strict(),
   /** The training settings with every default filled in, for the settings form. */
   'settings.defaults': none,
-  'datasets.inspect': z.object({ dir: path }).strict(),
+  'datasets.inspect': z.object({ dir: path, valSplit: z.number().min(0).max(0.9).optional(), seed: z.number().int().min(0).optional() }).strict(),
   'runs.list': none,
   'runs.get': z.object({ runId }).strict(),
   'runs.start': z.object({ model, datasetDir: path, testDir: path.optional(), settings: TrainSettings.optional() }).strict(),
@@ -33,7 +35,7 @@ export const COMMANDS = {
   'runs.resume': z.object({ runId }).strict(),
   'runs.stop': z.object({ runId }).strict(),
   'runs.delete': z.object({ runId }).strict(),
-  'runs.compare': z.object({ runIds: z.array(runId).min(2).max(8) }).strict(),
+  'runs.compare': z.object({ runIds: z.array(runId).min(2).max(MAX_COMPARE) }).strict(),
   /** The design as it was last left (autosaved beside the experiment database), or null on a first start. */
   'designs.autosaved': none,
   'designs.autosave': z.object({ model, path: path.nullable(), dirty: z.boolean() }).strict(),
@@ -42,6 +44,15 @@ export const COMMANDS = {
   /** Writes the model file: to `path` when this session opened or saved it there, otherwise where a save dialog says. */
   'dialogs.saveModel': z.object({ model, path: path.optional(), suggestedName: z.string().max(255).optional() }).strict(),
   'dialogs.pickFolder': none,
+  // --- The studio's screens (issue 9): Data, Train, Runs, Compare. ---
+  /** The settings' JSON schema (from the zod schema), so the form is generated and checked field by field. */
+  'settings.schema': none,
+  /** A contact sheet of one class: up to `count` thumbnails on one PNG. */
+  'datasets.thumbnails': z.object({ dir: path, className: z.string().min(1).max(1000), count: z.number().int().min(1).max(96).optional() }).strict(),
+  /** Rename, star, tag or annotate a run; only the fields given change. */
+  'runs.update': z.object({ runId, name: z.string().trim().min(1).max(200).optional(), starred: z.boolean().optional(), tags: z.array(z.string().trim().min(1).max(40)).max(20).optional(), note: z.string().max(10_000).optional() }).strict(),
+  /** The architecture diff of two runs' models, nodes paired by structure. */
+  'runs.diff': z.object({ a: runId, b: runId }).strict(),
 } as const
 
 export type CommandName = keyof typeof COMMANDS
@@ -49,7 +60,12 @@ export type Request<K extends CommandName> = z.input<(typeof COMMANDS)[K]>
 
 export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'stopped' | 'diverged' | 'failed' | 'interrupted'
 export interface FinalMetrics { valAccuracy?: number; valLoss?: number; testAccuracy?: number; testLoss?: number }
-export interface RunSummary { runId: string; name: string; status: RunStatus; createdAt: string; model: string; dataset: string | null; final: FinalMetrics; imagesPerSecond: number | null; starred: boolean }
+export interface RunSummary {
+  runId: string; name: string; status: RunStatus; createdAt: string; model: string; dataset: string | null; final: FinalMetrics; imagesPerSecond: number | null; starred: boolean
+  tags: string[]; note: string
+  /** The model's parameter count and multiply-accumulates per image. */
+  params: number; macs: number
+}
 export interface EpochMetrics { epoch: number; trainLoss: number; trainAccuracy: number; valLoss: number | null; valAccuracy: number | null; lr: number; seconds: number }
 export interface RunDetail extends RunSummary {
   settings: Record<string, unknown>
@@ -67,11 +83,39 @@ export interface MemorySummary {
   /** The terms plus the runtime's own. */
   total: number
 }
-export interface Comparison {
-  runs: { runId: string; name: string; status: RunStatus; final: FinalMetrics }[]
-  differences: Record<string, unknown[]>
-  architecture: { same: boolean; added: string[]; removed: string[]; changed: { id: string; from: unknown; to: unknown }[]; summary: string[] }
+/** One node of an architecture diff: `a` is its id in the first model, `b` in the second (absent when added or removed). */
+export interface DiffNode {
+  a?: string; b?: string; type: string; status: 'same' | 'added' | 'removed' | 'changed'
+  /** What changed, in words: attributes, input or output shape. */
+  changes: string[]
+  params: [number, number]; macs: [number, number]
 }
+export interface ArchitectureDiff {
+  same: boolean; added: string[]; removed: string[]
+  /** `id` is the node in the first model, `idB` its partner in the second. */
+  changed: { id: string; idB: string; from: unknown; to: unknown }[]
+  summary: string[]
+  nodes: DiffNode[]
+  totals: { a: { params: number; macs: number }; b: { params: number; macs: number } }
+}
+export interface Comparison {
+  runs: { runId: string; name: string; status: RunStatus; model: string; final: FinalMetrics; params: number; macs: number }[]
+  differences: Record<string, unknown[]>
+  /** The first two runs' architectures (runs.diff gives any other pair). */
+  architecture: ArchitectureDiff
+}
+export interface HealthReport {
+  root: string; classes: { name: string; count: number }[]; images: number; skipped: { path: string; reason: string }[]
+  sizes: { minWidth: number; maxWidth: number; minHeight: number; maxHeight: number }
+  channels: { grey: number; rgb: number; alpha: number }
+  formats: Record<string, number>
+  /** Groups of identical files. */
+  duplicates: string[][]
+  /** Duplicate groups the validation split would put on both sides. */
+  leakage: string[][]
+  warnings: { code: string; message: string }[]; usable: boolean; problem?: string
+}
+export type JsonSchema = { type?: string; properties?: Record<string, JsonSchema>; enum?: unknown[]; default?: unknown; minimum?: number; maximum?: number; exclusiveMinimum?: number; maxLength?: number }
 
 export interface Responses {
   /** `sample`: a model and a folder that train in seconds, so a fresh install has something to run. */
@@ -79,7 +123,7 @@ export interface Responses {
   'templates.list': { id: string; name: string; model: ModelFile }[]
   'models.analyze': { nodes: { id: string; type: string; outputShape: number[] | null; params: number; macs: number; receptiveField: number | null }[]; totals: { params: number; trainableParams: number; nonTrainableParams: number; macs: number }; issues: { nodeId?: string; severity: 'error' | 'warning'; code: string; message: string }[]; memory?: MemorySummary }
   'settings.defaults': Settings
-  'datasets.inspect': { root: string; classes: { name: string; count: number }[]; images: number; skipped: { path: string; reason: string }[]; warnings: { code: string; message: string }[]; usable: boolean; problem?: string }
+  'datasets.inspect': HealthReport
   'runs.list': RunSummary[]
   'runs.get': RunDetail
   'runs.start': { runId: string }
@@ -93,6 +137,11 @@ export interface Responses {
   'dialogs.openModel': { path: string; model: ModelFile } | null
   'dialogs.saveModel': { path: string } | null
   'dialogs.pickFolder': { path: string } | null
+  'settings.schema': JsonSchema
+  /** `png`: a data: URL of the sheet (`columns` tiles a row, the class's first images); `total`: the files in the class. */
+  'datasets.thumbnails': { className: string; png: string; total: number; columns: number }
+  'runs.update': RunSummary
+  'runs.diff': ArchitectureDiff
 }
 
 export type StudioEvent =

@@ -4,13 +4,14 @@
 import { availableParallelism, freemem, totalmem } from 'node:os'
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { z } from 'zod'
 import { clip, validate, type ApiError, type CommandName, type Reply, type Request, type Responses, type RunDetail, type RunSummary, type StudioEvent } from '../api/contract.ts'
 import { analyzeGraph, parseModelFile, serializeModelFile } from '../../src-engine/core/graph/index.ts'
 import { readAutosave, writeAtomic, writeAutosave } from '../services/designs.ts'
-import { parseSettings } from '../api/settings.ts'
-import { DatasetError, inspectDataset } from '../../src-engine/node/dataset/index.ts'
+import { parseSettings, TrainSettings } from '../api/settings.ts'
+import { classSheet, DatasetError, inspectDataset } from '../../src-engine/node/dataset/index.ts'
 import { appFile } from '../../src-engine/node/app-files.ts'
-import { compareRuns } from '../services/compare.ts'
+import { compareRuns, diffModels, modelFigures } from '../services/compare.ts'
 import { memorySummary } from '../services/memory-check.ts'
 import { defaultDbPath } from '../services/paths.ts'
 import { StoreError } from '../services/store/open.ts'
@@ -41,8 +42,6 @@ export interface Host {
   close(): void
 }
 
-const summary = (r: RunRow): RunSummary => ({ runId: r.runId, name: r.name, status: r.status, createdAt: r.createdAt, model: r.model, dataset: r.dataset, final: r.final ?? {}, imagesPerSecond: r.imagesPerSecond, starred: r.starred })
-
 /** The coded error a failing command replies with. Messages quote user text (node ids, paths), so a reply
  * is cut to a few lines whatever the input was. */
 function errorOf(e: unknown): ApiError {
@@ -60,6 +59,17 @@ export function createHost(opts: HostOptions = {}): Host {
   // Model files may be written only where the user chose through a dialog in this session, never to a path a
   // page merely names.
   const writable = new Set<string>()
+  // Figures per stored model, by content hash: a list of 1,000 runs analyses each distinct model once.
+  const figures = new Map<string, { params: number; macs: number }>()
+  const figuresOf = (r: RunRow) => {
+    let f = figures.get(r.modelHash)
+    if (!f) figures.set(r.modelHash, (f = modelFigures(store.modelOf(r.runId))))
+    return f
+  }
+  const summary = (r: RunRow): RunSummary => ({
+    runId: r.runId, name: r.name, status: r.status, createdAt: r.createdAt, model: r.model, dataset: r.dataset, final: r.final ?? {}, imagesPerSecond: r.imagesPerSecond, starred: r.starred,
+    tags: r.tags, note: r.notes, ...figuresOf(r),
+  })
 
   const handlers: { [K in CommandName]: (p: Request<K>) => Promise<Responses[K]> | Responses[K] } = {
     'app.info': () => ({
@@ -83,10 +93,7 @@ export function createHost(opts: HostOptions = {}): Host {
       if (!r.ok) throw new Error(r.message)
       return r.settings
     },
-    'datasets.inspect': async (p) => {
-      const r = await inspectDataset(p.dir)
-      return { root: r.root, classes: r.classes, images: r.images, skipped: r.skipped, warnings: r.warnings, usable: r.usable, ...(r.problem ? { problem: r.problem } : {}) }
-    },
+    'datasets.inspect': (p) => inspectDataset(p.dir, { valSplit: p.valSplit, seed: p.seed }),
     'runs.list': () => store.listRuns().map(summary),
     'runs.get': (p): RunDetail => {
       const r = store.getRun(p.runId)
@@ -120,6 +127,14 @@ export function createHost(opts: HostOptions = {}): Host {
       return target
     },
     'dialogs.pickFolder': () => opts.dialogs?.pickFolder() ?? null,
+    // --- The studio's screens (issue 9) ---
+    'settings.schema': () => z.toJSONSchema(TrainSettings, { io: 'input' }) as Responses['settings.schema'],
+    'datasets.thumbnails': async (p) => {
+      const s = await classSheet(p.dir, p.className, { count: p.count, cacheDir: opts.cacheDir })
+      return { className: p.className, png: `data:image/png;base64,${s.png.toString('base64')}`, total: s.total, columns: s.columns }
+    },
+    'runs.update': (p) => summary(store.updateRun(p.runId, { name: p.name, starred: p.starred, tags: p.tags, note: p.note })),
+    'runs.diff': (p) => diffModels(store.modelOf(store.getRun(p.a).runId), store.modelOf(store.getRun(p.b).runId)),
   }
 
   return {

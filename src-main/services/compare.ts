@@ -1,38 +1,110 @@
-// Comparing runs: only the settings that differ, the final metrics side by side, and a node-by-node diff
-// of the architectures (what MLflow shows as a parameter diff, plus what only a graph tool can show).
-import type { ModelFile } from '../../src-engine/core/graph/types.ts'
+// Comparing runs: only the settings that differ, the final metrics side by side with each model's size
+// and cost, and a node-by-node diff of the architectures (what MLflow shows as a parameter diff, plus what
+// only a graph tool can show).
+//
+// Nodes are paired by structure, not by id: each model is read in topological order and the two sequences
+// of layer types are aligned (a weighted longest common subsequence, as `diff` aligns lines). Among equal
+// alignments the one that also keeps input shapes and ids wins. A paired node is unchanged only when its
+// type, attributes, input and output shapes all agree: a CNN's `r1` and an MLP's `r1` are two ReLUs on
+// different tensors, so they are told apart even though their ids match.
+import type { ArchitectureDiff, DiffNode } from '../api/contract.ts'
+import { analyzeGraph, type GraphAnalysis, type ModelFile, type NodeInfo } from '../../src-engine/core/graph/index.ts'
 import type { Store } from './store/store.ts'
 
-export interface ArchitectureDiff {
-  same: boolean
-  added: string[]
-  removed: string[]
-  changed: { id: string; from: unknown; to: unknown }[]
-  summary: string[]
+export type { ArchitectureDiff, DiffNode }
+
+const shape = (s: number[] | null) => (s ? `[${s.join(', ')}]` : '?')
+const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y)
+
+/** A model's parameter count and multiply-accumulates per image (0 where the graph cannot be analysed). */
+export function modelFigures(model: ModelFile): { params: number; macs: number } {
+  try {
+    const t = analyzeGraph(model).totals
+    return { params: t.params, macs: t.macs }
+  } catch {
+    return { params: 0, macs: 0 }
+  }
 }
 
-export function diffModels(a: ModelFile, b: ModelFile): ArchitectureDiff {
-  const byId = (m: ModelFile) => new Map(m.nodes.map((n) => [n.id, n]))
-  const A = byId(a), B = byId(b)
-  const added = [...B.keys()].filter((id) => !A.has(id))
-  const removed = [...A.keys()].filter((id) => !B.has(id))
-  const changed: ArchitectureDiff['changed'] = []
-  for (const [id, n] of A) {
-    const m = B.get(id)
-    if (!m) continue
-    const from = { type: n.type, ...n.attrs }, to = { type: m.type, ...m.attrs }
-    if (JSON.stringify(from) !== JSON.stringify(to)) changed.push({ id, from, to })
+/** Pairs of indices into `a` and `b` that align the two node sequences (types must match). */
+function align(a: NodeInfo[], b: NodeInfo[]): [number, number][] {
+  const n = a.length, m = b.length
+  // Weights in integers: a type match scores 4, plus 2 for equal input shapes, plus 1 for an equal id.
+  const score = (i: number, j: number) => (a[i].type !== b[j].type ? -1 : 4 + (same(a[i].inputShapes, b[j].inputShapes) ? 2 : 0) + (a[i].id === b[j].id ? 1 : 0))
+  const dp = new Int32Array((n + 1) * (m + 1))
+  const at = (i: number, j: number) => i * (m + 1) + j
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      const s = score(i, j)
+      let best = Math.max(dp[at(i + 1, j)], dp[at(i, j + 1)])
+      if (s > 0) best = Math.max(best, s + dp[at(i + 1, j + 1)])
+      dp[at(i, j)] = best
+    }
   }
-  const edges = (m: ModelFile) => new Set(m.edges.map((e) => e.join('->')))
-  const ea = edges(a), eb = edges(b)
-  const rewired = [...eb].filter((e) => !ea.has(e)).length + [...ea].filter((e) => !eb.has(e)).length
-  const summary = [
-    ...added.map((id) => `+ ${id} (${B.get(id)!.type})`),
-    ...removed.map((id) => `- ${id} (${A.get(id)!.type})`),
-    ...changed.map((c) => `~ ${c.id}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`),
-    ...(rewired ? [`${rewired} edge${rewired === 1 ? '' : 's'} differ`] : []),
-  ]
-  return { same: summary.length === 0, added, removed, changed, summary }
+  const pairs: [number, number][] = []
+  let i = 0, j = 0
+  while (i < n && j < m) {
+    const s = score(i, j)
+    if (s > 0 && dp[at(i, j)] === s + dp[at(i + 1, j + 1)]) {
+      pairs.push([i, j])
+      i++
+      j++
+    } else if (dp[at(i + 1, j)] >= dp[at(i, j + 1)]) i++
+    else j++
+  }
+  return pairs
+}
+
+function changesOf(x: NodeInfo, y: NodeInfo): string[] {
+  const out: string[] = []
+  for (const k of [...new Set([...Object.keys(x.attrs), ...Object.keys(y.attrs)])].sort()) {
+    if (!same(x.attrs[k], y.attrs[k])) out.push(`${k} ${JSON.stringify(x.attrs[k])} -> ${JSON.stringify(y.attrs[k])}`)
+  }
+  if (!same(x.inputShapes, y.inputShapes)) out.push(`input ${x.inputShapes.map(shape).join(' + ')} -> ${y.inputShapes.map(shape).join(' + ')}`)
+  if (!same(x.outputShape, y.outputShape)) out.push(`output ${shape(x.outputShape)} -> ${shape(y.outputShape)}`)
+  return out
+}
+
+export function diffModels(ma: ModelFile, mb: ModelFile): ArchitectureDiff {
+  const A: GraphAnalysis = analyzeGraph(ma), B: GraphAnalysis = analyzeGraph(mb)
+  const pairs = align(A.nodes, B.nodes)
+  const partnerA = new Map<string, string>(), partnerB = new Map<string, string>()
+  for (const [i, j] of pairs) {
+    partnerA.set(A.nodes[i].id, B.nodes[j].id)
+    partnerB.set(B.nodes[j].id, A.nodes[i].id)
+  }
+  const nodes: DiffNode[] = []
+  const changed: ArchitectureDiff['changed'] = []
+  // Walk both orders together so the list reads along the graph, removals before the additions that replace them.
+  let i = 0, j = 0
+  for (const [pi, pj] of [...pairs, [A.nodes.length, B.nodes.length] as [number, number]]) {
+    for (; i < pi; i++) nodes.push({ a: A.nodes[i].id, type: A.nodes[i].type, status: 'removed', changes: [], params: [A.nodes[i].params, 0], macs: [A.nodes[i].macs, 0] })
+    for (; j < pj; j++) nodes.push({ b: B.nodes[j].id, type: B.nodes[j].type, status: 'added', changes: [], params: [0, B.nodes[j].params], macs: [0, B.nodes[j].macs] })
+    if (pi === A.nodes.length) break
+    const x = A.nodes[pi], y = B.nodes[pj]
+    const changes = changesOf(x, y)
+    // Rewired: the partner of an input in A is not the same input in B.
+    const fed = x.inputs.map((id) => partnerA.get(id) ?? `-${id}`)
+    if (!same(fed, y.inputs)) changes.push(`inputs ${x.inputs.join(', ') || '-'} -> ${y.inputs.join(', ') || '-'}`)
+    nodes.push({ a: x.id, b: y.id, type: x.type, status: changes.length ? 'changed' : 'same', changes, params: [x.params, y.params], macs: [x.macs, y.macs] })
+    if (changes.length) changed.push({ id: x.id, idB: y.id, from: { type: x.type, ...x.attrs }, to: { type: y.type, ...y.attrs } })
+    i = pi + 1
+    j = pj + 1
+  }
+  const added = nodes.filter((d) => d.status === 'added').map((d) => d.b!)
+  const removed = nodes.filter((d) => d.status === 'removed').map((d) => d.a!)
+  const delta = (d: DiffNode) => {
+    const p = d.params[1] - d.params[0], m = d.macs[1] - d.macs[0]
+    return p || m ? ` (params ${p >= 0 ? '+' : ''}${p}, MACs ${m >= 0 ? '+' : ''}${m})` : ''
+  }
+  const summary = nodes.filter((d) => d.status !== 'same').map((d) =>
+    d.status === 'added' ? `+ ${d.b} (${d.type})${delta(d)}`
+      : d.status === 'removed' ? `- ${d.a} (${d.type})${delta(d)}`
+        : `~ ${d.a === d.b ? d.a : `${d.a} -> ${d.b}`} (${d.type}): ${d.changes.join('; ')}${delta(d)}`)
+  return {
+    same: summary.length === 0, added, removed, changed, summary, nodes,
+    totals: { a: { params: A.totals.params, macs: A.totals.macs }, b: { params: B.totals.params, macs: B.totals.macs } },
+  }
 }
 
 export function compareRuns(store: Store, refs: string[]) {
@@ -43,9 +115,10 @@ export function compareRuns(store: Store, refs: string[]) {
     const vs = runs.map((r) => r.settings[k])
     if (new Set(vs.map((v) => JSON.stringify(v))).size > 1) differences[k] = vs
   }
-  const architecture = diffModels(store.modelOf(runs[0].runId), store.modelOf(runs[1].runId))
+  const models = runs.map((r) => store.modelOf(r.runId))
+  const architecture = diffModels(models[0], models[1])
   return {
-    runs: runs.map((r) => ({ runId: r.runId, name: r.name, status: r.status, model: r.model, modelHash: r.modelHash, final: r.final ?? {} })),
+    runs: runs.map((r, i) => ({ runId: r.runId, name: r.name, status: r.status, model: r.model, modelHash: r.modelHash, final: r.final ?? {}, ...modelFigures(models[i]) })),
     differences,
     architecture,
   }

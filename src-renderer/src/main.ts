@@ -8,12 +8,15 @@ import { useActions } from './actions/index.ts'
 import { restoreDesign } from './actions/file.ts'
 import { installShortcuts } from './composables/useShortcuts.ts'
 import { useApp } from './stores/app.ts'
+import { useRuns } from './stores/runs.ts'
 
 const app = createApp(App).use(createPinia())
 const actions = useActions()
 installShortcuts(actions)
+// The one event subscription (RENDERER.md): menu items to the actions, run events to the runs store by runId.
 studio().on((e) => {
   if (e.type === 'menu') actions.run(e.action)
+  else useRuns().onEvent(e)
 })
 void useApp().load()
 void restoreDesign()

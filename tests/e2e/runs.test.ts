@@ -69,7 +69,7 @@ describe('a fresh install', () => {
       await page.getByTestId('train-sample').click()
       const row = page.locator('[data-testid=runs-table] tbody tr').first()
       await row.waitFor()
-      await page.getByText('completed').waitFor({ timeout: 60_000 })
+      await row.locator('[data-testid=run-status]', { hasText: 'completed' }).waitFor({ timeout: 60_000 })
       expect(await row.innerText()).toMatch(/Sample: shapes[\s\S]*completed[\s\S]*Shapes CNN/)
       await page.screenshot({ path: join(shots, 'sample-trained.png') })
     } finally {

@@ -5,6 +5,6 @@ export { inspectDataset, type HealthReport, type InspectOptions, type Warning } 
 export { loadDataset, type LoadOptions, type LoadedDataset } from './load.ts'
 export { decodeTo, probe, ImageError, PIXEL_LIMIT, type Target, type Fit } from './decode.ts'
 export { defaultCacheDir, listCache, clearCache, cacheLimit, type CacheListing } from './cache.ts'
-export { contactSheet } from './thumbnails.ts'
+export { contactSheet, classSheet, type SheetOptions } from './thumbnails.ts'
 export { splitStratified, splitIndices, subset, channelStats } from '../../core/data/split.ts'
 export { createBatchSource, type Augment, type BatchOptions } from '../../core/data/batches.ts'

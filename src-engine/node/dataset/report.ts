@@ -22,6 +22,8 @@ export interface HealthReport {
   channels: { grey: number; rgb: number; alpha: number }
   formats: Record<string, number>
   duplicates: string[][]
+  /** Duplicate groups the validation split (valSplit, seed) would put on both sides: the files named. */
+  leakage: string[][]
   warnings: Warning[]
   /** False when training cannot use it: no class with an image, or a single class. */
   usable: boolean
@@ -103,10 +105,12 @@ export async function inspectDataset(root: string, opts: InspectOptions = {}): P
     warnings.push({ code: 'DUPLICATES', message: `${groups.length - across.length} image${groups.length - across.length === 1 ? ' appears' : 's appear'} more than once within a class; duplicates count twice in training: delete the copies` })
   }
   const valSplit = opts.valSplit ?? 0.2
+  let leakage: string[][] = []
   if (groups.length && valSplit > 0) {
     const { val } = splitIndices(Int32Array.from(ok, (r) => r.label), scan.classes.length, valSplit, opts.seed ?? 1)
     const inVal = new Set(val)
     const leaking = groups.filter((g) => g.some((i) => inVal.has(i)) && g.some((i) => !inVal.has(i)))
+    leakage = leaking.map((g) => g.map((i) => ok[i].rel))
     if (leaking.length) {
       warnings.push({ code: 'SPLIT_LEAKAGE', message: `${leaking.length} duplicate group${leaking.length === 1 ? '' : 's'} would land on both sides of the ${Math.round(valSplit * 100)}% validation split (e.g. ${leaking[0].map((i) => ok[i].rel).join(', ')}), so validation accuracy would look better than it is: remove the copies` })
     }
@@ -123,5 +127,5 @@ export async function inspectDataset(root: string, opts: InspectOptions = {}): P
   if (nonEmpty.length === 0) problem = `${root} has no class folder with a usable image; put the images of each class in a sub-folder named after it (e.g. ${root}/cat/1.png, ${root}/dog/1.png)`
   else if (nonEmpty.length === 1) problem = `${root} has images in one class only ('${nonEmpty[0].name}'); a classifier needs at least two classes: add another sub-folder of images`
 
-  return { root, classes, images: ok.length, skipped, sizes, channels, formats, duplicates, warnings, usable: !problem, ...(problem ? { problem } : {}) }
+  return { root, classes, images: ok.length, skipped, sizes, channels, formats, duplicates, leakage, warnings, usable: !problem, ...(problem ? { problem } : {}) }
 }

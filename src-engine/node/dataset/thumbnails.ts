@@ -1,5 +1,6 @@
 // A contact sheet per class for the UI: up to `count` images as small tiles on one PNG, cached next to
-// the decoded images and rebuilt only when the class's files change.
+// the decoded images and rebuilt only when the class's files change. The gaps are transparent, so the
+// sheet sits on the page's own background in light and dark themes.
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
@@ -10,17 +11,26 @@ import { decodeTo } from './decode.ts'
 import { DatasetError } from './scan.ts'
 import { scanFolderOffThread } from './scan-thread.ts'
 
-export async function contactSheet(root: string, className: string, opts: { count?: number; tile?: number; columns?: number; cacheDir?: string } = {}): Promise<Buffer> {
-  const count = opts.count ?? 24, tile = opts.tile ?? 48, columns = opts.columns ?? 8
+export interface SheetOptions { count?: number; tile?: number; columns?: number; cacheDir?: string }
+
+export async function contactSheet(root: string, className: string, opts: SheetOptions = {}): Promise<Buffer> {
+  return (await classSheet(root, className, opts)).png
+}
+
+/** The sheet with what the UI needs to caption it: how many files the class has, how many tiles a row. */
+export async function classSheet(root: string, className: string, opts: SheetOptions = {}): Promise<{ png: Buffer; total: number; columns: number }> {
+  const count = opts.count ?? 24, tile = opts.tile ?? 48
   const scan = await scanFolderOffThread(root)
   const label = scan.classes.indexOf(className)
   if (label < 0) throw new DatasetError('NOT_FOUND', `${root} has no class '${className}' (it has: ${scan.classes.join(', ')})`)
-  const files = scan.files.filter((f) => f.label === label).slice(0, count)
-  const key = createHash('sha1').update(JSON.stringify([root, className, count, tile, columns, files.map((f) => [f.rel, f.size, f.mtimeMs])])).digest('hex').slice(0, 20)
+  const all = scan.files.filter((f) => f.label === label)
+  const files = all.slice(0, count)
+  const columns = opts.columns ?? 8
+  const key = createHash('sha1').update(JSON.stringify(['v2', root, className, count, tile, columns, files.map((f) => [f.rel, f.size, f.mtimeMs])])).digest('hex').slice(0, 20)
   const dir = join(opts.cacheDir ?? defaultCacheDir(), 'thumbnails')
   const path = join(dir, `${key}.png`)
   try {
-    return readFileSync(path)
+    return { png: readFileSync(path), total: all.length, columns }
   } catch {
     // not cached yet
   }
@@ -36,9 +46,9 @@ export async function contactSheet(root: string, className: string, opts: { coun
     }
   }
   const rows = Math.max(1, Math.ceil(tiles.length / columns))
-  const sheet = await sharp({ create: { width: columns * (tile + 2) - 2, height: rows * (tile + 2) - 2, channels: 3, background: '#f0f1f4' } })
+  const sheet = await sharp({ create: { width: columns * (tile + 2) - 2, height: rows * (tile + 2) - 2, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
     .composite(tiles).png().toBuffer()
   mkdirSync(dir, { recursive: true })
   writeFileSync(path, sheet)
-  return sheet
+  return { png: sheet, total: all.length, columns }
 }

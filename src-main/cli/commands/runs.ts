@@ -1,7 +1,7 @@
 // `cnn-studio runs list | show RUN | compare RUN RUN... | resume RUN | delete RUN`: the experiment database from the shell.
 import type { Command } from 'commander'
 import Table from 'cli-table3'
-import { compareRuns } from '../../services/compare.ts'
+import { compareRuns, modelFigures } from '../../services/compare.ts'
 import { StoreError } from '../../services/store/open.ts'
 import { TrainingService } from '../../services/training.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE } from '../errors.ts'
@@ -10,6 +10,9 @@ import { openStore, runJson, storeFailure } from '../open-store.ts'
 import { finalJson, trainOnce } from './train.ts'
 
 const pct = (v: unknown) => (typeof v === 'number' ? `${(100 * v).toFixed(1)}%` : '-')
+/** 1234567 -> 1.23M: parameter counts and MACs as the studio shows them. */
+const big = (v: number) => (v >= 1e9 ? `${(v / 1e9).toPrecision(3)}G` : v >= 1e6 ? `${(v / 1e6).toPrecision(3)}M` : v >= 1e3 ? `${(v / 1e3).toPrecision(3)}k` : String(v))
+const signed = (v: number) => (v > 0 ? `+${big(v)}` : v < 0 ? `-${big(-v)}` : '0')
 const table = (head: string[]) => new Table({ head, style: { head: [], border: [], compact: true } })
 
 function withStore<T>(db: string | undefined, fn: (s: ReturnType<typeof openStore>) => T, opts: { readonly?: boolean } = {}): T {
@@ -30,10 +33,14 @@ export function registerRuns(program: Command): void {
 
   runs.command('list').description('every run, newest first').option(...dbOpt).option('--json', 'print one JSON document on stdout')
     .action((o: { db?: string; json?: boolean }) => withStore(o.db, (store) => {
-      const rows = store.listRuns().map((r) => ({ runId: r.runId, name: r.name, status: r.status, createdAt: r.createdAt, model: r.model, dataset: r.dataset, final: r.final ?? {} }))
+      const figures = new Map<string, { params: number; macs: number }>()
+      const rows = store.listRuns().map((r) => {
+        if (!figures.has(r.modelHash)) figures.set(r.modelHash, modelFigures(store.modelOf(r.runId)))
+        return { runId: r.runId, name: r.name, status: r.status, createdAt: r.createdAt, model: r.model, dataset: r.dataset, final: r.final ?? {}, ...figures.get(r.modelHash)! }
+      })
       if (o.json) return void process.stdout.write(JSON.stringify({ runs: rows }, null, 2) + '\n')
-      const t = table(['run', 'name', 'status', 'model', 'val acc', 'test acc', 'created'])
-      for (const r of rows) t.push(escRow([r.runId, r.name, r.status, r.model, pct(r.final.valAccuracy), pct(r.final.testAccuracy), r.createdAt.replace('T', ' ').slice(0, 19)]))
+      const t = table(['run', 'name', 'status', 'model', 'params', 'MACs', 'dataset', 'val acc', 'test acc', 'created'])
+      for (const r of rows) t.push(escRow([r.runId, r.name, r.status, r.model, big(r.params), big(r.macs), r.dataset ?? '-', pct(r.final.valAccuracy), pct(r.final.testAccuracy), r.createdAt.replace('T', ' ').slice(0, 19)]))
       process.stdout.write(rows.length ? `${t.toString()}\n` : 'no runs yet: cnn-studio train MODEL.cnn.json DIR\n')
     }, { readonly: true }))
 
@@ -55,10 +62,11 @@ export function registerRuns(program: Command): void {
       const c = compareRuns(store, refs)
       if (o.json) return void process.stdout.write(JSON.stringify(c, null, 2) + '\n')
       const t = table(['', ...c.runs.map((r) => esc(r.runId))])
-      t.push(escRow(['name', ...c.runs.map((r) => r.name)]), ['status', ...c.runs.map((r) => r.status)])
+      t.push(escRow(['name', ...c.runs.map((r) => r.name)]), ['status', ...c.runs.map((r) => r.status)], escRow(['model', ...c.runs.map((r) => r.model)]),
+        ['params', ...c.runs.map((r) => big(r.params))], ['MACs / image', ...c.runs.map((r) => big(r.macs))])
       for (const [k, vs] of Object.entries(c.differences)) t.push(escRow([k, ...vs.map((v) => JSON.stringify(v) ?? '-')]))
       t.push(['val accuracy', ...c.runs.map((r) => pct(r.final.valAccuracy))], ['val loss', ...c.runs.map((r) => r.final.valLoss?.toFixed(4) ?? '-')], ['test accuracy', ...c.runs.map((r) => pct(r.final.testAccuracy))])
-      process.stdout.write(`${t.toString()}\n${Object.keys(c.differences).length ? '' : 'the settings are the same\n'}${c.architecture.same ? 'same architecture\n' : `architecture: ${esc(c.architecture.summary.join('; '))}\n`}`)
+      process.stdout.write(`${t.toString()}\n${Object.keys(c.differences).length ? '' : 'the settings are the same\n'}${c.architecture.same ? 'same architecture\n' : `architecture of ${esc(c.runs[0].runId)} -> ${esc(c.runs[1].runId)} (params ${signed(c.architecture.totals.b.params - c.architecture.totals.a.params)}, MACs ${signed(c.architecture.totals.b.macs - c.architecture.totals.a.macs)}):\n  ${c.architecture.summary.map(esc).join('\n  ')}\n`}`)
     }, { readonly: true }))
 
   runs.command('resume').description('continue a stopped, interrupted or failed run from its last checkpoint, on the data it was trained on')

@@ -274,6 +274,20 @@ export class Store {
     return this.db.prepare('SELECT epoch, step, loss, accuracy FROM steps WHERE run_id = ? ORDER BY epoch, step').all(runId) as { epoch: number; step: number; loss: number; accuracy: number }[]
   }
 
+  /** Rename, star, tag or annotate a run; fields left out keep their value. Throws NOT_FOUND. */
+  updateRun(runId: string, patch: { name?: string; starred?: boolean; tags?: string[]; note?: string }): RunRow {
+    // Tags are kept unique, in the order given.
+    const values: Record<string, unknown> = {
+      name: patch.name, starred: patch.starred === undefined ? undefined : patch.starred ? 1 : 0,
+      tags: patch.tags && JSON.stringify([...new Set(patch.tags)]), notes: patch.note,
+    }
+    const sets = Object.keys(values).filter((k) => values[k] !== undefined).map((k) => `${k} = @${k}`)
+    for (const k of Object.keys(values)) if (values[k] === undefined) delete values[k]
+    values.id = runId
+    if (sets.length && this.write(() => this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = @id`).run(values)).changes === 0) throw new StoreError('NOT_FOUND', `no run '${runId}'`)
+    return this.getRun(runId)
+  }
+
   /** Deletes a run and its records; refused (IN_USE) while it is in progress, here or in another live process. */
   deleteRun(runId: string): void {
     this.write(() => this.db.transaction(() => {

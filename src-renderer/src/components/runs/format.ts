@@ -1,0 +1,22 @@
+// How the screens print numbers: accuracies as percentages, losses to four places, counts with k/M/G.
+// Formatters are made once: toLocaleString builds a new one per call, which shows in a long table.
+const INT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
+export const pct = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : '–')
+export const loss = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(4) : '–')
+export const big = (v: number | null | undefined) => {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return '–'
+  const a = Math.abs(v)
+  return a >= 1e9 ? `${(v / 1e9).toPrecision(3)}G` : a >= 1e6 ? `${(v / 1e6).toPrecision(3)}M` : a >= 1e4 ? `${(v / 1e3).toPrecision(3)}k` : INT.format(v)
+}
+export const signed = (v: number) => (v > 0 ? `+${big(v)}` : v < 0 ? `−${big(-v)}` : '±0')
+export const rate = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? `${INT.format(v)}/s` : '–')
+export const duration = (s: number) => {
+  if (!Number.isFinite(s) || s < 0) return '–'
+  if (s < 60) return `${Math.round(s)} s`
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`
+}
+const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+export const when = (iso: string) => DATE.format(new Date(iso))
+/** A settings value as a short string (null and absent as a dash). */
+export const value = (v: unknown) => (v === undefined || v === null ? '–' : typeof v === 'string' ? v : JSON.stringify(v))

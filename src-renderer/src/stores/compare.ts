@@ -1,0 +1,175 @@
+// The comparison of 2 to 10 runs: the selection (in the URL, `#/compare?runs=a,b`, so a comparison can be
+// reopened), the service's comparison (settings that differ, final metrics, params and MACs), each run's
+// stored curves (from stores/runs.ts), one colour per run used everywhere, and the architecture diff of any
+// two of them.
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef, watch } from 'vue'
+import uPlot from 'uplot'
+import type { ArchitectureDiff, Comparison, RunDetail } from '../../../src-main/api/contract.ts'
+import { studio } from '../api/client.ts'
+import { asFailure, seriesOf, useRuns, type Failure, type Series } from './runs.ts'
+import { useUi } from './ui.ts'
+
+export const MAX_RUNS = 10
+export const runColor = (i: number) => `--series-${(i % MAX_RUNS) + 1}`
+
+export type Metric = 'valAccuracy' | 'valLoss' | 'trainLoss' | 'trainAccuracy'
+export const METRICS: { key: Metric; label: string; percent: boolean; better: 'max' | 'min' }[] = [
+  { key: 'valAccuracy', label: 'Validation accuracy', percent: true, better: 'max' },
+  { key: 'valLoss', label: 'Validation loss', percent: false, better: 'min' },
+  { key: 'trainLoss', label: 'Training loss', percent: false, better: 'min' },
+  { key: 'trainAccuracy', label: 'Training accuracy', percent: true, better: 'max' },
+]
+
+/** One metric of every run on a shared epoch axis (uPlot.join fills the epochs a run lacks with null). */
+export function joinByEpoch(series: Series[], metric: Metric): uPlot.AlignedData {
+  if (!series.length) return [[]]
+  return uPlot.join(series.map((s) => [s.epoch, s[metric] as (number | null)[]] as uPlot.AlignedData))
+}
+
+/** The per-step loss of every run, steps as fractional epochs. */
+export function joinSteps(series: Series[]): uPlot.AlignedData {
+  if (!series.length) return [[]]
+  return uPlot.join(series.map((s) => [s.stepX, s.stepLoss] as uPlot.AlignedData))
+}
+
+export interface MetricRow { label: string; values: (number | null)[]; best: number | null; format: 'pct' | 'loss' | 'int' | 'big' | 'rate' }
+
+/** Index of the best value in a row (highest or lowest), or null when fewer than two runs have one. */
+export function bestIndex(values: (number | null)[], better: 'max' | 'min'): number | null {
+  let best: number | null = null
+  values.forEach((v, i) => {
+    if (v === null) return
+    if (best === null || (better === 'max' ? v > values[best]! : v < values[best]!)) best = i
+  })
+  return values.filter((v) => v !== null).length > 1 ? best : null
+}
+
+export const useCompare = defineStore('compare', () => {
+  const ui = useUi()
+  const runs = useRuns()
+  const comparison = shallowRef<Comparison | null>(null)
+  const error = ref<Failure | null>(null)
+  const loading = ref(false)
+  const onlyDifferences = ref(true)
+  /** The two runs (by index into `ids`) whose architectures are diffed on the canvas. */
+  const pair = ref<[number, number]>([0, 1])
+  const diff = shallowRef<ArchitectureDiff | null>(null)
+  const diffError = ref<Failure | null>(null)
+
+  const ids = computed(() => (ui.route.params.runs ?? '').split(',').filter(Boolean).slice(0, MAX_RUNS))
+
+  function setIds(next: string[]): void {
+    const unique = [...new Set(next)].slice(0, MAX_RUNS)
+    ui.navigate('compare', unique.length ? { runs: unique.join(',') } : {})
+  }
+  function toggle(runId: string): void {
+    const cur = ids.value
+    if (cur.includes(runId)) setIds(cur.filter((x) => x !== runId))
+    else if (cur.length < MAX_RUNS) setIds([...cur, runId])
+  }
+
+  const details = computed(() => ids.value.map((id) => runs.details.get(id) ?? null))
+  const ready = computed(() => details.value.every((d): d is RunDetail => d !== null))
+  const series = computed(() => (ready.value ? (details.value as RunDetail[]).map((d) => seriesOf(d)) : []))
+  const colors = computed(() => Object.fromEntries(ids.value.map((id, i) => [id, runColor(i)])))
+
+  // The route watch and the screen's mount may both ask for the same selection: one request serves both.
+  let inflight: { key: string; done: Promise<void> } | null = null
+  function load(): Promise<void> {
+    const key = ids.value.join(',')
+    if (inflight?.key === key) return inflight.done
+    const done = fetchComparison().finally(() => {
+      if (inflight?.done === done) inflight = null
+    })
+    inflight = { key, done }
+    return done
+  }
+
+  async function fetchComparison(): Promise<void> {
+    const list = ids.value
+    comparison.value = null
+    diff.value = null
+    error.value = null
+    if (list.length < 2) return
+    loading.value = true
+    try {
+      const [c] = await Promise.all([studio().invoke('runs.compare', { runIds: list }), ...list.map((id) => (runs.details.has(id) ? null : runs.get(id)))])
+      if (list !== ids.value) return
+      comparison.value = c
+      const missing = list.find((id) => !runs.details.has(id))
+      if (missing) error.value = runs.failures.get(missing) ?? { code: 'NOT_FOUND', message: `run ${missing} could not be read` }
+      if (pair.value[0] >= list.length || pair.value[1] >= list.length) pair.value = [0, 1]
+      await loadDiff()
+    } catch (e) {
+      error.value = asFailure(e)
+    } finally {
+      loading.value = false
+    }
+  }
+
+  async function loadDiff(): Promise<void> {
+    const [i, j] = pair.value
+    const a = ids.value[i], b = ids.value[j]
+    diffError.value = null
+    if (!a || !b || a === b) return void (diff.value = null)
+    if (i === 0 && j === 1 && comparison.value) return void (diff.value = comparison.value.architecture)
+    try {
+      diff.value = await studio().invoke('runs.diff', { a, b })
+    } catch (e) {
+      diffError.value = asFailure(e)
+    }
+  }
+
+  function setPair(i: number, j: number): void {
+    pair.value = [i, j]
+    void loadDiff()
+  }
+
+  /** Settings rows: every key any run has, flagged where the values differ. */
+  const settingsRows = computed(() => {
+    const ds = details.value.filter((d): d is RunDetail => !!d)
+    const keys = [...new Set(ds.flatMap((d) => Object.keys(d.settings)))].sort()
+    return keys.map((key) => {
+      const values = ds.map((d) => d.settings[key])
+      return { key, values, differs: new Set(values.map((v) => JSON.stringify(v))).size > 1 }
+    })
+  })
+  const shownSettings = computed(() => (onlyDifferences.value ? settingsRows.value.filter((r) => r.differs) : settingsRows.value))
+
+  const metricRows = computed<MetricRow[]>(() => {
+    const c = comparison.value
+    if (!c || !ready.value) return []
+    const ds = details.value as RunDetail[]
+    const last = (d: RunDetail) => d.epochs.at(-1)
+    const row = (label: string, values: (number | null | undefined)[], better: 'max' | 'min' | null, format: MetricRow['format']): MetricRow => {
+      const v = values.map((x) => (typeof x === 'number' && Number.isFinite(x) ? x : null))
+      return { label, values: v, best: better ? bestIndex(v, better) : null, format }
+    }
+    return [
+      row('Validation accuracy', c.runs.map((r) => r.final.valAccuracy), 'max', 'pct'),
+      row('Validation loss', c.runs.map((r) => r.final.valLoss), 'min', 'loss'),
+      row('Test accuracy', c.runs.map((r) => r.final.testAccuracy), 'max', 'pct'),
+      row('Training accuracy (last epoch)', ds.map((d) => last(d)?.trainAccuracy), 'max', 'pct'),
+      row('Training loss (last epoch)', ds.map((d) => last(d)?.trainLoss), 'min', 'loss'),
+      row('Epochs', ds.map((d) => d.epochs.length), null, 'int'),
+      row('Images / second', ds.map((d) => d.imagesPerSecond), 'max', 'rate'),
+      row('Parameters', c.runs.map((r) => r.params), null, 'big'),
+      row('MACs per image', c.runs.map((r) => r.macs), null, 'big'),
+    ].filter((r) => r.values.some((v) => v !== null))
+  })
+
+  /** The last selection, so the Compare tab of the navigation bar returns to it. */
+  const last = ref<string[]>([])
+  function restore(): void {
+    if (!ids.value.length && last.value.length) ui.setParams({ runs: last.value.join(',') })
+  }
+  // The URL is the selection: reopening `#/compare?runs=a,b` (or going back) loads that comparison.
+  watch(() => ids.value.join(','), () => {
+    if (ui.screen !== 'compare') return
+    if (ids.value.length) last.value = ids.value
+    void load()
+  })
+
+  return { last, restore, ids, comparison, error, loading, onlyDifferences, pair, diff, diffError, details, ready, series, colors, settingsRows, shownSettings, metricRows, setIds, toggle, load, setPair }
+})

@@ -1,0 +1,120 @@
+// The dataset the studio trains on next: the folder, its health report, the contact sheets of its classes,
+// and the folders opened before (kept in localStorage, newest first). The split and augmentation live in the
+// training settings (stores/train.ts) and the image size policy and channels on the model's input node (the
+// design): the Data screen edits them where they are used, so nothing is copied and nothing drifts.
+import { defineStore } from 'pinia'
+import { computed, ref, shallowReactive, shallowRef } from 'vue'
+import type { HealthReport, Responses } from '../../../src-main/api/contract.ts'
+import { studio } from '../api/client.ts'
+import { useApp, type AppInfo } from './app.ts'
+import { asFailure, type Failure } from './runs.ts'
+
+const RECENT_KEY = 'cnn-studio.recent-folders'
+const RECENT_MAX = 8
+
+export type Sheet = Responses['datasets.thumbnails']
+
+function readRecent(): string[] {
+  try {
+    const v = JSON.parse(globalThis.localStorage?.getItem(RECENT_KEY) ?? '[]')
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(0, RECENT_MAX) : []
+  } catch {
+    return []
+  }
+}
+
+
+export const useData = defineStore('data', () => {
+  const app = useApp()
+  const info = computed(() => app.info)
+  /** The folder of the report shown (and trained on), once it has been read. */
+  const dir = ref('')
+  const report = shallowRef<HealthReport | null>(null)
+  /** The split the report's leakage check assumed. */
+  const reportSplit = ref<number | null>(null)
+  const loading = ref(false)
+  const error = ref<Failure | null>(null)
+  const recent = ref<string[]>(readRecent())
+  const sheets = shallowReactive(new Map<string, Sheet | Failure>())
+  let generation = 0
+
+  async function loadInfo(): Promise<AppInfo | null> {
+    try {
+      return await app.load()
+    } catch (e) {
+      error.value = asFailure(e)
+      return null
+    }
+  }
+
+  /** After a reload: reads the folder used last again (the newest recent one), unless one is shown or loading. */
+  async function restore(split: { valSplit?: number; seed?: number } = {}): Promise<void> {
+    if (report.value || loading.value || !recent.value.length) return
+    await open(recent.value[0], split)
+  }
+
+  function remember(path: string): void {
+    recent.value = [path, ...recent.value.filter((p) => p !== path)].slice(0, RECENT_MAX)
+    globalThis.localStorage?.setItem(RECENT_KEY, JSON.stringify(recent.value))
+  }
+
+  function forget(path: string): void {
+    recent.value = recent.value.filter((p) => p !== path)
+    globalThis.localStorage?.setItem(RECENT_KEY, JSON.stringify(recent.value))
+  }
+
+  /** Reads a folder's health report; a folder that cannot be read leaves the previous report in place. */
+  async function open(path: string, split: { valSplit?: number; seed?: number } = {}): Promise<boolean> {
+    const p = path.trim()
+    if (!p) {
+      error.value = { code: 'NO_PATH', message: 'type the path of a folder that has one sub-folder of images per class' }
+      return false
+    }
+    const gen = ++generation
+    loading.value = true
+    error.value = null
+    try {
+      const r = await studio().invoke('datasets.inspect', { dir: p, ...split })
+      if (gen !== generation) return false
+      report.value = r
+      reportSplit.value = split.valSplit ?? 0.2
+      dir.value = p
+      remember(p)
+      sheets.clear()
+      void loadSheets(gen)
+      return true
+    } catch (e) {
+      if (gen === generation) error.value = asFailure(e)
+      return false
+    } finally {
+      if (gen === generation) loading.value = false
+    }
+  }
+
+  /** The native folder dialog (Electron); null in a browser, where the page shows a path field instead. */
+  async function pick(): Promise<string | null> {
+    try {
+      return (await studio().invoke('dialogs.pickFolder'))?.path ?? null
+    } catch (e) {
+      error.value = asFailure(e)
+      return null
+    }
+  }
+
+  // One class at a time: the first sheets show at once, and the main process is never flooded.
+  async function loadSheets(gen: number): Promise<void> {
+    const r = report.value
+    if (!r) return
+    for (const c of r.classes) {
+      if (gen !== generation) return
+      if (c.count === 0) continue
+      try {
+        sheets.set(c.name, await studio().invoke('datasets.thumbnails', { dir: r.root, className: c.name, count: 16 }))
+      } catch (e) {
+        sheets.set(c.name, asFailure(e))
+      }
+    }
+  }
+
+  return { info, restore, dir, report, reportSplit, loading, error, recent, sheets, loadInfo, open, pick, remember, forget }
+})

@@ -1,0 +1,223 @@
+// The next run: its settings as a form generated from the settings' JSON schema (settings.schema, made from
+// the one zod schema the service validates with) and filled from settings.defaults; the checks the service
+// will make, shown before starting (with a one-click fix where there is one); and which run the Train screen
+// follows (in the URL, `#/train?run=r_...`, so a reload reconnects to it).
+import { defineStore } from 'pinia'
+import { computed, reactive, ref, shallowRef, watch } from 'vue'
+import type { JsonSchema } from '../../../src-main/api/contract.ts'
+import { analyzeGraph, type ModelFile } from '../../../src-engine/core/graph/index.ts'
+import { studio } from '../api/client.ts'
+import { useData } from './data.ts'
+import { useDesign } from './design.ts'
+import { asFailure, useRuns, type Failure } from './runs.ts'
+import { useUi } from './ui.ts'
+
+export type FieldValue = string | boolean
+export interface Field { key: string; kind: 'integer' | 'number' | 'enum' | 'boolean' | 'string'; schema: JsonSchema; optional: boolean }
+
+export interface Check {
+  id: string
+  severity: 'error' | 'warning' | 'ok'
+  message: string
+  /** A one-click repair (sets the last dense layer's units). */
+  fix?: { label: string; run: () => void }
+  /** Where to go to mend it (a node in the designer, the Data screen). */
+  link?: { label: string; run: () => void }
+}
+
+const FORM_KEY = 'cnn-studio.train-form'
+
+/** Settings whose schema has no default (they derive one) but are always sent. */
+const REQUIRED_WITHOUT_DEFAULT = new Set(['lr'])
+
+/** The form's fields, in the schema's order. */
+export function fieldsOf(schema: JsonSchema): Field[] {
+  return Object.entries(schema.properties ?? {}).map(([key, s]) => ({
+    key, schema: s,
+    kind: s.enum ? 'enum' : s.type === 'integer' ? 'integer' : s.type === 'number' ? 'number' : s.type === 'boolean' ? 'boolean' : 'string',
+    optional: s.default === undefined && !REQUIRED_WITHOUT_DEFAULT.has(key),
+  }))
+}
+
+/** A form value as the schema's type, or the reason it is not one (said next to the field). */
+export function parseField(f: Field, raw: FieldValue | undefined): { value?: unknown; error?: string } {
+  if (f.kind === 'boolean') return { value: !!raw }
+  const text = typeof raw === 'string' ? raw.trim() : ''
+  if (text === '') return f.optional ? {} : { error: 'required' }
+  if (f.kind === 'enum') return f.schema.enum!.includes(text) ? { value: text } : { error: `one of ${f.schema.enum!.join(', ')}` }
+  if (f.kind === 'string') return f.schema.maxLength !== undefined && text.length > f.schema.maxLength ? { error: `at most ${f.schema.maxLength} characters` } : { value: text }
+  const n = Number(text)
+  if (!Number.isFinite(n)) return { error: 'a number, e.g. 0.001' }
+  if (f.kind === 'integer' && !Number.isInteger(n)) return { error: 'a whole number' }
+  if (f.schema.exclusiveMinimum !== undefined && !(n > f.schema.exclusiveMinimum)) return { error: `greater than ${f.schema.exclusiveMinimum}` }
+  if (f.schema.minimum !== undefined && n < f.schema.minimum) return { error: `at least ${f.schema.minimum}` }
+  if (f.schema.maximum !== undefined && n > f.schema.maximum) return { error: `at most ${f.schema.maximum}` }
+  return { value: n }
+}
+
+/** The last dense layer along the graph: its units are the class count. */
+export function lastDense(model: ModelFile): string | null {
+  const a = analyzeGraph(model)
+  return [...a.order].reverse().find((id) => a.byId.get(id)?.type === 'dense') ?? null
+}
+
+export const useTrain = defineStore('train', () => {
+  const schema = shallowRef<JsonSchema | null>(null)
+  const form = reactive<Record<string, FieldValue>>({})
+  /** Errors the service gave for fields (INVALID_SETTINGS names them). */
+  const serverErrors = ref<Record<string, string>>({})
+  const loadError = ref<Failure | null>(null)
+  const startError = ref<Failure | null>(null)
+  const starting = ref(false)
+  const fields = computed(() => (schema.value ? fieldsOf(schema.value) : []))
+
+  const parsed = computed(() => {
+    const values: Record<string, unknown> = {}
+    const errors: Record<string, string> = {}
+    for (const f of fields.value) {
+      const r = parseField(f, form[f.key])
+      if (r.error) errors[f.key] = r.error
+      else if (r.value !== undefined) values[f.key] = r.value
+    }
+    for (const [k, m] of Object.entries(serverErrors.value)) errors[k] ??= m
+    return { values, errors }
+  })
+  const errors = computed(() => parsed.value.errors)
+  const settings = computed(() => parsed.value.values)
+
+  function setForm(values: Record<string, unknown>): void {
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined || v === null) continue
+      form[k] = typeof v === 'boolean' ? v : String(v)
+    }
+  }
+
+  async function load(): Promise<void> {
+    if (schema.value) return
+    try {
+      const [s, d] = await Promise.all([studio().invoke('settings.schema'), studio().invoke('settings.defaults')])
+      for (const f of fieldsOf(s)) if (f.kind === 'boolean') form[f.key] = false
+      setForm(d as Record<string, unknown>)
+      // The form as it was left (this browser), over the defaults: a reload keeps what the user typed.
+      try {
+        const kept = JSON.parse(globalThis.localStorage?.getItem(FORM_KEY) ?? '{}') as Record<string, FieldValue>
+        for (const f of fieldsOf(s)) if (f.key in kept && typeof kept[f.key] === (f.kind === 'boolean' ? 'boolean' : 'string')) form[f.key] = kept[f.key]
+      } catch {
+        // a damaged entry: the defaults stand
+      }
+      schema.value = s
+      watch(form, () => globalThis.localStorage?.setItem(FORM_KEY, JSON.stringify(form)), { deep: true })
+      loadError.value = null
+    } catch (e) {
+      loadError.value = asFailure(e)
+    }
+  }
+
+  function set(key: string, value: FieldValue): void {
+    form[key] = value
+    if (serverErrors.value[key]) {
+      const { [key]: _gone, ...rest } = serverErrors.value
+      serverErrors.value = rest
+    }
+  }
+
+  // ---- the run this screen follows ----
+  const runId = ref<string | null>(null)
+  /** Follows a run on the Train screen, and writes it in the URL so a reload comes back to it. */
+  function follow(id: string | null): void {
+    runId.value = id
+    const ui = useUi()
+    if (ui.screen === 'train' && (ui.route.params.run ?? null) !== id) ui.setParams(id ? { run: id } : {})
+  }
+
+  // ---- the checks the service makes, before it makes them ----
+  const analysis = computed(() => analyzeGraph(useDesign().doc, { forTraining: true }))
+  const outputUnits = computed(() => {
+    const a = analysis.value
+    const shape = a.outputId ? a.byId.get(a.outputId)?.outputShape : null
+    return shape && shape.length === 1 ? shape[0] : null
+  })
+
+  const checks = computed<Check[]>(() => {
+    const data = useData(), design = useDesign(), ui = useUi()
+    const out: Check[] = []
+    const toData = { label: 'Open the Data screen', run: () => ui.navigate('data') }
+    const r = data.report
+    if (!r) out.push({ id: 'dataset', severity: 'error', message: 'No dataset yet: choose a folder of images (one sub-folder per class) on the Data screen, or use the sample.', link: toData })
+    else if (!r.usable) out.push({ id: 'dataset', severity: 'error', message: r.problem ?? `${r.root} cannot be trained on`, link: toData })
+    else out.push({ id: 'dataset', severity: 'ok', message: `${r.images} images in ${r.classes.length} classes (${r.classes.map((c) => c.name).join(', ')}) from ${r.root}${r.skipped.length ? `; ${r.skipped.length} files skipped` : ''}` })
+
+    const graphErrors = analysis.value.issues.filter((i) => i.severity === 'error')
+    for (const [k, i] of graphErrors.entries()) {
+      out.push({
+        id: `graph-${k}`, severity: 'error', message: i.message,
+        link: { label: i.nodeId ? `Show ${i.nodeId} in the designer` : 'Open the designer', run: () => (i.nodeId && ui.select([i.nodeId]), ui.navigate('design')) },
+      })
+    }
+    if (!graphErrors.length) out.push({ id: 'model', severity: 'ok', message: `Model "${design.name}": ${design.doc.nodes.length} layers, ${analysis.value.totals.params.toLocaleString('en-US')} parameters` })
+
+    const classes = r?.classes.length ?? 0
+    const units = outputUnits.value
+    if (r?.usable && units !== null && units !== classes) {
+      const dense = lastDense(design.doc)
+      out.push({
+        id: 'classes', severity: 'error',
+        message: `The model ends in ${units} classes but the dataset has ${classes} (${r.classes.map((c) => c.name).join(', ')}).`,
+        ...(dense ? { fix: { label: `Set ${dense}'s units to ${classes}`, run: () => design.setAttr(dense, 'units', classes) } } : {}),
+      })
+    }
+    if (Object.keys(errors.value).length) out.push({ id: 'settings', severity: 'error', message: `Fix the settings marked below: ${Object.keys(errors.value).join(', ')}.` })
+    return out
+  })
+  const canStart = computed(() => !starting.value && !!schema.value && checks.value.every((c) => c.severity !== 'error'))
+
+  async function start(): Promise<string | null> {
+    const data = useData(), design = useDesign(), runs = useRuns()
+    if (!canStart.value || !data.report) return null
+    starting.value = true
+    startError.value = null
+    try {
+      const { runId: id } = await studio().invoke('runs.start', { model: design.doc, datasetDir: data.report.root, settings: settings.value })
+      follow(id)
+      await runs.refresh()
+      return id
+    } catch (e) {
+      const f = asFailure(e)
+      if (f.code === 'INVALID_SETTINGS') {
+        // "lr: Too big: expected number to be <=10; epochs: ..." -> next to each field
+        const byField: Record<string, string> = {}
+        for (const part of f.message.split('; ')) {
+          const m = part.match(/^(\w+): (.*)$/)
+          if (m && fields.value.some((x) => x.key === m[1])) byField[m[1]] = m[2]
+        }
+        serverErrors.value = byField
+      }
+      startError.value = f
+      return null
+    } finally {
+      starting.value = false
+    }
+  }
+
+  const sampleError = ref<Failure | null>(null)
+  /** The sample's model (a template) as the design, and the sample's settings in the form. */
+  async function useSample(opts: { model: boolean }): Promise<void> {
+    const data = useData()
+    const info = await data.loadInfo()
+    if (!info) return
+    await load()
+    setForm(info.sample.settings)
+    if (!opts.model) return
+    try {
+      const t = (await studio().invoke('templates.list')).find((x) => x.id === info.sample.templateId)
+      if (t) useDesign().load(t.model)
+      sampleError.value = null
+    } catch (e) {
+      sampleError.value = asFailure(e)
+    }
+  }
+  /** A design with nothing but its input: the studio offers the sample model instead. */
+  const designIsBlank = computed(() => useDesign().doc.nodes.length <= 1)
+
+  return { sampleError, useSample, designIsBlank, schema, form, fields, errors, settings, serverErrors, loadError, startError, starting, runId, analysis, outputUnits, checks, canStart, load, set, setForm, follow, start }
+})

@@ -1,0 +1,155 @@
+// The Train, Data and Compare stores: the settings form comes from the real settings schema (the one zod
+// schema, as JSON) and says what is wrong next to each field; the pre-start checks catch a class-count
+// mismatch and the one-click fix edits the design once; a missing folder keeps the last report; the
+// comparison's selection lives in the URL, its rows mark the best run, and its curves align by epoch.
+import { readFileSync } from 'node:fs'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import { z } from 'zod'
+import { TrainSettings } from '../../src-main/api/settings.ts'
+import { parseModelFile } from '../../src-engine/core/graph/index.ts'
+import type { HealthReport, JsonSchema } from '../../src-main/api/contract.ts'
+
+const invoke = vi.fn()
+vi.mock('../../src-renderer/src/api/client.ts', async () => {
+  const { StudioError } = await vi.importActual<typeof import('../../src-renderer/src/api/client.ts')>('../../src-renderer/src/api/client.ts')
+  return { StudioError, studio: () => ({ invoke, on: () => () => {} }) }
+})
+const { useTrain, fieldsOf, parseField } = await import('../../src-renderer/src/stores/train.ts')
+const { useData } = await import('../../src-renderer/src/stores/data.ts')
+const { useDesign } = await import('../../src-renderer/src/stores/design.ts')
+const { useUi } = await import('../../src-renderer/src/stores/ui.ts')
+const { useCompare, bestIndex, joinByEpoch, runColor } = await import('../../src-renderer/src/stores/compare.ts')
+const { emptySeries } = await import('../../src-renderer/src/stores/runs.ts')
+const { StudioError } = await import('../../src-renderer/src/api/client.ts')
+
+const schema = z.toJSONSchema(TrainSettings, { io: 'input' }) as JsonSchema
+const defaults = { epochs: 10, batchSize: 32, optimizer: 'adam', lr: 0.001, momentum: 0.9, nesterov: false, weightDecay: 0, schedule: 'constant', warmupEpochs: 0, valSplit: 0.2, seed: 1, augment: 'none' }
+const sample = parseModelFile(readFileSync(new URL('../../resources/templates/shapes-cnn.cnn.json', import.meta.url), 'utf8'))
+const report = (classes: string[]): HealthReport => ({
+  root: '/data/x', classes: classes.map((name) => ({ name, count: 20 })), images: 20 * classes.length, skipped: [], sizes: { minWidth: 32, maxWidth: 32, minHeight: 32, maxHeight: 32 },
+  channels: { grey: 0, rgb: 40, alpha: 0 }, formats: { png: 40 }, duplicates: [], leakage: [], warnings: [], usable: classes.length >= 2,
+})
+
+beforeEach(() => {
+  setActivePinia(createPinia())
+  invoke.mockReset()
+})
+
+async function loadedTrain() {
+  invoke.mockImplementation(async (cmd: string) => (cmd === 'settings.schema' ? schema : cmd === 'settings.defaults' ? defaults : null))
+  const train = useTrain()
+  await train.load()
+  return train
+}
+
+describe('the settings form', () => {
+  it('has a field per schema property, typed by the schema', () => {
+    const f = Object.fromEntries(fieldsOf(schema).map((x) => [x.key, x.kind]))
+    expect(f).toMatchObject({ name: 'string', epochs: 'integer', lr: 'number', optimizer: 'enum', nesterov: 'boolean', augment: 'enum', workers: 'integer' })
+    const lr = fieldsOf(schema).find((x) => x.key === 'lr')!
+    expect(parseField(lr, '0')).toEqual({ error: 'greater than 0' })
+    expect(parseField(lr, 'fast')).toEqual({ error: 'a number, e.g. 0.001' })
+    expect(parseField(lr, '')).toEqual({ error: 'required' })
+    expect(parseField(fieldsOf(schema).find((x) => x.key === 'epochs')!, '2.5')).toEqual({ error: 'a whole number' })
+    expect(parseField(fieldsOf(schema).find((x) => x.key === 'workers')!, '')).toEqual({}) // optional: left to the service
+  })
+
+  it('fills from settings.defaults, sends typed values, and shows the service\'s field errors next to the field', async () => {
+    const train = await loadedTrain()
+    expect(train.form.epochs).toBe('10')
+    train.set('epochs', '2')
+    train.set('valSplit', '0.95')
+    expect(train.errors).toEqual({ valSplit: 'at most 0.9' })
+    train.set('valSplit', '0.25')
+    expect(train.settings).toMatchObject({ epochs: 2, valSplit: 0.25, lr: 0.001, nesterov: false })
+    expect(train.settings).not.toHaveProperty('workers')
+    // the service has the last word
+    useData().report = report(['a', 'b', 'c'])
+    useDesign().load(sample)
+    invoke.mockImplementation(async () => {
+      throw new StudioError({ code: 'INVALID_SETTINGS', message: 'batchSize: Too big: expected number to be <=4096; seed: bad' })
+    })
+    expect(await train.start()).toBeNull()
+    expect(train.errors).toMatchObject({ batchSize: 'Too big: expected number to be <=4096', seed: 'bad' })
+    train.set('batchSize', '64')
+    expect(train.errors.batchSize).toBeUndefined()
+  })
+})
+
+describe('checks before starting', () => {
+  it('a class-count mismatch offers the fix, which sets the last dense layer\'s units in one undoable edit', async () => {
+    const train = await loadedTrain()
+    const design = useDesign()
+    design.load(sample)
+    useData().report = report(['cats', 'dogs'])
+    const check = train.checks.find((c) => c.id === 'classes')!
+    expect(check.message).toMatch(/ends in 3 classes but the dataset has 2 \(cats, dogs\)/)
+    expect(train.canStart).toBe(false)
+    check.fix!.run()
+    expect(design.doc.nodes.find((n) => n.id === 'fc')!.attrs!.units).toBe(2)
+    expect(train.checks.some((c) => c.severity === 'error')).toBe(false)
+    expect(train.canStart).toBe(true)
+    design.undo()
+    expect(train.checks.some((c) => c.id === 'classes')).toBe(true)
+  })
+
+  it('no dataset, an unusable one, and graph errors that link to their node', async () => {
+    const train = await loadedTrain()
+    const design = useDesign(), ui = useUi()
+    design.load(sample)
+    expect(train.checks.find((c) => c.id === 'dataset')).toMatchObject({ severity: 'error' })
+    useData().report = { ...report(['only']), problem: "/data/x has images in one class only ('only')" }
+    expect(train.checks.find((c) => c.id === 'dataset')!.message).toMatch(/one class only/)
+    useData().report = report(['a', 'b', 'c'])
+    design.remove(['gap']) // the dense layer now gets a feature map
+    const graph = train.checks.filter((c) => c.id.startsWith('graph-'))
+    expect(graph.length).toBeGreaterThan(0)
+    const linked = graph.find((c) => c.link?.label.includes('fc'))!
+    linked.link!.run()
+    expect([...ui.selection]).toEqual(['fc'])
+    expect(ui.screen).toBe('design')
+  })
+})
+
+describe('the data store', () => {
+  it('a folder that does not exist says so and keeps the report shown', async () => {
+    const data = useData()
+    invoke.mockImplementation(async (cmd: string, p: { dir: string }) => {
+      if (cmd === 'datasets.inspect' && p.dir === '/good') return { ...report(['a', 'b']), root: '/good' }
+      if (cmd === 'datasets.thumbnails') return { className: 'a', png: 'data:image/png;base64,', total: 20, columns: 8 }
+      throw new StudioError({ code: 'NOT_FOUND', message: `${p.dir}: no such folder` })
+    })
+    expect(await data.open('/good')).toBe(true)
+    expect(data.recent).toEqual(['/good'])
+    expect(await data.open('/nope')).toBe(false)
+    expect(data.error).toEqual({ code: 'NOT_FOUND', message: '/nope: no such folder' })
+    expect(data.report!.root).toBe('/good')
+    expect(data.recent).toEqual(['/good'])
+    await vi.waitFor(() => expect(data.sheets.size).toBe(2))
+  })
+})
+
+describe('the compare store', () => {
+  it('reads its runs from the URL and writes a new selection there, at most ten', () => {
+    const ui = useUi()
+    ui.navigate('compare', { runs: 'r_a,r_b' })
+    const c = useCompare()
+    expect(c.ids).toEqual(['r_a', 'r_b'])
+    c.toggle('r_c')
+    expect(ui.route.params.runs).toBe('r_a,r_b,r_c')
+    c.setIds(Array.from({ length: 12 }, (_, i) => `r_${i}`))
+    expect(c.ids).toHaveLength(10)
+    expect(runColor(0)).toBe('--series-1')
+    expect(runColor(9)).toBe('--series-10')
+  })
+
+  it('marks the best value of a row; aligns runs of different lengths by epoch', () => {
+    expect(bestIndex([0.8, null, 0.9], 'max')).toBe(2)
+    expect(bestIndex([0.3, 0.2, null], 'min')).toBe(1)
+    expect(bestIndex([0.3, null], 'min')).toBeNull() // one value is not a comparison
+    const a = { ...emptySeries(), epoch: [1, 2, 3], valLoss: [0.9, 0.8, 0.7] }
+    const b = { ...emptySeries(), epoch: [1, 2], valLoss: [1.0, 0.95] }
+    expect(joinByEpoch([a, b], 'valLoss')).toEqual([[1, 2, 3], [0.9, 0.8, 0.7], [1.0, 0.95, undefined]])
+  })
+})
