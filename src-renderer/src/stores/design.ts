@@ -3,7 +3,8 @@
 // RENDERER.md, "The model file is the document" and "One undo: snapshots", says why.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import { analyzeGraph, type Edge, type GraphIssue, type ModelFile } from '../../../src-engine/core/graph/index.ts'
+import { analyzeGraph, type Edge, type ModelFile } from '../../../src-engine/core/graph/index.ts'
+import { issuesByNode } from '../composables/useGraphView.ts'
 import * as edits from './model-edits.ts'
 import { autoLayout } from './auto-layout.ts'
 import { useUi } from './ui.ts'
@@ -36,12 +37,7 @@ export const useDesign = defineStore('design', () => {
   const edges = computed(() => doc.value.edges)
   const analysis = computed(() => analyzeGraph({ format: 'cnn-studio.graph', version: 1, nodes: nodes.value, edges: edges.value }))
   /** Issues by node, worst first, for the badges and the inspector. */
-  const issuesById = computed(() => {
-    const m = new Map<string, GraphIssue[]>()
-    for (const i of analysis.value.issues) if (i.nodeId) m.set(i.nodeId, [...(m.get(i.nodeId) ?? []), i])
-    for (const list of m.values()) list.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1))
-    return m
-  })
+  const issuesById = computed(() => issuesByNode(analysis.value))
   const dirty = computed(() => doc.value !== savedDoc.value)
   const canUndo = computed(() => past.value.length > 0)
   const canRedo = computed(() => future.value.length > 0)
