@@ -23,12 +23,13 @@ export function referenceKernels(dtype: Dtype = 'float32'): Kernels<FloatArray> 
     alloc,
     allocIndex: (n: number) => new Int32Array(buffer(Math.max(n, 1) * 4), 0, n),
 
-    gemm(transA, transB, m, n, k, a, b, c, accumulate) {
+    gemm(transA, transB, m, n, k, a, b, c, accumulate, bias, relu) {
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < n; j++) {
           let s = 0
           for (let p = 0; p < k; p++) s += (transA ? a[p * m + i] : a[i * k + p]) * (transB ? b[j * k + p] : b[p * n + j])
-          c[i * n + j] = accumulate ? c[i * n + j] + s : s
+          s = (accumulate ? c[i * n + j] + s : s) + (bias ? bias[j] : 0)
+          c[i * n + j] = relu && s < 0 ? 0 : s
         }
       }
     },

@@ -29,8 +29,9 @@ export interface Kernels<T extends FloatArray = FloatArray> {
   /**
    * `C = op(A) op(B) + (accumulate ? C : 0)`, row-major. op(A) is [m, k]: A is stored [m, k], or [k, m]
    * when `transA`. op(B) is [k, n]: B is stored [k, n], or [n, k] when `transB`. C is [m, n].
+   * Then, when given, + bias[n] on every row and max(0, .): dense's epilogue, no pass of its own.
    */
-  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: T, b: T, c: T, accumulate: boolean): void
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: T, b: T, c: T, accumulate: boolean, bias?: T | null, relu?: boolean): void
   /** x [N, H, W, Cin], w [kh, kw, Cin, Cout], bias [Cout] or null -> y [N, Ho, Wo, Cout]; `relu` fuses max(0, .). */
   conv2dForward(d: WindowDims, x: T, w: T, bias: T | null, y: T, relu: boolean): void
   /** dy [N, Ho, Wo, Cout], w [kh, kw, Cin, Cout] -> dx [N, H, W, Cin] (overwritten). */

@@ -86,8 +86,8 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
       return new Int32Array(memory.buffer, at, n)
     },
 
-    gemm(transA, transB, m, n, k, a, b, c, accumulate) {
-      ex.gemm(+transA, +transB, m, n, k, p(a), p(b), p(c), +accumulate, packA, packB, 0, 0)
+    gemm(transA, transB, m, n, k, a, b, c, accumulate, bias, relu) {
+      ex.gemm(+transA, +transB, m, n, k, p(a), p(b), p(c), +accumulate, packA, packB, bias ? p(bias) : 0, +!!relu)
     },
 
     // y [M = N*Ho*Wo, Cout] = im2col(x) [M, kh*kw*Cin] . w [kh*kw*Cin, Cout], then bias and ReLU.

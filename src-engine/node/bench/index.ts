@@ -21,6 +21,17 @@ export const SMALLCNN: ModelFile = parseModelFile({
   ],
   edges: [['in', 'c1'], ['c1', 'r1'], ['r1', 'p1'], ['p1', 'c2'], ['c2', 'r2'], ['r2', 'p2'], ['p2', 'c3'], ['c3', 'r3'], ['r3', 'gap'], ['gap', 'fc'], ['fc', 'out']],
 })
+/** The dense-heavy model of issue 11: 624k parameters, few operations; shows the fixed cost per step. */
+export const DENSE_HEAVY: ModelFile = parseModelFile({
+  format: 'cnn-studio.graph', version: 1, name: 'Dense-heavy',
+  nodes: [
+    { id: 'in', type: 'input', attrs: { height: 48, width: 48, channels: 1 } }, { id: 'flat', type: 'flatten' },
+    { id: 'fc1', type: 'dense', attrs: { units: 256 } }, { id: 'r1', type: 'relu' },
+    { id: 'fc2', type: 'dense', attrs: { units: 128 } }, { id: 'r2', type: 'relu' },
+    { id: 'fc3', type: 'dense', attrs: { units: 10 } }, { id: 'out', type: 'softmax' },
+  ],
+  edges: [['in', 'flat'], ['flat', 'fc1'], ['fc1', 'r1'], ['r1', 'fc2'], ['fc2', 'r2'], ['r2', 'fc3'], ['fc3', 'out']],
+})
 /** FLOP per image: forward 2 * MACs; a training step 2 * (3 * MACs - the first conv's input gradient). */
 export const TRAIN_FLOP_PER_IMAGE = 2 * (3 * 10_323_200 - 884_736)
 export const BATCH = 64

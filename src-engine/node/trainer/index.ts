@@ -12,10 +12,13 @@ import { decodeWeights, encodeWeights } from '../../core/train/weights.ts'
 import { loadKernelModule } from '../wasm-kernels.ts'
 import { WorkerPool } from './pool.ts'
 import type { Command, KernelChoice } from './protocol.ts'
+import type { TrainerProfile } from './profile.ts'
 
 export interface CreateTrainerOptions extends TrainerOptions {
   /** 'fast' (WebAssembly SIMD, the default) or 'reference' (plain loops: slow, for checks). */
   kernels?: KernelChoice
+  /** Filled in as training runs: where each step's time goes (bench --profile). */
+  profile?: TrainerProfile
 }
 
 const DIVERGED = 'the loss became NaN or infinite, so the weights can no longer learn; lower the learning rate (try a tenth of it), add batchnorm after the convolutions, or use adam'
@@ -36,8 +39,12 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
   let bufs: { x: Float32Array; y: Int32Array }[]
   const ready = (async () => {
     const wasm = kernelChoice === 'fast' ? await loadKernelModule() : undefined
-    pool = await WorkerPool.start(workerCount, opts.model, maxShard, hyper.seed, kernelChoice, wasm)
+    pool = await WorkerPool.start(workerCount, opts.model, maxShard, hyper.seed, kernelChoice, wasm, !!opts.profile)
     const w0 = pool.workers[0]
+    if (opts.profile) {
+      opts.profile.layers = w0.layers
+      opts.profile.workerTimings = pool.workers.map((w) => w.timings!)
+    }
     master = Float32Array.from(w0.paramBlock)
     gradSum = new Float32Array(master.length)
     state = Float32Array.from(w0.stateBlock)
@@ -159,9 +166,13 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
         if (stopping) return result('stopped')
         const stepStart = performance.now()
         lr = learningRate(hyper.lr, hyper.schedule, epoch * stepsPerEpoch + step, stepsPerEpoch, totalSteps)
-        const running = pool!.run(scatter(bufs[cur], n, (share) => ({ type: 'train', n: share, scale: 1 / n })))
+        const cmds = scatter(bufs[cur], n, (share) => ({ type: 'train', n: share, scale: 1 / n }))
+        const tRun = performance.now()
+        const running = pool!.run(cmds)
         const nextN = opts.train.nextBatch(bufs[1 - cur].x, bufs[1 - cur].y, batch) // overlaps the workers
+        const tNext = performance.now()
         const rs = await running
+        const tDone = performance.now()
         let stepLoss = 0, stepCorrect = 0
         for (const r of rs) {
           stepLoss += r.lossSum
@@ -178,13 +189,27 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
         let check = 0
         for (let i = 0; i < gradSum.length; i++) check += gradSum[i]
         if (!Number.isFinite(check)) return result('diverged', `epoch ${epoch + 1}, step ${step + 1}: ${DIVERGED}`)
+        const tSum = performance.now()
         optimizer.step(master, gradSum, lr)
+        const tOpt = performance.now()
         if (state.length) {
           // Running statistics: the mean of what each worker saw.
           state.fill(0)
           for (const w of ws) for (let i = 0; i < state.length; i++) state[i] += w.stateBlock[i] / ws.length
         }
         broadcast()
+        if (opts.profile) {
+          const p = opts.profile.step, end = performance.now()
+          p.steps++
+          p.images += n
+          p.stepMs += end - stepStart
+          p.scatterMs += tRun - stepStart
+          p.nextBatchMs += tNext - tRun
+          p.waitMs += tDone - tRun
+          p.gradSumMs += tSum - tDone
+          p.optimizerMs += tOpt - tSum
+          p.broadcastMs += end - tOpt
+        }
         lossSum += stepLoss
         correct += stepCorrect
         seen += n

@@ -17,7 +17,7 @@ export class WorkerPool {
   }
 
   /** Starts `count` workers; if any fails (out of memory planning its network), every one started is terminated. */
-  static async start(count: number, model: ModelFile, maxShard: number, seed: number, kernels: KernelChoice, wasm?: WebAssembly.Module): Promise<WorkerPool> {
+  static async start(count: number, model: ModelFile, maxShard: number, seed: number, kernels: KernelChoice, wasm?: WebAssembly.Module, profile = false): Promise<WorkerPool> {
     const threads: Worker[] = []
     const started = await Promise.allSettled(
       Array.from({ length: count }, (_, workerIndex) => new Promise<PoolWorker>((resolve, reject) => {
@@ -29,7 +29,7 @@ export class WorkerPool {
           if (m.type === 'ready') resolve({ ...m, thread })
           else reject(new Error(m.type === 'error' ? m.message : 'worker failed to start'))
         })
-        thread.postMessage({ type: 'init', model, maxShard, seed, workerIndex, kernels, wasm })
+        thread.postMessage({ type: 'init', model, maxShard, seed, workerIndex, kernels, wasm, profile })
       })),
     )
     const failed = started.find((r) => r.status === 'rejected')

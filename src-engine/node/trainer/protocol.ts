@@ -14,6 +14,8 @@ export interface InitMessage {
   kernels: KernelChoice
   /** The compiled fast kernels (a WebAssembly.Module can be posted to a worker). */
   wasm?: WebAssembly.Module
+  /** Time every layer (bench --profile) into ReadyMessage.timings. */
+  profile?: boolean
 }
 
 export interface ReadyMessage {
@@ -29,6 +31,9 @@ export interface ReadyMessage {
   stateNames: { name: string; size: number }[]
   inputSize: number
   classes: number
+  /** With `profile`: per layer [forward, backward-data, backward-weights] ms, then the step total (shared memory). */
+  timings: Float64Array | null
+  layers: { id: string; type: string; macs: number }[]
 }
 
 export type Command = { type: 'train'; n: number; scale: number } | { type: 'eval'; n: number }

@@ -1,16 +1,56 @@
 // `cnn-studio bench [--json]`: the engine's reference benchmark (shared/bench/README.md).
+// `--profile` / `--model FILE`: the per-layer profile of SmallCNN, a dense-heavy model, LeNet-5 and the
+// VGG-style template (or of the given model file, on synthetic data of its input shape).
 import type { Command } from 'commander'
 import Table from 'cli-table3'
-import { runBench } from '../../../src-engine/node/bench/index.ts'
+import { fileURLToPath } from 'node:url'
+import { DENSE_HEAVY, runBench, SMALLCNN } from '../../../src-engine/node/bench/index.ts'
+import { profileModel, type ModelProfile } from '../../../src-engine/node/bench/profile.ts'
+import type { ModelFile } from '../../../src-engine/core/graph/index.ts'
+import { readModelFile } from '../read-model.ts'
+import { CliError, EXIT_USAGE } from '../errors.ts'
+
+const TEMPLATES = fileURLToPath(new URL('../../../resources/templates/', import.meta.url))
+
+interface BenchOptions { json?: boolean; workers?: number; profile?: boolean; model?: string; batch?: number; epochs?: number; steps?: number }
+
+function positive(flag: string) {
+  return (v: string) => {
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag} must be a whole number of at least 1 (got '${v}')`, EXIT_USAGE)
+    return n
+  }
+}
 
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('the engine benchmark: SmallCNN (batch 64, 32x32x3) train and inference images/s, and GEMM GFLOP/s, with 1 worker and all cores')
+    .description('the engine benchmark: SmallCNN (batch 64, 32x32x3) train and inference images/s, and GEMM GFLOP/s, with 1 worker and all cores; --profile: where each step\'s time goes, layer by layer')
     .option('--json', 'print one JSON document on stdout')
-    .option('--workers <n>', 'the "all cores" worker count (default: every core)', (v) => Number.parseInt(v, 10))
-    .action(async (opts: { json?: boolean; workers?: number }) => {
-      const r = await runBench({ threads: opts.workers, onProgress: (what) => process.stderr.write(`bench: ${what}...\n`) })
+    .option('--workers <n>', 'the "all cores" worker count (default: every core)', positive('--workers'))
+    .option('--profile', 'per-layer profile of SmallCNN, a dense-heavy model, LeNet-5 and the VGG-style template')
+    .option('--model <file>', 'profile this model file instead, on synthetic data of its input shape (implies --profile)')
+    .option('--batch <n>', 'batch size of the profile (default 64)', positive('--batch'))
+    .option('--epochs <n>', 'epochs of the profile, the first left out as warm-up (default 10)', positive('--epochs'))
+    .option('--steps <n>', 'steps per epoch of the profile (default 8)', positive('--steps'))
+    .action(async (opts: BenchOptions) => {
+      const progress = (what: string) => process.stderr.write(`bench: ${what}...\n`)
+      if (opts.profile || opts.model) {
+        const models: ModelFile[] = opts.model
+          ? [readModelFile(opts.model)]
+          : [SMALLCNN, DENSE_HEAVY, readModelFile(`${TEMPLATES}lenet5.cnn.json`), readModelFile(`${TEMPLATES}vgg-small.cnn.json`)]
+        const results: ModelProfile[] = []
+        for (const m of models) {
+          try {
+            results.push(await profileModel(m, { batch: opts.batch, workers: opts.workers, epochs: opts.epochs, stepsPerEpoch: opts.steps, onProgress: progress }))
+          } catch (e) {
+            throw new CliError(`${opts.model ?? m.name ?? 'model'}: ${(e as Error).message}`, EXIT_USAGE)
+          }
+        }
+        process.stdout.write(opts.json ? JSON.stringify(results, null, 2) + '\n' : results.map(printProfile).join('\n'))
+        return
+      }
+      const r = await runBench({ threads: opts.workers, onProgress: progress })
       if (opts.json) {
         process.stdout.write(JSON.stringify(r, null, 2) + '\n')
         return
@@ -22,4 +62,26 @@ export function registerBench(program: Command): void {
       process.stdout.write(`GEMM at ${((100 * g) / r.gemmGflopsPeak128).toFixed(0)}% of the 128-bit SIMD peak (${r.gemmGflopsPeak128.toFixed(1)} GFLOP/s on ${r.threads} cores).\n`)
       process.stdout.write('Compare with the PyTorch reference in ../shared/bench/ measured in the same sitting.\n')
     })
+}
+
+function printProfile(p: ModelProfile): string {
+  const ms = (v: number) => (v >= 0.005 ? v.toFixed(2) : '-')
+  const gf = (v: number | null) => (v === null ? '-' : `${v.toFixed(1)} (${((100 * v) / p.peakGflops).toFixed(0)}%)`)
+  const t = new Table({
+    head: ['layer', 'type', 'fwd ms', 'bwd data ms', 'bwd weights ms', 'share', 'fwd GFLOP/s', 'data GFLOP/s', 'weights GFLOP/s'],
+    colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'], style: { head: [], border: [] },
+  })
+  for (const l of p.layers) {
+    t.push([l.id, l.type, ms(l.forwardMs), ms(l.backwardDataMs), ms(l.backwardWeightsMs), `${(100 * l.share).toFixed(1)}%`, gf(l.forwardGflops), gf(l.backwardDataGflops), gf(l.backwardWeightsGflops)])
+  }
+  const inLayers = p.layers.reduce((s, l) => s + l.forwardMs + l.backwardDataMs + l.backwardWeightsMs, 0)
+  const o = p.outside
+  return [
+    `${p.model}: batch ${p.batch}, ${p.workers} worker${p.workers > 1 ? 's' : ''}, ${p.steps} steps profiled: ${p.stepMs.toFixed(2)} ms a step, train ${Math.round(p.trainImagesPerSecond)} img/s, infer ${Math.round(p.inferImagesPerSecond)} img/s`,
+    t.toString(),
+    `layers ${inLayers.toFixed(2)} ms a step (per worker, in parallel); GFLOP/s over the batch, % of the 128-bit peak of ${p.workers} core${p.workers > 1 ? 's' : ''} (${p.peakGflops.toFixed(1)})`,
+    `outside the layers, ms a step: batch copy-in ${o.scatter.toFixed(2)}, messaging and waiting ${o.messaging.toFixed(2)}, gradient sum ${o.gradSum.toFixed(2)}, optimizer ${o.optimizer.toFixed(2)}, weight broadcast ${o.broadcast.toFixed(2)} (next batch prepared alongside: ${o.nextBatchOverlapped.toFixed(2)})`,
+    `peak resident memory by epoch, MB: ${p.peakRssMbPerEpoch.map((v) => v.toFixed(0)).join(' ')}`,
+    '',
+  ].join('\n')
 }

@@ -16,9 +16,8 @@ export function dense(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fuse
   return {
     info, ...b, params, state: [],
     forward(ins, n) {
-      k.gemm(false, false, n, units, inN, ins[0], w.value, b.out, false)
-      if (bias) for (let s = 0; s < n; s++) for (let u = 0; u < units; u++) b.out[s * units + u] += bias.value[u]
-      if (fuseRelu) for (let i = 0; i < n * units; i++) if (!(b.out[i] > 0)) b.out[i] = 0
+      // Bias and ReLU in the GEMM's epilogue: no pass over the output of their own.
+      k.gemm(false, false, n, units, inN, ins[0], w.value, b.out, false, bias ? bias.value : null, fuseRelu)
     },
     backward(ins, dIns, acc, n) {
       if (fuseRelu) k.reluBackward(b.out, b.dOut, n * units)
