@@ -3,8 +3,8 @@
 // Compiled twice: with relaxed SIMD (fused multiply-add where the CPU has it) and with plain mul+add.
 
 // A 6x8 register tile: 12 accumulators + 2 B vectors + 1 broadcast A = 15 of the 16 SIMD registers.
-const MR: i32 = 6
-const NR: i32 = 8
+export const MR: i32 = 6
+export const NR: i32 = 8
 // K is cut into equal blocks of at most KC (288 = 256 + 32 would re-read C for a sliver of work).
 const KC: i32 = 384
 const MC: i32 = 96
@@ -186,6 +186,20 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usiz
           }
         }
       }
+    }
+  }
+}
+
+/**
+ * C = A B from operands already in the packed layouts (A: `panels` panels of MR rows, B: `jpanels` panels
+ * of NR columns, both over K = kc), every tile full; ldc in floats. For kernels that write their operands
+ * packed (Winograd), so no packing pass is needed.
+ */
+export function gemmPacked(ap: usize, panels: i32, bp: usize, jpanels: i32, kc: i32, c: usize, ldc: i32): void {
+  for (let j = 0; j < jpanels; j++) {
+    const bpanel = bp + <usize>(j * kc * NR) * 4
+    for (let p = 0; p < panels; p++) {
+      tile(ap + <usize>(p * kc * MR) * 4, bpanel, kc, c + (<usize>(p * MR) * <usize>ldc + <usize>(j * NR)) * 4, ldc, MR, NR, false, 0, false)
     }
   }
 }

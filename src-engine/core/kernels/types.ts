@@ -16,6 +16,12 @@ export interface WindowDims extends WindowGeometry {
   cout: number
 }
 
+/**
+ * How a conv2d is computed, chosen once per layer when the network is built (`Kernels.chooseConv`):
+ * 'gemm' (im2col + GEMM, or the GEMM alone for a plain 1x1) or 'winograd' (F(2x2, 3x3), 3x3 stride 1).
+ */
+export type ConvAlgorithm = 'gemm' | 'winograd'
+
 export interface Kernels<T extends FloatArray = FloatArray> {
   readonly name: string
   /**
@@ -33,9 +39,11 @@ export interface Kernels<T extends FloatArray = FloatArray> {
    */
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: T, b: T, c: T, accumulate: boolean, bias?: T | null, relu?: boolean): void
   /** x [N, H, W, Cin], w [kh, kw, Cin, Cout], bias [Cout] or null -> y [N, Ho, Wo, Cout]; `relu` fuses max(0, .). */
-  conv2dForward(d: WindowDims, x: T, w: T, bias: T | null, y: T, relu: boolean): void
+  conv2dForward(d: WindowDims, x: T, w: T, bias: T | null, y: T, relu: boolean, algo?: ConvAlgorithm): void
   /** dy [N, Ho, Wo, Cout], w [kh, kw, Cin, Cout] -> dx [N, H, W, Cin] (overwritten). */
-  conv2dBackwardInput(d: WindowDims, dy: T, w: T, dx: T): void
+  conv2dBackwardInput(d: WindowDims, dy: T, w: T, dx: T, algo?: ConvAlgorithm): void
+  /** The fastest algorithm these kernels have for a conv of these dims (absent: always 'gemm'). */
+  chooseConv?(d: WindowDims): ConvAlgorithm
   /** x [N, H, W, Cin], dy [N, Ho, Wo, Cout] -> dw [kh, kw, Cin, Cout] and db [Cout] (both overwritten). */
   conv2dBackwardFilter(d: WindowDims, x: T, dy: T, dw: T, db: T | null): void
   /** x [N, H, W, C] -> y [N, Ho, Wo, C]; argmax [N, Ho, Wo, C] keeps the flat input index of each max (padding never wins). */

@@ -2,7 +2,7 @@
 // instance owns one shared WebAssembly.Memory; `alloc` hands out views of it (a bump allocator), so the
 // module works on tensors in place and a worker pool can read them from other threads. Memory is planned
 // once per (model, batch size); the im2col scratch grows only when a larger problem first appears.
-import type { Kernels, WindowDims } from './types.ts'
+import type { ConvAlgorithm, Kernels, WindowDims } from './types.ts'
 
 interface Exports {
   gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, acc: number, pa: number, pb: number, bias: number, relu: number): void
@@ -13,6 +13,8 @@ interface Exports {
   maxPoolBackward(dy: number, argmax: number, outCount: number, dx: number, inCount: number): void
   avgPool(x: number, n: number, inH: number, inW: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, y: number, backward: number): void
   reluBackward(y: number, dy: number, count: number): void
+  winogradConv(x: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, w: number, flip: number, y: number, bias: number, relu: number, scratch: number): void
+  winogradScratchBytes(k: number, n: number): number
   heapBase(): number
   relaxed(): number
   PACK_A_BYTES: WebAssembly.Global
@@ -21,6 +23,8 @@ interface Exports {
 
 const PAGE = 65536
 const MAX_PAGES = 32768 // 2 GiB per instance: the build's --maximumMemory
+/** Below this many input channels im2col's GEMM wins (the transforms cost more than the multiplies saved). */
+const WINOGRAD_MIN_CIN = 8
 const align = (n: number) => Math.ceil(n / 64) * 64
 
 export interface WasmKernels extends Kernels<Float32Array> {
@@ -64,6 +68,9 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
   const p = (a: Float32Array | Int32Array) => a.byteOffset
   const direct = (d: WindowDims) => d.kh === 1 && d.kw === 1 && d.sh === 1 && d.sw === 1 && d.padTop === 0 && d.padLeft === 0 && d.padBottom === 0 && d.padRight === 0
   const geo = (d: WindowDims) => [d.n, d.inH, d.inW, d.cin, d.kh, d.kw, d.sh, d.sw, d.padTop, d.padLeft, d.outH, d.outW] as const
+  /** F(2x2, 3x3) applies to 3x3 stride-1 convs with channel counts in whole SIMD vectors (the measured rule: see README). */
+  const winogradFits = (d: WindowDims) => d.kh === 3 && d.kw === 3 && d.sh === 1 && d.sw === 1 && d.cin % 4 === 0 && d.cout % 4 === 0 &&
+    d.cin >= WINOGRAD_MIN_CIN && d.padTop <= 2 && d.padLeft <= 2 && d.padBottom <= 2 && d.padRight <= 2
   /** The GEMM's A operand for a conv: the input itself for a plain 1x1, else its im2col in the scratch. */
   function colsOf(d: WindowDims, x: Float32Array): number {
     if (direct(d)) return p(x)
@@ -90,15 +97,26 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
       ex.gemm(+transA, +transB, m, n, k, p(a), p(b), p(c), +accumulate, packA, packB, bias ? p(bias) : 0, +!!relu)
     },
 
+    chooseConv: (d) => winogradFits(d) ? 'winograd' : 'gemm',
+
     // y [M = N*Ho*Wo, Cout] = im2col(x) [M, kh*kw*Cin] . w [kh*kw*Cin, Cout], then bias and ReLU.
-    conv2dForward(d, x, w, bias, y, relu) {
+    conv2dForward(d, x, w, bias, y, relu, algo) {
+      if (algo === 'winograd' && winogradFits(d)) {
+        ex.winogradConv(p(x), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(w), 0, p(y), bias ? p(bias) : 0, +relu, cols(ex.winogradScratchBytes(d.cin, d.cout)))
+        return
+      }
       const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin
       // Bias and ReLU are applied in registers as the GEMM writes its last K block.
       ex.gemm(0, 0, M, d.cout, K, colsOf(d, x), p(w), p(y), 0, packA, packB, bias ? p(bias) : 0, +relu)
     },
 
     // dcols [M, K] = dy [M, Cout] . w^T, then col2im scatters it back onto the input pixels.
-    conv2dBackwardInput(d, dy, w, dx) {
+    conv2dBackwardInput(d, dy, w, dx, algo) {
+      if (algo === 'winograd' && winogradFits(d)) {
+        // A stride-1 conv of dy with the kernel turned by 180 degrees, channels swapped, padded by 2 - pad.
+        ex.winogradConv(p(dy), d.n, d.outH, d.outW, d.cout, 2 - d.padTop, 2 - d.padLeft, d.inH, d.inW, d.cin, p(w), 1, p(dx), 0, 0, cols(ex.winogradScratchBytes(d.cout, d.cin)))
+        return
+      }
       const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin
       if (direct(d)) {
         ex.gemm(0, 1, M, K, d.cout, p(dy), p(w), p(dx), 0, packA, packB, 0, 0)

@@ -97,6 +97,48 @@ describe('fast convolution and pooling = reference', () => {
     })
   }
 
+  describe('Winograd F(2x2, 3x3) = reference (3x3 stride 1)', () => {
+    // The transforms add and halve before multiplying, so float32 rounding grows a little beyond the
+    // GEMM's: tolerance 1e-4 * sqrt(fan-in) against the float64 reference (inputs and weights in [-1, 1]).
+    const wcases: [string, number, number, number, number, number, Padding][] = [
+      ['same, even size, 8 -> 8', 2, 8, 8, 8, 8, 'same'],
+      ['same, odd size (edge tiles), 12 -> 20', 3, 7, 9, 12, 20, 'same'],
+      ['valid (no padding), 16 -> 12', 2, 9, 6, 16, 12, 'valid'],
+      ['padding 2 (input gradient pads 0), 8 -> 4', 1, 5, 5, 8, 4, 2],
+      ['SmallCNN c3 shape, 64 -> 128, more tiles than a block', 2, 8, 8, 64, 128, 'same'],
+      ['1x1 image', 3, 1, 1, 8, 8, 'same'],
+    ]
+    for (const [name, n, h, w, cin, cout, padding] of wcases) {
+      it(name, () => {
+        const d: WindowDims = { ...windowGeometry(h, w, 3, 1, padding), n, inH: h, inW: w, cin, cout }
+        expect(fast.chooseConv!(d)).toBe('winograd')
+        const inLen = n * h * w * cin, outLen = n * d.outH * d.outW * cout
+        const [x, x64] = pair(inLen), [wt, wt64] = pair(9 * cin * cout), [bias, bias64] = pair(cout)
+        const y = fast.alloc(outLen), y64 = new Float64Array(outLen)
+        for (const relu of [false, true]) {
+          y.fill(NaN)
+          fast.conv2dForward(d, x, wt, bias, y, relu, 'winograd')
+          ref.conv2dForward(d, x64, wt64, bias64, y64, relu)
+          expectClose(y, y64, 5 * Math.sqrt(9 * cin))
+        }
+        const [dy, dy64] = pair(outLen)
+        const dx = fast.alloc(inLen), dx64 = new Float64Array(inLen)
+        dx.fill(NaN)
+        fast.conv2dBackwardInput(d, dy, wt, dx, 'winograd')
+        ref.conv2dBackwardInput(d, dy64, wt64, dx64)
+        expectClose(dx, dx64, 5 * Math.sqrt(9 * cout))
+      })
+    }
+
+    it('is not chosen where it does not apply', () => {
+      const dims = (h: number, cin: number, cout: number, kernel: number, stride: number): WindowDims => ({ ...windowGeometry(h, h, kernel, stride, 'same'), n: 2, inH: h, inW: h, cin, cout })
+      expect(fast.chooseConv!(dims(8, 3, 32, 3, 1))).toBe('gemm') // RGB input: too few channels
+      expect(fast.chooseConv!(dims(8, 32, 30, 3, 1))).toBe('gemm') // not whole vectors
+      expect(fast.chooseConv!(dims(8, 32, 32, 3, 2))).toBe('gemm') // stride 2
+      expect(fast.chooseConv!(dims(8, 32, 32, 5, 1))).toBe('gemm') // 5x5
+    })
+  })
+
   it('relu backward masks by the output', () => {
     const y = fast.alloc(11), dy = fast.alloc(11)
     y.set([1, -1, 0, 2, -3, 4, 0.5, -0.5, 7, 0, 1])

@@ -19,10 +19,12 @@ export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fus
   const inSize = info.inputShapes[0]!.reduce((a, c) => a * c, 1)
   // Where the input gradient must be added to another consumer's, the kernel writes here first.
   let scratch: FloatArray | null = null
+  // The algorithm is chosen once, for this layer's shape, by the kernels' measured rule.
+  const algo = ctx.kernels.chooseConv?.(windowDims(info, ctx.maxBatch)) ?? 'gemm'
   return {
     info, ...b, params, state: [],
     forward(ins, n) {
-      ctx.kernels.conv2dForward(windowDims(info, n), ins[0], w.value, bias ? bias.value : null, b.out, fuseRelu)
+      ctx.kernels.conv2dForward(windowDims(info, n), ins[0], w.value, bias ? bias.value : null, b.out, fuseRelu, algo)
     },
     backward(ins, dIns, acc, n) {
       const d = windowDims(info, n)
@@ -31,10 +33,10 @@ export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fus
       if (!dIns[0]) return
       if (acc[0]) {
         scratch ??= ctx.kernels.alloc(ctx.maxBatch * inSize)
-        ctx.kernels.conv2dBackwardInput(d, b.dOut, w.value, scratch)
+        ctx.kernels.conv2dBackwardInput(d, b.dOut, w.value, scratch, algo)
         writeGrad(dIns[0], scratch, n * inSize, true)
       } else {
-        ctx.kernels.conv2dBackwardInput(d, b.dOut, w.value, dIns[0])
+        ctx.kernels.conv2dBackwardInput(d, b.dOut, w.value, dIns[0], algo)
       }
     },
   }
