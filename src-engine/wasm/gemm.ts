@@ -191,15 +191,15 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usiz
 }
 
 /**
- * C = A B from operands already in the packed layouts (A: `panels` panels of MR rows, B: `jpanels` panels
+ * C (+)= A B from operands already in the packed layouts (A: `panels` panels of MR rows, B: `jpanels` panels
  * of NR columns, both over K = kc), every tile full; ldc in floats. For kernels that write their operands
  * packed (Winograd), so no packing pass is needed.
  */
-export function gemmPacked(ap: usize, panels: i32, bp: usize, jpanels: i32, kc: i32, c: usize, ldc: i32): void {
+export function gemmPacked(ap: usize, panels: i32, bp: usize, jpanels: i32, kc: i32, c: usize, ldc: i32, accumulate: bool): void {
   for (let j = 0; j < jpanels; j++) {
     const bpanel = bp + <usize>(j * kc * NR) * 4
     for (let p = 0; p < panels; p++) {
-      tile(ap + <usize>(p * kc * MR) * 4, bpanel, kc, c + (<usize>(p * MR) * <usize>ldc + <usize>(j * NR)) * 4, ldc, MR, NR, false, 0, false)
+      tile(ap + <usize>(p * kc * MR) * 4, bpanel, kc, c + (<usize>(p * MR) * <usize>ldc + <usize>(j * NR)) * 4, ldc, MR, NR, accumulate, 0, false)
     }
   }
 }

@@ -181,8 +181,159 @@ export function winogradConv(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTo
     const count = min(TB, total - t0)
     inputTransform(x, inH, inW, K, padTop, padLeft, tilesH, tilesW, t0, count, vp)
     for (let xi = 0; xi < 16; xi++) {
-      gemmPacked(vp + <usize>(xi * TB * K) * 4, panels, up + <usize>(xi * K * np) * 4, jpanels, K, mp + <usize>(xi * TB * np) * 4, np)
+      gemmPacked(vp + <usize>(xi * TB * K) * 4, panels, up + <usize>(xi * K * np) * 4, jpanels, K, mp + <usize>(xi * TB * np) * 4, np, false)
     }
     outputTransform(mp, np, N, tilesH, tilesW, t0, count, outH, outW, y, bias, relu)
+  }
+}
+
+/** Scratch bytes of winogradFilterGrad for K input and N output channels: dU, then V and dM of one block. */
+export function winogradFilterScratchBytes(k: i32, n: i32): i32 {
+  const kp = (k + MR - 1) / MR * MR, np = (n + NR - 1) / NR * NR
+  return (16 * kp * np + 16 * TB * kp + 16 * TB * np) * 4
+}
+
+/**
+ * V = B^T d B as the weight gradient's packed-A operand (rows: channels in panels of MR, K: tiles):
+ * vp[xi][k / MR][t][k % MR], channels past K and tiles past `count` zero.
+ */
+function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, padTop: i32, padLeft: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, vp: usize): void {
+  memory.fill(vp, 0, <usize>(16 * TB * kp) * 4)
+  const xiStride: usize = <usize>(TB * kp) * 4
+  const perImage = tilesH * tilesW
+  for (let t = 0; t < count; t++) {
+    const g = t0 + t
+    const b = g / perImage, rem = g % perImage
+    const y0 = (rem / tilesW) * 2 - padTop, x0 = (rem % tilesW) * 2 - padLeft
+    const inside = y0 >= 0 && x0 >= 0 && y0 + 4 <= inH && x0 + 4 <= inW
+    const img = x + <usize>b * <usize>(inH * inW * K) * 4
+    for (let k = 0; k < K; k += 4) {
+      for (let j = 0; j < 4; j++) {
+        const ix = x0 + j
+        let d0 = f32x4.splat(0), d1 = f32x4.splat(0), d2 = f32x4.splat(0), d3 = f32x4.splat(0)
+        const col = img + <usize>(ix * K + k) * 4
+        const row: usize = <usize>(inW * K) * 4
+        if (inside) {
+          const p = col + <usize>y0 * row
+          d0 = v128.load(p); d1 = v128.load(p + row); d2 = v128.load(p + 2 * row); d3 = v128.load(p + 3 * row)
+        } else if (ix >= 0 && ix < inW) {
+          if (y0 >= 0 && y0 < inH) d0 = v128.load(col + <usize>y0 * row)
+          if (y0 + 1 >= 0 && y0 + 1 < inH) d1 = v128.load(col + <usize>(y0 + 1) * row)
+          if (y0 + 2 >= 0 && y0 + 2 < inH) d2 = v128.load(col + <usize>(y0 + 2) * row)
+          if (y0 + 3 >= 0 && y0 + 3 < inH) d3 = v128.load(col + <usize>(y0 + 3) * row)
+        }
+        const m = MID + <usize>j * 16
+        v128.store(m, f32x4.sub(d0, d2))
+        v128.store(m + 64, f32x4.add(d1, d2))
+        v128.store(m + 128, f32x4.sub(d2, d1))
+        v128.store(m + 192, f32x4.sub(d1, d3))
+      }
+      // The 4 channels' places in the panels (a panel holds MR = 6 channels, so 4 may straddle two).
+      const a0 = vp + <usize>(((k / MR) * TB + t) * MR + k % MR) * 4
+      const a1 = vp + <usize>((((k + 1) / MR) * TB + t) * MR + (k + 1) % MR) * 4
+      const a2 = vp + <usize>((((k + 2) / MR) * TB + t) * MR + (k + 2) % MR) * 4
+      const a3 = vp + <usize>((((k + 3) / MR) * TB + t) * MR + (k + 3) % MR) * 4
+      for (let i = 0; i < 4; i++) {
+        const m = MID + <usize>i * 64
+        const r0 = v128.load(m), r1 = v128.load(m + 16), r2 = v128.load(m + 32), r3 = v128.load(m + 48)
+        const o: usize = <usize>(i * 4) * xiStride
+        let v = f32x4.sub(r0, r2)
+        store<f32>(a0 + o, f32x4.extract_lane(v, 0)); store<f32>(a1 + o, f32x4.extract_lane(v, 1)); store<f32>(a2 + o, f32x4.extract_lane(v, 2)); store<f32>(a3 + o, f32x4.extract_lane(v, 3))
+        v = f32x4.add(r1, r2)
+        const o1 = o + xiStride
+        store<f32>(a0 + o1, f32x4.extract_lane(v, 0)); store<f32>(a1 + o1, f32x4.extract_lane(v, 1)); store<f32>(a2 + o1, f32x4.extract_lane(v, 2)); store<f32>(a3 + o1, f32x4.extract_lane(v, 3))
+        v = f32x4.sub(r2, r1)
+        const o2 = o1 + xiStride
+        store<f32>(a0 + o2, f32x4.extract_lane(v, 0)); store<f32>(a1 + o2, f32x4.extract_lane(v, 1)); store<f32>(a2 + o2, f32x4.extract_lane(v, 2)); store<f32>(a3 + o2, f32x4.extract_lane(v, 3))
+        v = f32x4.sub(r1, r3)
+        const o3 = o2 + xiStride
+        store<f32>(a0 + o3, f32x4.extract_lane(v, 0)); store<f32>(a1 + o3, f32x4.extract_lane(v, 1)); store<f32>(a2 + o3, f32x4.extract_lane(v, 2)); store<f32>(a3 + o3, f32x4.extract_lane(v, 3))
+      }
+    }
+  }
+}
+
+/**
+ * dM = A dY A^T (4x4 from each 2x2 tile of dy, zero outside the output) as the packed-B operand:
+ * mp[xi][n / NR][t][n % NR]; tiles past `count` zero. A = [1 0; 1 1; 1 -1; 0 -1].
+ */
+function gradTransform(dy: usize, outH: i32, outW: i32, N: i32, np: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, mp: usize): void {
+  if (count < TB) memory.fill(mp, 0, <usize>(16 * TB * np) * 4)
+  const xiStride: usize = <usize>(TB * np) * 4
+  const perImage = tilesH * tilesW
+  const zero = f32x4.splat(0)
+  for (let t = 0; t < count; t++) {
+    const g = t0 + t
+    const b = g / perImage, rem = g % perImage
+    const oy = (rem / tilesW) * 2, ox = (rem % tilesW) * 2
+    const right = ox + 1 < outW, below = oy + 1 < outH
+    const row: usize = <usize>(outW * N) * 4
+    const src = dy + <usize>b * <usize>(outH * outW * N) * 4 + <usize>((oy * outW + ox) * N) * 4
+    for (let n = 0; n < N; n += 4) {
+      const p = src + <usize>n * 4
+      const g00 = v128.load(p)
+      const g01 = right ? v128.load(p + <usize>N * 4) : zero
+      const g10 = below ? v128.load(p + row) : zero
+      const g11 = right && below ? v128.load(p + row + <usize>N * 4) : zero
+      // Rows: A dY -> [g0, g0 + g1, g0 - g1, -g1] (g0, g1 the tile's two rows); then the same on columns.
+      const s0 = g00, s1 = g01
+      const t10 = f32x4.add(g00, g10), t11 = f32x4.add(g01, g11)
+      const t20 = f32x4.sub(g00, g10), t21 = f32x4.sub(g01, g11)
+      const t30 = f32x4.neg(g10), t31 = f32x4.neg(g11)
+      const at = mp + <usize>(((n / NR) * TB + t) * NR + n % NR) * 4
+      v128.store(at, s0); v128.store(at + xiStride, f32x4.add(s0, s1)); v128.store(at + 2 * xiStride, f32x4.sub(s0, s1)); v128.store(at + 3 * xiStride, f32x4.neg(s1))
+      v128.store(at + 4 * xiStride, t10); v128.store(at + 5 * xiStride, f32x4.add(t10, t11)); v128.store(at + 6 * xiStride, f32x4.sub(t10, t11)); v128.store(at + 7 * xiStride, f32x4.neg(t11))
+      v128.store(at + 8 * xiStride, t20); v128.store(at + 9 * xiStride, f32x4.add(t20, t21)); v128.store(at + 10 * xiStride, f32x4.sub(t20, t21)); v128.store(at + 11 * xiStride, f32x4.neg(t21))
+      v128.store(at + 12 * xiStride, t30); v128.store(at + 13 * xiStride, f32x4.add(t30, t31)); v128.store(at + 14 * xiStride, f32x4.sub(t30, t31)); v128.store(at + 15 * xiStride, f32x4.neg(t31))
+    }
+  }
+}
+
+/**
+ * The weight gradient of a 3x3 stride-1 conv through the same algorithm: since y = A^T [U . V] A summed
+ * over channels, dU[xi] = sum over tiles of V[xi]^T (A dY A^T)[xi], a GEMM per xi (K: the tiles), and
+ * dW = G^T dU G. x [n, inH, inW, K], dy [n, outH, outW, N] -> dw [3, 3, K, N] (overwritten).
+ */
+export function winogradFilterGrad(x: usize, dy: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, dw: usize, scratch: usize): void {
+  const kp = (K + MR - 1) / MR * MR, np = (N + NR - 1) / NR * NR
+  const du = scratch
+  const vp = du + <usize>(16 * kp * np) * 4
+  const mp = vp + <usize>(16 * TB * kp) * 4
+  const tilesH = (outH + 1) / 2, tilesW = (outW + 1) / 2
+  const total = n * tilesH * tilesW
+  for (let t0 = 0; t0 < total; t0 += TB) {
+    const count = min(TB, total - t0)
+    inputTransformByChannel(x, inH, inW, K, kp, padTop, padLeft, tilesH, tilesW, t0, count, vp)
+    gradTransform(dy, outH, outW, N, np, tilesH, tilesW, t0, count, mp)
+    for (let xi = 0; xi < 16; xi++) {
+      gemmPacked(vp + <usize>(xi * TB * kp) * 4, kp / MR, mp + <usize>(xi * TB * np) * 4, np / NR, TB, du + <usize>(xi * kp * np) * 4, np, t0 > 0)
+    }
+  }
+  // dW = G^T dU G per (k, n): G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1].
+  const xs: usize = <usize>(kp * np) * 4
+  for (let k = 0; k < K; k++) {
+    for (let nn = 0; nn < N; nn += 4) {
+      const p = du + <usize>(k * np + nn) * 4
+      // Q = G^T dU (3x4), row by row over dU's 4 columns j.
+      for (let j = 0; j < 4; j++) {
+        const u0 = v128.load(p + <usize>j * xs), u1 = v128.load(p + <usize>(4 + j) * xs), u2 = v128.load(p + <usize>(8 + j) * xs), u3 = v128.load(p + <usize>(12 + j) * xs)
+        const h12 = f32x4.mul(f32x4.add(u1, u2), f32x4.splat(0.5)), d12 = f32x4.mul(f32x4.sub(u1, u2), f32x4.splat(0.5))
+        const m = MID + <usize>j * 16
+        v128.store(m, f32x4.add(u0, h12))
+        v128.store(m + 64, d12)
+        v128.store(m + 128, f32x4.add(h12, u3))
+      }
+      // dW[a][.] = Q[a] G: the same combination over the columns.
+      for (let a = 0; a < 3; a++) {
+        const m = MID + <usize>a * 64
+        const q0 = v128.load(m), q1 = v128.load(m + 16), q2 = v128.load(m + 32), q3 = v128.load(m + 48)
+        const h12 = f32x4.mul(f32x4.add(q1, q2), f32x4.splat(0.5)), d12 = f32x4.mul(f32x4.sub(q1, q2), f32x4.splat(0.5))
+        const o = dw + <usize>(((a * 3) * K + k) * N + nn) * 4
+        const tap: usize = <usize>(K * N) * 4
+        v128.store(o, f32x4.add(q0, h12))
+        v128.store(o + tap, d12)
+        v128.store(o + 2 * tap, f32x4.add(h12, q3))
+      }
+    }
   }
 }

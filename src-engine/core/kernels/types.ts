@@ -45,7 +45,7 @@ export interface Kernels<T extends FloatArray = FloatArray> {
   /** The fastest algorithm these kernels have for a conv of these dims (absent: always 'gemm'). */
   chooseConv?(d: WindowDims): ConvAlgorithm
   /** x [N, H, W, Cin], dy [N, Ho, Wo, Cout] -> dw [kh, kw, Cin, Cout] and db [Cout] (both overwritten). */
-  conv2dBackwardFilter(d: WindowDims, x: T, dy: T, dw: T, db: T | null): void
+  conv2dBackwardFilter(d: WindowDims, x: T, dy: T, dw: T, db: T | null, algo?: ConvAlgorithm): void
   /** x [N, H, W, C] -> y [N, Ho, Wo, C]; argmax [N, Ho, Wo, C] keeps the flat input index of each max (padding never wins). */
   maxPoolForward(d: WindowDims, x: T, y: T, argmax: Int32Array): void
   /** dy [N, Ho, Wo, C] -> dx [N, H, W, C] (overwritten), routed through argmax. */

@@ -15,6 +15,8 @@ interface Exports {
   reluBackward(y: number, dy: number, count: number): void
   winogradConv(x: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, w: number, flip: number, y: number, bias: number, relu: number, scratch: number): void
   winogradScratchBytes(k: number, n: number): number
+  winogradFilterGrad(x: number, dy: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, dw: number, scratch: number): void
+  winogradFilterScratchBytes(k: number, n: number): number
   heapBase(): number
   relaxed(): number
   PACK_A_BYTES: WebAssembly.Global
@@ -68,9 +70,13 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
   const p = (a: Float32Array | Int32Array) => a.byteOffset
   const direct = (d: WindowDims) => d.kh === 1 && d.kw === 1 && d.sh === 1 && d.sw === 1 && d.padTop === 0 && d.padLeft === 0 && d.padBottom === 0 && d.padRight === 0
   const geo = (d: WindowDims) => [d.n, d.inH, d.inW, d.cin, d.kh, d.kw, d.sh, d.sw, d.padTop, d.padLeft, d.outH, d.outW] as const
-  /** F(2x2, 3x3) applies to 3x3 stride-1 convs with channel counts in whole SIMD vectors (the measured rule: see README). */
+  /**
+   * F(2x2, 3x3) for 3x3 stride-1 convs with channel counts in whole SIMD vectors. The measured rule
+   * (scripts/bench-conv.ts, one thread, batch 32): it takes 0.3-0.7x the time of im2col + GEMM from 8 input
+   * channels up on maps of 8x8 and more, and breaks even at 4x4 (half its tiles' work is edge).
+   */
   const winogradFits = (d: WindowDims) => d.kh === 3 && d.kw === 3 && d.sh === 1 && d.sw === 1 && d.cin % 4 === 0 && d.cout % 4 === 0 &&
-    d.cin >= WINOGRAD_MIN_CIN && d.padTop <= 2 && d.padLeft <= 2 && d.padBottom <= 2 && d.padRight <= 2
+    d.cin >= WINOGRAD_MIN_CIN && d.outH >= 6 && d.outW >= 6 && d.padTop <= 2 && d.padLeft <= 2 && d.padBottom <= 2 && d.padRight <= 2
   /** The GEMM's A operand for a conv: the input itself for a plain 1x1, else its im2col in the scratch. */
   function colsOf(d: WindowDims, x: Float32Array): number {
     if (direct(d)) return p(x)
@@ -128,9 +134,13 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
     },
 
     // dw [K, Cout] = im2col(x)^T . dy: every weight's gradient summed over all positions it was used at.
-    conv2dBackwardFilter(d, x, dy, dw, db) {
+    conv2dBackwardFilter(d, x, dy, dw, db, algo) {
       const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin
-      ex.gemm(1, 0, K, d.cout, M, colsOf(d, x), p(dy), p(dw), 0, packA, packB, 0, 0)
+      if (algo === 'winograd' && winogradFits(d)) {
+        ex.winogradFilterGrad(p(x), p(dy), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(dw), cols(ex.winogradFilterScratchBytes(d.cin, d.cout)))
+      } else {
+        ex.gemm(1, 0, K, d.cout, M, colsOf(d, x), p(dy), p(dw), 0, packA, packB, 0, 0)
+      }
       if (db) ex.columnSums(p(dy), M, d.cout, p(db))
     },
 

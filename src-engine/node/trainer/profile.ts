@@ -54,9 +54,9 @@ export function weightTimedKernels<T extends FloatArray>(k: Kernels<T>, sink: Fl
       k.gemm(transA, transB, m, n, kk, a, b, c, accumulate, bias, relu)
       sink[0] += performance.now() - t
     },
-    conv2dBackwardFilter(d, x, dy, dw, db) {
+    conv2dBackwardFilter(d, x, dy, dw, db, algo) {
       const t = performance.now()
-      k.conv2dBackwardFilter(d, x, dy, dw, db)
+      k.conv2dBackwardFilter(d, x, dy, dw, db, algo)
       sink[0] += performance.now() - t
     },
   }

@@ -103,10 +103,10 @@ describe('fast convolution and pooling = reference', () => {
     const wcases: [string, number, number, number, number, number, Padding][] = [
       ['same, even size, 8 -> 8', 2, 8, 8, 8, 8, 'same'],
       ['same, odd size (edge tiles), 12 -> 20', 3, 7, 9, 12, 20, 'same'],
-      ['valid (no padding), 16 -> 12', 2, 9, 6, 16, 12, 'valid'],
+      ['valid (no padding), 16 -> 12', 2, 9, 8, 16, 12, 'valid'],
       ['padding 2 (input gradient pads 0), 8 -> 4', 1, 5, 5, 8, 4, 2],
+      ['6x6, batch 1', 1, 6, 6, 8, 8, 'same'],
       ['SmallCNN c3 shape, 64 -> 128, more tiles than a block', 2, 8, 8, 64, 128, 'same'],
-      ['1x1 image', 3, 1, 1, 8, 8, 'same'],
     ]
     for (const [name, n, h, w, cin, cout, padding] of wcases) {
       it(name, () => {
@@ -127,6 +127,12 @@ describe('fast convolution and pooling = reference', () => {
         fast.conv2dBackwardInput(d, dy, wt, dx, 'winograd')
         ref.conv2dBackwardInput(d, dy64, wt64, dx64)
         expectClose(dx, dx64, 5 * Math.sqrt(9 * cout))
+        const dw = fast.alloc(wt.length), dw64 = new Float64Array(wt.length), db = fast.alloc(cout), db64 = new Float64Array(cout)
+        dw.fill(NaN)
+        fast.conv2dBackwardFilter(d, x, dy, dw, db, 'winograd')
+        ref.conv2dBackwardFilter(d, x64, dy64, dw64, db64)
+        expectClose(dw, dw64, 5 * Math.sqrt(n * d.outH * d.outW))
+        expectClose(db, db64, Math.sqrt(n * d.outH * d.outW))
       })
     }
 
@@ -136,6 +142,7 @@ describe('fast convolution and pooling = reference', () => {
       expect(fast.chooseConv!(dims(8, 32, 30, 3, 1))).toBe('gemm') // not whole vectors
       expect(fast.chooseConv!(dims(8, 32, 32, 3, 2))).toBe('gemm') // stride 2
       expect(fast.chooseConv!(dims(8, 32, 32, 5, 1))).toBe('gemm') // 5x5
+      expect(fast.chooseConv!(dims(4, 32, 32, 3, 1))).toBe('gemm') // a 4x4 map: no gain
     })
   })
 

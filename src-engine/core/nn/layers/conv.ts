@@ -29,7 +29,7 @@ export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fus
     backward(ins, dIns, acc, n) {
       const d = windowDims(info, n)
       if (fuseRelu) ctx.kernels.reluBackward(b.out, b.dOut, n * b.outSize)
-      ctx.kernels.conv2dBackwardFilter(d, ins[0], b.dOut, w.grad, bias ? bias.grad : null)
+      ctx.kernels.conv2dBackwardFilter(d, ins[0], b.dOut, w.grad, bias ? bias.grad : null, algo)
       if (!dIns[0]) return
       if (acc[0]) {
         scratch ??= ctx.kernels.alloc(ctx.maxBatch * inSize)

@@ -1,0 +1,43 @@
+// The fast kernels inside a whole network, with the algorithms chooseConv picks (Winograd for the 3x3
+// stride-1 layers here): the parameter gradients of one training step equal those of the float64
+// reference network on the same weights and batch. The reference network itself is held to finite
+// differences in tests/engine/nn/gradients.test.ts, so this carries that check over to the fast path.
+import { describe, expect, it } from 'vitest'
+import { referenceKernels } from '../../../src-engine/core/kernels/reference.ts'
+import { Network } from '../../../src-engine/core/nn/network.ts'
+import { Rng } from '../../../src-engine/core/nn/rng.ts'
+import { fastKernels } from '../../../src-engine/node/wasm-kernels.ts'
+import { analyzed, chainModel } from '../../helpers/graphs.ts'
+
+describe('fast network gradients = float64 reference gradients', () => {
+  it('a conv stack whose 3x3 stride-1 layers run as Winograd', async () => {
+    const model = chainModel([12, 10, 3], [
+      ['c1', 'conv2d', { filters: 8, kernel: 3, padding: 'same' }], ['r1', 'relu'],
+      ['c2', 'conv2d', { filters: 12, kernel: 3, padding: 'same' }], ['r2', 'relu'], ['p', 'maxpool2d', { size: 2 }],
+      ['c3', 'conv2d', { filters: 16, kernel: 3, padding: 'valid', bias: false }],
+      ['c4', 'conv2d', { filters: 8, kernel: 1 }], ['gap', 'globalavgpool'], ['fc', 'dense', { units: 5 }], ['out', 'softmax'],
+    ])
+    const n = 4
+    const fast = new Network(analyzed(model), await fastKernels(), n, 3)
+    const ref = new Network(analyzed(model), referenceKernels('float64'), n, 3)
+    const chosen = fast.layers.map((l) => (l.info.type === 'conv2d' ? (fast.kernels.chooseConv!({ ...l.info.window!, n, inH: l.info.inputShapes[0]![0], inW: l.info.inputShapes[0]![1], cin: l.info.inputShapes[0]![2], cout: l.info.outputShape![2] })) : null)).filter(Boolean)
+    expect(chosen).toEqual(['gemm', 'winograd', 'gemm', 'gemm']) // c3's output is 4x3: below the rule's size
+    ref.paramBlock.set(fast.paramBlock)
+    const rng = new Rng(5)
+    for (let i = 0; i < n * fast.inputSize; i++) ref.input[i] = fast.input[i] = rng.normal()
+    const labels = Int32Array.from({ length: n }, () => rng.int(5))
+    fast.forward(n, true)
+    ref.forward(n, true)
+    fast.backward(labels, n, 1 / n)
+    ref.backward(labels, n, 1 / n)
+    for (const { name, offset, size } of fast.layout()) {
+      let worst = 0, scale = 0
+      for (let i = offset; i < offset + size; i++) {
+        worst = Math.max(worst, Math.abs(fast.gradBlock[i] - ref.gradBlock[i]))
+        scale = Math.max(scale, Math.abs(ref.gradBlock[i]))
+      }
+      // float32 through a few layers against float64: relative to the largest gradient of the tensor.
+      expect(worst, name).toBeLessThan(1e-4 * Math.max(scale, 1e-3))
+    }
+  })
+})
