@@ -112,7 +112,12 @@ export class Network {
     this.params = this.layers.flatMap((l) => l.params)
 
     this.inputsOf = this.layers.map((l) => l.info.inputs.map((id) => byId.get(id)?.out ?? this.input))
-    this.gradsOf = this.layers.map((l) => l.info.inputs.map((id) => byId.get(id)?.dOut ?? null))
+    // A gradient is only wanted where it leads back to parameters: none into the image, nor into a
+    // parameter-free stretch right after it (the flatten before a first dense layer: that dense then
+    // skips its input-gradient GEMM, the largest of a dense-heavy model's).
+    const leadsToParams = new Map<string, boolean>()
+    for (const n of nodes) leadsToParams.set(n.id, n.trainableParams > 0 || n.inputs.some((i) => leadsToParams.get(i)))
+    this.gradsOf = this.layers.map((l) => l.info.inputs.map((id) => (leadsToParams.get(id) ? byId.get(id)?.dOut ?? null : null)))
     // In reverse order the first consumer of a node writes its gradient, later ones add to it.
     const written = new Set<string>()
     const acc: boolean[][] = this.layers.map(() => [])

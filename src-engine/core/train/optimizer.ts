@@ -28,11 +28,13 @@ export function createOptimizer(size: number, decayMask: Uint8Array, s: Optimize
     const buf = new Float32Array(size)
     const mu = s.momentum
     return {
+      // One pass over every parameter each step: settings are read once, outside the loop.
       step(p, g, lr) {
+        const nesterov = !!s.nesterov
         for (let i = 0; i < size; i++) {
-          const gi = g[i] + (decayMask[i] ? wd * p[i] : 0)
+          const gi = wd !== 0 && decayMask[i] ? g[i] + wd * p[i] : g[i]
           const b = (buf[i] = mu * buf[i] + gi)
-          p[i] -= lr * (s.nesterov ? gi + mu * b : b)
+          p[i] -= lr * (nesterov ? gi + mu * b : b)
         }
       },
       state: () => Float32Array.from(buf),
@@ -47,15 +49,16 @@ export function createOptimizer(size: number, decayMask: Uint8Array, s: Optimize
     step(p, g, lr) {
       t++
       const c1 = 1 - Math.pow(b1, t), c2 = 1 - Math.pow(b2, t)
+      const a1 = 1 - b1, a2 = 1 - b2, rate = lr / c1, inv2 = 1 / c2
       for (let i = 0; i < size; i++) {
         let gi = g[i]
-        if (decayMask[i] && wd) {
+        if (wd !== 0 && decayMask[i]) {
           if (decoupled) p[i] -= lr * wd * p[i]
           else gi += wd * p[i]
         }
-        m[i] = b1 * m[i] + (1 - b1) * gi
-        v[i] = b2 * v[i] + (1 - b2) * gi * gi
-        p[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps)
+        const mi = (m[i] = b1 * m[i] + a1 * gi)
+        const vi = (v[i] = b2 * v[i] + a2 * gi * gi)
+        p[i] -= (rate * mi) / (Math.sqrt(vi * inv2) + eps)
       }
     },
     state() {

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os'
 import { analyzeGraph, type ModelFile } from '../../core/graph/index.ts'
 import { randomSource } from '../../core/data/synthetic.ts'
 import { createTrainer } from '../trainer/index.ts'
+import type { OptimizerName } from '../../core/train/types.ts'
 import { emptyStepProfile, SLOTS, type TrainerProfile } from '../trainer/profile.ts'
 
 /** The 128-bit SIMD peak of one core of this machine (shared/bench/README.md). */
@@ -29,6 +30,7 @@ export interface LayerProfile {
 
 export interface ModelProfile {
   model: string
+  optimizer: OptimizerName
   batch: number
   workers: number
   steps: number
@@ -49,6 +51,8 @@ export interface ProfileOptions {
   workers?: number
   epochs?: number
   stepsPerEpoch?: number
+  /** SGD with momentum 0.9 (the reference workload) unless given. */
+  optimizer?: OptimizerName
   onProgress?: (what: string) => void
 }
 
@@ -71,7 +75,7 @@ export async function profileModel(model: ModelFile, opts: ProfileOptions = {}):
   const name = model.name ?? 'model'
   const t = createTrainer({
     model, train: data, workers, profile,
-    hyper: { epochs, batchSize: batch, optimizer: 'sgd', lr: 0.01, momentum: 0.9, seed: 1 },
+    hyper: { epochs, batchSize: batch, optimizer: opts.optimizer ?? 'sgd', lr: 0.01, momentum: 0.9, seed: 1 },
     onEpoch: (e) => {
       rss.push(maxRssMb())
       opts.onProgress?.(`${name}: epoch ${e.epoch}/${epochs}`)
@@ -93,13 +97,13 @@ export async function profileModel(model: ModelFile, opts: ProfileOptions = {}):
       await t.evaluate(data)
       infer.push(data.count / ((performance.now() - t0) / 1000))
     }
-    return summarise(name, batch, analysis.byId, trained, rss, Math.max(...infer))
+    return summarise(name, opts.optimizer ?? 'sgd', batch, analysis.byId, trained, rss, Math.max(...infer))
   } finally {
     await t.close()
   }
 }
 
-function summarise(model: string, batch: number, byId: Map<string, { inputs: string[]; type: string }>, p: TrainerProfile, rss: number[], inferImagesPerSecond: number): ModelProfile {
+function summarise(model: string, optimizer: OptimizerName, batch: number, byId: Map<string, { inputs: string[]; type: string }>, p: TrainerProfile, rss: number[], inferImagesPerSecond: number): ModelProfile {
   const s = p.step
   const steps = Math.max(1, s.steps)
   const workers = p.workerTimings.length
@@ -124,7 +128,7 @@ function summarise(model: string, batch: number, byId: Map<string, { inputs: str
     }
   })
   return {
-    model, batch, workers, steps: s.steps, stepMs,
+    model, optimizer, batch, workers, steps: s.steps, stepMs,
     trainImagesPerSecond: s.stepMs > 0 ? s.images / (s.stepMs / 1000) : 0,
     inferImagesPerSecond,
     layers,

@@ -12,6 +12,7 @@ import { decodeWeights, encodeWeights } from '../../core/train/weights.ts'
 import { loadKernelModule } from '../wasm-kernels.ts'
 import { WorkerPool } from './pool.ts'
 import type { Command, KernelChoice } from './protocol.ts'
+import type { FloatArray } from '../../core/kernels/types.ts'
 import type { TrainerProfile } from './profile.ts'
 
 export interface CreateTrainerOptions extends TrainerOptions {
@@ -180,14 +181,9 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
         }
         if (!Number.isFinite(stepLoss)) return result('diverged', `epoch ${epoch + 1}, step ${step + 1}: ${DIVERGED}`)
         const ws = pool!.workers.slice(0, rs.length)
-        gradSum.set(ws[0].gradBlock)
-        for (let k = 1; k < ws.length; k++) {
-          const g = ws[k].gradBlock
-          for (let i = 0; i < gradSum.length; i++) gradSum[i] += g[i]
-        }
-        // Weights can blow up in the gradient before the loss of this step shows it.
-        let check = 0
-        for (let i = 0; i < gradSum.length; i++) check += gradSum[i]
+        // Weights can blow up in the gradient before the loss of this step shows it: its sum is checked
+        // in the same pass that adds the shards (one pass over the parameters, not three).
+        const check = sumGradients(gradSum, ws.map((w) => w.gradBlock))
         if (!Number.isFinite(check)) return result('diverged', `epoch ${epoch + 1}, step ${step + 1}: ${DIVERGED}`)
         const tSum = performance.now()
         optimizer.step(master, gradSum, lr)
@@ -261,4 +257,31 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
       await pool?.close()
     },
   }
+}
+
+/** sum = g[0] + g[1] + ...; returns the total of sum's entries (NaN or infinite when any entry is). */
+function sumGradients(sum: Float32Array, g: FloatArray[]): number {
+  let check = 0
+  const n = sum.length
+  if (g.length === 1) {
+    const a = g[0]
+    for (let i = 0; i < n; i++) {
+      sum[i] = a[i]
+      check += sum[i]
+    }
+  } else if (g.length === 2) {
+    const a = g[0], b = g[1]
+    for (let i = 0; i < n; i++) {
+      sum[i] = a[i] + b[i]
+      check += sum[i]
+    }
+  } else {
+    sum.set(g[0])
+    for (let k = 1; k < g.length; k++) {
+      const b = g[k]
+      for (let i = 0; i < n; i++) sum[i] += b[i]
+    }
+    for (let i = 0; i < n; i++) check += sum[i]
+  }
+  return check
 }

@@ -9,10 +9,13 @@ import { profileModel, type ModelProfile } from '../../../src-engine/node/bench/
 import type { ModelFile } from '../../../src-engine/core/graph/index.ts'
 import { readModelFile } from '../read-model.ts'
 import { CliError, EXIT_USAGE } from '../errors.ts'
+import type { OptimizerName } from '../../../src-engine/core/train/types.ts'
 
 const TEMPLATES = fileURLToPath(new URL('../../../resources/templates/', import.meta.url))
 
-interface BenchOptions { json?: boolean; workers?: number; profile?: boolean; model?: string; batch?: number; epochs?: number; steps?: number }
+interface BenchOptions { json?: boolean; workers?: number; profile?: boolean; model?: string; batch?: number; epochs?: number; steps?: number; optimizer?: OptimizerName }
+
+const OPTIMIZERS: OptimizerName[] = ['sgd', 'adam', 'adamw']
 
 function positive(flag: string) {
   return (v: string) => {
@@ -33,6 +36,10 @@ export function registerBench(program: Command): void {
     .option('--batch <n>', 'batch size of the profile (default 64)', positive('--batch'))
     .option('--epochs <n>', 'epochs of the profile, the first left out as warm-up (default 10)', positive('--epochs'))
     .option('--steps <n>', 'steps per epoch of the profile (default 8)', positive('--steps'))
+    .option('--optimizer <name>', 'optimizer of the profile: sgd (momentum 0.9, the default), adam or adamw', (v) => {
+      if (!OPTIMIZERS.includes(v as OptimizerName)) throw new CliError(`--optimizer must be one of ${OPTIMIZERS.join(', ')} (got '${v}')`, EXIT_USAGE)
+      return v as OptimizerName
+    })
     .action(async (opts: BenchOptions) => {
       const progress = (what: string) => process.stderr.write(`bench: ${what}...\n`)
       if (opts.profile || opts.model) {
@@ -42,7 +49,7 @@ export function registerBench(program: Command): void {
         const results: ModelProfile[] = []
         for (const m of models) {
           try {
-            results.push(await profileModel(m, { batch: opts.batch, workers: opts.workers, epochs: opts.epochs, stepsPerEpoch: opts.steps, onProgress: progress }))
+            results.push(await profileModel(m, { batch: opts.batch, workers: opts.workers, epochs: opts.epochs, stepsPerEpoch: opts.steps, optimizer: opts.optimizer, onProgress: progress }))
           } catch (e) {
             throw new CliError(`${opts.model ?? m.name ?? 'model'}: ${(e as Error).message}`, EXIT_USAGE)
           }
@@ -77,7 +84,7 @@ function printProfile(p: ModelProfile): string {
   const inLayers = p.layers.reduce((s, l) => s + l.forwardMs + l.backwardDataMs + l.backwardWeightsMs, 0)
   const o = p.outside
   return [
-    `${p.model}: batch ${p.batch}, ${p.workers} worker${p.workers > 1 ? 's' : ''}, ${p.steps} steps profiled: ${p.stepMs.toFixed(2)} ms a step, train ${Math.round(p.trainImagesPerSecond)} img/s, infer ${Math.round(p.inferImagesPerSecond)} img/s`,
+    `${p.model}: batch ${p.batch}, ${p.optimizer}, ${p.workers} worker${p.workers > 1 ? 's' : ''}, ${p.steps} steps profiled: ${p.stepMs.toFixed(2)} ms a step, train ${Math.round(p.trainImagesPerSecond)} img/s, infer ${Math.round(p.inferImagesPerSecond)} img/s`,
     t.toString(),
     `layers ${inLayers.toFixed(2)} ms a step (per worker, in parallel); GFLOP/s over the batch, % of the 128-bit peak of ${p.workers} core${p.workers > 1 ? 's' : ''} (${p.peakGflops.toFixed(1)})`,
     `outside the layers, ms a step: batch copy-in ${o.scatter.toFixed(2)}, messaging and waiting ${o.messaging.toFixed(2)}, gradient sum ${o.gradSum.toFixed(2)}, optimizer ${o.optimizer.toFixed(2)}, weight broadcast ${o.broadcast.toFixed(2)} (next batch prepared alongside: ${o.nextBatchOverlapped.toFixed(2)})`,
