@@ -24,7 +24,7 @@ const time = (f: () => void) => {
   }
   return rs.sort((a, b) => a - b)[3]
 }
-console.log(`batch ${n}, one thread, median CPU ms (winograd / gemm: below 1 means Winograd wins)`)
+console.log(`batch ${n}, one thread, median CPU ms: gemm | winograd2 (its ratio to gemm) | winograd4 (its ratio)`)
 for (const [h, cin, cout] of shapes) {
   const d: WindowDims = { ...windowGeometry(h, h, 3, 1, 'same'), n, inH: h, inW: h, cin, cout }
   const x = k.alloc(n * h * h * cin).fill(0.5), w = k.alloc(9 * cin * cout).fill(0.1), y = k.alloc(n * h * h * cout), dx = k.alloc(x.length)
@@ -32,7 +32,7 @@ for (const [h, cin, cout] of shapes) {
   const ms = (algo: ConvAlgorithm) => [
     time(() => k.conv2dForward(d, x, w, null, y, true, algo)), time(() => k.conv2dBackwardInput(d, y, w, dx, algo)), time(() => k.conv2dBackwardFilter(d, x, y, dw, null, algo)),
   ]
-  const g = ms('gemm'), wi = ms('winograd')
-  const r = (i: number) => `${wi[i].toFixed(2)} / ${g[i].toFixed(2)} = ${(wi[i] / g[i]).toFixed(2)}`
-  console.log(`${h}x${h} ${cin}->${cout}: forward ${r(0)}, input gradient ${r(1)}, weight gradient ${r(2)}`)
+  const g = ms('gemm'), w2 = ms('winograd2'), w4 = ms('winograd4')
+  const r = (i: number) => `${g[i].toFixed(2)} | ${w2[i].toFixed(2)} ${(w2[i] / g[i]).toFixed(2)}x | ${w4[i].toFixed(2)} ${(w4[i] / g[i]).toFixed(2)}x`
+  console.log(`${h}x${h} ${cin}->${cout} (picks ${k.chooseConv!(d)}): forward ${r(0)}; input gradient ${r(1)}; weight gradient ${r(2)}`)
 }

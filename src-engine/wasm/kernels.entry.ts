@@ -1,6 +1,7 @@
 // The fast kernels' module: GEMM and the convolution/pooling helpers. Memory is imported (shared, so
 // worker pools can read tensors across threads) and managed by the JavaScript side from heapBase() up.
 export { gemm, PACK_A_BYTES, PACK_B_BYTES } from './gemm'
+export { winograd4Conv, winograd4ScratchBytes, winograd4FilterGrad, winograd4FilterScratchBytes } from './winograd4'
 export { winogradConv, winogradScratchBytes, winogradFilterGrad, winogradFilterScratchBytes } from './winograd'
 export { im2col, col2im, columnSums, reluBackward, maxPoolForward, maxPoolBackward, avgPool } from './conv'
 

@@ -17,6 +17,10 @@ interface Exports {
   winogradScratchBytes(k: number, n: number): number
   winogradFilterGrad(x: number, dy: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, dw: number, scratch: number): void
   winogradFilterScratchBytes(k: number, n: number): number
+  winograd4Conv: Exports['winogradConv']
+  winograd4ScratchBytes: Exports['winogradScratchBytes']
+  winograd4FilterGrad: Exports['winogradFilterGrad']
+  winograd4FilterScratchBytes: Exports['winogradFilterScratchBytes']
   heapBase(): number
   relaxed(): number
   PACK_A_BYTES: WebAssembly.Global
@@ -27,6 +31,8 @@ const PAGE = 65536
 const MAX_PAGES = 32768 // 2 GiB per instance: the build's --maximumMemory
 /** Below this many input channels im2col's GEMM wins (the transforms cost more than the multiplies saved). */
 const WINOGRAD_MIN_CIN = 8
+/** From this output size F(4x4, 3x3) beats F(2x2, 3x3) (fewer multiplies, edge tiles wasted less). */
+const WINOGRAD4_MIN_SIZE = 8
 const align = (n: number) => Math.ceil(n / 64) * 64
 
 export interface WasmKernels extends Kernels<Float32Array> {
@@ -77,6 +83,12 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
    */
   const winogradFits = (d: WindowDims) => d.kh === 3 && d.kw === 3 && d.sh === 1 && d.sw === 1 && d.cin % 4 === 0 && d.cout % 4 === 0 &&
     d.cin >= WINOGRAD_MIN_CIN && d.outH >= 6 && d.outW >= 6 && d.padTop <= 2 && d.padLeft <= 2 && d.padBottom <= 2 && d.padRight <= 2
+  const variants = {
+    winograd2: { conv: ex.winogradConv, bytes: ex.winogradScratchBytes, filter: ex.winogradFilterGrad, filterBytes: ex.winogradFilterScratchBytes },
+    winograd4: { conv: ex.winograd4Conv, bytes: ex.winograd4ScratchBytes, filter: ex.winograd4FilterGrad, filterBytes: ex.winograd4FilterScratchBytes },
+  }
+  /** The Winograd variant to run, or null for im2col + GEMM (also when the dims do not fit it). */
+  const winograd = (d: WindowDims, algo: ConvAlgorithm | undefined) => (algo && algo !== 'gemm' && winogradFits(d) ? variants[algo] : null)
   /** The GEMM's A operand for a conv: the input itself for a plain 1x1, else its im2col in the scratch. */
   function colsOf(d: WindowDims, x: Float32Array): number {
     if (direct(d)) return p(x)
@@ -103,12 +115,13 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
       ex.gemm(+transA, +transB, m, n, k, p(a), p(b), p(c), +accumulate, packA, packB, bias ? p(bias) : 0, +!!relu)
     },
 
-    chooseConv: (d) => winogradFits(d) ? 'winograd' : 'gemm',
+    chooseConv: (d) => (!winogradFits(d) ? 'gemm' : d.outH >= WINOGRAD4_MIN_SIZE && d.outW >= WINOGRAD4_MIN_SIZE ? 'winograd4' : 'winograd2'),
 
     // y [M = N*Ho*Wo, Cout] = im2col(x) [M, kh*kw*Cin] . w [kh*kw*Cin, Cout], then bias and ReLU.
     conv2dForward(d, x, w, bias, y, relu, algo) {
-      if (algo === 'winograd' && winogradFits(d)) {
-        ex.winogradConv(p(x), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(w), 0, p(y), bias ? p(bias) : 0, +relu, cols(ex.winogradScratchBytes(d.cin, d.cout)))
+      const wg = winograd(d, algo)
+      if (wg) {
+        wg.conv(p(x), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(w), 0, p(y), bias ? p(bias) : 0, +relu, cols(wg.bytes(d.cin, d.cout)))
         return
       }
       const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin
@@ -118,9 +131,10 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
 
     // dcols [M, K] = dy [M, Cout] . w^T, then col2im scatters it back onto the input pixels.
     conv2dBackwardInput(d, dy, w, dx, algo) {
-      if (algo === 'winograd' && winogradFits(d)) {
+      const wg = winograd(d, algo)
+      if (wg) {
         // A stride-1 conv of dy with the kernel turned by 180 degrees, channels swapped, padded by 2 - pad.
-        ex.winogradConv(p(dy), d.n, d.outH, d.outW, d.cout, 2 - d.padTop, 2 - d.padLeft, d.inH, d.inW, d.cin, p(w), 1, p(dx), 0, 0, cols(ex.winogradScratchBytes(d.cout, d.cin)))
+        wg.conv(p(dy), d.n, d.outH, d.outW, d.cout, 2 - d.padTop, 2 - d.padLeft, d.inH, d.inW, d.cin, p(w), 1, p(dx), 0, 0, cols(wg.bytes(d.cout, d.cin)))
         return
       }
       const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin
@@ -136,8 +150,9 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
     // dw [K, Cout] = im2col(x)^T . dy: every weight's gradient summed over all positions it was used at.
     conv2dBackwardFilter(d, x, dy, dw, db, algo) {
       const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin
-      if (algo === 'winograd' && winogradFits(d)) {
-        ex.winogradFilterGrad(p(x), p(dy), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(dw), cols(ex.winogradFilterScratchBytes(d.cin, d.cout)))
+      const wg = winograd(d, algo)
+      if (wg) {
+        wg.filter(p(x), p(dy), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(dw), cols(wg.filterBytes(d.cin, d.cout)))
       } else {
         ex.gemm(1, 0, K, d.cout, M, colsOf(d, x), p(dy), p(dw), 0, packA, packB, 0, 0)
       }

@@ -97,45 +97,51 @@ describe('fast convolution and pooling = reference', () => {
     })
   }
 
-  describe('Winograd F(2x2, 3x3) = reference (3x3 stride 1)', () => {
-    // The transforms add and halve before multiplying, so float32 rounding grows a little beyond the
-    // GEMM's: tolerance 1e-4 * sqrt(fan-in) against the float64 reference (inputs and weights in [-1, 1]).
-    const wcases: [string, number, number, number, number, number, Padding][] = [
-      ['same, even size, 8 -> 8', 2, 8, 8, 8, 8, 'same'],
-      ['same, odd size (edge tiles), 12 -> 20', 3, 7, 9, 12, 20, 'same'],
-      ['valid (no padding), 16 -> 12', 2, 9, 8, 16, 12, 'valid'],
-      ['padding 2 (input gradient pads 0), 8 -> 4', 1, 5, 5, 8, 4, 2],
-      ['6x6, batch 1', 1, 6, 6, 8, 8, 'same'],
-      ['SmallCNN c3 shape, 64 -> 128, more tiles than a block', 2, 8, 8, 64, 128, 'same'],
-    ]
-    for (const [name, n, h, w, cin, cout, padding] of wcases) {
-      it(name, () => {
-        const d: WindowDims = { ...windowGeometry(h, w, 3, 1, padding), n, inH: h, inW: w, cin, cout }
-        expect(fast.chooseConv!(d)).toBe('winograd')
-        const inLen = n * h * w * cin, outLen = n * d.outH * d.outW * cout
-        const [x, x64] = pair(inLen), [wt, wt64] = pair(9 * cin * cout), [bias, bias64] = pair(cout)
-        const y = fast.alloc(outLen), y64 = new Float64Array(outLen)
-        for (const relu of [false, true]) {
-          y.fill(NaN)
-          fast.conv2dForward(d, x, wt, bias, y, relu, 'winograd')
-          ref.conv2dForward(d, x64, wt64, bias64, y64, relu)
-          expectClose(y, y64, 5 * Math.sqrt(9 * cin))
-        }
-        const [dy, dy64] = pair(outLen)
-        const dx = fast.alloc(inLen), dx64 = new Float64Array(inLen)
-        dx.fill(NaN)
-        fast.conv2dBackwardInput(d, dy, wt, dx, 'winograd')
-        ref.conv2dBackwardInput(d, dy64, wt64, dx64)
-        expectClose(dx, dx64, 5 * Math.sqrt(9 * cout))
-        const dw = fast.alloc(wt.length), dw64 = new Float64Array(wt.length), db = fast.alloc(cout), db64 = new Float64Array(cout)
-        dw.fill(NaN)
-        fast.conv2dBackwardFilter(d, x, dy, dw, db, 'winograd')
-        ref.conv2dBackwardFilter(d, x64, dy64, dw64, db64)
-        expectClose(dw, dw64, 5 * Math.sqrt(n * d.outH * d.outW))
-        expectClose(db, db64, Math.sqrt(n * d.outH * d.outW))
-      })
-    }
+  // The transforms add, halve and scale before multiplying, so float32 rounding grows beyond the GEMM's.
+  // Tolerances against the float64 reference, inputs and weights in [-1, 1]: F(2x2, 3x3) 1e-4 * sqrt(fan-in),
+  // F(4x4, 3x3) (coefficients up to 8) 4e-4 * sqrt(fan-in).
+  const variants = [['winograd2', 'F(2x2, 3x3)', 5], ['winograd4', 'F(4x4, 3x3)', 20]] as const
+  for (const [algo, title, slack] of variants) {
+    describe(`Winograd ${title} = reference (3x3 stride 1)`, () => {
+      const wcases: [string, number, number, number, number, number, Padding][] = [
+        ['same, even size, 8 -> 8', 2, 8, 8, 8, 8, 'same'],
+        ['same, odd size (edge tiles), 12 -> 20', 3, 7, 9, 12, 20, 'same'],
+        ['valid (no padding), 16 -> 12', 2, 11, 10, 16, 12, 'valid'],
+        ['padding 2 (input gradient pads 0), 8 -> 4', 1, 5, 5, 8, 4, 2],
+        ['6x6, batch 1', 1, 6, 6, 8, 8, 'same'],
+        ['SmallCNN c3 shape, 64 -> 128, more tiles than a block', 3, 8, 8, 64, 128, 'same'],
+        ['13x13, 4 -> 8 channels, more tiles than a block', 2, 13, 13, 4, 8, 'same'],
+      ]
+      for (const [name, n, h, w, cin, cout, padding] of wcases) {
+        it(name, () => {
+          const d: WindowDims = { ...windowGeometry(h, w, 3, 1, padding), n, inH: h, inW: w, cin, cout }
+          const inLen = n * h * w * cin, outLen = n * d.outH * d.outW * cout
+          const [x, x64] = pair(inLen), [wt, wt64] = pair(9 * cin * cout), [bias, bias64] = pair(cout)
+          const y = fast.alloc(outLen), y64 = new Float64Array(outLen)
+          for (const relu of [false, true]) {
+            y.fill(NaN)
+            fast.conv2dForward(d, x, wt, bias, y, relu, algo)
+            ref.conv2dForward(d, x64, wt64, bias64, y64, relu)
+            expectClose(y, y64, slack * Math.sqrt(9 * cin))
+          }
+          const [dy, dy64] = pair(outLen)
+          const dx = fast.alloc(inLen), dx64 = new Float64Array(inLen)
+          dx.fill(NaN)
+          fast.conv2dBackwardInput(d, dy, wt, dx, algo)
+          ref.conv2dBackwardInput(d, dy64, wt64, dx64)
+          expectClose(dx, dx64, slack * Math.sqrt(9 * cout))
+          const dw = fast.alloc(wt.length), dw64 = new Float64Array(wt.length), db = fast.alloc(cout), db64 = new Float64Array(cout)
+          dw.fill(NaN)
+          fast.conv2dBackwardFilter(d, x, dy, dw, db, algo)
+          ref.conv2dBackwardFilter(d, x64, dy64, dw64, db64)
+          expectClose(dw, dw64, slack * Math.sqrt(n * d.outH * d.outW))
+          expectClose(db, db64, Math.sqrt(n * d.outH * d.outW))
+        })
+      }
+    })
+  }
 
+  describe('the per-layer choice', () => {
     it('is not chosen where it does not apply', () => {
       const dims = (h: number, cin: number, cout: number, kernel: number, stride: number): WindowDims => ({ ...windowGeometry(h, h, kernel, stride, 'same'), n: 2, inH: h, inW: h, cin, cout })
       expect(fast.chooseConv!(dims(8, 3, 32, 3, 1))).toBe('gemm') // RGB input: too few channels
@@ -143,6 +149,13 @@ describe('fast convolution and pooling = reference', () => {
       expect(fast.chooseConv!(dims(8, 32, 32, 3, 2))).toBe('gemm') // stride 2
       expect(fast.chooseConv!(dims(8, 32, 32, 5, 1))).toBe('gemm') // 5x5
       expect(fast.chooseConv!(dims(4, 32, 32, 3, 1))).toBe('gemm') // a 4x4 map: no gain
+    })
+
+    it('takes Winograd for the 3x3 stride-1 layers of SmallCNN and the VGG-style net', () => {
+      const dims = (h: number, cin: number, cout: number): WindowDims => ({ ...windowGeometry(h, h, 3, 1, 'same'), n: 32, inH: h, inW: h, cin, cout })
+      expect(fast.chooseConv!(dims(16, 32, 64))).toMatch(/^winograd/)
+      expect(fast.chooseConv!(dims(8, 64, 128))).toMatch(/^winograd/)
+      expect(fast.chooseConv!(dims(32, 32, 32))).toMatch(/^winograd/)
     })
   })
 

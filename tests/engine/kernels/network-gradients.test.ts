@@ -21,7 +21,7 @@ describe('fast network gradients = float64 reference gradients', () => {
     const fast = new Network(analyzed(model), await fastKernels(), n, 3)
     const ref = new Network(analyzed(model), referenceKernels('float64'), n, 3)
     const chosen = fast.layers.map((l) => (l.info.type === 'conv2d' ? (fast.kernels.chooseConv!({ ...l.info.window!, n, inH: l.info.inputShapes[0]![0], inW: l.info.inputShapes[0]![1], cin: l.info.inputShapes[0]![2], cout: l.info.outputShape![2] })) : null)).filter(Boolean)
-    expect(chosen).toEqual(['gemm', 'winograd', 'gemm', 'gemm']) // c3's output is 4x3: below the rule's size
+    expect(chosen).toEqual(['gemm', 'winograd4', 'gemm', 'gemm']) // c3's output is 4x3: below the rule's size
     ref.paramBlock.set(fast.paramBlock)
     const rng = new Rng(5)
     for (let i = 0; i < n * fast.inputSize; i++) ref.input[i] = fast.input[i] = rng.normal()

@@ -1,0 +1,337 @@
+// Winograd F(4x4, 3x3) (Lavin and Gray, 2015): each 4x4 output tile from a 6x6 input tile, 36 multiplies
+// per 16 outputs instead of 144 (4x fewer; F(2x2, 3x3) in winograd.ts saves 2.25x). Same scheme as
+// there: per block of TB tiles, V = B^T d B written into the GEMM's packed-A panels, one GEMM per position
+// against U = G g G^T in packed-B panels, then Y = A^T M A with bias and ReLU; the input gradient is the
+// flipped conv (`flip`), the weight gradient dU = V^T (A dY A^T) per position, then dW = G^T dU G.
+// Rounding grows with the larger transform coefficients (up to 8 in A, 5 in B): about 10x F(2x2)'s
+// error in float32, still far inside what training notices (see the kernel tests' tolerances).
+//   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
+//   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
+//   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
+import { gemmPacked, MR, NR } from './gemm'
+
+/** Tiles per block (4 panels of MR): V and M of a block then stay in the L2 cache. */
+const TB: i32 = 24
+/** Positions per tile: 6x6. */
+const P: i32 = 36
+
+// Scratch for the transforms' middle steps (36 vectors, then 6 more), in L1.
+const MID: usize = memory.data(36 * 16, 16)
+const ROW: usize = memory.data(6 * 16, 16)
+const ROW9: usize = memory.data(9 * 16, 16)
+
+export function winograd4ScratchBytes(k: i32, n: i32): i32 {
+  const np = (n + NR - 1) / NR * NR
+  return (P * k * np + P * TB * k + P * TB * np) * 4
+}
+
+export function winograd4FilterScratchBytes(k: i32, n: i32): i32 {
+  const kp = (k + MR - 1) / MR * MR, np = (n + NR - 1) / NR * NR
+  return (P * kp * np + P * TB * kp + P * TB * np) * 4
+}
+
+/** B^T d for one column of 6 (4 channels each), stored at out + i * stride. */
+// @ts-ignore: decorator
+@inline function bt(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, out: usize, stride: usize): void {
+  const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2)
+  v128.store(out, f32x4.add(f32x4.sub(f32x4.mul(four, d0), f32x4.mul(five, d2)), d4))
+  v128.store(out + stride, f32x4.sub(f32x4.add(d4, d3), f32x4.mul(four, f32x4.add(d1, d2))))
+  v128.store(out + 2 * stride, f32x4.add(f32x4.sub(d4, d3), f32x4.mul(four, f32x4.sub(d1, d2))))
+  const e = f32x4.sub(d4, d2), f = f32x4.mul(two, f32x4.sub(d3, d1))
+  v128.store(out + 3 * stride, f32x4.add(e, f))
+  v128.store(out + 4 * stride, f32x4.sub(e, f))
+  v128.store(out + 5 * stride, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5))
+}
+
+/** Loads the 6x6 patch at (y0, x0) of 4 channels (zero outside the image) and leaves B^T d B in MID[i * 6 + j]. */
+// @ts-ignore: decorator
+@inline function patchTransform(img: usize, inH: i32, inW: i32, K: i32, k: i32, y0: i32, x0: i32, inside: bool): void {
+  const row: usize = <usize>(inW * K) * 4
+  for (let j = 0; j < 6; j++) {
+    const ix = x0 + j
+    const col = img + <usize>(ix * K + k) * 4
+    let d0 = f32x4.splat(0), d1 = f32x4.splat(0), d2 = f32x4.splat(0), d3 = f32x4.splat(0), d4 = f32x4.splat(0), d5 = f32x4.splat(0)
+    if (inside) {
+      const p = col + <usize>y0 * row
+      d0 = v128.load(p); d1 = v128.load(p + row); d2 = v128.load(p + 2 * row)
+      d3 = v128.load(p + 3 * row); d4 = v128.load(p + 4 * row); d5 = v128.load(p + 5 * row)
+    } else if (ix >= 0 && ix < inW) {
+      if (y0 >= 0 && y0 < inH) d0 = v128.load(col + <usize>y0 * row)
+      if (y0 + 1 >= 0 && y0 + 1 < inH) d1 = v128.load(col + <usize>(y0 + 1) * row)
+      if (y0 + 2 >= 0 && y0 + 2 < inH) d2 = v128.load(col + <usize>(y0 + 2) * row)
+      if (y0 + 3 >= 0 && y0 + 3 < inH) d3 = v128.load(col + <usize>(y0 + 3) * row)
+      if (y0 + 4 >= 0 && y0 + 4 < inH) d4 = v128.load(col + <usize>(y0 + 4) * row)
+      if (y0 + 5 >= 0 && y0 + 5 < inH) d5 = v128.load(col + <usize>(y0 + 5) * row)
+    }
+    bt(d0, d1, d2, d3, d4, d5, MID + <usize>j * 16, 96)
+  }
+  for (let i = 0; i < 6; i++) {
+    const m = MID + <usize>i * 96
+    bt(v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48), v128.load(m, 64), v128.load(m, 80), ROW, 16)
+    for (let j = 0; j < 6; j++) v128.store(m + <usize>j * 16, v128.load(ROW + <usize>j * 16))
+  }
+}
+
+/**
+ * U[xi] = G g G^T in packed-B panels (see winograd.ts `weights`), `flip` for the input gradient; 4 output
+ * columns at a time (N is a multiple of 4, so they sit in one panel of NR and store as one vector).
+ */
+function weights(w: usize, cin: i32, cout: i32, flip: bool, up: usize): void {
+  const K = flip ? cout : cin, N = flip ? cin : cout
+  const panels = (N + NR - 1) / NR
+  const xi: usize = <usize>(panels * K * NR) * 4
+  const zero = f32x4.splat(0)
+  for (let k = 0; k < K; k++) {
+    for (let nn = 0; nn < panels * NR; nn += 4) {
+      const base = up + <usize>(((nn / NR) * K + k) * NR + nn % NR) * 4
+      if (nn >= N) {
+        for (let e: usize = 0; e < <usize>P; e++) v128.store(base + e * xi, zero)
+        continue
+      }
+      // g[a][b] for columns nn..nn+3: contiguous forward; flipped, w[2 - a][2 - b][nn + c][k] lies cout apart.
+      for (let ab = 0; ab < 9; ab++) {
+        let g: v128
+        if (flip) {
+          const q = w + <usize>(((8 - ab) * cin + nn) * cout + k) * 4
+          const st: usize = <usize>cout * 4
+          g = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(q)), 1, load<f32>(q + st)), 2, load<f32>(q + 2 * st)), 3, load<f32>(q + 3 * st))
+        } else {
+          g = v128.load(w + <usize>((ab * cin + k) * cout + nn) * 4)
+        }
+        v128.store(ROW9 + <usize>ab * 16, g)
+      }
+      // Q = G g column by column (6x3 into MID[i * 3 + b]), then each row of Q times G^T.
+      for (let b = 0; b < 3; b++) {
+        gcol(v128.load(ROW9 + <usize>b * 16), v128.load(ROW9 + <usize>(3 + b) * 16), v128.load(ROW9 + <usize>(6 + b) * 16), MID + <usize>b * 16, 48)
+      }
+      for (let i = 0; i < 6; i++) {
+        const q = MID + <usize>i * 48
+        gcol(v128.load(q), v128.load(q, 16), v128.load(q, 32), base + <usize>(i * 6) * xi, xi)
+      }
+    }
+  }
+}
+
+/** G (g0, g1, g2)^T for 4 columns: 6 vectors at out + i * stride. */
+// @ts-ignore: decorator
+@inline function gcol(g0: v128, g1: v128, g2: v128, out: usize, stride: usize): void {
+  const s = f32x4.mul(f32x4.add(g0, g2), f32x4.splat(-1.0 / 6.0)), d = f32x4.mul(g1, f32x4.splat(1.0 / 6.0))
+  const t = f32x4.add(f32x4.mul(g0, f32x4.splat(1.0 / 24.0)), f32x4.mul(g2, f32x4.splat(1.0 / 6.0))), u = f32x4.mul(g1, f32x4.splat(1.0 / 12.0))
+  v128.store(out, f32x4.mul(g0, f32x4.splat(0.25)))
+  v128.store(out + stride, f32x4.sub(s, d))
+  v128.store(out + 2 * stride, f32x4.add(s, d))
+  v128.store(out + 3 * stride, f32x4.add(t, u))
+  v128.store(out + 4 * stride, f32x4.sub(t, u))
+  v128.store(out + 5 * stride, g2)
+}
+
+// @ts-ignore: decorator
+@inline function put4(v: v128, at: usize, stride: usize): void {
+  store<f32>(at, f32x4.extract_lane(v, 0))
+  store<f32>(at + stride, f32x4.extract_lane(v, 1))
+  store<f32>(at + 2 * stride, f32x4.extract_lane(v, 2))
+  store<f32>(at + 3 * stride, f32x4.extract_lane(v, 3))
+}
+
+function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, vp: usize): void {
+  if (count < TB) memory.fill(vp, 0, <usize>(P * TB * K) * 4)
+  const xiStride: usize = <usize>(TB * K) * 4
+  const lane: usize = MR * 4
+  const perImage = tilesH * tilesW
+  for (let t = 0; t < count; t++) {
+    const g = t0 + t
+    const b = g / perImage, rem = g % perImage
+    const y0 = (rem / tilesW) * 4 - padTop, x0 = (rem % tilesW) * 4 - padLeft
+    const inside = y0 >= 0 && x0 >= 0 && y0 + 6 <= inH && x0 + 6 <= inW
+    const img = x + <usize>b * <usize>(inH * inW * K) * 4
+    const out = vp + <usize>((t / MR) * K * MR + t % MR) * 4
+    for (let k = 0; k < K; k += 4) {
+      patchTransform(img, inH, inW, K, k, y0, x0, inside)
+      const dst = out + <usize>k * lane
+      for (let xi = 0; xi < P; xi++) put4(v128.load(MID + <usize>xi * 16), dst + <usize>xi * xiStride, lane)
+    }
+  }
+}
+
+/** A^T m for 6 vectors m0..m5: 4 vectors at out + i * stride. */
+// @ts-ignore: decorator
+@inline function at(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, out: usize, stride: usize): void {
+  const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2), s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4)
+  v128.store(out, f32x4.add(f32x4.add(m0, s12), s34))
+  v128.store(out + stride, f32x4.add(d12, f32x4.mul(f32x4.splat(2), d34)))
+  v128.store(out + 2 * stride, f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34)))
+  v128.store(out + 3 * stride, f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5))
+}
+
+function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, outH: i32, outW: i32, y: usize, bias: usize, relu: bool): void {
+  const xiStride: usize = <usize>(TB * np) * 4
+  const perImage = tilesH * tilesW
+  const zero = f32x4.splat(0)
+  const row: usize = <usize>(outW * N) * 4
+  for (let t = 0; t < count; t++) {
+    const g = t0 + t
+    const b = g / perImage, rem = g % perImage
+    const oy = (rem / tilesW) * 4, ox = (rem % tilesW) * 4
+    const rows = min(4, outH - oy), cols = min(4, outW - ox)
+    const img = y + <usize>b * <usize>(outH * outW * N) * 4
+    const src = mp + <usize>(t * np) * 4
+    for (let n = 0; n < N; n += 4) {
+      const s = src + <usize>n * 4
+      // Columns: (A^T M)[i][j] for each of the 6 columns j, into MID[i * 6 + j].
+      for (let j = 0; j < 6; j++) {
+        const c = s + <usize>j * xiStride
+        at(v128.load(c), v128.load(c + 6 * xiStride), v128.load(c + 12 * xiStride), v128.load(c + 18 * xiStride), v128.load(c + 24 * xiStride), v128.load(c + 30 * xiStride), MID + <usize>j * 16, 96)
+      }
+      const bv = bias ? v128.load(bias + <usize>n * 4) : zero
+      const p = img + <usize>((oy * outW + ox) * N + n) * 4
+      for (let i = 0; i < rows; i++) {
+        const m = MID + <usize>i * 96
+        at(v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48), v128.load(m, 64), v128.load(m, 80), ROW, 16)
+        const r = p + <usize>i * row
+        for (let j = 0; j < cols; j++) {
+          let v = f32x4.add(v128.load(ROW + <usize>j * 16), bv)
+          if (relu) v = f32x4.max(v, zero)
+          v128.store(r + <usize>(j * N) * 4, v)
+        }
+      }
+    }
+  }
+}
+
+/** winogradConv (winograd.ts) with F(4x4, 3x3); scratch: winograd4ScratchBytes(K, N). */
+export function winograd4Conv(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, scratch: usize): void {
+  const np = (N + NR - 1) / NR * NR
+  const up = scratch
+  const vp = up + <usize>(P * K * np) * 4
+  const mp = vp + <usize>(P * TB * K) * 4
+  if (flip) weights(w, N, K, true, up)
+  else weights(w, K, N, false, up)
+  const tilesH = (outH + 3) / 4, tilesW = (outW + 3) / 4
+  const total = n * tilesH * tilesW
+  for (let t0 = 0; t0 < total; t0 += TB) {
+    const count = min(TB, total - t0)
+    inputTransform(x, inH, inW, K, padTop, padLeft, tilesH, tilesW, t0, count, vp)
+    for (let xi = 0; xi < P; xi++) {
+      gemmPacked(vp + <usize>(xi * TB * K) * 4, TB / MR, up + <usize>(xi * K * np) * 4, np / NR, K, mp + <usize>(xi * TB * np) * 4, np, false)
+    }
+    outputTransform(mp, np, N, tilesH, tilesW, t0, count, outH, outW, y, bias, relu)
+  }
+}
+
+/** V by channel panels for the weight gradient: vp[xi][k / MR][t][k % MR] (see winograd.ts). */
+function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, padTop: i32, padLeft: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, vp: usize): void {
+  memory.fill(vp, 0, <usize>(P * TB * kp) * 4)
+  const xiStride: usize = <usize>(TB * kp) * 4
+  const perImage = tilesH * tilesW
+  for (let t = 0; t < count; t++) {
+    const g = t0 + t
+    const b = g / perImage, rem = g % perImage
+    const y0 = (rem / tilesW) * 4 - padTop, x0 = (rem % tilesW) * 4 - padLeft
+    const inside = y0 >= 0 && x0 >= 0 && y0 + 6 <= inH && x0 + 6 <= inW
+    const img = x + <usize>b * <usize>(inH * inW * K) * 4
+    for (let k = 0; k < K; k += 4) {
+      patchTransform(img, inH, inW, K, k, y0, x0, inside)
+      const a0 = vp + <usize>(((k / MR) * TB + t) * MR + k % MR) * 4
+      const a1 = vp + <usize>((((k + 1) / MR) * TB + t) * MR + (k + 1) % MR) * 4
+      const a2 = vp + <usize>((((k + 2) / MR) * TB + t) * MR + (k + 2) % MR) * 4
+      const a3 = vp + <usize>((((k + 3) / MR) * TB + t) * MR + (k + 3) % MR) * 4
+      for (let xi = 0; xi < P; xi++) {
+        const v = v128.load(MID + <usize>xi * 16)
+        const o: usize = <usize>xi * xiStride
+        store<f32>(a0 + o, f32x4.extract_lane(v, 0)); store<f32>(a1 + o, f32x4.extract_lane(v, 1))
+        store<f32>(a2 + o, f32x4.extract_lane(v, 2)); store<f32>(a3 + o, f32x4.extract_lane(v, 3))
+      }
+    }
+  }
+}
+
+/** A y for a column of 4 (y0..y3): 6 vectors at out + i * stride. A = (A^T)^T. */
+// @ts-ignore: decorator
+@inline function ay(y0: v128, y1: v128, y2: v128, y3: v128, out: usize, stride: usize): void {
+  const e = f32x4.add(y0, y2), o = f32x4.add(y1, y3)
+  const e4 = f32x4.add(y0, f32x4.mul(f32x4.splat(4), y2)), o4 = f32x4.mul(f32x4.splat(2), f32x4.add(y1, f32x4.mul(f32x4.splat(4), y3)))
+  v128.store(out, y0)
+  v128.store(out + stride, f32x4.add(e, o))
+  v128.store(out + 2 * stride, f32x4.sub(e, o))
+  v128.store(out + 3 * stride, f32x4.add(e4, o4))
+  v128.store(out + 4 * stride, f32x4.sub(e4, o4))
+  v128.store(out + 5 * stride, y3)
+}
+
+/** dM = A dY A^T (6x6 from each 4x4 tile of dy, zero outside) as packed-B panels: mp[xi][n / NR][t][n % NR]. */
+function gradTransform(dy: usize, outH: i32, outW: i32, N: i32, np: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, mp: usize): void {
+  if (count < TB) memory.fill(mp, 0, <usize>(P * TB * np) * 4)
+  const xiStride: usize = <usize>(TB * np) * 4
+  const perImage = tilesH * tilesW
+  const zero = f32x4.splat(0)
+  const row: usize = <usize>(outW * N) * 4
+  for (let t = 0; t < count; t++) {
+    const g = t0 + t
+    const b = g / perImage, rem = g % perImage
+    const oy = (rem / tilesW) * 4, ox = (rem % tilesW) * 4
+    const rows = min(4, outH - oy), cols = min(4, outW - ox)
+    const src = dy + <usize>b * <usize>(outH * outW * N) * 4 + <usize>((oy * outW + ox) * N) * 4
+    for (let n = 0; n < N; n += 4) {
+      const p = src + <usize>n * 4
+      // Columns of the 4x4 tile (4 rows each) -> 6 rows each, into MID[i * 4 + j]; then each row of 4 -> 6.
+      for (let j = 0; j < 4; j++) {
+        const c = p + <usize>(j * N) * 4
+        const ok = j < cols
+        const y0 = ok ? v128.load(c) : zero
+        const y1 = ok && rows > 1 ? v128.load(c + row) : zero
+        const y2 = ok && rows > 2 ? v128.load(c + 2 * row) : zero
+        const y3 = ok && rows > 3 ? v128.load(c + 3 * row) : zero
+        ay(y0, y1, y2, y3, MID + <usize>j * 16, 64)
+      }
+      const dst = mp + <usize>(((n / NR) * TB + t) * NR + n % NR) * 4
+      for (let i = 0; i < 6; i++) {
+        const m = MID + <usize>i * 64
+        ay(v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48), dst + <usize>(i * 6) * xiStride, xiStride)
+      }
+    }
+  }
+}
+
+/** G^T u for 6 vectors: 3 vectors at out + a * stride. */
+// @ts-ignore: decorator
+@inline function gt(u0: v128, u1: v128, u2: v128, u3: v128, u4: v128, u5: v128, out: usize, stride: usize): void {
+  const s12 = f32x4.add(u1, u2), d12 = f32x4.sub(u1, u2), s34 = f32x4.add(u3, u4), d34 = f32x4.sub(u3, u4)
+  const sixth = f32x4.splat(1.0 / 6.0)
+  v128.store(out, f32x4.add(f32x4.sub(f32x4.mul(u0, f32x4.splat(0.25)), f32x4.mul(s12, sixth)), f32x4.mul(s34, f32x4.splat(1.0 / 24.0))))
+  v128.store(out + stride, f32x4.sub(f32x4.mul(d34, f32x4.splat(1.0 / 12.0)), f32x4.mul(d12, sixth)))
+  v128.store(out + 2 * stride, f32x4.add(f32x4.mul(f32x4.sub(s34, s12), sixth), u5))
+}
+
+/** winogradFilterGrad (winograd.ts) with F(4x4, 3x3); scratch: winograd4FilterScratchBytes(K, N). */
+export function winograd4FilterGrad(x: usize, dy: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, dw: usize, scratch: usize): void {
+  const kp = (K + MR - 1) / MR * MR, np = (N + NR - 1) / NR * NR
+  const du = scratch
+  const vp = du + <usize>(P * kp * np) * 4
+  const mp = vp + <usize>(P * TB * kp) * 4
+  const tilesH = (outH + 3) / 4, tilesW = (outW + 3) / 4
+  const total = n * tilesH * tilesW
+  for (let t0 = 0; t0 < total; t0 += TB) {
+    const count = min(TB, total - t0)
+    inputTransformByChannel(x, inH, inW, K, kp, padTop, padLeft, tilesH, tilesW, t0, count, vp)
+    gradTransform(dy, outH, outW, N, np, tilesH, tilesW, t0, count, mp)
+    for (let xi = 0; xi < P; xi++) {
+      gemmPacked(vp + <usize>(xi * TB * kp) * 4, kp / MR, mp + <usize>(xi * TB * np) * 4, np / NR, TB, du + <usize>(xi * kp * np) * 4, np, t0 > 0)
+    }
+  }
+  // dW = G^T dU G per (k, 4 n): columns first (3x6 into MID[a * 6 + j]), then rows.
+  const xs: usize = <usize>(kp * np) * 4
+  const tap: usize = <usize>(K * N) * 4
+  for (let k = 0; k < K; k++) {
+    for (let nn = 0; nn < N; nn += 4) {
+      const p = du + <usize>(k * np + nn) * 4
+      for (let j = 0; j < 6; j++) {
+        const c = p + <usize>j * xs
+        gt(v128.load(c), v128.load(c + 6 * xs), v128.load(c + 12 * xs), v128.load(c + 18 * xs), v128.load(c + 24 * xs), v128.load(c + 30 * xs), MID + <usize>j * 16, 96)
+      }
+      for (let a = 0; a < 3; a++) {
+        const m = MID + <usize>a * 96
+        gt(v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48), v128.load(m, 64), v128.load(m, 80), dw + <usize>(((a * 3) * K + k) * N + nn) * 4, tap)
+      }
+    }
+  }
+}
