@@ -1,3 +1,5 @@
+import { gemmPackedEdges, MR, NR, packWhole } from './gemm'
+
 // Convolution helpers around the GEMM (NHWC, float32): im2col/col2im, bias+ReLU epilogue, column sums,
 // and the pools. Channels are contiguous in NHWC, so a whole pixel's channels move as one block.
 
@@ -167,5 +169,53 @@ export function avgPool(x: usize, n: i32, inH: i32, inW: i32, c: i32, kh: i32, k
         }
       }
     }
+  }
+}
+
+/** Output pixels per block of convForwardPacked: 16 panels of MR rows. */
+const PB: i32 = 96
+
+export function convPackedScratchBytes(k: i32, cout: i32): i32 {
+  return ((cout + NR - 1) / NR * NR * k + PB * k) * 4
+}
+
+/**
+ * A conv's forward with im2col written straight into the GEMM's packed-A panels, a block of PB output
+ * pixels at a time: one pass over the input where im2col and then the packing made two (the first
+ * layers, with 1 or 3 input channels, are all copying). Bias and ReLU in the tiles' epilogue.
+ */
+export function convForwardPacked(x: usize, n: i32, inH: i32, inW: i32, cin: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, cout: i32, w: usize, bias: usize, relu: bool, y: usize, scratch: usize): void {
+  const K = kh * kw * cin
+  const bp = scratch
+  packWhole(w, cout, K, bp)
+  const ap = bp + <usize>((cout + NR - 1) / NR * NR * K) * 4
+  const M = n * outH * outW, perImage = outH * outW
+  const lane: usize = MR * 4
+  for (let r0 = 0; r0 < M; r0 += PB) {
+    const rows = min(PB, M - r0)
+    for (let r = 0; r < rows; r++) {
+      const pix = r0 + r
+      const b = pix / perImage, rem = pix % perImage
+      const oy = rem / outW, ox = rem % outW
+      let dst = ap + <usize>((r / MR) * K * MR + r % MR) * 4
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * sh + ky - padTop
+        if (iy < 0 || iy >= inH) {
+          for (let e = 0; e < kw * cin; e++) { store<f32>(dst, 0); dst += lane }
+          continue
+        }
+        const rowBase = x + <usize>((b * inH + iy) * inW) * <usize>cin * 4
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ox * sw + kx - padLeft
+          if (ix < 0 || ix >= inW) {
+            for (let c = 0; c < cin; c++) { store<f32>(dst, 0); dst += lane }
+            continue
+          }
+          const src = rowBase + <usize>(ix * cin) * 4
+          for (let c = 0; c < cin; c++) { store<f32>(dst, load<f32>(src + <usize>c * 4)); dst += lane }
+        }
+      }
+    }
+    gemmPackedEdges(ap, rows, bp, cout, K, y + <usize>r0 * <usize>cout * 4, cout, bias, relu)
   }
 }

@@ -203,3 +203,23 @@ export function gemmPacked(ap: usize, panels: i32, bp: usize, jpanels: i32, kc: 
     }
   }
 }
+
+/**
+ * C = A B + bias, ReLU, from packed panels with edges: m rows (the last panel may be partial) and n
+ * columns (ditto), over K = kc. For operands packed as they are produced (im2col straight into panels).
+ */
+export function gemmPackedEdges(ap: usize, m: i32, bp: usize, n: i32, kc: i32, c: usize, ldc: i32, bias: usize, relu: bool): void {
+  for (let j0 = 0; j0 < n; j0 += NR) {
+    const bpanel = bp + <usize>(j0 / NR * kc * NR) * 4
+    const cols = min(NR, n - j0)
+    const b = bias ? bias + <usize>j0 * 4 : 0
+    for (let i0 = 0; i0 < m; i0 += MR) {
+      tile(ap + <usize>(i0 / MR * kc * MR) * 4, bpanel, kc, c + (<usize>i0 * <usize>ldc + <usize>j0) * 4, ldc, min(MR, m - i0), cols, false, b, relu)
+    }
+  }
+}
+
+/** Packs all of B [k, n] (row-major) into panels of NR columns over the whole K, zero past n. */
+export function packWhole(b: usize, n: i32, k: i32, bp: usize): void {
+  packB(b, false, n, k, 0, k, 0, n, bp)
+}

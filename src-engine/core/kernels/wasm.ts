@@ -13,6 +13,8 @@ interface Exports {
   maxPoolBackward(dy: number, argmax: number, outCount: number, dx: number, inCount: number): void
   avgPool(x: number, n: number, inH: number, inW: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, y: number, backward: number): void
   reluBackward(y: number, dy: number, count: number): void
+  convForwardPacked(x: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, cout: number, w: number, bias: number, relu: number, y: number, scratch: number): void
+  convPackedScratchBytes(k: number, cout: number): number
   winogradConv(x: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, w: number, flip: number, y: number, bias: number, relu: number, scratch: number): void
   winogradScratchBytes(k: number, n: number): number
   winogradFilterGrad(x: number, dy: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, dw: number, scratch: number): void
@@ -31,6 +33,11 @@ const PAGE = 65536
 const MAX_PAGES = 32768 // 2 GiB per instance: the build's --maximumMemory
 /** Below this many input channels im2col's GEMM wins (the transforms cost more than the multiplies saved). */
 const WINOGRAD_MIN_CIN = 8
+/**
+ * Up to this window size (kh * kw * Cin) im2col writes the GEMM's packed panels itself in the forward
+ * pass: a packed panel pair of this depth still fits the L1 cache; deeper windows take the blocked GEMM.
+ */
+const PACKED_IM2COL_MAX_K = 640
 /** From this output size F(4x4, 3x3) beats F(2x2, 3x3) (fewer multiplies, edge tiles wasted less). */
 const WINOGRAD4_MIN_SIZE = 8
 const align = (n: number) => Math.ceil(n / 64) * 64
@@ -125,6 +132,10 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
         return
       }
       const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin
+      if (!direct(d) && K <= PACKED_IM2COL_MAX_K) {
+        ex.convForwardPacked(p(x), ...geo(d), d.cout, p(w), bias ? p(bias) : 0, +relu, p(y), cols(ex.convPackedScratchBytes(K, d.cout)))
+        return
+      }
       // Bias and ReLU are applied in registers as the GEMM writes its last K block.
       ex.gemm(0, 0, M, d.cout, K, colsOf(d, x), p(w), p(y), 0, packA, packB, bias ? p(bias) : 0, +relu)
     },
