@@ -89,6 +89,38 @@ export function reluBackward(y: usize, dy: usize, count: i32): void {
 export function maxPoolForward(x: usize, n: i32, inH: i32, inW: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, y: usize, argmax: usize): void {
   const vec = (c & 3) == 0
   const lanes = i32x4(0, 1, 2, 3)
+  if (kh == 2 && kw == 2 && tiled(c, kh, kw, sh, sw, padTop, padLeft)) {
+    // The common 2x2 / stride 2: four pixels, four vectors, no bounds, indices from one base.
+    const rowBytes: usize = <usize>(inW * c) * 4
+    let o: usize = 0
+    for (let b = 0; b < n; b++) {
+      for (let oy = 0; oy < outH; oy++) {
+        for (let ox = 0; ox < outW; ox++) {
+          const first = ((b * inH + oy * 2) * inW + ox * 2) * c
+          const p = x + <usize>first * 4
+          const i0 = i32x4.add(i32x4.splat(first), lanes), i1 = i32x4.add(i0, i32x4.splat(c))
+          const i2 = i32x4.add(i0, i32x4.splat(inW * c)), i3 = i32x4.add(i2, i32x4.splat(c))
+          for (let ch = 0; ch < c; ch += 4) {
+            const q = p + <usize>ch * 4
+            const v0 = v128.load(q), v1 = v128.load(q + <usize>c * 4), v2 = v128.load(q + rowBytes), v3 = v128.load(q + rowBytes + <usize>c * 4)
+            const chv = i32x4.splat(ch)
+            // Strictly greater keeps the first of equal values, as the reference does.
+            let best = v0, at = i32x4.add(i0, chv)
+            let wins = f32x4.gt(v1, best)
+            best = v128.bitselect(v1, best, wins); at = v128.bitselect(i32x4.add(i1, chv), at, wins)
+            wins = f32x4.gt(v2, best)
+            best = v128.bitselect(v2, best, wins); at = v128.bitselect(i32x4.add(i2, chv), at, wins)
+            wins = f32x4.gt(v3, best)
+            best = v128.bitselect(v3, best, wins); at = v128.bitselect(i32x4.add(i3, chv), at, wins)
+            v128.store(y + o * 4, best)
+            v128.store(argmax + o * 4, at)
+            o += 4
+          }
+        }
+      }
+    }
+    return
+  }
   let o: usize = 0
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < outH; oy++) {
@@ -135,11 +167,50 @@ export function maxPoolForward(x: usize, n: i32, inH: i32, inW: i32, c: i32, kh:
   }
 }
 
-export function maxPoolBackward(dy: usize, argmax: usize, outCount: i32, dx: usize, inCount: i32): void {
-  memory.fill(dx, 0, <usize>inCount * 4)
-  for (let o = 0; o < outCount; o++) {
-    const at = <usize>load<i32>(argmax + <usize>o * 4) * 4
-    store<f32>(dx + at, load<f32>(dx + at) + load<f32>(dy + <usize>o * 4))
+/** Windows that tile the input (size = stride, no padding) with whole SIMD vectors of channels. */
+// @ts-ignore: decorator
+@inline function tiled(c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32): bool {
+  return (c & 3) == 0 && kh == sh && kw == sw && padTop == 0 && padLeft == 0
+}
+
+/**
+ * Max pooling's backward. `y` (the pool's output, or 0): when the pool follows a ReLU, route dy only
+ * where y > 0, which is the ReLU's backward done in the same pass. Windows that tile the input write
+ * every input pixel once (dy where it won, else 0) with no separate zeroing pass.
+ */
+export function maxPoolBackward(dy: usize, argmax: usize, y: usize, n: i32, inH: i32, inW: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, dx: usize): void {
+  const outCount = n * outH * outW * c
+  if (!tiled(c, kh, kw, sh, sw, padTop, padLeft)) {
+    memory.fill(dx, 0, <usize>(n * inH * inW * c) * 4)
+    for (let o = 0; o < outCount; o++) {
+      const at = <usize>load<i32>(argmax + <usize>o * 4) * 4
+      const g = load<f32>(dy + <usize>o * 4)
+      if (y == 0 || load<f32>(y + <usize>o * 4) > 0) store<f32>(dx + at, load<f32>(dx + at) + g)
+    }
+    return
+  }
+  // Rows and columns past the last window get no gradient.
+  if (outH * kh != inH || outW * kw != inW) memory.fill(dx, 0, <usize>(n * inH * inW * c) * 4)
+  const lanes = i32x4(0, 1, 2, 3)
+  const zero = f32x4.splat(0)
+  let o: usize = 0
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        for (let ch = 0; ch < c; ch += 4) {
+          let g = v128.load(dy + o * 4)
+          if (y) g = v128.and(g, f32x4.gt(v128.load(y + o * 4), zero))
+          const at = v128.load(argmax + o * 4)
+          for (let iy = 0; iy < kh; iy++) {
+            for (let ix = 0; ix < kw; ix++) {
+              const idx = ((b * inH + oy * kh + iy) * inW + ox * kw + ix) * c + ch
+              v128.store(dx + <usize>idx * 4, v128.and(g, i32x4.eq(at, i32x4.add(i32x4.splat(idx), lanes))))
+            }
+          }
+          o += 4
+        }
+      }
+    }
   }
 }
 

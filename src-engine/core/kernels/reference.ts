@@ -130,10 +130,10 @@ export function referenceKernels(dtype: Dtype = 'float32'): Kernels<FloatArray> 
       })
     },
 
-    maxPoolBackward(d, dy, argmax, dx) {
+    maxPoolBackward(d, dy, argmax, dx, reluOf) {
       dx.fill(0, 0, d.n * d.inH * d.inW * d.cin)
       const total = d.n * d.outH * d.outW * d.cout
-      for (let o = 0; o < total; o++) dx[argmax[o]] += dy[o]
+      for (let o = 0; o < total; o++) if (!reluOf || reluOf[o] > 0) dx[argmax[o]] += dy[o]
     },
 
     avgPoolForward(d, x, y) {

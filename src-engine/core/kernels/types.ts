@@ -49,8 +49,12 @@ export interface Kernels<T extends FloatArray = FloatArray> {
   conv2dBackwardFilter(d: WindowDims, x: T, dy: T, dw: T, db: T | null, algo?: ConvAlgorithm): void
   /** x [N, H, W, C] -> y [N, Ho, Wo, C]; argmax [N, Ho, Wo, C] keeps the flat input index of each max (padding never wins). */
   maxPoolForward(d: WindowDims, x: T, y: T, argmax: Int32Array): void
-  /** dy [N, Ho, Wo, C] -> dx [N, H, W, C] (overwritten), routed through argmax. */
-  maxPoolBackward(d: WindowDims, dy: T, argmax: Int32Array, dx: T): void
+  /**
+   * dy [N, Ho, Wo, C] -> dx [N, H, W, C] (overwritten), routed through argmax. `reluOf`: the pool's own
+   * output when its input is a ReLU's; dy then passes only where that output is > 0 (the ReLU's backward,
+   * folded into this pass).
+   */
+  maxPoolBackward(d: WindowDims, dy: T, argmax: Int32Array, dx: T, reluOf?: T | null): void
   /** ReLU's backward given its output: dy[i] = y[i] > 0 ? dy[i] : 0 for the first `length` numbers, in place. */
   reluBackward(y: T, dy: T, length: number): void
   /** Average over the window's in-bounds pixels only (padding is not counted, as TensorFlow does). */

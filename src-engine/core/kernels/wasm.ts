@@ -10,7 +10,7 @@ interface Exports {
   col2im(dcols: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, dx: number): void
   columnSums(y: number, rows: number, cols: number, out: number): void
   maxPoolForward(x: number, n: number, inH: number, inW: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, y: number, argmax: number): void
-  maxPoolBackward(dy: number, argmax: number, outCount: number, dx: number, inCount: number): void
+  maxPoolBackward(dy: number, argmax: number, y: number, n: number, inH: number, inW: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, dx: number): void
   avgPool(x: number, n: number, inH: number, inW: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, y: number, backward: number): void
   reluBackward(y: number, dy: number, count: number): void
   convForwardPacked(x: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, cout: number, w: number, bias: number, relu: number, y: number, scratch: number): void
@@ -176,8 +176,8 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
     maxPoolForward(d, x, y, argmax) {
       ex.maxPoolForward(p(x), ...geo(d), p(y), p(argmax))
     },
-    maxPoolBackward(d, dy, argmax, dx) {
-      ex.maxPoolBackward(p(dy), p(argmax), d.n * d.outH * d.outW * d.cout, p(dx), d.n * d.inH * d.inW * d.cin)
+    maxPoolBackward(d, dy, argmax, dx, reluOf) {
+      ex.maxPoolBackward(p(dy), p(argmax), reluOf ? p(reluOf) : 0, ...geo(d), p(dx))
     },
     avgPoolForward(d, x, y) {
       ex.avgPool(p(x), ...geo(d), p(y), 0)

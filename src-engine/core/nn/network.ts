@@ -92,6 +92,15 @@ export class Network {
     // A ReLU that is the only consumer of a conv2d or dense runs in that layer's epilogue: one pass less
     // over memory forward, and a SIMD mask backward. The ReLU node shares the producer's buffers.
     const fusedInto = new Set<string>()
+    // conv -> ReLU -> max-pool, the ReLU's only consumer the pool: the ReLU's backward (a mask by the
+    // conv's output) is done by the pool's backward as it routes the gradient, one pass less.
+    const reluInPool = (n: NodeInfo) => {
+      const r = consumers.get(n.id) ?? []
+      if (n.type !== 'conv2d' || r.length !== 1 || r[0].type !== 'relu') return false
+      const after = consumers.get(r[0].id) ?? []
+      return after.length === 1 && after[0].type === 'maxpool2d' && after[0].inputs.length === 1
+    }
+    const maskingPools = new Set(nodes.filter(reluInPool).map((n) => consumers.get(consumers.get(n.id)![0].id)![0].id))
     this.layers = []
     for (const n of nodes) {
       if (n.type === 'input') continue
@@ -104,7 +113,7 @@ export class Network {
       const reluNext = next.length > 0 && next.every((c) => c.type === 'relu' || c.type === 'leakyrelu')
       const fuse = (n.type === 'conv2d' || n.type === 'dense') && next.length === 1 && next[0].type === 'relu'
       if (fuse) fusedInto.add(n.id)
-      const layer = buildLayer(n, ctx, reluNext, fuse)
+      const layer = buildLayer(n, ctx, reluNext, fuse, reluInPool(n) || maskingPools.has(n.id))
       byId.set(n.id, layer)
       this.layers.push(layer)
     }

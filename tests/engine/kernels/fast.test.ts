@@ -159,6 +159,35 @@ describe('fast convolution and pooling = reference', () => {
     })
   })
 
+  describe('max pooling whose windows tile the input (the SIMD path, and the ReLU mask folded in)', () => {
+    const cases: [string, number, number, number, number, number][] = [
+      ['2x2 on 8x6, 8 channels', 2, 8, 6, 8, 2],
+      ['2x2 on 7x9 (a row and a column left over)', 1, 7, 9, 4, 2],
+      ['3x3 on 9x9, 12 channels', 2, 9, 9, 12, 3],
+    ]
+    for (const [name, n, h, w, c, size] of cases) {
+      it(name, () => {
+        const d: WindowDims = { ...windowGeometry(h, w, size, size, 'valid'), n, inH: h, inW: w, cin: c, cout: c }
+        const inLen = n * h * w * c, outLen = n * d.outH * d.outW * c
+        const [x, x64] = pair(inLen)
+        x.set(x.map((v, i) => (i % 7 === 0 ? 0.25 : v))) // ties: the first of equal values wins
+        x64.set(x)
+        const y = fast.alloc(outLen), y64 = new Float64Array(outLen), at = fast.allocIndex(outLen), at64 = new Int32Array(outLen)
+        fast.maxPoolForward(d, x, y, at)
+        ref.maxPoolForward(d, x64, y64, at64)
+        expect(Array.from(at)).toEqual(Array.from(at64))
+        expectClose(y, y64, 1)
+        const [dy, dy64] = pair(outLen)
+        for (const relu of [false, true]) {
+          const dx = fast.alloc(inLen).fill(NaN), dx64 = new Float64Array(inLen)
+          fast.maxPoolBackward(d, dy, at, dx, relu ? y : null)
+          ref.maxPoolBackward(d, dy64, at64, dx64, relu ? y64 : null)
+          expectClose(dx, dx64, 1)
+        }
+      })
+    }
+  })
+
   it('relu backward masks by the output', () => {
     const y = fast.alloc(11), dy = fast.alloc(11)
     y.set([1, -1, 0, 2, -3, 4, 0.5, -0.5, 7, 0, 1])

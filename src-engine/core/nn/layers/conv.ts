@@ -5,8 +5,11 @@ import { glorotUniform, heUniform, constant } from '../init.ts'
 import type { BuildContext, Layer, Param } from '../layer.ts'
 import { buffers, windowDims, writeGrad } from './base.ts'
 
-/** `fuseRelu`: the conv's only consumer is a ReLU, applied here in the kernel's epilogue (see Network). */
-export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fuseRelu = false): Layer {
+/**
+ * `fuseRelu`: the conv's only consumer is a ReLU, applied here in the kernel's epilogue (see Network).
+ * `reluInPool`: that ReLU feeds only a max-pool, whose backward applies the ReLU's mask.
+ */
+export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fuseRelu = false, reluInPool = false): Layer {
   const b = buffers(info, ctx)
   const [kh, kw] = info.attrs.kernel as [number, number]
   const cin = info.inputShapes[0]![2]
@@ -28,7 +31,7 @@ export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fus
     },
     backward(ins, dIns, acc, n) {
       const d = windowDims(info, n)
-      if (fuseRelu) ctx.kernels.reluBackward(b.out, b.dOut, n * b.outSize)
+      if (fuseRelu && !reluInPool) ctx.kernels.reluBackward(b.out, b.dOut, n * b.outSize)
       ctx.kernels.conv2dBackwardFilter(d, ins[0], b.dOut, w.grad, bias ? bias.grad : null, algo)
       if (!dIns[0]) return
       if (acc[0]) {
@@ -42,7 +45,8 @@ export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fus
   }
 }
 
-export function pool2d(info: NodeInfo, ctx: BuildContext): Layer {
+/** `reluAfter`: the input is a ReLU's output and this pool's backward also does the ReLU's (see conv2d). */
+export function pool2d(info: NodeInfo, ctx: BuildContext, reluAfter = false): Layer {
   const b = buffers(info, ctx)
   const isMax = info.type === 'maxpool2d'
   const argmax = isMax ? ctx.kernels.allocIndex(ctx.maxBatch * b.outSize) : null
@@ -59,7 +63,8 @@ export function pool2d(info: NodeInfo, ctx: BuildContext): Layer {
       if (!dIns[0]) return
       const d = windowDims(info, n)
       const target = acc[0] ? (scratch ??= ctx.kernels.alloc(ctx.maxBatch * inSize)) : dIns[0]
-      if (argmax) ctx.kernels.maxPoolBackward(d, b.dOut, argmax, target)
+      // After a ReLU the max is its output: > 0 exactly where the ReLU let the gradient through.
+      if (argmax) ctx.kernels.maxPoolBackward(d, b.dOut, argmax, target, reluAfter ? b.out : null)
       else ctx.kernels.avgPoolBackward(d, b.dOut, target)
       if (acc[0]) writeGrad(dIns[0], target, n * inSize, true)
     },

@@ -9,12 +9,14 @@ import { activation, add, concat, dropout, softmax } from './elementwise.ts'
 /**
  * `reluNext`: the layer feeds a ReLU, so it is initialised for one (He rather than Glorot).
  * `fuseRelu`: that ReLU is its only consumer and is folded into this layer's epilogue.
+ * `reluInPool`: in a conv -> ReLU -> max-pool chain, the ReLU's backward runs in the pool's backward
+ * (set on both the conv, which then skips it, and the pool, which then does it).
  */
-export function buildLayer(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fuseRelu = false): Layer {
+export function buildLayer(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fuseRelu = false, reluInPool = false): Layer {
   switch (info.type) {
-    case 'conv2d': return conv2d(info, ctx, reluNext, fuseRelu)
+    case 'conv2d': return conv2d(info, ctx, reluNext, fuseRelu, reluInPool)
     case 'maxpool2d':
-    case 'avgpool2d': return pool2d(info, ctx)
+    case 'avgpool2d': return pool2d(info, ctx, reluInPool)
     case 'globalavgpool':
     case 'globalmaxpool': return globalPool(info, ctx)
     case 'flatten': return flatten(info, ctx)
