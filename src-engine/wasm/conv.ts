@@ -214,6 +214,29 @@ export function maxPoolBackward(dy: usize, argmax: usize, y: usize, n: i32, inH:
   }
 }
 
+/**
+ * Global average pooling, 4 channels at a time: y[b, c] = mean of x[b, ., ., c]; `backward`: x[b, p, c] =
+ * y[b, c] / pixels (x is then the gradient written, y the one read). `c` a multiple of 4.
+ */
+export function globalAvgPool(x: usize, n: i32, pixels: i32, c: i32, y: usize, backward: bool): void {
+  const inv = f32x4.splat(<f32>1 / <f32>pixels)
+  const row: usize = <usize>c * 4
+  for (let b = 0; b < n; b++) {
+    const img = x + <usize>b * <usize>pixels * row
+    const out = y + <usize>b * row
+    for (let ch: usize = 0; ch < row; ch += 16) {
+      if (backward) {
+        const g = f32x4.mul(v128.load(out + ch), inv)
+        for (let p = 0; p < pixels; p++) v128.store(img + <usize>p * row + ch, g)
+      } else {
+        let s = f32x4.splat(0)
+        for (let p = 0; p < pixels; p++) s = f32x4.add(s, v128.load(img + <usize>p * row + ch))
+        v128.store(out + ch, f32x4.mul(s, inv))
+      }
+    }
+  }
+}
+
 /** Average over the in-bounds pixels of each window (padding not counted). `backward`: spread dy instead. */
 export function avgPool(x: usize, n: i32, inH: i32, inW: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, y: usize, backward: bool): void {
   if (backward) memory.fill(x, 0, <usize>n * <usize>(inH * inW * c) * 4)

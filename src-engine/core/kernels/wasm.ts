@@ -13,6 +13,7 @@ interface Exports {
   maxPoolBackward(dy: number, argmax: number, y: number, n: number, inH: number, inW: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, dx: number): void
   avgPool(x: number, n: number, inH: number, inW: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, y: number, backward: number): void
   reluBackward(y: number, dy: number, count: number): void
+  globalAvgPool(x: number, n: number, pixels: number, c: number, y: number, backward: number): void
   convForwardPacked(x: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, cout: number, w: number, bias: number, relu: number, y: number, scratch: number): void
   convPackedScratchBytes(k: number, cout: number): number
   winogradConv(x: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, w: number, flip: number, y: number, bias: number, relu: number, scratch: number): void
@@ -96,6 +97,8 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
   }
   /** The Winograd variant to run, or null for im2col + GEMM (also when the dims do not fit it). */
   const winograd = (d: WindowDims, algo: ConvAlgorithm | undefined) => (algo && algo !== 'gemm' && winogradFits(d) ? variants[algo] : null)
+  /** One window over the whole map (global average pooling), channels in whole vectors: the SIMD path. */
+  const global = (d: WindowDims) => d.kh === d.inH && d.kw === d.inW && d.padTop === 0 && d.padLeft === 0 && d.outH === 1 && d.outW === 1 && d.cin % 4 === 0
   /** The GEMM's A operand for a conv: the input itself for a plain 1x1, else its im2col in the scratch. */
   function colsOf(d: WindowDims, x: Float32Array): number {
     if (direct(d)) return p(x)
@@ -180,10 +183,12 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
       ex.maxPoolBackward(p(dy), p(argmax), reluOf ? p(reluOf) : 0, ...geo(d), p(dx))
     },
     avgPoolForward(d, x, y) {
-      ex.avgPool(p(x), ...geo(d), p(y), 0)
+      if (global(d)) ex.globalAvgPool(p(x), d.n, d.inH * d.inW, d.cin, p(y), 0)
+      else ex.avgPool(p(x), ...geo(d), p(y), 0)
     },
     avgPoolBackward(d, dy, dx) {
-      ex.avgPool(p(dx), ...geo(d), p(dy), 1)
+      if (global(d)) ex.globalAvgPool(p(dx), d.n, d.inH * d.inW, d.cin, p(dy), 1)
+      else ex.avgPool(p(dx), ...geo(d), p(dy), 1)
     },
   }
 }

@@ -188,6 +188,18 @@ describe('fast convolution and pooling = reference', () => {
     }
   })
 
+  it('global average pooling (one window over the whole map: the SIMD path)', () => {
+    const d: WindowDims = { ...windowGeometry(5, 7, [5, 7], 1, 'valid'), n: 3, inH: 5, inW: 7, cin: 12, cout: 12 }
+    const [x, x64] = pair(3 * 5 * 7 * 12), y = fast.alloc(36), y64 = new Float64Array(36)
+    fast.avgPoolForward(d, x, y)
+    ref.avgPoolForward(d, x64, y64)
+    expectClose(y, y64, 1)
+    const dx = fast.alloc(x.length).fill(NaN), dx64 = new Float64Array(x.length)
+    fast.avgPoolBackward(d, y, dx)
+    ref.avgPoolBackward(d, y64, dx64)
+    expectClose(dx, dx64, 1)
+  })
+
   it('relu backward masks by the output', () => {
     const y = fast.alloc(11), dy = fast.alloc(11)
     y.set([1, -1, 0, 2, -3, 4, 0.5, -0.5, 7, 0, 1])

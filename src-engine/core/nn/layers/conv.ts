@@ -1,6 +1,6 @@
 // Convolution and pooling layers, built on the kernels (reference or WebAssembly SIMD).
 import type { NodeInfo } from '../../graph/types.ts'
-import type { FloatArray } from '../../kernels/types.ts'
+import type { FloatArray, WindowDims } from '../../kernels/types.ts'
 import { glorotUniform, heUniform, constant } from '../init.ts'
 import type { BuildContext, Layer, Param } from '../layer.ts'
 import { buffers, windowDims, writeGrad } from './base.ts'
@@ -78,27 +78,27 @@ export function globalPool(info: NodeInfo, ctx: BuildContext): Layer {
   const HW = H * W
   const isMax = info.type === 'globalmaxpool'
   const argmax = isMax ? new Int32Array(ctx.maxBatch * C) : null
+  // The average as one window over the whole map: the kernels' pooling (SIMD in the fast kernels).
+  const whole = (n: number): WindowDims => ({ n, inH: H, inW: W, cin: C, cout: C, kh: H, kw: W, sh: 1, sw: 1, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0, outH: 1, outW: 1, droppedRows: 0, droppedCols: 0 })
   return {
     info, ...b, params: [], state: [],
     forward(ins, n) {
       const x = ins[0]
       const y = b.out
+      if (!argmax) {
+        ctx.kernels.avgPoolForward(whole(n), x, y)
+        return
+      }
       for (let s = 0; s < n; s++) {
         const base = s * HW * C
-        if (argmax) {
-          for (let c = 0; c < C; c++) {
-            let best = x[base + c], at = base + c
-            for (let p = 1; p < HW; p++) {
-              const v = x[base + p * C + c]
-              if (v > best) { best = v; at = base + p * C + c }
-            }
-            y[s * C + c] = best
-            argmax[s * C + c] = at
+        for (let c = 0; c < C; c++) {
+          let best = x[base + c], at = base + c
+          for (let p = 1; p < HW; p++) {
+            const v = x[base + p * C + c]
+            if (v > best) { best = v; at = base + p * C + c }
           }
-        } else {
-          for (let c = 0; c < C; c++) y[s * C + c] = 0
-          for (let p = 0; p < HW; p++) for (let c = 0; c < C; c++) y[s * C + c] += x[base + p * C + c]
-          for (let c = 0; c < C; c++) y[s * C + c] /= HW
+          y[s * C + c] = best
+          argmax[s * C + c] = at
         }
       }
     },
@@ -106,6 +106,10 @@ export function globalPool(info: NodeInfo, ctx: BuildContext): Layer {
       const dx = dIns[0]
       if (!dx) return
       const dy = b.dOut
+      if (!argmax && !acc[0]) {
+        ctx.kernels.avgPoolBackward(whole(n), dy, dx)
+        return
+      }
       if (!acc[0]) dx.fill(0, 0, n * HW * C)
       if (argmax) {
         for (let o = 0; o < n * C; o++) dx[argmax[o]] += dy[o]
