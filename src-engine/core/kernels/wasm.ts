@@ -3,6 +3,7 @@
 // module works on tensors in place and a worker pool can read them from other threads. Memory is planned
 // once per (model, batch size); the im2col scratch grows only when a larger problem first appears.
 import type { ConvAlgorithm, Kernels, WindowDims } from './types.ts'
+import type { Optimizer, OptimizerSettings } from '../train/optimizer.ts'
 
 interface Exports {
   gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, acc: number, pa: number, pb: number, bias: number, relu: number): void
@@ -13,6 +14,8 @@ interface Exports {
   maxPoolBackward(dy: number, argmax: number, y: number, n: number, inH: number, inW: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, dx: number): void
   avgPool(x: number, n: number, inH: number, inW: number, c: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, y: number, backward: number): void
   reluBackward(y: number, dy: number, count: number): void
+  sgdStep(p: number, g: number, buf: number, decay: number, n: number, lr: number, mu: number, wd: number, nesterov: number): void
+  adamStep(p: number, g: number, m: number, v: number, decay: number, n: number, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: number, c1: number, c2: number): void
   globalAvgPool(x: number, n: number, pixels: number, c: number, y: number, backward: number): void
   convForwardPacked(x: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, cout: number, w: number, bias: number, relu: number, y: number, scratch: number): void
   convPackedScratchBytes(k: number, cout: number): number
@@ -47,6 +50,11 @@ export interface WasmKernels extends Kernels<Float32Array> {
   /** True when the module uses relaxed-SIMD fused multiply-add. */
   readonly relaxed: boolean
   readonly memory: WebAssembly.Memory
+  /**
+   * The optimizers of core/train/optimizer.ts in SIMD, with the same state layout (checkpoints move
+   * between the two). `step`'s params and grads must be tensors of these kernels (`alloc`).
+   */
+  createOptimizer(size: number, decayMask: Uint8Array, s: OptimizerSettings): Optimizer
 }
 
 export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
@@ -107,15 +115,54 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
     return at
   }
 
+  // Reserve first: growing replaces memory.buffer, and the view must be made on the grown one.
+  function allocF32(n: number): Float32Array {
+    const at = reserve(n * 4)
+    return new Float32Array(memory.buffer, at, n)
+  }
+
+  function createOptimizer(size: number, decayMask: Uint8Array, s: OptimizerSettings): Optimizer {
+    const wd = s.weightDecay ?? 0
+    const decay = allocF32(size)
+    for (let i = 0; i < size; i++) decay[i] = decayMask[i] ? 1 : 0
+    if (s.optimizer === 'sgd') {
+      const buf = allocF32(size)
+      return {
+        step: (params, grads, lr) => ex.sgdStep(p(params as Float32Array), p(grads as Float32Array), p(buf), p(decay), size, lr, s.momentum, wd, +!!s.nesterov),
+        state: () => Float32Array.from(buf),
+        loadState: (st) => buf.set(st.subarray(0, size)),
+      }
+    }
+    const b1 = s.beta1 ?? 0.9, b2 = s.beta2 ?? 0.999, eps = s.epsilon ?? 1e-8
+    const m = allocF32(size)
+    const v = allocF32(size)
+    let t = 0
+    return {
+      step(params, grads, lr) {
+        t++
+        ex.adamStep(p(params as Float32Array), p(grads as Float32Array), p(m), p(v), p(decay), size, lr, b1, b2, eps, wd, +(s.optimizer === 'adamw'), 1 - Math.pow(b1, t), 1 - Math.pow(b2, t))
+      },
+      state() {
+        const out = new Float32Array(2 * size + 1)
+        out.set(m)
+        out.set(v, size)
+        out[2 * size] = t
+        return out
+      },
+      loadState(st) {
+        m.set(st.subarray(0, size))
+        v.set(st.subarray(size, 2 * size))
+        t = st[2 * size] ?? 0
+      },
+    }
+  }
+
   return {
     name: ex.relaxed() ? 'wasm-simd-relaxed' : 'wasm-simd',
+    createOptimizer,
     relaxed: !!ex.relaxed(),
     memory,
-    // Reserve first: growing replaces memory.buffer, and the view must be made on the grown one.
-    alloc: (n) => {
-      const at = reserve(n * 4)
-      return new Float32Array(memory.buffer, at, n)
-    },
+    alloc: allocF32,
     allocIndex: (n) => {
       const at = reserve(n * 4)
       return new Int32Array(memory.buffer, at, n)

@@ -4,7 +4,7 @@
 // messaging, gradient sum, optimizer, weight broadcast). Also the trainer's peak resident memory per
 // epoch, which must stay flat (every buffer is planned once). Figures, not pass/fail.
 import { availableParallelism } from 'node:os'
-import { analyzeGraph, type ModelFile } from '../../core/graph/index.ts'
+import { analyzeGraph, type ModelFile, type NodeInfo } from '../../core/graph/index.ts'
 import { randomSource } from '../../core/data/synthetic.ts'
 import { createTrainer } from '../trainer/index.ts'
 import type { OptimizerName } from '../../core/train/types.ts'
@@ -97,13 +97,17 @@ export async function profileModel(model: ModelFile, opts: ProfileOptions = {}):
       await t.evaluate(data)
       infer.push(data.count / ((performance.now() - t0) / 1000))
     }
-    return summarise(name, opts.optimizer ?? 'sgd', batch, analysis.byId, trained, rss, Math.max(...infer))
+    return summarise(name, opts.optimizer ?? 'sgd', batch, analysis.nodes, trained, rss, Math.max(...infer))
   } finally {
     await t.close()
   }
 }
 
-function summarise(model: string, optimizer: OptimizerName, batch: number, byId: Map<string, { inputs: string[]; type: string }>, p: TrainerProfile, rss: number[], inferImagesPerSecond: number): ModelProfile {
+function summarise(model: string, optimizer: OptimizerName, batch: number, nodes: NodeInfo[], p: TrainerProfile, rss: number[], inferImagesPerSecond: number): ModelProfile {
+  // As the network does: an input gradient is computed only where it leads back to parameters.
+  const leadsToParams = new Map<string, boolean>()
+  for (const n of nodes) leadsToParams.set(n.id, n.trainableParams > 0 || n.inputs.some((i) => leadsToParams.get(i)))
+  const byId = new Map(nodes.map((n) => [n.id, n]))
   const s = p.step
   const steps = Math.max(1, s.steps)
   const workers = p.workerTimings.length
@@ -117,13 +121,12 @@ function summarise(model: string, optimizer: OptimizerName, batch: number, byId:
   const layers: LayerProfile[] = p.layers.map((l, i) => {
     const fwd = mean(i * SLOTS), data = mean(i * SLOTS + 1), weights = mean(i * SLOTS + 2)
     const multiplies = l.type === 'conv2d' || l.type === 'dense'
-    // The first layer after the image computes no input gradient.
-    const feedsFromInput = (byId.get(l.id)?.inputs ?? []).every((id) => byId.get(id)?.type === 'input')
+    const inputGradient = (byId.get(l.id)?.inputs ?? []).some((id) => leadsToParams.get(id))
     return {
       id: l.id, type: l.type, forwardMs: fwd, backwardDataMs: data, backwardWeightsMs: weights,
       share: stepMs > 0 ? (fwd + data + weights) / stepMs : 0,
       forwardGflops: multiplies ? gflops(l.macs, fwd) : null,
-      backwardDataGflops: multiplies && !feedsFromInput ? gflops(l.macs, data) : null,
+      backwardDataGflops: multiplies && inputGradient ? gflops(l.macs, data) : null,
       backwardWeightsGflops: multiplies ? gflops(l.macs, weights) : null,
     }
   })
