@@ -24,13 +24,14 @@ export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fus
   let scratch: FloatArray | null = null
   // The algorithm is chosen once, for this layer's shape, by the kernels' measured rule.
   const algo = ctx.kernels.chooseConv?.(windowDims(info, ctx.maxBatch)) ?? 'gemm'
+  const dims = dimsOf(info)
   return {
     info, ...b, params, state: [],
     forward(ins, n) {
-      ctx.kernels.conv2dForward(windowDims(info, n), ins[0], w.value, bias ? bias.value : null, b.out, fuseRelu, algo)
+      ctx.kernels.conv2dForward(dims(n), ins[0], w.value, bias ? bias.value : null, b.out, fuseRelu, algo)
     },
     backward(ins, dIns, acc, n) {
-      const d = windowDims(info, n)
+      const d = dims(n)
       if (fuseRelu && !reluInPool) ctx.kernels.reluBackward(b.out, b.dOut, n * b.outSize)
       ctx.kernels.conv2dBackwardFilter(d, ins[0], b.dOut, w.grad, bias ? bias.grad : null, algo)
       if (!dIns[0]) return
@@ -52,16 +53,17 @@ export function pool2d(info: NodeInfo, ctx: BuildContext, reluAfter = false): La
   const argmax = isMax ? ctx.kernels.allocIndex(ctx.maxBatch * b.outSize) : null
   const inSize = info.inputShapes[0]!.reduce((a, c) => a * c, 1)
   let scratch: FloatArray | null = null
+  const dims = dimsOf(info)
   return {
     info, ...b, params: [], state: [],
     forward(ins, n) {
-      const d = windowDims(info, n)
+      const d = dims(n)
       if (argmax) ctx.kernels.maxPoolForward(d, ins[0], b.out, argmax)
       else ctx.kernels.avgPoolForward(d, ins[0], b.out)
     },
     backward(_ins, dIns, acc, n) {
       if (!dIns[0]) return
-      const d = windowDims(info, n)
+      const d = dims(n)
       const target = acc[0] ? (scratch ??= ctx.kernels.alloc(ctx.maxBatch * inSize)) : dIns[0]
       // After a ReLU the max is its output: > 0 exactly where the ReLU let the gradient through.
       if (argmax) ctx.kernels.maxPoolBackward(d, b.dOut, argmax, target, reluAfter ? b.out : null)
@@ -121,4 +123,10 @@ export function globalPool(info: NodeInfo, ctx: BuildContext): Layer {
       }
     },
   }
+}
+
+/** The window problem for a batch of n, made once per n: no object per call on the training path. */
+function dimsOf(info: NodeInfo): (n: number) => WindowDims {
+  let last: WindowDims | null = null
+  return (n) => (last?.n === n ? last : (last = windowDims(info, n)))
 }
