@@ -5,6 +5,8 @@
 // and two input batches; the decoded dataset stays in memory as uint8 for the whole run.
 // The designer shows it, `inspect` prints it, and training refuses a run that cannot fit before loading data.
 import type { GraphAnalysis, NodeInfo } from './types.ts'
+import { chooseConv, convScratchBytes } from '../kernels/plan.ts'
+import type { WindowDims } from '../kernels/types.ts'
 
 export interface MemoryEstimate {
   /** Trainable and non-trainable parameters: every worker's copy, the coordinator's master, the checkpoint being written. */
@@ -73,7 +75,11 @@ function workerActivations(nodes: NodeInfo[], output: NodeInfo | undefined, shar
   for (const n of nodes) for (const i of n.inputs) lastConsumer.set(i, n.id)
 
   let bytes = align(shard * size(inputNode?.outputShape ?? null) * F32) // Network.input
-  let im2col = 0, im2colLargest = 0
+  // The convs' scratch requests in the order a training step makes them: forward, then backward in
+  // reverse (weight gradient, then input gradient where one is wanted), as the kernels plan them.
+  const forward: number[] = [], backward: number[] = []
+  const leadsToParams = new Map<string, boolean>()
+  for (const n of nodes) leadsToParams.set(n.id, n.trainableParams > 0 || n.inputs.some((i) => leadsToParams.get(i)))
   for (const n of nodes) {
     if (n.type === 'input' || !n.outputShape) continue
     if (n.type === 'relu' && fused.has(n.inputs[0])) continue // shares its producer's buffers
@@ -90,15 +96,21 @@ function workerActivations(nodes: NodeInfo[], output: NodeInfo | undefined, shar
       bytes += align(shard * size(n.inputShapes[0]) * F32) // gradient scratch, added onto the other consumer's
     }
     if (n.type === 'conv2d' && n.window && n.inputShapes[0]) {
-      const w = n.window
-      const direct = w.kh === 1 && w.kw === 1 && w.sh === 1 && w.sw === 1 && w.padTop + w.padLeft + w.padBottom + w.padRight === 0
-      // The im2col scratch grows by reserving a new, larger region (a bump allocator never frees), so
-      // each conv larger than every one before it (in forward order) adds its own columns.
-      const cols = shard * w.outH * w.outW * w.kh * w.kw * n.inputShapes[0][2] * F32
-      if (!direct && cols > im2colLargest) {
-        im2col += align(cols)
-        im2colLargest = cols
-      }
+      const [inH, inW, cin] = n.inputShapes[0]
+      const d: WindowDims = { ...n.window, n: shard, inH, inW, cin, cout: n.outputShape[2] }
+      const algo = chooseConv(d)
+      forward.push(convScratchBytes(d, algo, 'forward'))
+      const data = leadsToParams.get(n.inputs[0]) ? [convScratchBytes(d, algo, 'data')] : []
+      backward.unshift(convScratchBytes(d, algo, 'weights'), ...data)
+    }
+  }
+  // The scratch grows by reserving a new, larger region (a bump allocator never frees), so each request
+  // larger than every one before it adds its own bytes.
+  let im2col = 0, largest = 0
+  for (const r of [...forward, ...backward]) {
+    if (r > largest) {
+      im2col += align(r)
+      largest = r
     }
   }
   bytes += align(shard * size(output?.outputShape ?? null) * F32) // Network.fused: dLoss/dlogits
@@ -123,9 +135,10 @@ export function estimateTrainingMemory(a: GraphAnalysis, o: MemoryOptions): Memo
   // Each worker's gradBlock, and the coordinator's gradSum.
   const gradients = (workers + 1) * trainable * F32
   // SGD: one buffer (kept at any momentum); Adam/AdamW: two moments and the step count (core/train/optimizer.ts).
-  // The checkpoint holds a copy (optimizer.state()) and the encoded blob holds another.
+  // The checkpoint holds a copy (optimizer.state()) and the encoded blob holds another. The coordinator's
+  // SIMD optimizer (core/kernels/wasm.ts) also keeps its weight-decay mask as floats.
   const optimizerFloats = o.optimizer === 'sgd' ? trainable : 2 * trainable + 1
-  const optimizerState = 3 * optimizerFloats * F32
+  const optimizerState = (3 * optimizerFloats + trainable) * F32
   // Each worker's network for its shard, and the coordinator's two float32 batches (one filled while the
   // workers run the other) with their labels.
   const activations = workers * workerActivations(nodes, a.outputId ? a.byId.get(a.outputId) : undefined, shard) + 2 * batch * (imageSize * F32 + I32)

@@ -4,6 +4,7 @@
 // once per (model, batch size); the im2col scratch grows only when a larger problem first appears.
 import type { ConvAlgorithm, Kernels, WindowDims } from './types.ts'
 import type { Optimizer, OptimizerSettings } from '../train/optimizer.ts'
+import { chooseConv, isPlain1x1, PACKED_IM2COL_MAX_K, winogradFits } from './plan.ts'
 
 interface Exports {
   gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, acc: number, pa: number, pb: number, bias: number, relu: number): void
@@ -35,15 +36,6 @@ interface Exports {
 
 const PAGE = 65536
 const MAX_PAGES = 32768 // 2 GiB per instance: the build's --maximumMemory
-/** Below this many input channels im2col's GEMM wins (the transforms cost more than the multiplies saved). */
-const WINOGRAD_MIN_CIN = 8
-/**
- * Up to this window size (kh * kw * Cin) im2col writes the GEMM's packed panels itself in the forward
- * pass: a packed panel pair of this depth still fits the L1 cache; deeper windows take the blocked GEMM.
- */
-const PACKED_IM2COL_MAX_K = 640
-/** From this output size F(4x4, 3x3) beats F(2x2, 3x3) (fewer multiplies, edge tiles wasted less). */
-const WINOGRAD4_MIN_SIZE = 8
 const align = (n: number) => Math.ceil(n / 64) * 64
 
 export interface WasmKernels extends Kernels<Float32Array> {
@@ -90,15 +82,8 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
   }
   // Views made before a grow keep working: a shared memory's buffer never detaches.
   const p = (a: Float32Array | Int32Array) => a.byteOffset
-  const direct = (d: WindowDims) => d.kh === 1 && d.kw === 1 && d.sh === 1 && d.sw === 1 && d.padTop === 0 && d.padLeft === 0 && d.padBottom === 0 && d.padRight === 0
+  const direct = isPlain1x1
   const geo = (d: WindowDims) => [d.n, d.inH, d.inW, d.cin, d.kh, d.kw, d.sh, d.sw, d.padTop, d.padLeft, d.outH, d.outW] as const
-  /**
-   * F(2x2, 3x3) for 3x3 stride-1 convs with channel counts in whole SIMD vectors. The measured rule
-   * (scripts/bench-conv.ts, one thread, batch 32): it takes 0.3-0.7x the time of im2col + GEMM from 8 input
-   * channels up on maps of 8x8 and more, and breaks even at 4x4 (half its tiles' work is edge).
-   */
-  const winogradFits = (d: WindowDims) => d.kh === 3 && d.kw === 3 && d.sh === 1 && d.sw === 1 && d.cin % 4 === 0 && d.cout % 4 === 0 &&
-    d.cin >= WINOGRAD_MIN_CIN && d.outH >= 6 && d.outW >= 6 && d.padTop <= 2 && d.padLeft <= 2 && d.padBottom <= 2 && d.padRight <= 2
   const variants = {
     winograd2: { conv: ex.winogradConv, bytes: ex.winogradScratchBytes, filter: ex.winogradFilterGrad, filterBytes: ex.winogradFilterScratchBytes },
     winograd4: { conv: ex.winograd4Conv, bytes: ex.winograd4ScratchBytes, filter: ex.winograd4FilterGrad, filterBytes: ex.winograd4FilterScratchBytes },
@@ -172,7 +157,7 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
       ex.gemm(+transA, +transB, m, n, k, p(a), p(b), p(c), +accumulate, packA, packB, bias ? p(bias) : 0, +!!relu)
     },
 
-    chooseConv: (d) => (!winogradFits(d) ? 'gemm' : d.outH >= WINOGRAD4_MIN_SIZE && d.outW >= WINOGRAD4_MIN_SIZE ? 'winograd4' : 'winograd2'),
+    chooseConv,
 
     // y [M = N*Ho*Wo, Cout] = im2col(x) [M, kh*kw*Cin] . w [kh*kw*Cin, Cout], then bias and ReLU.
     conv2dForward(d, x, w, bias, y, relu, algo) {

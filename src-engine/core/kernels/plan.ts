@@ -1,0 +1,75 @@
+// What the fast kernels choose for a conv and how much scratch each pass reserves, in plain TypeScript:
+// wasm.ts runs on it, and the training memory estimate (core/graph/memory.ts) replays it. The byte
+// counts mirror the AssemblyScript kernels' layouts (src-engine/wasm); a test holds them to the module's
+// own *ScratchBytes exports.
+import type { ConvAlgorithm, WindowDims } from './types.ts'
+
+/** The GEMM's register tile (src-engine/wasm/gemm.ts). */
+const MR = 6
+const NR = 8
+/** Tiles per block of Winograd F(2x2, 3x3) and F(4x4, 3x3); output pixels per block of the packed im2col. */
+const TB2 = 48
+const TB4 = 24
+const PB = 96
+
+/**
+ * The measured rule (scripts/bench-conv.ts, one thread, batch 32, CPU time): Winograd takes 0.25-0.7x the
+ * time of im2col + GEMM from 8 input channels up on maps of 6x6 and more, and only breaks even on 4x4;
+ * F(4x4, 3x3) beats F(2x2, 3x3) from 8x8 maps up (fewer multiplies, edge tiles wasted less).
+ */
+const WINOGRAD_MIN_CIN = 8
+const WINOGRAD_MIN_SIZE = 6
+const WINOGRAD4_MIN_SIZE = 8
+/**
+ * Up to this window size (kh * kw * Cin) the forward pass writes im2col straight into the GEMM's packed
+ * panels: a panel pair of this depth still fits the L1 cache; deeper windows take the blocked GEMM.
+ */
+export const PACKED_IM2COL_MAX_K = 640
+
+const ceilTo = (v: number, m: number) => Math.ceil(v / m) * m
+
+/** A plain 1x1 conv: the input already is the GEMM's operand, no scratch. */
+export const isPlain1x1 = (d: WindowDims) =>
+  d.kh === 1 && d.kw === 1 && d.sh === 1 && d.sw === 1 && d.padTop === 0 && d.padLeft === 0 && d.padBottom === 0 && d.padRight === 0
+
+/** 3x3 stride 1, channel counts in whole SIMD vectors, padding the input gradient can mirror (2 - pad). */
+export const winogradFits = (d: WindowDims) =>
+  d.kh === 3 && d.kw === 3 && d.sh === 1 && d.sw === 1 && d.cin % 4 === 0 && d.cout % 4 === 0 && d.cin >= WINOGRAD_MIN_CIN &&
+  d.outH >= WINOGRAD_MIN_SIZE && d.outW >= WINOGRAD_MIN_SIZE && d.padTop <= 2 && d.padLeft <= 2 && d.padBottom <= 2 && d.padRight <= 2
+
+export function chooseConv(d: WindowDims): ConvAlgorithm {
+  if (!winogradFits(d)) return 'gemm'
+  return d.outH >= WINOGRAD4_MIN_SIZE && d.outW >= WINOGRAD4_MIN_SIZE ? 'winograd4' : 'winograd2'
+}
+
+/** Winograd's scratch for k input and n output channels: U, then V and M of one block. */
+export function winogradScratchBytes(algo: 'winograd2' | 'winograd4', k: number, n: number): number {
+  const [p, tb] = algo === 'winograd4' ? [36, TB4] : [16, TB2]
+  const np = ceilTo(n, NR)
+  return (p * k * np + p * tb * k + p * tb * np) * 4
+}
+
+/** Winograd's weight-gradient scratch: dU, then V and dM of one block. */
+export function winogradFilterScratchBytes(algo: 'winograd2' | 'winograd4', k: number, n: number): number {
+  const [p, tb] = algo === 'winograd4' ? [36, TB4] : [16, TB2]
+  const kp = ceilTo(k, MR), np = ceilTo(n, NR)
+  return (p * kp * np + p * tb * kp + p * tb * np) * 4
+}
+
+/** The packed-im2col forward's scratch: the packed weights and one block of packed rows. */
+export const packedForwardScratchBytes = (k: number, cout: number) => (ceilTo(cout, NR) * k + PB * k) * 4
+
+export type ConvPass = 'forward' | 'data' | 'weights'
+
+/** Scratch bytes one pass of a conv asks the kernels for (0: none). */
+export function convScratchBytes(d: WindowDims, algo: ConvAlgorithm, pass: ConvPass): number {
+  if (algo !== 'gemm' && winogradFits(d)) {
+    if (pass === 'forward') return winogradScratchBytes(algo, d.cin, d.cout)
+    if (pass === 'data') return winogradScratchBytes(algo, d.cout, d.cin)
+    return winogradFilterScratchBytes(algo, d.cin, d.cout)
+  }
+  if (isPlain1x1(d)) return 0
+  const K = d.kh * d.kw * d.cin
+  if (pass === 'forward' && K <= PACKED_IM2COL_MAX_K) return packedForwardScratchBytes(K, d.cout)
+  return d.n * d.outH * d.outW * K * 4 // im2col's columns (or their gradient)
+}
