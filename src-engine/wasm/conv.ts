@@ -89,7 +89,7 @@ export function reluBackward(y: usize, dy: usize, count: i32): void {
 export function maxPoolForward(x: usize, n: i32, inH: i32, inW: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, y: usize, argmax: usize): void {
   const vec = (c & 3) == 0
   const lanes = i32x4(0, 1, 2, 3)
-  if (kh == 2 && kw == 2 && tiled(c, kh, kw, sh, sw, padTop, padLeft)) {
+  if (kh == 2 && kw == 2 && tiled(c, inH, inW, kh, kw, sh, sw, padTop, padLeft, outH, outW)) {
     // The common 2x2 / stride 2: four pixels, four vectors, no bounds, indices from one base.
     const rowBytes: usize = <usize>(inW * c) * 4
     let o: usize = 0
@@ -167,10 +167,13 @@ export function maxPoolForward(x: usize, n: i32, inH: i32, inW: i32, c: i32, kh:
   }
 }
 
-/** Windows that tile the input (size = stride, no padding) with whole SIMD vectors of channels. */
+/**
+ * Windows that tile the input (size = stride, no padding before, every window inside the image: 'same'
+ * can pad after) with whole SIMD vectors of channels.
+ */
 // @ts-ignore: decorator
-@inline function tiled(c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32): bool {
-  return (c & 3) == 0 && kh == sh && kw == sw && padTop == 0 && padLeft == 0
+@inline function tiled(c: i32, inH: i32, inW: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32): bool {
+  return (c & 3) == 0 && kh == sh && kw == sw && padTop == 0 && padLeft == 0 && outH * kh <= inH && outW * kw <= inW
 }
 
 /**
@@ -180,7 +183,7 @@ export function maxPoolForward(x: usize, n: i32, inH: i32, inW: i32, c: i32, kh:
  */
 export function maxPoolBackward(dy: usize, argmax: usize, y: usize, n: i32, inH: i32, inW: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, dx: usize): void {
   const outCount = n * outH * outW * c
-  if (!tiled(c, kh, kw, sh, sw, padTop, padLeft)) {
+  if (!tiled(c, inH, inW, kh, kw, sh, sw, padTop, padLeft, outH, outW)) {
     memory.fill(dx, 0, <usize>(n * inH * inW * c) * 4)
     for (let o = 0; o < outCount; o++) {
       const at = <usize>load<i32>(argmax + <usize>o * 4) * 4

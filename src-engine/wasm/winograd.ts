@@ -10,6 +10,12 @@
 //   A^T = [1 1 1 0; 0 1 -1 -1]
 import { gemmPacked, MR, NR } from './gemm'
 
+/**
+ * Each position's plane (of U, V, M) is padded by a cache line, so the 16 or 36 planes a transform
+ * touches at once do not all map to the same cache set (their sizes are often multiples of 4 KiB).
+ */
+const PAD: i32 = 16
+
 /** Tiles per block: 8 panels of MR rows. */
 const TB: i32 = 48
 
@@ -22,7 +28,7 @@ const MID: usize = memory.data(16 * 16, 16)
  */
 export function winogradScratchBytes(k: i32, n: i32): i32 {
   const np = (n + NR - 1) / NR * NR
-  return (16 * k * np + 16 * TB * k + 16 * TB * np) * 4
+  return (16 * (k * np + PAD) + 16 * (TB * k + PAD) + 16 * (TB * np + PAD)) * 4
 }
 
 /**
@@ -33,7 +39,7 @@ export function winogradScratchBytes(k: i32, n: i32): i32 {
 function weights(w: usize, cin: i32, cout: i32, flip: bool, up: usize): void {
   const K = flip ? cout : cin, N = flip ? cin : cout
   const panels = (N + NR - 1) / NR
-  const xi: usize = <usize>(panels * K * NR) * 4
+  const xi: usize = <usize>(panels * K * NR + PAD) * 4
   for (let k = 0; k < K; k++) {
     for (let nn = 0; nn < panels * NR; nn++) {
       const base = up + <usize>(((nn / NR) * K + k) * NR + nn % NR) * 4
@@ -73,8 +79,8 @@ function weights(w: usize, cin: i32, cout: i32, flip: bool, up: usize): void {
  * vp[(xi * TB / MR + t / MR) * K * MR + k * MR + t % MR]. Tiles past `count` are zero.
  */
 function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, vp: usize): void {
-  if (count < TB) memory.fill(vp, 0, <usize>(16 * TB * K) * 4)
-  const xiStride: usize = <usize>(TB * K) * 4
+  if (count < TB) memory.fill(vp, 0, <usize>(16 * (TB * K + PAD)) * 4)
+  const xiStride: usize = <usize>(TB * K + PAD) * 4
   const lane: usize = MR * 4
   const perImage = tilesH * tilesW
   for (let t = 0; t < count; t++) {
@@ -123,7 +129,7 @@ function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLe
 
 /** Y = A^T M A for tiles t0 .. t0 + count, + bias, ReLU; writes only the outputs inside [outH, outW]. */
 function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, outH: i32, outW: i32, y: usize, bias: usize, relu: bool): void {
-  const xiStride: usize = <usize>(TB * np) * 4
+  const xiStride: usize = <usize>(TB * np + PAD) * 4
   const perImage = tilesH * tilesW
   const zero = f32x4.splat(0)
   for (let t = 0; t < count; t++) {
@@ -170,8 +176,8 @@ function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t
 export function winogradConv(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, scratch: usize): void {
   const np = (N + NR - 1) / NR * NR
   const up = scratch
-  const vp = up + <usize>(16 * K * np) * 4
-  const mp = vp + <usize>(16 * TB * K) * 4
+  const vp = up + <usize>(16 * (K * np + PAD)) * 4
+  const mp = vp + <usize>(16 * (TB * K + PAD)) * 4
   if (flip) weights(w, N, K, true, up)
   else weights(w, K, N, false, up)
   const tilesH = (outH + 1) / 2, tilesW = (outW + 1) / 2
@@ -181,7 +187,7 @@ export function winogradConv(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTo
     const count = min(TB, total - t0)
     inputTransform(x, inH, inW, K, padTop, padLeft, tilesH, tilesW, t0, count, vp)
     for (let xi = 0; xi < 16; xi++) {
-      gemmPacked(vp + <usize>(xi * TB * K) * 4, panels, up + <usize>(xi * K * np) * 4, jpanels, K, mp + <usize>(xi * TB * np) * 4, np, false)
+      gemmPacked(vp + <usize>(xi * (TB * K + PAD)) * 4, panels, up + <usize>(xi * (K * np + PAD)) * 4, jpanels, K, mp + <usize>(xi * (TB * np + PAD)) * 4, np, false)
     }
     outputTransform(mp, np, N, tilesH, tilesW, t0, count, outH, outW, y, bias, relu)
   }
@@ -190,7 +196,7 @@ export function winogradConv(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTo
 /** Scratch bytes of winogradFilterGrad for K input and N output channels: dU, then V and dM of one block. */
 export function winogradFilterScratchBytes(k: i32, n: i32): i32 {
   const kp = (k + MR - 1) / MR * MR, np = (n + NR - 1) / NR * NR
-  return (16 * kp * np + 16 * TB * kp + 16 * TB * np) * 4
+  return (16 * (kp * np + PAD) + 16 * (TB * kp + PAD) + 16 * (TB * np + PAD)) * 4
 }
 
 /**
@@ -198,8 +204,8 @@ export function winogradFilterScratchBytes(k: i32, n: i32): i32 {
  * vp[xi][k / MR][t][k % MR], channels past K and tiles past `count` zero.
  */
 function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, padTop: i32, padLeft: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, vp: usize): void {
-  memory.fill(vp, 0, <usize>(16 * TB * kp) * 4)
-  const xiStride: usize = <usize>(TB * kp) * 4
+  memory.fill(vp, 0, <usize>(16 * (TB * kp + PAD)) * 4)
+  const xiStride: usize = <usize>(TB * kp + PAD) * 4
   const perImage = tilesH * tilesW
   for (let t = 0; t < count; t++) {
     const g = t0 + t
@@ -258,8 +264,8 @@ function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, 
  * mp[xi][n / NR][t][n % NR]; tiles past `count` zero. A = [1 0; 1 1; 1 -1; 0 -1].
  */
 function gradTransform(dy: usize, outH: i32, outW: i32, N: i32, np: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, mp: usize): void {
-  if (count < TB) memory.fill(mp, 0, <usize>(16 * TB * np) * 4)
-  const xiStride: usize = <usize>(TB * np) * 4
+  if (count < TB) memory.fill(mp, 0, <usize>(16 * (TB * np + PAD)) * 4)
+  const xiStride: usize = <usize>(TB * np + PAD) * 4
   const perImage = tilesH * tilesW
   const zero = f32x4.splat(0)
   for (let t = 0; t < count; t++) {
@@ -297,8 +303,8 @@ function gradTransform(dy: usize, outH: i32, outW: i32, N: i32, np: i32, tilesH:
 export function winogradFilterGrad(x: usize, dy: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, dw: usize, scratch: usize): void {
   const kp = (K + MR - 1) / MR * MR, np = (N + NR - 1) / NR * NR
   const du = scratch
-  const vp = du + <usize>(16 * kp * np) * 4
-  const mp = vp + <usize>(16 * TB * kp) * 4
+  const vp = du + <usize>(16 * (kp * np + PAD)) * 4
+  const mp = vp + <usize>(16 * (TB * kp + PAD)) * 4
   const tilesH = (outH + 1) / 2, tilesW = (outW + 1) / 2
   const total = n * tilesH * tilesW
   for (let t0 = 0; t0 < total; t0 += TB) {
@@ -306,11 +312,11 @@ export function winogradFilterGrad(x: usize, dy: usize, n: i32, inH: i32, inW: i
     inputTransformByChannel(x, inH, inW, K, kp, padTop, padLeft, tilesH, tilesW, t0, count, vp)
     gradTransform(dy, outH, outW, N, np, tilesH, tilesW, t0, count, mp)
     for (let xi = 0; xi < 16; xi++) {
-      gemmPacked(vp + <usize>(xi * TB * kp) * 4, kp / MR, mp + <usize>(xi * TB * np) * 4, np / NR, TB, du + <usize>(xi * kp * np) * 4, np, t0 > 0)
+      gemmPacked(vp + <usize>(xi * (TB * kp + PAD)) * 4, kp / MR, mp + <usize>(xi * (TB * np + PAD)) * 4, np / NR, TB, du + <usize>(xi * (kp * np + PAD)) * 4, np, t0 > 0)
     }
   }
   // dW = G^T dU G per (k, n): G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1].
-  const xs: usize = <usize>(kp * np) * 4
+  const xs: usize = <usize>(kp * np + PAD) * 4
   for (let k = 0; k < K; k++) {
     for (let nn = 0; nn < N; nn += 4) {
       const p = du + <usize>(k * np + nn) * 4

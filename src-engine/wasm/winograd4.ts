@@ -10,6 +10,12 @@
 //   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
 import { gemmPacked, MR, NR } from './gemm'
 
+/**
+ * Each position's plane (of U, V, M) is padded by a cache line, so the 16 or 36 planes a transform
+ * touches at once do not all map to the same cache set (their sizes are often multiples of 4 KiB).
+ */
+const PAD: i32 = 16
+
 /** Tiles per block (4 panels of MR): V and M of a block then stay in the L2 cache. */
 const TB: i32 = 24
 /** Positions per tile: 6x6. */
@@ -22,12 +28,12 @@ const ROW9: usize = memory.data(9 * 16, 16)
 
 export function winograd4ScratchBytes(k: i32, n: i32): i32 {
   const np = (n + NR - 1) / NR * NR
-  return (P * k * np + P * TB * k + P * TB * np) * 4
+  return (P * (k * np + PAD) + P * (TB * k + PAD) + P * (TB * np + PAD)) * 4
 }
 
 export function winograd4FilterScratchBytes(k: i32, n: i32): i32 {
   const kp = (k + MR - 1) / MR * MR, np = (n + NR - 1) / NR * NR
-  return (P * kp * np + P * TB * kp + P * TB * np) * 4
+  return (P * (kp * np + PAD) + P * (TB * kp + PAD) + P * (TB * np + PAD)) * 4
 }
 
 /** B^T d for one column of 6 (4 channels each), stored at out + i * stride. */
@@ -79,7 +85,7 @@ export function winograd4FilterScratchBytes(k: i32, n: i32): i32 {
 function weights(w: usize, cin: i32, cout: i32, flip: bool, up: usize): void {
   const K = flip ? cout : cin, N = flip ? cin : cout
   const panels = (N + NR - 1) / NR
-  const xi: usize = <usize>(panels * K * NR) * 4
+  const xi: usize = <usize>(panels * K * NR + PAD) * 4
   const zero = f32x4.splat(0)
   for (let k = 0; k < K; k++) {
     for (let nn = 0; nn < panels * NR; nn += 4) {
@@ -134,8 +140,8 @@ function weights(w: usize, cin: i32, cout: i32, flip: bool, up: usize): void {
 }
 
 function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, vp: usize): void {
-  if (count < TB) memory.fill(vp, 0, <usize>(P * TB * K) * 4)
-  const xiStride: usize = <usize>(TB * K) * 4
+  if (count < TB) memory.fill(vp, 0, <usize>(P * (TB * K + PAD)) * 4)
+  const xiStride: usize = <usize>(TB * K + PAD) * 4
   const lane: usize = MR * 4
   const perImage = tilesH * tilesW
   for (let t = 0; t < count; t++) {
@@ -164,7 +170,7 @@ function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLe
 }
 
 function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, outH: i32, outW: i32, y: usize, bias: usize, relu: bool): void {
-  const xiStride: usize = <usize>(TB * np) * 4
+  const xiStride: usize = <usize>(TB * np + PAD) * 4
   const perImage = tilesH * tilesW
   const zero = f32x4.splat(0)
   const row: usize = <usize>(outW * N) * 4
@@ -202,8 +208,8 @@ function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t
 export function winograd4Conv(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, scratch: usize): void {
   const np = (N + NR - 1) / NR * NR
   const up = scratch
-  const vp = up + <usize>(P * K * np) * 4
-  const mp = vp + <usize>(P * TB * K) * 4
+  const vp = up + <usize>(P * (K * np + PAD)) * 4
+  const mp = vp + <usize>(P * (TB * K + PAD)) * 4
   if (flip) weights(w, N, K, true, up)
   else weights(w, K, N, false, up)
   const tilesH = (outH + 3) / 4, tilesW = (outW + 3) / 4
@@ -212,7 +218,7 @@ export function winograd4Conv(x: usize, n: i32, inH: i32, inW: i32, K: i32, padT
     const count = min(TB, total - t0)
     inputTransform(x, inH, inW, K, padTop, padLeft, tilesH, tilesW, t0, count, vp)
     for (let xi = 0; xi < P; xi++) {
-      gemmPacked(vp + <usize>(xi * TB * K) * 4, TB / MR, up + <usize>(xi * K * np) * 4, np / NR, K, mp + <usize>(xi * TB * np) * 4, np, false)
+      gemmPacked(vp + <usize>(xi * (TB * K + PAD)) * 4, TB / MR, up + <usize>(xi * (K * np + PAD)) * 4, np / NR, K, mp + <usize>(xi * (TB * np + PAD)) * 4, np, false)
     }
     outputTransform(mp, np, N, tilesH, tilesW, t0, count, outH, outW, y, bias, relu)
   }
@@ -220,8 +226,8 @@ export function winograd4Conv(x: usize, n: i32, inH: i32, inW: i32, K: i32, padT
 
 /** V by channel panels for the weight gradient: vp[xi][k / MR][t][k % MR] (see winograd.ts). */
 function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, padTop: i32, padLeft: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, vp: usize): void {
-  memory.fill(vp, 0, <usize>(P * TB * kp) * 4)
-  const xiStride: usize = <usize>(TB * kp) * 4
+  memory.fill(vp, 0, <usize>(P * (TB * kp + PAD)) * 4)
+  const xiStride: usize = <usize>(TB * kp + PAD) * 4
   const perImage = tilesH * tilesW
   for (let t = 0; t < count; t++) {
     const g = t0 + t
@@ -260,8 +266,8 @@ function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, 
 
 /** dM = A dY A^T (6x6 from each 4x4 tile of dy, zero outside) as packed-B panels: mp[xi][n / NR][t][n % NR]. */
 function gradTransform(dy: usize, outH: i32, outW: i32, N: i32, np: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, mp: usize): void {
-  if (count < TB) memory.fill(mp, 0, <usize>(P * TB * np) * 4)
-  const xiStride: usize = <usize>(TB * np) * 4
+  if (count < TB) memory.fill(mp, 0, <usize>(P * (TB * np + PAD)) * 4)
+  const xiStride: usize = <usize>(TB * np + PAD) * 4
   const perImage = tilesH * tilesW
   const zero = f32x4.splat(0)
   const row: usize = <usize>(outW * N) * 4
@@ -306,8 +312,8 @@ function gradTransform(dy: usize, outH: i32, outW: i32, N: i32, np: i32, tilesH:
 export function winograd4FilterGrad(x: usize, dy: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, dw: usize, scratch: usize): void {
   const kp = (K + MR - 1) / MR * MR, np = (N + NR - 1) / NR * NR
   const du = scratch
-  const vp = du + <usize>(P * kp * np) * 4
-  const mp = vp + <usize>(P * TB * kp) * 4
+  const vp = du + <usize>(P * (kp * np + PAD)) * 4
+  const mp = vp + <usize>(P * (TB * kp + PAD)) * 4
   const tilesH = (outH + 3) / 4, tilesW = (outW + 3) / 4
   const total = n * tilesH * tilesW
   for (let t0 = 0; t0 < total; t0 += TB) {
@@ -315,11 +321,11 @@ export function winograd4FilterGrad(x: usize, dy: usize, n: i32, inH: i32, inW: 
     inputTransformByChannel(x, inH, inW, K, kp, padTop, padLeft, tilesH, tilesW, t0, count, vp)
     gradTransform(dy, outH, outW, N, np, tilesH, tilesW, t0, count, mp)
     for (let xi = 0; xi < P; xi++) {
-      gemmPacked(vp + <usize>(xi * TB * kp) * 4, kp / MR, mp + <usize>(xi * TB * np) * 4, np / NR, TB, du + <usize>(xi * kp * np) * 4, np, t0 > 0)
+      gemmPacked(vp + <usize>(xi * (TB * kp + PAD)) * 4, kp / MR, mp + <usize>(xi * (TB * np + PAD)) * 4, np / NR, TB, du + <usize>(xi * (kp * np + PAD)) * 4, np, t0 > 0)
     }
   }
   // dW = G^T dU G per (k, 4 n): columns first (3x6 into MID[a * 6 + j]), then rows.
-  const xs: usize = <usize>(kp * np) * 4
+  const xs: usize = <usize>(kp * np + PAD) * 4
   const tap: usize = <usize>(K * N) * 4
   for (let k = 0; k < K; k++) {
     for (let nn = 0; nn < N; nn += 4) {

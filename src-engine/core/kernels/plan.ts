@@ -11,6 +11,8 @@ const NR = 8
 const TB2 = 48
 const TB4 = 24
 const PB = 96
+/** Winograd pads each position's plane by a cache line (16 floats) against cache-set conflicts. */
+const PAD = 16
 
 /**
  * The measured rule (scripts/bench-conv.ts, one thread, batch 32, CPU time): Winograd takes 0.25-0.7x the
@@ -46,14 +48,14 @@ export function chooseConv(d: WindowDims): ConvAlgorithm {
 export function winogradScratchBytes(algo: 'winograd2' | 'winograd4', k: number, n: number): number {
   const [p, tb] = algo === 'winograd4' ? [36, TB4] : [16, TB2]
   const np = ceilTo(n, NR)
-  return (p * k * np + p * tb * k + p * tb * np) * 4
+  return p * (k * np + PAD + tb * k + PAD + tb * np + PAD) * 4
 }
 
 /** Winograd's weight-gradient scratch: dU, then V and dM of one block. */
 export function winogradFilterScratchBytes(algo: 'winograd2' | 'winograd4', k: number, n: number): number {
   const [p, tb] = algo === 'winograd4' ? [36, TB4] : [16, TB2]
   const kp = ceilTo(k, MR), np = ceilTo(n, NR)
-  return (p * kp * np + p * tb * kp + p * tb * np) * 4
+  return p * (kp * np + PAD + tb * kp + PAD + tb * np + PAD) * 4
 }
 
 /** The packed-im2col forward's scratch: the packed weights and one block of packed rows. */

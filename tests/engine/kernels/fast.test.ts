@@ -160,14 +160,15 @@ describe('fast convolution and pooling = reference', () => {
   })
 
   describe('max pooling whose windows tile the input (the SIMD path, and the ReLU mask folded in)', () => {
-    const cases: [string, number, number, number, number, number][] = [
+    const cases: [string, number, number, number, number, number, Padding?][] = [
       ['2x2 on 8x6, 8 channels', 2, 8, 6, 8, 2],
       ['2x2 on 7x9 (a row and a column left over)', 1, 7, 9, 4, 2],
       ['3x3 on 9x9, 12 channels', 2, 9, 9, 12, 3],
+      ['2x2 "same" on 5x7 (the last windows hang over: not the tiled path)', 2, 5, 7, 8, 2, 'same'],
     ]
-    for (const [name, n, h, w, c, size] of cases) {
+    for (const [name, n, h, w, c, size, padding] of cases) {
       it(name, () => {
-        const d: WindowDims = { ...windowGeometry(h, w, size, size, 'valid'), n, inH: h, inW: w, cin: c, cout: c }
+        const d: WindowDims = { ...windowGeometry(h, w, size, size, padding ?? 'valid'), n, inH: h, inW: w, cin: c, cout: c }
         const inLen = n * h * w * c, outLen = n * d.outH * d.outW * c
         const [x, x64] = pair(inLen)
         x.set(x.map((v, i) => (i % 7 === 0 ? 0.25 : v))) // ties: the first of equal values wins
