@@ -9,6 +9,7 @@
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
 //   A^T = [1 1 1 0; 0 1 -1 -1]
 import { gemmPacked, MR, NR } from './gemm'
+import { channelSlot, put4, scatter4 } from './winograd-common'
 
 /**
  * Each position's plane (of U, V, M) is padded by a cache line, so the 16 or 36 planes a transform
@@ -66,12 +67,39 @@ function weights(w: usize, cin: i32, cout: i32, flip: bool, up: usize): void {
   }
 }
 
+/** Loads the 4x4 patch at (y0, x0) of 4 channels (zero outside the image) and leaves B^T d B in MID[i * 4 + j]. */
 // @ts-ignore: decorator
-@inline function put4(v: v128, at: usize, stride: usize): void {
-  store<f32>(at, f32x4.extract_lane(v, 0))
-  store<f32>(at + stride, f32x4.extract_lane(v, 1))
-  store<f32>(at + 2 * stride, f32x4.extract_lane(v, 2))
-  store<f32>(at + 3 * stride, f32x4.extract_lane(v, 3))
+@inline function patchTransform(img: usize, inH: i32, inW: i32, K: i32, k: i32, y0: i32, x0: i32, inside: bool): void {
+  const row: usize = <usize>(inW * K) * 4
+  // Columns first: for each column j, (B^T d)[., j] from the 4 pixels above each other.
+  for (let j = 0; j < 4; j++) {
+    const ix = x0 + j
+    let d0 = f32x4.splat(0), d1 = f32x4.splat(0), d2 = f32x4.splat(0), d3 = f32x4.splat(0)
+    const col = img + <usize>(ix * K + k) * 4
+    if (inside) {
+      const p = col + <usize>y0 * row
+      d0 = v128.load(p); d1 = v128.load(p + row); d2 = v128.load(p + 2 * row); d3 = v128.load(p + 3 * row)
+    } else if (ix >= 0 && ix < inW) {
+      if (y0 >= 0 && y0 < inH) d0 = v128.load(col + <usize>y0 * row)
+      if (y0 + 1 >= 0 && y0 + 1 < inH) d1 = v128.load(col + <usize>(y0 + 1) * row)
+      if (y0 + 2 >= 0 && y0 + 2 < inH) d2 = v128.load(col + <usize>(y0 + 2) * row)
+      if (y0 + 3 >= 0 && y0 + 3 < inH) d3 = v128.load(col + <usize>(y0 + 3) * row)
+    }
+    const m = MID + <usize>j * 16
+    v128.store(m, f32x4.sub(d0, d2))
+    v128.store(m + 64, f32x4.add(d1, d2))
+    v128.store(m + 128, f32x4.sub(d2, d1))
+    v128.store(m + 192, f32x4.sub(d1, d3))
+  }
+  // Then rows, in place: (B^T d B)[i, .] from row i of the middle result.
+  for (let i = 0; i < 4; i++) {
+    const m = MID + <usize>i * 64
+    const r0 = v128.load(m), r1 = v128.load(m + 16), r2 = v128.load(m + 32), r3 = v128.load(m + 48)
+    v128.store(m, f32x4.sub(r0, r2))
+    v128.store(m + 16, f32x4.add(r1, r2))
+    v128.store(m + 32, f32x4.sub(r2, r1))
+    v128.store(m + 48, f32x4.sub(r1, r3))
+  }
 }
 
 /**
@@ -91,38 +119,9 @@ function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLe
     const img = x + <usize>b * <usize>(inH * inW * K) * 4
     const out = vp + <usize>((t / MR) * K * MR + t % MR) * 4
     for (let k = 0; k < K; k += 4) {
-      // Columns first: for each column j, (B^T d)[., j] from the 4 pixels above each other.
-      for (let j = 0; j < 4; j++) {
-        const ix = x0 + j
-        let d0 = f32x4.splat(0), d1 = f32x4.splat(0), d2 = f32x4.splat(0), d3 = f32x4.splat(0)
-        const col = img + <usize>(ix * K + k) * 4
-        const row: usize = <usize>(inW * K) * 4
-        if (inside) {
-          const p = col + <usize>y0 * row
-          d0 = v128.load(p); d1 = v128.load(p + row); d2 = v128.load(p + 2 * row); d3 = v128.load(p + 3 * row)
-        } else if (ix >= 0 && ix < inW) {
-          if (y0 >= 0 && y0 < inH) d0 = v128.load(col + <usize>y0 * row)
-          if (y0 + 1 >= 0 && y0 + 1 < inH) d1 = v128.load(col + <usize>(y0 + 1) * row)
-          if (y0 + 2 >= 0 && y0 + 2 < inH) d2 = v128.load(col + <usize>(y0 + 2) * row)
-          if (y0 + 3 >= 0 && y0 + 3 < inH) d3 = v128.load(col + <usize>(y0 + 3) * row)
-        }
-        const m = MID + <usize>j * 16
-        v128.store(m, f32x4.sub(d0, d2))
-        v128.store(m + 64, f32x4.add(d1, d2))
-        v128.store(m + 128, f32x4.sub(d2, d1))
-        v128.store(m + 192, f32x4.sub(d1, d3))
-      }
-      // Then rows: (B^T d B)[i, .] from row i of the middle result.
+      patchTransform(img, inH, inW, K, k, y0, x0, inside)
       const dst = out + <usize>k * lane
-      for (let i = 0; i < 4; i++) {
-        const m = MID + <usize>i * 64
-        const r0 = v128.load(m), r1 = v128.load(m + 16), r2 = v128.load(m + 32), r3 = v128.load(m + 48)
-        const at = dst + <usize>(i * 4) * xiStride
-        put4(f32x4.sub(r0, r2), at, lane)
-        put4(f32x4.add(r1, r2), at + xiStride, lane)
-        put4(f32x4.sub(r2, r1), at + 2 * xiStride, lane)
-        put4(f32x4.sub(r1, r3), at + 3 * xiStride, lane)
-      }
+      for (let xi = 0; xi < 16; xi++) put4(v128.load(MID + <usize>xi * 16), dst + <usize>xi * xiStride, lane)
     }
   }
 }
@@ -214,47 +213,10 @@ function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, 
     const inside = y0 >= 0 && x0 >= 0 && y0 + 4 <= inH && x0 + 4 <= inW
     const img = x + <usize>b * <usize>(inH * inW * K) * 4
     for (let k = 0; k < K; k += 4) {
-      for (let j = 0; j < 4; j++) {
-        const ix = x0 + j
-        let d0 = f32x4.splat(0), d1 = f32x4.splat(0), d2 = f32x4.splat(0), d3 = f32x4.splat(0)
-        const col = img + <usize>(ix * K + k) * 4
-        const row: usize = <usize>(inW * K) * 4
-        if (inside) {
-          const p = col + <usize>y0 * row
-          d0 = v128.load(p); d1 = v128.load(p + row); d2 = v128.load(p + 2 * row); d3 = v128.load(p + 3 * row)
-        } else if (ix >= 0 && ix < inW) {
-          if (y0 >= 0 && y0 < inH) d0 = v128.load(col + <usize>y0 * row)
-          if (y0 + 1 >= 0 && y0 + 1 < inH) d1 = v128.load(col + <usize>(y0 + 1) * row)
-          if (y0 + 2 >= 0 && y0 + 2 < inH) d2 = v128.load(col + <usize>(y0 + 2) * row)
-          if (y0 + 3 >= 0 && y0 + 3 < inH) d3 = v128.load(col + <usize>(y0 + 3) * row)
-        }
-        const m = MID + <usize>j * 16
-        v128.store(m, f32x4.sub(d0, d2))
-        v128.store(m + 64, f32x4.add(d1, d2))
-        v128.store(m + 128, f32x4.sub(d2, d1))
-        v128.store(m + 192, f32x4.sub(d1, d3))
-      }
+      patchTransform(img, inH, inW, K, k, y0, x0, inside)
       // The 4 channels' places in the panels (a panel holds MR = 6 channels, so 4 may straddle two).
-      const a0 = vp + <usize>(((k / MR) * TB + t) * MR + k % MR) * 4
-      const a1 = vp + <usize>((((k + 1) / MR) * TB + t) * MR + (k + 1) % MR) * 4
-      const a2 = vp + <usize>((((k + 2) / MR) * TB + t) * MR + (k + 2) % MR) * 4
-      const a3 = vp + <usize>((((k + 3) / MR) * TB + t) * MR + (k + 3) % MR) * 4
-      for (let i = 0; i < 4; i++) {
-        const m = MID + <usize>i * 64
-        const r0 = v128.load(m), r1 = v128.load(m + 16), r2 = v128.load(m + 32), r3 = v128.load(m + 48)
-        const o: usize = <usize>(i * 4) * xiStride
-        let v = f32x4.sub(r0, r2)
-        store<f32>(a0 + o, f32x4.extract_lane(v, 0)); store<f32>(a1 + o, f32x4.extract_lane(v, 1)); store<f32>(a2 + o, f32x4.extract_lane(v, 2)); store<f32>(a3 + o, f32x4.extract_lane(v, 3))
-        v = f32x4.add(r1, r2)
-        const o1 = o + xiStride
-        store<f32>(a0 + o1, f32x4.extract_lane(v, 0)); store<f32>(a1 + o1, f32x4.extract_lane(v, 1)); store<f32>(a2 + o1, f32x4.extract_lane(v, 2)); store<f32>(a3 + o1, f32x4.extract_lane(v, 3))
-        v = f32x4.sub(r2, r1)
-        const o2 = o1 + xiStride
-        store<f32>(a0 + o2, f32x4.extract_lane(v, 0)); store<f32>(a1 + o2, f32x4.extract_lane(v, 1)); store<f32>(a2 + o2, f32x4.extract_lane(v, 2)); store<f32>(a3 + o2, f32x4.extract_lane(v, 3))
-        v = f32x4.sub(r1, r3)
-        const o3 = o2 + xiStride
-        store<f32>(a0 + o3, f32x4.extract_lane(v, 0)); store<f32>(a1 + o3, f32x4.extract_lane(v, 1)); store<f32>(a2 + o3, f32x4.extract_lane(v, 2)); store<f32>(a3 + o3, f32x4.extract_lane(v, 3))
-      }
+      const a0 = channelSlot(vp, k, t, TB), a1 = channelSlot(vp, k + 1, t, TB), a2 = channelSlot(vp, k + 2, t, TB), a3 = channelSlot(vp, k + 3, t, TB)
+      for (let xi = 0; xi < 16; xi++) scatter4(v128.load(MID + <usize>xi * 16), a0, a1, a2, a3, <usize>xi * xiStride)
     }
   }
 }

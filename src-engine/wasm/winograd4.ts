@@ -9,6 +9,7 @@
 //   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 //   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
 import { gemmPacked, MR, NR } from './gemm'
+import { channelSlot, put4, scatter4 } from './winograd-common'
 
 /**
  * Each position's plane (of U, V, M) is padded by a cache line, so the 16 or 36 planes a transform
@@ -131,14 +132,6 @@ function weights(w: usize, cin: i32, cout: i32, flip: bool, up: usize): void {
   v128.store(out + 5 * stride, g2)
 }
 
-// @ts-ignore: decorator
-@inline function put4(v: v128, at: usize, stride: usize): void {
-  store<f32>(at, f32x4.extract_lane(v, 0))
-  store<f32>(at + stride, f32x4.extract_lane(v, 1))
-  store<f32>(at + 2 * stride, f32x4.extract_lane(v, 2))
-  store<f32>(at + 3 * stride, f32x4.extract_lane(v, 3))
-}
-
 function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, vp: usize): void {
   if (count < TB) memory.fill(vp, 0, <usize>(P * (TB * K + PAD)) * 4)
   const xiStride: usize = <usize>(TB * K + PAD) * 4
@@ -237,16 +230,8 @@ function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, 
     const img = x + <usize>b * <usize>(inH * inW * K) * 4
     for (let k = 0; k < K; k += 4) {
       patchTransform(img, inH, inW, K, k, y0, x0, inside)
-      const a0 = vp + <usize>(((k / MR) * TB + t) * MR + k % MR) * 4
-      const a1 = vp + <usize>((((k + 1) / MR) * TB + t) * MR + (k + 1) % MR) * 4
-      const a2 = vp + <usize>((((k + 2) / MR) * TB + t) * MR + (k + 2) % MR) * 4
-      const a3 = vp + <usize>((((k + 3) / MR) * TB + t) * MR + (k + 3) % MR) * 4
-      for (let xi = 0; xi < P; xi++) {
-        const v = v128.load(MID + <usize>xi * 16)
-        const o: usize = <usize>xi * xiStride
-        store<f32>(a0 + o, f32x4.extract_lane(v, 0)); store<f32>(a1 + o, f32x4.extract_lane(v, 1))
-        store<f32>(a2 + o, f32x4.extract_lane(v, 2)); store<f32>(a3 + o, f32x4.extract_lane(v, 3))
-      }
+      const a0 = channelSlot(vp, k, t, TB), a1 = channelSlot(vp, k + 1, t, TB), a2 = channelSlot(vp, k + 2, t, TB), a3 = channelSlot(vp, k + 3, t, TB)
+      for (let xi = 0; xi < P; xi++) scatter4(v128.load(MID + <usize>xi * 16), a0, a1, a2, a3, <usize>xi * xiStride)
     }
   }
 }

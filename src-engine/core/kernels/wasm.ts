@@ -3,7 +3,7 @@
 // module works on tensors in place and a worker pool can read them from other threads. Memory is planned
 // once per (model, batch size); the im2col scratch grows only when a larger problem first appears.
 import type { ConvAlgorithm, Kernels, WindowDims } from './types.ts'
-import type { Optimizer, OptimizerSettings } from '../train/optimizer.ts'
+import { adamState, loadAdamState, type Optimizer, type OptimizerSettings } from '../train/optimizer.ts'
 import { chooseConv, isPlain1x1, PACKED_IM2COL_MAX_K, winogradFits } from './plan.ts'
 
 interface Exports {
@@ -127,17 +127,9 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
         t++
         ex.adamStep(p(params as Float32Array), p(grads as Float32Array), p(m), p(v), p(decay), size, lr, b1, b2, eps, wd, +(s.optimizer === 'adamw'), 1 - Math.pow(b1, t), 1 - Math.pow(b2, t))
       },
-      state() {
-        const out = new Float32Array(2 * size + 1)
-        out.set(m)
-        out.set(v, size)
-        out[2 * size] = t
-        return out
-      },
+      state: () => adamState(m, v, t),
       loadState(st) {
-        m.set(st.subarray(0, size))
-        v.set(st.subarray(size, 2 * size))
-        t = st[2 * size] ?? 0
+        t = loadAdamState(st, m, v)
       },
     }
   }

@@ -61,17 +61,26 @@ export function createOptimizer(size: number, decayMask: Uint8Array, s: Optimize
         p[i] -= (rate * mi) / (Math.sqrt(vi * inv2) + eps)
       }
     },
-    state() {
-      const out = new Float32Array(2 * size + 1)
-      out.set(m)
-      out.set(v, size)
-      out[2 * size] = t
-      return out
-    },
+    state: () => adamState(m, v, t),
     loadState(st) {
-      m.set(st.subarray(0, size))
-      v.set(st.subarray(size, 2 * size))
-      t = st[2 * size] ?? 0
+      t = loadAdamState(st, m, v)
     },
   }
+}
+
+/** Adam's checkpoint layout: the first moments, the second moments, the step count. */
+export function adamState(m: FloatArray, v: FloatArray, t: number): Float32Array {
+  const out = new Float32Array(2 * m.length + 1)
+  out.set(m)
+  out.set(v, m.length)
+  out[2 * m.length] = t
+  return out
+}
+
+/** Reads adamState's layout into m and v; returns the step count. */
+export function loadAdamState(st: Float32Array, m: FloatArray, v: FloatArray): number {
+  const size = m.length
+  m.set(st.subarray(0, size))
+  v.set(st.subarray(size, 2 * size))
+  return st[2 * size] ?? 0
 }
