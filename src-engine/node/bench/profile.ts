@@ -22,7 +22,10 @@ export interface LayerProfile {
   backwardWeightsMs: number
   /** Of the whole step. */
   share: number
-  /** GFLOP/s of each pass over the whole batch, where the layer multiplies (conv2d, dense); null elsewhere. */
+  /**
+   * GFLOP/s of each pass over the whole batch where the layer multiplies (conv2d, dense), counting a direct
+   * convolution's FLOPs (Winograd does fewer, so it can pass the peak); null elsewhere.
+   */
   forwardGflops: number | null
   backwardDataGflops: number | null
   backwardWeightsGflops: number | null
