@@ -61,6 +61,12 @@ export function winogradFilterScratchBytes(algo: 'winograd2' | 'winograd4', k: n
 /** The packed-im2col forward's scratch: the packed weights and one block of packed rows. */
 export const packedForwardScratchBytes = (k: number, cout: number) => (ceilTo(cout, NR) * k + PB * k) * 4
 
+/** The im2col weight gradient runs over groups of images of about this many output pixels (cache-sized columns). */
+const FILTER_GROUP_PIXELS = 1024
+
+/** Images per group of the im2col weight gradient. */
+export const filterGroup = (d: WindowDims) => Math.min(d.n, Math.max(1, Math.ceil(FILTER_GROUP_PIXELS / (d.outH * d.outW))))
+
 export type ConvPass = 'forward' | 'data' | 'weights'
 
 /** Scratch bytes one pass of a conv asks the kernels for (0: none). */
@@ -73,5 +79,6 @@ export function convScratchBytes(d: WindowDims, algo: ConvAlgorithm, pass: ConvP
   if (isPlain1x1(d)) return 0
   const K = d.kh * d.kw * d.cin
   if (pass === 'forward' && K <= PACKED_IM2COL_MAX_K) return packedForwardScratchBytes(K, d.cout)
-  return d.n * d.outH * d.outW * K * 4 // im2col's columns (or their gradient)
+  const images = pass === 'weights' ? filterGroup(d) : d.n
+  return images * d.outH * d.outW * K * 4 // im2col's columns (or their gradient)
 }

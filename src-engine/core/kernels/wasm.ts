@@ -4,7 +4,7 @@
 // once per (model, batch size); the im2col scratch grows only when a larger problem first appears.
 import type { ConvAlgorithm, Kernels, WindowDims } from './types.ts'
 import { adamState, loadAdamState, type Optimizer, type OptimizerSettings } from '../train/optimizer.ts'
-import { chooseConv, isPlain1x1, PACKED_IM2COL_MAX_K, winogradFits } from './plan.ts'
+import { chooseConv, convScratchBytes, filterGroup, isPlain1x1, PACKED_IM2COL_MAX_K, winogradFits } from './plan.ts'
 
 interface Exports {
   gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, acc: number, pa: number, pb: number, bias: number, relu: number): void
@@ -191,8 +191,17 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
       const wg = winograd(d, algo)
       if (wg) {
         wg.filter(p(x), p(dy), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(dw), cols(wg.filterBytes(d.cin, d.cout)))
+      } else if (direct(d)) {
+        ex.gemm(1, 0, K, d.cout, M, p(x), p(dy), p(dw), 0, packA, packB, 0, 0)
       } else {
-        ex.gemm(1, 0, K, d.cout, M, colsOf(d, x), p(dy), p(dw), 0, packA, packB, 0, 0)
+        // A few images at a time: their columns stay in the cache between im2col and the GEMM.
+        const per = d.outH * d.outW, group = filterGroup(d)
+        const at = cols(convScratchBytes(d, 'gemm', 'weights'))
+        for (let b0 = 0; b0 < d.n; b0 += group) {
+          const nb = Math.min(group, d.n - b0)
+          ex.im2col(p(x) + b0 * d.inH * d.inW * d.cin * 4, nb, d.inH, d.inW, d.cin, d.kh, d.kw, d.sh, d.sw, d.padTop, d.padLeft, d.outH, d.outW, at)
+          ex.gemm(1, 0, K, d.cout, nb * per, at, p(dy) + b0 * per * d.cout * 4, p(dw), +(b0 > 0), packA, packB, 0, 0)
+        }
       }
       if (db) ex.columnSums(p(dy), M, d.cout, p(db))
     },
