@@ -181,10 +181,25 @@ export class Network {
     const p = this.output.out, g = this.fused, C = this.classes
     for (let i = 0; i < n * C; i++) g[i] = p[i] * scale
     for (let s = 0; s < n; s++) g[s * C + labels[s]] -= scale
-    this.output.fusedGrad = g
-    for (let i = this.layers.length - 1; i >= 0; i--) this.layers[i].backward(this.inputsOf[i], this.gradsOf[i], this.accumulateOf[i], n)
-    this.output.fusedGrad = null
+    this.backwardFromLogits(g, n)
     return r
+  }
+
+  /**
+   * Backward from a given gradient of the class scores before softmax, dX/dlogits [n, classes]: Grad-CAM
+   * asks for the gradient of one class's score, not of the loss. With `downTo`, stops once every layer after
+   * that one has run, so its `dOut` holds the gradient with respect to its output (for a conv with a fused
+   * ReLU: the rectified output) and nothing earlier is computed.
+   */
+  backwardFromLogits(gradLogits: FloatArray, n: number, downTo?: Layer): void {
+    const stop = downTo ? this.layers.indexOf(downTo) : -1
+    if (downTo && stop < 0) throw new Error(`internal: layer ${downTo.info.id} is not in this network`)
+    this.output.fusedGrad = gradLogits
+    try {
+      for (let i = this.layers.length - 1; i > stop; i--) this.layers[i].backward(this.inputsOf[i], this.gradsOf[i], this.accumulateOf[i], n)
+    } finally {
+      this.output.fusedGrad = null
+    }
   }
 
   /** Where each parameter sits in `paramBlock`, and whether weight decay applies to it. */

@@ -19,12 +19,14 @@ export function batchnorm(info: NodeInfo, ctx: BuildContext): Layer {
   const xhat = ctx.kernels.alloc(ctx.maxBatch * b.outSize)
   const mean = new Float64Array(C), invStd = new Float64Array(C)
   const sumDy = new Float64Array(C), sumDyX = new Float64Array(C)
+  let trained = true
   return {
     info, ...b, params: [gamma, beta],
     state: [{ name: `${info.id}.running_mean`, value: runMean }, { name: `${info.id}.running_var`, value: runVar }],
     forward(ins, n, train) {
       const x = ins[0], y = b.out
       const rows = (n * b.outSize) / C
+      trained = train
       if (train) {
         mean.fill(0)
         invStd.fill(0)
@@ -71,10 +73,11 @@ export function batchnorm(info: NodeInfo, ctx: BuildContext): Layer {
       }
       const dx = dIns[0]
       if (!dx) return
+      // After an eval forward (Grad-CAM, saliency) the statistics are constants: the layer is affine.
       for (let r = 0; r < rows; r++) {
         for (let c = 0; c < C; c++) {
           const i = r * C + c
-          const g = gamma.value[c] * invStd[c] * (dy[i] - sumDy[c] / rows - (xhat[i] * sumDyX[c]) / rows)
+          const g = trained ? gamma.value[c] * invStd[c] * (dy[i] - sumDy[c] / rows - (xhat[i] * sumDyX[c]) / rows) : gamma.value[c] * invStd[c] * dy[i]
           dx[i] = acc[0] ? dx[i] + g : g
         }
       }

@@ -1,0 +1,45 @@
+// Inference from a checkpoint: the network compiled for evaluation, its weights applied, batches of any
+// size run through it in chunks of the compiled batch, probabilities copied out.
+import { analyzeGraph } from '../graph/index.ts'
+import type { GraphAnalysis, ModelFile } from '../graph/types.ts'
+import type { FloatArray, Kernels } from '../kernels/types.ts'
+import { Network } from '../nn/network.ts'
+import { applyWeights } from './weights.ts'
+
+export interface InferenceNet {
+  net: Network
+  analysis: GraphAnalysis
+  /** [H, W, C] of one image. */
+  inputShape: [number, number, number]
+  classes: number
+}
+
+export function createInferenceNet(model: ModelFile, kernels: Kernels<FloatArray>, weights: Uint8Array, maxBatch = 32): InferenceNet {
+  const analysis = analyzeGraph(model, { forTraining: true })
+  const net = new Network(analysis, kernels, maxBatch, 1)
+  applyWeights(net, weights)
+  const input = analysis.nodes.find((n) => n.type === 'input')!
+  return { net, analysis, inputShape: input.outputShape as [number, number, number], classes: net.classes }
+}
+
+/** x [n, H, W, C] (preprocessed) -> probabilities [n, classes], in eval mode. */
+export function inferProbabilities(m: InferenceNet, x: Float32Array, n: number): Float32Array {
+  const { net, classes } = m
+  const size = net.inputSize
+  if (x.length < n * size) throw new Error(`expected ${n} images of ${size} numbers, got ${x.length} numbers`)
+  const out = new Float32Array(n * classes)
+  for (let start = 0; start < n; start += net.maxBatch) {
+    const k = Math.min(net.maxBatch, n - start)
+    net.input.set(x.subarray(start * size, (start + k) * size))
+    const p = net.forward(k, false)
+    out.set(p.subarray(0, k * classes), start * classes)
+  }
+  return out
+}
+
+/** The k most probable classes of one row, best first. */
+export function topK(probs: ArrayLike<number>, k: number): { index: number; probability: number }[] {
+  return Array.from(probs, (probability, index) => ({ index, probability }))
+    .sort((a, b) => b.probability - a.probability || a.index - b.index)
+    .slice(0, Math.max(0, k))
+}
