@@ -10,6 +10,9 @@ import { registerTrain } from './commands/train.ts'
 import { registerRuns } from './commands/runs.ts'
 import { registerServe } from './commands/serve.ts'
 import { registerCache } from './commands/cache.ts'
+import { registerEvaluate } from './commands/evaluate.ts'
+import { registerPredict } from './commands/predict.ts'
+import { registerExport } from './commands/export.ts'
 
 export function buildProgram(): Command {
   const program = new Command('cnn-studio')
@@ -21,6 +24,9 @@ export function buildProgram(): Command {
   registerDataset(program)
   registerTrain(program)
   registerRuns(program)
+  registerEvaluate(program)
+  registerPredict(program)
+  registerExport(program)
   registerServe(program)
   registerBench(program)
   registerCache(program)

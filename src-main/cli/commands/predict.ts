@@ -1,0 +1,23 @@
+// `cnn-studio predict RUN IMAGE|FOLDER [--top K] [--json]`: the top classes of each image.
+import type { Command } from 'commander'
+import { predictImages } from '../../services/insight/predict.ts'
+import { CliError, EXIT_NEGATIVE, EXIT_USAGE } from '../errors.ts'
+import { checkpointKind, checkpointOption, dbOption, pct, withRunStore } from './insight-shared.ts'
+
+export function registerPredict(program: Command): void {
+  program.command('predict').description('the top classes of an image, or of every image in a folder, under a run\'s checkpoint')
+    .argument('<run>', 'a run id, or latest')
+    .argument('<paths...>', 'image files or folders')
+    .option('--top <k>', 'classes shown per image', (v) => (/^\d+$/.test(v) && Number(v) >= 1 ? Number(v) : Number.NaN), 3)
+    .option(...checkpointOption).option(...dbOption)
+    .option('--json', 'print one JSON document on stdout')
+    .action(async (ref: string, paths: string[], o: { top: number; checkpoint: string; db?: string; json?: boolean }) => {
+      if (!Number.isFinite(o.top)) throw new CliError('--top must be a whole number from 1', EXIT_USAGE)
+      const r = await withRunStore(o.db, (store) => predictImages(store, ref, paths, { top: o.top, checkpoint: checkpointKind(o.checkpoint) }))
+      for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`)
+      for (const s of r.skipped) process.stderr.write(`skipped ${s.path}: ${s.reason}\n`)
+      if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
+      else for (const p of r.predictions) process.stdout.write(`${p.path}: ${p.top.map((t) => `${t.class} ${pct(t.probability)}`).join(', ')}\n`)
+      if (!r.predictions.length) process.exitCode = EXIT_NEGATIVE
+    })
+}

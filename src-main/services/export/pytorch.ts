@@ -1,0 +1,48 @@
+// The PyTorch export: one training script (plain torch; DistributedDataParallel under torchrun) with the
+// network, the preprocessing and the run's settings written into it, and the weights beside it in the
+// studio's own format (float32 + a JSON index), which the script reads without numpy.
+import { readFileSync } from 'node:fs'
+import { basename } from 'node:path'
+import { analyzeGraph, type ModelFile } from '../../../src-engine/core/graph/index.ts'
+import type { Preprocessing } from '../../../src-engine/core/insight/preprocess.ts'
+
+const TEMPLATE = new URL('./pytorch-template.py', import.meta.url)
+
+/** The graph as the script walks it: needed nodes in topological order, shapes and window geometry resolved. */
+export function scriptGraph(model: ModelFile) {
+  const a = analyzeGraph(model, { forTraining: true })
+  if (a.hasErrors) throw new Error(`the model has errors: ${a.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('; ')}`)
+  const keep = new Set<string>()
+  const stack = [a.outputId!]
+  while (stack.length) {
+    const id = stack.pop()!
+    if (keep.has(id)) continue
+    keep.add(id)
+    stack.push(...a.byId.get(id)!.inputs)
+  }
+  return {
+    name: model.name ?? null,
+    output: a.outputId!,
+    nodes: a.nodes.filter((n) => keep.has(n.id)).map((n) => ({
+      id: n.id, type: n.type, attrs: n.attrs, inputs: n.inputs, inputShape: n.inputShapes[0] ?? null, outputShape: n.outputShape, window: n.window ?? null,
+    })),
+  }
+}
+
+/** A Python string literal holding `value` as JSON (JSON's escapes are all valid in Python strings). */
+const pyJson = (value: unknown) => JSON.stringify(JSON.stringify(value))
+
+export function pytorchScript(o: { model: ModelFile; preprocessing: Preprocessing; settings: Record<string, unknown>; weightsFile: string; scriptFile: string; runId: string; checkpoint: string; version: string }): string {
+  const fill: Record<string, string> = {
+    __TITLE__: `${(o.model.name ?? 'model').replace(/\s+/g, ' ')}: a PyTorch training script`,
+    __VERSION__: o.version,
+    __RUN__: o.runId,
+    __CHECKPOINT__: o.checkpoint,
+    __SCRIPT__: basename(o.scriptFile),
+    __GRAPH__: pyJson(scriptGraph(o.model)),
+    __PREPROCESSING__: pyJson(o.preprocessing),
+    __SETTINGS__: pyJson(o.settings),
+    __WEIGHTS__: JSON.stringify(basename(o.weightsFile)),
+  }
+  return readFileSync(TEMPLATE, 'utf8').replace(/__[A-Z]+__/g, (k) => fill[k] ?? k)
+}

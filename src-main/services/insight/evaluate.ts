@@ -1,0 +1,82 @@
+// Evaluating a run's checkpoint on its validation split or a test folder: the classification report and
+// every image's prediction (for the gallery behind each confusion-matrix cell).
+import { resolve } from 'node:path'
+import { classificationReport, type ClassificationReport } from '../../../src-engine/core/insight/metrics.ts'
+import { toInput } from '../../../src-engine/core/insight/preprocess.ts'
+import { DatasetError, loadDataset, subset } from '../../../src-engine/node/dataset/index.ts'
+import type { ImageSet } from '../../../src-engine/core/data/types.ts'
+import type { Store } from '../store/store.ts'
+import { ServiceError } from '../training.ts'
+import { inferOffThread } from './infer.ts'
+import { datasetPath, openRunContext, type CheckpointKind } from './run-context.ts'
+
+export interface EvaluateOptions {
+  split?: 'val' | 'test'
+  /** A test folder (one sub-folder per class); default the run's own --test-dir. */
+  testDir?: string
+  checkpoint?: CheckpointKind
+  cacheDir?: string
+}
+
+export interface ImagePrediction {
+  /** Absolute path of the image. */
+  path: string
+  /** Class indices into `classes`. */
+  true: number
+  predicted: number
+  confidence: number
+  probabilities: number[]
+}
+
+export interface EvaluationResult extends ClassificationReport {
+  runId: string
+  split: 'val' | 'test'
+  folder: string
+  checkpoint: { kind: CheckpointKind; epoch: number }
+  classes: string[]
+  predictions: ImagePrediction[]
+  warnings: string[]
+}
+
+export async function evaluateRun(store: Store, ref: string, opts: EvaluateOptions = {}): Promise<EvaluationResult> {
+  const ctx = await openRunContext(store, ref, { checkpoint: opts.checkpoint, cacheDir: opts.cacheDir })
+  const split = opts.split ?? (opts.testDir ? 'test' : 'val')
+  const classes = ctx.preprocessing.classes
+  let set: ImageSet, paths: string[], folder: string
+  if (split === 'val') {
+    if (opts.testDir) throw new ServiceError('INVALID_SETTINGS', '--test-dir goes with --split test; the validation split is the one the run held out of its own folder')
+    const data = await ctx.loadData()
+    const idx = await ctx.validationIndices()
+    if (!idx.length) throw new ServiceError('BAD_STATE', `run ${ctx.run.runId} held out no validation images (val split ${ctx.settings.valSplit}); evaluate it on a folder instead: --split test --test-dir DIR`)
+    set = subset(data.set, idx)
+    paths = Array.from(idx, (i) => datasetPath(ctx.datasetDir!, data.files[i]))
+    folder = ctx.datasetDir!
+  } else {
+    const dir = opts.testDir ?? ctx.settings.testDir
+    if (!dir) throw new ServiceError('INVALID_SETTINGS', `run ${ctx.run.runId} was trained without a test folder; name one: --split test --test-dir DIR`)
+    folder = resolve(dir)
+    try {
+      const d = await loadDataset(folder, ctx.target, { cacheDir: opts.cacheDir, classes })
+      set = d.set
+      paths = d.files.map((f) => datasetPath(folder, f))
+    } catch (e) {
+      if (e instanceof DatasetError) throw new ServiceError('UNUSABLE_DATASET', e.message)
+      throw e
+    }
+    if (!set.count) throw new ServiceError('UNUSABLE_DATASET', `${folder} has no usable image in the run's classes (${classes.join(', ')})`)
+  }
+  const x = toInput(set.pixels, ctx.preprocessing)
+  const probs = await inferOffThread(ctx.model, ctx.checkpoint.weights, x, set.count)
+  const report = classificationReport(probs, set.labels, classes)
+  const C = classes.length
+  const predictions: ImagePrediction[] = paths.map((path, i) => {
+    const row = Array.from(probs.subarray(i * C, (i + 1) * C))
+    let best = 0
+    for (let c = 1; c < C; c++) if (row[c] > row[best]) best = c
+    return { path, true: set.labels[i], predicted: best, confidence: row[best], probabilities: row }
+  })
+  return {
+    ...report, runId: ctx.run.runId, split, folder, checkpoint: { kind: ctx.checkpoint.kind, epoch: ctx.checkpoint.epoch },
+    classes, predictions, warnings: ctx.warnings,
+  }
+}

@@ -1,0 +1,24 @@
+// A short-lived worker thread that runs inference for the main process, so evaluating a folder never
+// blocks the event loop (the studio's window and the web host keep answering).
+import { parentPort } from 'node:worker_threads'
+import type { ModelFile } from '../../../src-engine/core/graph/types.ts'
+import { createInferenceNet, inferProbabilities } from '../../../src-engine/core/insight/infer.ts'
+import { createFastKernels } from '../../../src-engine/node/wasm-kernels.ts'
+
+export interface InferJob {
+  model: ModelFile
+  weights: Uint8Array
+  wasm: WebAssembly.Module
+  x: Float32Array
+  n: number
+}
+
+parentPort!.once('message', (job: InferJob) => {
+  try {
+    const m = createInferenceNet(job.model, createFastKernels(job.wasm), job.weights, 32)
+    const probs = inferProbabilities(m, job.x, job.n)
+    parentPort!.postMessage({ ok: true, probs }, [probs.buffer])
+  } catch (e) {
+    parentPort!.postMessage({ ok: false, message: e instanceof Error ? e.message : String(e) })
+  }
+})

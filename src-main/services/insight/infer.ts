@@ -1,0 +1,28 @@
+// Inference for the services: off the main thread for batches (a worker per call: evaluation is rare and
+// the start-up, ~50 ms, is small beside decoding a folder), in this thread for one image's insight.
+import { Worker } from 'node:worker_threads'
+import type { ModelFile } from '../../../src-engine/core/graph/types.ts'
+import { createInferenceNet, type InferenceNet } from '../../../src-engine/core/insight/infer.ts'
+import { fastKernels, loadKernelModule } from '../../../src-engine/node/wasm-kernels.ts'
+import type { InferJob } from './infer-worker.ts'
+
+/** x [n, H, W, C] preprocessed -> probabilities [n, classes], computed on a worker thread. */
+export async function inferOffThread(model: ModelFile, weights: Uint8Array, x: Float32Array, n: number): Promise<Float32Array> {
+  const wasm = await loadKernelModule()
+  const worker = new Worker(new URL('./infer-worker.ts', import.meta.url))
+  try {
+    return await new Promise<Float32Array>((resolve, reject) => {
+      worker.once('error', reject)
+      worker.once('message', (r: { ok: true; probs: Float32Array } | { ok: false; message: string }) => (r.ok ? resolve(r.probs) : reject(new Error(r.message))))
+      const job: InferJob = { model, weights, wasm, x, n }
+      worker.postMessage(job)
+    })
+  } finally {
+    await worker.terminate()
+  }
+}
+
+/** A network in this thread on the fast kernels, for one image at a time. */
+export async function inferenceNet(model: ModelFile, weights: Uint8Array, maxBatch = 1): Promise<InferenceNet> {
+  return createInferenceNet(model, await fastKernels(), weights, maxBatch)
+}

@@ -1,0 +1,88 @@
+// Everything insight and export need of a run: its model, a checkpoint's weights, and the preprocessing it
+// was trained with. The normalisation statistics are recomputed the way the training service computed them
+// (the same stratified split of the same folder, channelStats of the training side), so a folder changed
+// since training is reported as a warning rather than silently giving other numbers.
+import { join } from 'node:path'
+import { analyzeGraph, type GraphAnalysis, type ModelFile } from '../../../src-engine/core/graph/index.ts'
+import type { Preprocessing } from '../../../src-engine/core/insight/preprocess.ts'
+import { channelStats, DatasetError, loadDataset, splitIndices, subset, type LoadedDataset, type Target } from '../../../src-engine/node/dataset/index.ts'
+import type { RunRow, Store } from '../store/store.ts'
+import { ServiceError } from '../training.ts'
+
+export type CheckpointKind = 'best' | 'last'
+
+export interface RunContext {
+  run: RunRow
+  model: ModelFile
+  analysis: GraphAnalysis
+  checkpoint: { kind: CheckpointKind; epoch: number; weights: Uint8Array }
+  preprocessing: Preprocessing
+  target: Target
+  datasetDir: string | null
+  settings: { valSplit: number; seed: number; testDir: string | null; [k: string]: unknown }
+  /** Problems that do not stop the work (the training folder changed since the run). */
+  warnings: string[]
+  /** The training folder, loaded once (through the decoded cache). */
+  loadData(): Promise<LoadedDataset>
+  /** Indices into loadData().set of the validation split the run used. */
+  validationIndices(): Promise<Int32Array>
+}
+
+export interface ContextOptions {
+  checkpoint?: CheckpointKind
+  cacheDir?: string
+}
+
+/** `ref`: a run id or `latest`. Throws ServiceError (NOT_FOUND, BAD_STATE) or the store's NOT_FOUND. */
+export async function openRunContext(store: Store, ref: string, opts: ContextOptions = {}): Promise<RunContext> {
+  const run = store.getRun(ref)
+  const kind = opts.checkpoint ?? 'best'
+  const ck = store.checkpoint(run.runId, kind)
+  if (!ck) throw new ServiceError('BAD_STATE', `run ${run.runId} has no ${kind} checkpoint yet: it has not finished an epoch (status ${run.status}); train or resume it first`)
+  const model = store.modelOf(run.runId)
+  const analysis = analyzeGraph(model, { forTraining: true })
+  const input = analysis.nodes.find((n) => n.type === 'input')!
+  const a = input.attrs
+  const target: Target = { height: a.height as number, width: a.width as number, channels: a.channels as 1 | 3, resize: a.resize as Target['resize'] }
+  const s = run.settings as RunContext['settings'] & { datasetDir?: string }
+  const settings = { ...s, valSplit: s.valSplit ?? 0.2, seed: s.seed ?? 1, testDir: s.testDir ?? null }
+  const ds = store.db.prepare('SELECT datasets.root, datasets.classes, datasets.fingerprint FROM runs JOIN datasets ON datasets.id = runs.dataset_id WHERE runs.id = ?')
+    .get(run.runId) as { root: string; classes: string; fingerprint: string } | undefined
+  const datasetDir = s.datasetDir ?? ds?.root ?? null
+  const classes: string[] = ds ? JSON.parse(ds.classes) : Array.from({ length: analysis.byId.get(analysis.outputId!)!.outputShape![0] }, (_, i) => `class${i}`)
+  const warnings: string[] = []
+
+  let data: Promise<LoadedDataset> | null = null
+  const loadData = () => (data ??= (async () => {
+    if (!datasetDir) throw new ServiceError('NOT_FOUND', `run ${run.runId} has no training folder recorded`)
+    let d: LoadedDataset
+    try {
+      d = await loadDataset(datasetDir, target, { cacheDir: opts.cacheDir })
+    } catch (e) {
+      if (e instanceof DatasetError) throw new ServiceError('UNUSABLE_DATASET', `run ${run.runId} was trained on ${datasetDir}, which cannot be read now: ${e.message}`)
+      throw e
+    }
+    if (ds && d.fingerprint !== ds.fingerprint) warnings.push(`${datasetDir} has changed since run ${run.runId} was trained (files added, removed or edited): the validation split and normalisation statistics are recomputed from the folder as it is now`)
+    return d
+  })())
+  let val: Int32Array | null = null
+  const validationIndices = async () => {
+    const d = await loadData()
+    return (val ??= splitIndices(d.set.labels, d.set.classes.length, settings.valSplit, settings.seed).val)
+  }
+
+  let mean = Array.from({ length: target.channels }, () => 0), std = Array.from({ length: target.channels }, () => 1)
+  if (a.normalize === 'dataset') {
+    const d = await loadData()
+    const { train } = splitIndices(d.set.labels, d.set.classes.length, settings.valSplit, settings.seed)
+    ;({ mean, std } = channelStats(subset(d.set, train)))
+  }
+  const preprocessing: Preprocessing = {
+    layout: 'NHWC', height: target.height, width: target.width, channels: target.channels, resize: target.resize ?? 'stretch',
+    background: [255, 255, 255], scale: 1 / 255, mean, std, classes,
+  }
+  return { run, model, analysis, checkpoint: { kind, epoch: ck.epoch, weights: ck.weights }, preprocessing, target, datasetDir, settings, warnings, loadData, validationIndices }
+}
+
+/** Absolute path of a file of the training folder from its relative name. */
+export const datasetPath = (root: string, rel: string): string => join(root, ...rel.split('/'))
