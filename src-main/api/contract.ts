@@ -15,6 +15,12 @@ const model = z.custom<ModelFile>((v) => modelShape.safeParse(v).success, { mess
 const none = z.object({}).strict().optional()
 /** The most runs one comparison takes. */
 export const MAX_COMPARE = 10
+const checkpointKind = z.enum(['best', 'last'])
+/** An image from the page (its bytes in base64, a data: URL's prefix allowed, up to ~12 MB) or a path on this machine. */
+const imageInput = z.union([
+  z.object({ name: z.string().min(1).max(512), data: z.string().min(1).max(12_000_000) }).strict(),
+  z.object({ path }).strict(),
+])
 
 export const COMMANDS = {
   'app.info': none,
@@ -53,6 +59,12 @@ export const COMMANDS = {
   'runs.update': z.object({ runId, name: z.string().trim().min(1).max(200).optional(), starred: z.boolean().optional(), tags: z.array(z.string().trim().min(1).max(40)).max(20).optional(), note: z.string().max(10_000).optional() }).strict(),
   /** The architecture diff of two runs' models, nodes paired by structure. */
   'runs.diff': z.object({ a: runId, b: runId }).strict(),
+  // Insight and export (issue 10): a checkpoint evaluated, images predicted, one image looked into, an export.
+  /** With every image's prediction and a thumbnail of what the network saw, for the confusion-matrix gallery. */
+  'runs.evaluate': z.object({ runId, split: z.enum(['val', 'test']).optional(), testDir: path.optional(), checkpoint: checkpointKind.optional() }).strict(),
+  'runs.predict': z.object({ runId, images: z.array(imageInput).min(1).max(64), top: z.number().int().min(1).max(1000).optional(), checkpoint: checkpointKind.optional() }).strict(),
+  'runs.insight': z.object({ runId, image: imageInput, classIndex: z.number().int().min(0).optional(), checkpoint: checkpointKind.optional() }).strict(),
+  'runs.export': z.object({ runId, format: z.enum(['onnx', 'pytorch', 'weights']), out: path, checkpoint: checkpointKind.optional() }).strict(),
 } as const
 
 export type CommandName = keyof typeof COMMANDS
@@ -117,6 +129,26 @@ export interface HealthReport {
 }
 export type JsonSchema = { type?: string; properties?: Record<string, JsonSchema>; enum?: unknown[]; default?: unknown; minimum?: number; maximum?: number; exclusiveMinimum?: number; maxLength?: number }
 
+// Insight and export (issue 10).
+export interface ClassMetrics { class: string; precision: number | null; recall: number | null; f1: number | null; support: number }
+export interface ImagePrediction { path: string; true: number; predicted: number; confidence: number; probabilities: number[]; thumbnail?: string }
+export interface EvaluationReport {
+  runId: string; split: 'val' | 'test'; folder: string; checkpoint: { kind: 'best' | 'last'; epoch: number }; classes: string[]
+  count: number; accuracy: number; loss: number; confusion: number[][]; normalized: number[][]; perClass: ClassMetrics[]; macroF1: number | null
+  topK: { k: number; accuracy: number }[]; predictions: ImagePrediction[]; warnings: string[]
+}
+export interface TopClass { class: string; index: number; probability: number }
+export interface PredictReport { runId: string; checkpoint: { kind: 'best' | 'last'; epoch: number }; classes: string[]; predictions: { path: string; top: TopClass[]; probabilities: number[] }[]; skipped: { path: string; reason: string }[]; warnings: string[] }
+/** Images are PNG data URLs. */
+export interface InsightReport {
+  runId: string; checkpoint: { kind: 'best' | 'last'; epoch: number }; classes: string[]; input: string; top: TopClass[]
+  featureMaps: { nodeId: string; type: string; shape: number[]; rectified: boolean; shown: number; columns: number; min: number; max: number; png: string }[]
+  filters: { nodeId: string; shape: number[]; shown: number; columns: number; png: string } | null
+  gradCam: { classIndex: number; class: string; layerId: string; camShape: number[]; cam: number[]; weights: number[]; heatmap: string; overlay: string } | null
+}
+export interface ParityReport { images: number; sample: 'dataset' | 'random'; maxProbabilityDifference: number; agreement: number; runtime: string }
+export interface ExportReport { runId: string; format: 'onnx' | 'pytorch' | 'weights'; checkpoint: { kind: 'best' | 'last'; epoch: number }; files: string[]; parity: ParityReport | null; warnings: string[] }
+
 export interface Responses {
   /** `sample`: a model and a folder that train in seconds, so a fresh install has something to run. */
   'app.info': { version: string; host: 'electron' | 'web'; database: string; cores: number; memory: { totalBytes: number; freeBytes: number }; sample: { templateId: string; datasetDir: string; settings: { epochs: number; batchSize: number; lr: number } } }
@@ -142,6 +174,10 @@ export interface Responses {
   'datasets.thumbnails': { className: string; png: string; total: number; columns: number }
   'runs.update': RunSummary
   'runs.diff': ArchitectureDiff
+  'runs.evaluate': EvaluationReport
+  'runs.predict': PredictReport
+  'runs.insight': InsightReport
+  'runs.export': ExportReport
 }
 
 export type StudioEvent =

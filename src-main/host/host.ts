@@ -17,6 +17,10 @@ import { defaultDbPath } from '../services/paths.ts'
 import { StoreError } from '../services/store/open.ts'
 import { Store, type RunRow } from '../services/store/store.ts'
 import { ServiceError, TrainingService } from '../services/training.ts'
+import { evaluateRun } from '../services/insight/evaluate.ts'
+import { predictImages } from '../services/insight/predict.ts'
+import { lookInside } from '../services/insight/look-inside.ts'
+import { exportRun } from '../services/export/export.ts'
 
 const TEMPLATES = appFile('resources/templates/')
 const SAMPLE_DATASET = appFile('resources/sample-dataset/shapes')
@@ -51,6 +55,9 @@ function errorOf(e: unknown): ApiError {
   return { code: 'INTERNAL', message: short(e instanceof Error ? e.message : String(e)) }
 }
 const MESSAGE_LIMIT = 1000
+/** An image from the contract: a path on this machine, or bytes in base64 (a data: URL's prefix dropped). */
+const imageSource = (i: { path: string } | { name: string; data: string }): string | { name: string; bytes: Buffer } =>
+  'path' in i ? i.path : { name: i.name, bytes: Buffer.from(i.data.replace(/^data:[^,]*,/, ''), 'base64') }
 
 export function createHost(opts: HostOptions = {}): Host {
   const store = new Store(defaultDbPath(opts.dbPath))
@@ -135,6 +142,15 @@ export function createHost(opts: HostOptions = {}): Host {
     },
     'runs.update': (p) => summary(store.updateRun(p.runId, { name: p.name, starred: p.starred, tags: p.tags, note: p.note })),
     'runs.diff': (p) => diffModels(store.modelOf(store.getRun(p.a).runId), store.modelOf(store.getRun(p.b).runId)),
+    // Insight and export (issue 10): inference runs on a worker thread, decoding in libvips' threads,
+    // the ONNX parity check in onnxruntime's: the event loop stays free.
+    'runs.evaluate': (p) => evaluateRun(store, p.runId, { split: p.split, testDir: p.testDir, checkpoint: p.checkpoint, cacheDir: opts.cacheDir, thumbnails: true }),
+    'runs.predict': (p) => predictImages(store, p.runId, p.images.map(imageSource), { top: p.top, checkpoint: p.checkpoint, cacheDir: opts.cacheDir }),
+    'runs.insight': (p) => {
+      const src = imageSource(p.image)
+      return lookInside(store, p.runId, typeof src === 'string' ? { name: src, bytes: null } : src, { classIndex: p.classIndex, checkpoint: p.checkpoint, cacheDir: opts.cacheDir })
+    },
+    'runs.export': (p) => exportRun(store, p.runId, { format: p.format, out: p.out, checkpoint: p.checkpoint, cacheDir: opts.cacheDir }),
   }
 
   return {

@@ -22,7 +22,7 @@ export interface Preprocessing {
  * uint8 pixels [n, H, W, C] -> the network's float input, the way the training batches do it
  * (core/data/batches.ts): (byte / 255 - mean) / std per channel, in float64, stored as float32.
  */
-export function toInput(pixels: Uint8Array, p: Pick<Preprocessing, 'channels' | 'mean' | 'std'>, out: Float32Array = new Float32Array(pixels.length)): Float32Array {
+export function toInput(pixels: Uint8Array, p: { channels: number; mean: number[]; std: number[] }, out: Float32Array = new Float32Array(pixels.length)): Float32Array {
   const C = p.channels
   const lut = new Float32Array(256 * C)
   for (let c = 0; c < C; c++) for (let v = 0; v < 256; v++) lut[c * 256 + v] = (v / 255 - p.mean[c]) / p.std[c]

@@ -8,6 +8,7 @@ import type { ImageSet } from '../../../src-engine/core/data/types.ts'
 import type { Store } from '../store/store.ts'
 import { ServiceError } from '../training.ts'
 import { inferOffThread } from './infer.ts'
+import { pngDataUrl } from './png.ts'
 import { datasetPath, openRunContext, type CheckpointKind } from './run-context.ts'
 
 export interface EvaluateOptions {
@@ -16,7 +17,11 @@ export interface EvaluateOptions {
   testDir?: string
   checkpoint?: CheckpointKind
   cacheDir?: string
+  /** Add each image as the network saw it (a PNG data URL at the input size), up to MAX_THUMBNAILS images. */
+  thumbnails?: boolean
 }
+
+const MAX_THUMBNAILS = 2000
 
 export interface ImagePrediction {
   /** Absolute path of the image. */
@@ -26,6 +31,7 @@ export interface ImagePrediction {
   predicted: number
   confidence: number
   probabilities: number[]
+  thumbnail?: string
 }
 
 export interface EvaluationResult extends ClassificationReport {
@@ -75,6 +81,12 @@ export async function evaluateRun(store: Store, ref: string, opts: EvaluateOptio
     for (let c = 1; c < C; c++) if (row[c] > row[best]) best = c
     return { path, true: set.labels[i], predicted: best, confidence: row[best], probabilities: row }
   })
+  if (opts.thumbnails) {
+    const size = set.height * set.width * set.channels
+    await Promise.all(predictions.slice(0, MAX_THUMBNAILS).map(async (p, i) => {
+      p.thumbnail = await pngDataUrl(set.pixels.subarray(i * size, (i + 1) * size), set.width, set.height, set.channels as 1 | 3)
+    }))
+  }
   return {
     ...report, runId: ctx.run.runId, split, folder, checkpoint: { kind: ctx.checkpoint.kind, epoch: ctx.checkpoint.epoch },
     classes, predictions, warnings: ctx.warnings,

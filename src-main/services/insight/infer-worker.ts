@@ -17,7 +17,7 @@ parentPort!.once('message', (job: InferJob) => {
   try {
     const m = createInferenceNet(job.model, createFastKernels(job.wasm), job.weights, 32)
     const probs = inferProbabilities(m, job.x, job.n)
-    parentPort!.postMessage({ ok: true, probs }, [probs.buffer])
+    parentPort!.postMessage({ ok: true, probs }, [probs.buffer as ArrayBuffer])
   } catch (e) {
     parentPort!.postMessage({ ok: false, message: e instanceof Error ? e.message : String(e) })
   }

@@ -1,7 +1,6 @@
 // One image through a run's network, made visible: the input as the network sees it, the feature maps of
 // every conv and pool layer as grids, the first conv's filters, and Grad-CAM over the image, each as a
 // small PNG data URL (plus the raw numbers where they are few).
-import sharp from 'sharp'
 import { featureMaps, filterImage, firstConvFilters } from '../../../src-engine/core/insight/maps.ts'
 import { gradCam } from '../../../src-engine/core/insight/gradcam.ts'
 import { toInput } from '../../../src-engine/core/insight/preprocess.ts'
@@ -10,6 +9,7 @@ import type { Store } from '../store/store.ts'
 import { ServiceError } from '../training.ts'
 import { decodeImage } from './images.ts'
 import { inferenceNet } from './infer.ts'
+import { pngDataUrl } from './png.ts'
 import { openRunContext, type CheckpointKind } from './run-context.ts'
 
 /** Channels shown per layer: beyond 64 tiles a grid stops being readable. */
@@ -25,11 +25,6 @@ export interface InsightResult {
   featureMaps: { nodeId: string; type: string; shape: number[]; rectified: boolean; shown: number; columns: number; min: number; max: number; png: string }[]
   filters: { nodeId: string; shape: number[]; shown: number; columns: number; png: string } | null
   gradCam: { classIndex: number; class: string; layerId: string; camShape: number[]; cam: number[]; weights: number[]; heatmap: string; overlay: string } | null
-}
-
-async function png(data: Uint8Array, width: number, height: number, channels: 1 | 3): Promise<string> {
-  const buf = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels } }).png().toBuffer()
-  return `data:image/png;base64,${buf.toString('base64')}`
 }
 
 /**
@@ -78,7 +73,7 @@ export async function lookInside(store: Store, ref: string, image: { name: strin
     let min = Infinity, max = -Infinity
     for (const v of f.data) { if (v < min) min = v; if (v > max) max = v }
     const g = grid(tiles, h, w, 1)
-    return { nodeId: f.nodeId, type: f.type, shape: f.shape, rectified: f.rectified, shown, columns: g.columns, min, max, png: await png(g.data, g.width, g.height, 1) }
+    return { nodeId: f.nodeId, type: f.type, shape: f.shape, rectified: f.rectified, shown, columns: g.columns, min, max, png: await pngDataUrl(g.data, g.width, g.height, 1) }
   }))
 
   const f = firstConvFilters(m)
@@ -93,7 +88,7 @@ export async function lookInside(store: Store, ref: string, image: { name: strin
       return rgb ? img : Float32Array.from({ length: kh * kw }, (_, p) => img[p * cin])
     })
     const g = grid(tiles, kh, kw, rgb ? 3 : 1)
-    filters = { nodeId: f.nodeId, shape: f.shape, shown, columns: g.columns, png: await png(g.data, g.width, g.height, rgb ? 3 : 1) }
+    filters = { nodeId: f.nodeId, shape: f.shape, shown, columns: g.columns, png: await pngDataUrl(g.data, g.width, g.height, rgb ? 3 : 1) }
   }
 
   let cam: InsightResult['gradCam'] = null
@@ -112,7 +107,7 @@ export async function lookInside(store: Store, ref: string, image: { name: strin
     }
     cam = {
       classIndex: g.classIndex, class: classes[g.classIndex], layerId: g.layerId, camShape: g.camShape, cam: Array.from(g.cam), weights: Array.from(g.weights),
-      heatmap: await png(heat, W, H, 3), overlay: await png(overlay, W, H, 3),
+      heatmap: await pngDataUrl(heat, W, H, 3), overlay: await pngDataUrl(overlay, W, H, 3),
     }
   } else {
     m.net.input.set(x)
@@ -120,7 +115,7 @@ export async function lookInside(store: Store, ref: string, image: { name: strin
   }
   return {
     runId: ctx.run.runId, checkpoint: { kind: ctx.checkpoint.kind, epoch: ctx.checkpoint.epoch }, classes,
-    input: await png(d.pixels, W, H, C), top: topK(probabilities, Math.min(3, classes.length)).map((t) => ({ class: classes[t.index], ...t })),
+    input: await pngDataUrl(d.pixels, W, H, C), top: topK(probabilities, Math.min(3, classes.length)).map((t) => ({ class: classes[t.index], ...t })),
     featureMaps: maps, filters, gradCam: cam,
   }
 }

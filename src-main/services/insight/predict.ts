@@ -33,7 +33,8 @@ export async function predictImages(store: Store, ref: string, inputs: (string |
   const ctx = await openRunContext(store, ref, { checkpoint: opts.checkpoint, cacheDir: opts.cacheDir })
   const classes = ctx.preprocessing.classes
   const top = Math.max(1, Math.min(opts.top ?? 3, classes.length))
-  const jobs = inputs.flatMap((i) => (typeof i === 'string' ? listImages(i).map((path) => ({ path, bytes: null })) : [{ path: i.name, bytes: i.bytes }]))
+  type Job = { path: string; bytes: Buffer | null }
+  const jobs = inputs.flatMap((i): Job[] => (typeof i === 'string' ? listImages(i).map((path) => ({ path, bytes: null })) : [{ path: i.name, bytes: i.bytes }]))
   if (!jobs.length) throw new ServiceError('NOT_FOUND', `no image files in ${inputs.map((i) => (typeof i === 'string' ? i : i.name)).join(', ')}`)
   const decoded = await Promise.all(jobs.map((j) => decodeImage(j.path, j.bytes, ctx.target)))
   const good = decoded.filter((d): d is DecodedImage => 'pixels' in d)
