@@ -1,0 +1,68 @@
+// The insight store with the contract client mocked: what it asks the main process for, the gallery of a
+// confusion-matrix cell sorted by confidence, errors kept as {code, message}, and a run switch resetting.
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import type { EvaluationReport } from '../../src-main/api/contract.ts'
+
+const invoke = vi.fn()
+vi.mock('../../src-renderer/src/api/client.ts', () => {
+  class StudioError extends Error {
+    code: string
+    constructor(e: { code: string; message: string }) {
+      super(e.message)
+      this.code = e.code
+    }
+  }
+  return { studio: () => ({ invoke, on: () => () => {} }), StudioError }
+})
+const { useInsight } = await import('../../src-renderer/src/stores/insight.ts')
+const { StudioError } = await import('../../src-renderer/src/api/client.ts')
+
+const pred = (t: number, p: number, confidence: number, path: string) => ({ path, true: t, predicted: p, confidence, probabilities: [] })
+const report = { classes: ['a', 'b'], predictions: [pred(0, 1, 0.6, 'x'), pred(0, 0, 0.9, 'y'), pred(0, 1, 0.8, 'z'), pred(1, 1, 0.7, 'w')] } as unknown as EvaluationReport
+
+beforeEach(() => {
+  setActivePinia(createPinia())
+  invoke.mockReset()
+})
+
+describe('insight store', () => {
+  it('evaluates the open run with its split and checkpoint, and opens a cell as a gallery sorted by confidence', async () => {
+    const s = useInsight()
+    s.open('r_1')
+    s.checkpoint = 'last'
+    invoke.mockResolvedValueOnce(report)
+    await s.evaluate()
+    expect(invoke).toHaveBeenCalledWith('runs.evaluate', { runId: 'r_1', split: 'val', checkpoint: 'last' })
+    s.openCell(0, 1)
+    expect(s.gallery.map((p) => p.path)).toEqual(['z', 'x'])
+    s.closeCell()
+    expect(s.gallery).toEqual([])
+  })
+
+  it('a picked image is predicted and explained; a chosen class asks for its Grad-CAM', async () => {
+    const s = useInsight()
+    s.open('r_1')
+    invoke.mockImplementation(async (cmd: string) => ({ command: cmd }))
+    const image = { name: 'a.png', data: 'data:image/png;base64,AAAA' }
+    await s.pick(image)
+    expect(invoke.mock.calls.map((c) => c[0]).sort()).toEqual(['runs.insight', 'runs.predict'])
+    expect(invoke).toHaveBeenCalledWith('runs.predict', { runId: 'r_1', images: [image], top: 5, checkpoint: 'best' })
+    await s.explain(1)
+    expect(invoke).toHaveBeenLastCalledWith('runs.insight', { runId: 'r_1', image, checkpoint: 'best', classIndex: 1 })
+  })
+
+  it('keeps a failed export\'s coded error, and a run switch clears what belonged to the last run', async () => {
+    const s = useInsight()
+    s.open('r_1')
+    invoke.mockRejectedValueOnce(new StudioError({ code: 'NOT_FOUND', message: 'cannot write /x/m.onnx: the folder /x does not exist' }))
+    await s.exportModel('onnx', ' /x/m.onnx ')
+    expect(invoke).toHaveBeenCalledWith('runs.export', { runId: 'r_1', format: 'onnx', out: '/x/m.onnx', checkpoint: 'best' })
+    expect(s.errors.export).toEqual({ code: 'NOT_FOUND', message: 'cannot write /x/m.onnx: the folder /x does not exist' })
+    expect(s.busy.export).toBe(false)
+    invoke.mockResolvedValueOnce(report)
+    await s.evaluate()
+    s.open('r_2')
+    expect([s.evaluation, s.errors.export]).toEqual([null, undefined])
+  })
+})
