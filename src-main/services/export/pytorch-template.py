@@ -358,7 +358,8 @@ def main():
         load_studio_weights(model, args.weights)
     if args.params:
         print(json.dumps(counts(model)))
-        return
+        if not args.predict_raw:
+            return
     if args.predict_raw:
         p = PREPROCESSING
         with open(args.predict_raw[0], "rb") as f:
