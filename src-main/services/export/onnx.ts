@@ -4,9 +4,10 @@
 // weights keep the engine's (h, w, c) order. Padding is written out per side, so TensorFlow's 'same' split
 // (the extra pixel at the bottom/right) is exact. The preprocessing goes into metadata_props.
 import onnxProto from 'onnx-proto'
-import { analyzeGraph, type ModelFile, type NodeInfo } from '../../../src-engine/core/graph/index.ts'
+import type { ModelFile } from '../../../src-engine/core/graph/index.ts'
 import type { Preprocessing } from '../../../src-engine/core/insight/preprocess.ts'
 import { decodeWeights } from '../../../src-engine/core/train/weights.ts'
+import { exportedGraph } from './graph.ts'
 
 const { onnx } = onnxProto
 export const OPSET = 17
@@ -22,22 +23,8 @@ function attr(a: Attr): onnxProto.onnx.IAttributeProto {
   return { name: a.name, type: A.INT, i: a.i }
 }
 
-/** Needed nodes only: what leads to the output (the engine computes the same set). */
-function needed(a: ReturnType<typeof analyzeGraph>): NodeInfo[] {
-  const keep = new Set<string>()
-  const stack = [a.outputId!]
-  while (stack.length) {
-    const id = stack.pop()!
-    if (keep.has(id)) continue
-    keep.add(id)
-    stack.push(...a.byId.get(id)!.inputs)
-  }
-  return a.nodes.filter((n) => keep.has(n.id))
-}
-
 export function buildOnnx(model: ModelFile, weights: Uint8Array, pre: Preprocessing, meta: { runId: string; epoch: number; version: string }): Uint8Array {
-  const a = analyzeGraph(model, { forTraining: true })
-  if (a.hasErrors) throw new Error(`the model has errors: ${a.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('; ')}`)
+  const { analysis: a, nodes: needed } = exportedGraph(model)
   const { tensors } = decodeWeights(weights)
   const nodes: onnxProto.onnx.INodeProto[] = []
   const inits: onnxProto.onnx.ITensorProto[] = []
@@ -59,7 +46,7 @@ export function buildOnnx(model: ModelFile, weights: Uint8Array, pre: Preprocess
     return t
   }
 
-  for (const n of needed(a)) {
+  for (const n of needed) {
     const ins = n.inputs.map((id) => tensorOf.get(id)!)
     const x = ins[0]?.name
     const spatial = n.outputShape!.length === 3

@@ -3,27 +3,19 @@
 // studio's own format (float32 + a JSON index), which the script reads without numpy.
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
-import { analyzeGraph, type ModelFile } from '../../../src-engine/core/graph/index.ts'
+import type { ModelFile } from '../../../src-engine/core/graph/index.ts'
 import type { Preprocessing } from '../../../src-engine/core/insight/preprocess.ts'
+import { exportedGraph } from './graph.ts'
 
 const TEMPLATE = new URL('./pytorch-template.py', import.meta.url)
 
 /** The graph as the script walks it: needed nodes in topological order, shapes and window geometry resolved. */
 export function scriptGraph(model: ModelFile) {
-  const a = analyzeGraph(model, { forTraining: true })
-  if (a.hasErrors) throw new Error(`the model has errors: ${a.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('; ')}`)
-  const keep = new Set<string>()
-  const stack = [a.outputId!]
-  while (stack.length) {
-    const id = stack.pop()!
-    if (keep.has(id)) continue
-    keep.add(id)
-    stack.push(...a.byId.get(id)!.inputs)
-  }
+  const { analysis, nodes } = exportedGraph(model)
   return {
     name: model.name ?? null,
-    output: a.outputId!,
-    nodes: a.nodes.filter((n) => keep.has(n.id)).map((n) => ({
+    output: analysis.outputId!,
+    nodes: nodes.map((n) => ({
       id: n.id, type: n.type, attrs: n.attrs, inputs: n.inputs, inputShape: n.inputShapes[0] ?? null, outputShape: n.outputShape, window: n.window ?? null,
     })),
   }
