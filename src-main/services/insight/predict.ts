@@ -3,6 +3,7 @@ import { toInput } from '../../../src-engine/core/insight/preprocess.ts'
 import { topK } from '../../../src-engine/core/insight/infer.ts'
 import type { Store } from '../store/store.ts'
 import { ServiceError } from '../training.ts'
+import { forEachLimit } from '../../../src-engine/node/dataset/pool.ts'
 import { decodeImage, listImages, type DecodedImage } from './images.ts'
 import { inferOffThread } from './infer.ts'
 import { openRunContext, type CheckpointKind } from './run-context.ts'
@@ -36,7 +37,9 @@ export async function predictImages(store: Store, ref: string, inputs: (string |
   type Job = { path: string; bytes: Buffer | null }
   const jobs = inputs.flatMap((i): Job[] => (typeof i === 'string' ? listImages(i).map((path) => ({ path, bytes: null })) : [{ path: i.name, bytes: i.bytes }]))
   if (!jobs.length) throw new ServiceError('NOT_FOUND', `no image files in ${inputs.map((i) => (typeof i === 'string' ? i : i.name)).join(', ')}`)
-  const decoded = await Promise.all(jobs.map((j) => decodeImage(j.path, j.bytes, ctx.target)))
+  // A few decodes in flight per core (libvips' threads), not a whole folder's files at once.
+  const decoded: Awaited<ReturnType<typeof decodeImage>>[] = new Array(jobs.length)
+  await forEachLimit(jobs, async (j, i) => { decoded[i] = await decodeImage(j.path, j.bytes, ctx.target) })
   const good = decoded.filter((d): d is DecodedImage => 'pixels' in d)
   const skipped = decoded.filter((d): d is { path: string; reason: string } => 'reason' in d)
   const size = ctx.target.height * ctx.target.width * ctx.target.channels
