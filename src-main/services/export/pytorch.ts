@@ -1,13 +1,12 @@
 // The PyTorch export: one training script (plain torch; DistributedDataParallel under torchrun) with the
 // network, the preprocessing and the run's settings written into it, and the weights beside it in the
 // studio's own format (float32 + a JSON index), which the script reads without numpy.
-import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import type { ModelFile } from '../../../src-engine/core/graph/index.ts'
 import type { Preprocessing } from '../../../src-engine/core/insight/preprocess.ts'
 import { exportedGraph } from './graph.ts'
+import { PYTORCH_TEMPLATE } from './pytorch-template.ts'
 
-const TEMPLATE = new URL('./pytorch-template.py', import.meta.url)
 
 /** The graph as the script walks it: needed nodes in topological order, shapes and window geometry resolved. */
 export function scriptGraph(model: ModelFile) {
@@ -36,5 +35,5 @@ export function pytorchScript(o: { model: ModelFile; preprocessing: Preprocessin
     __SETTINGS__: pyJson(o.settings),
     __WEIGHTS__: JSON.stringify(basename(o.weightsFile)),
   }
-  return readFileSync(TEMPLATE, 'utf8').replace(/__[A-Z]+__/g, (k) => fill[k] ?? k)
+  return PYTORCH_TEMPLATE.replace(/__[A-Z]+__/g, (k) => fill[k] ?? k)
 }

@@ -1,4 +1,6 @@
-#!/usr/bin/env python3
+// The PyTorch training script the export fills in (__NAME__ placeholders, see pytorch.ts). Kept as a module
+// rather than a .py file beside it so a bundled main process carries it too. Python source follows.
+export const PYTORCH_TEMPLATE = String.raw`#!/usr/bin/env python3
 # __TITLE__
 # Written by CNN Studio __VERSION__ from run __RUN__ (checkpoint: __CHECKPOINT__).
 #
@@ -8,7 +10,7 @@
 # Several processes (one per GPU, or per core on a CPU), on one machine or several with torchrun's usual flags:
 #     torchrun --nproc_per_node 2 __SCRIPT__ --data DIR
 # It uses DistributedDataParallel with a DistributedSampler, NCCL on GPUs and Gloo on CPUs.
-# (Debian's torch 1.13 on Python 3.11: add `--redirects 1 --tee 1` after torchrun; its default fails to parse.)
+# (Debian's torch 1.13 on Python 3.11: add "--redirects 1 --tee 1" after torchrun; its default fails to parse.)
 # Images are read with Pillow (python3-pil); classes are the sub-folders of DIR, as in the studio.
 #
 # Tensors follow the studio: the network takes NHWC float images ((pixel / 255 - mean) / std per channel) and
@@ -457,3 +459,4 @@ def reduce(sums, distributed):
 
 if __name__ == "__main__":
     main()
+`
