@@ -21,6 +21,7 @@ const ROOT = new URL('../../', import.meta.url)
 export const WORKER_ENTRIES = {
   'trainer-worker': 'src-engine/node/trainer/worker',
   'scan-worker': 'src-engine/node/dataset/scan-worker',
+  'insight-worker': 'src-engine/node/insight/worker',
 } as const
 export type WorkerName = keyof typeof WORKER_ENTRIES
 

@@ -6,9 +6,10 @@ import { serializeModelFile } from '../../../src-engine/core/graph/index.ts'
 import { toInput } from '../../../src-engine/core/insight/preprocess.ts'
 import { decodeWeights, encodeWeights } from '../../../src-engine/core/train/weights.ts'
 import { Rng } from '../../../src-engine/core/nn/rng.ts'
+import { appFile } from '../../../src-engine/node/app-files.ts'
 import type { Store } from '../store/store.ts'
 import { ServiceError } from '../training.ts'
-import { inferOffThread } from '../insight/infer.ts'
+import { inferOffThread } from '../../../src-engine/node/insight/index.ts'
 import { openRunContext, type CheckpointKind, type RunContext } from '../insight/run-context.ts'
 import { checkWritable, stem, writeAllOrNothing, type OutFile } from './files.ts'
 import { buildOnnx } from './onnx.ts'
@@ -17,7 +18,7 @@ import { pytorchScript } from './pytorch.ts'
 
 export type ExportFormat = 'onnx' | 'pytorch' | 'weights'
 export const EXPORT_FORMATS: ExportFormat[] = ['onnx', 'pytorch', 'weights']
-const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+const VERSION = (JSON.parse(readFileSync(appFile('package.json'), 'utf8')) as { version: string }).version
 
 export interface ExportOptions {
   format: ExportFormat

@@ -7,7 +7,7 @@ import { DatasetError, loadDataset, subset } from '../../../src-engine/node/data
 import type { ImageSet } from '../../../src-engine/core/data/types.ts'
 import type { Store } from '../store/store.ts'
 import { ServiceError } from '../training.ts'
-import { inferOffThread } from './infer.ts'
+import { inferOffThread } from '../../../src-engine/node/insight/index.ts'
 import { pngDataUrl } from './png.ts'
 import { datasetPath, openRunContext, type CheckpointKind } from './run-context.ts'
 

@@ -8,7 +8,7 @@ import { topK } from '../../../src-engine/core/insight/infer.ts'
 import type { Store } from '../store/store.ts'
 import { ServiceError } from '../training.ts'
 import { decodeImage } from './images.ts'
-import { inferenceNet } from './infer.ts'
+import { inferenceNet } from '../../../src-engine/node/insight/index.ts'
 import { pngDataUrl } from './png.ts'
 import { openRunContext, type CheckpointKind } from './run-context.ts'
 

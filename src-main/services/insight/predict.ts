@@ -5,7 +5,7 @@ import type { Store } from '../store/store.ts'
 import { ServiceError } from '../training.ts'
 import { forEachLimit } from '../../../src-engine/node/dataset/pool.ts'
 import { decodeImage, listImages, type DecodedImage } from './images.ts'
-import { inferOffThread } from './infer.ts'
+import { inferOffThread } from '../../../src-engine/node/insight/index.ts'
 import { openRunContext, type CheckpointKind } from './run-context.ts'
 
 export interface PredictOptions {

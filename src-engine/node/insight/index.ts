@@ -1,15 +1,16 @@
-// Inference for the services: off the main thread for batches (a worker per call: evaluation is rare and
+// Inference for the studio's services: off the main thread for batches (a worker per call: evaluation is rare and
 // the start-up, ~50 ms, is small beside decoding a folder), in this thread for one image's insight.
 import { Worker } from 'node:worker_threads'
-import type { ModelFile } from '../../../src-engine/core/graph/types.ts'
-import { createInferenceNet, type InferenceNet } from '../../../src-engine/core/insight/infer.ts'
-import { fastKernels, loadKernelModule } from '../../../src-engine/node/wasm-kernels.ts'
-import type { InferJob } from './infer-worker.ts'
+import type { ModelFile } from '../../core/graph/types.ts'
+import { createInferenceNet, type InferenceNet } from '../../core/insight/infer.ts'
+import { fastKernels, loadKernelModule } from '../wasm-kernels.ts'
+import { workerEntry } from '../app-files.ts'
+import type { InferJob } from './worker.ts'
 
 /** x [n, H, W, C] preprocessed -> probabilities [n, classes], computed on a worker thread. */
 export async function inferOffThread(model: ModelFile, weights: Uint8Array, x: Float32Array, n: number): Promise<Float32Array> {
   const wasm = await loadKernelModule()
-  const worker = new Worker(new URL('./infer-worker.ts', import.meta.url))
+  const worker = new Worker(workerEntry('insight-worker'))
   try {
     return await new Promise<Float32Array>((resolve, reject) => {
       worker.once('error', reject)

@@ -1,9 +1,9 @@
 // A short-lived worker thread that runs inference for the main process, so evaluating a folder never
-// blocks the event loop (the studio's window and the web host keep answering).
+// blocks the event loop (the studio's window and the web host keep answering). Started by ./index.ts.
 import { parentPort } from 'node:worker_threads'
-import type { ModelFile } from '../../../src-engine/core/graph/types.ts'
-import { createInferenceNet, inferProbabilities } from '../../../src-engine/core/insight/infer.ts'
-import { createFastKernels } from '../../../src-engine/node/wasm-kernels.ts'
+import type { ModelFile } from '../../core/graph/types.ts'
+import { createInferenceNet, inferProbabilities } from '../../core/insight/infer.ts'
+import { createFastKernels } from '../wasm-kernels.ts'
 
 export interface InferJob {
   model: ModelFile
