@@ -7,7 +7,7 @@ import { analyzeGraph, type GraphAnalysis, type ModelFile } from '../../../src-e
 import type { Preprocessing } from '../../../src-engine/core/insight/preprocess.ts'
 import { channelStats, DatasetError, loadDataset, splitIndices, subset, type LoadedDataset, type Target } from '../../../src-engine/node/dataset/index.ts'
 import type { RunRow, Store } from '../store/store.ts'
-import { ServiceError } from '../training.ts'
+import { dataChanges, ServiceError } from '../training.ts'
 
 export type CheckpointKind = 'best' | 'last'
 
@@ -46,8 +46,8 @@ export async function openRunContext(store: Store, ref: string, opts: ContextOpt
   const target: Target = { height: a.height as number, width: a.width as number, channels: a.channels as 1 | 3, resize: a.resize as Target['resize'] }
   const s = run.settings as RunContext['settings'] & { datasetDir?: string }
   const settings = { ...s, valSplit: s.valSplit ?? 0.2, seed: s.seed ?? 1, testDir: s.testDir ?? null }
-  const ds = store.db.prepare('SELECT datasets.root, datasets.classes, datasets.fingerprint FROM runs JOIN datasets ON datasets.id = runs.dataset_id WHERE runs.id = ?')
-    .get(run.runId) as { root: string; classes: string; fingerprint: string } | undefined
+  const ds = store.db.prepare('SELECT datasets.root, datasets.classes, datasets.fingerprint, datasets.counts FROM runs JOIN datasets ON datasets.id = runs.dataset_id WHERE runs.id = ?')
+    .get(run.runId) as { root: string; classes: string; fingerprint: string; counts: string } | undefined
   const datasetDir = s.datasetDir ?? ds?.root ?? null
   const classes: string[] = ds ? JSON.parse(ds.classes) : Array.from({ length: analysis.byId.get(analysis.outputId!)!.outputShape![0] }, (_, i) => `class${i}`)
   const warnings: string[] = []
@@ -62,7 +62,13 @@ export async function openRunContext(store: Store, ref: string, opts: ContextOpt
       if (e instanceof DatasetError) throw new ServiceError('UNUSABLE_DATASET', `run ${run.runId} was trained on ${datasetDir}, which cannot be read now: ${e.message}`)
       throw e
     }
-    if (ds && d.fingerprint !== ds.fingerprint) warnings.push(`${datasetDir} has changed since run ${run.runId} was trained (files added, removed or edited): the validation split and normalisation statistics are recomputed from the folder as it is now`)
+    if (ds) {
+      const now = { classes: d.set.classes, fingerprint: d.fingerprint, counts: d.set.classes.map((_, c) => d.set.labels.filter((l) => l === c).length) }
+      const changes = dataChanges({ classes, fingerprint: ds.fingerprint, counts: JSON.parse(ds.counts) }, now)
+      // Other classes would give every label another meaning; other images only another split and statistics.
+      if (changes.length && classes.join('\0') !== now.classes.join('\0')) throw new ServiceError('DATA_CHANGED', `${datasetDir} is not the folder run ${run.runId} was trained on: ${changes.join('; ')}`)
+      if (changes.length) warnings.push(`${datasetDir} has changed since run ${run.runId} was trained (${changes.join('; ')}): the validation split and normalisation statistics are recomputed from the folder as it is now`)
+    }
     return d
   })())
   let val: Int32Array | null = null

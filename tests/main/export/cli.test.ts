@@ -168,3 +168,19 @@ describe('cnn-studio export', () => {
     expect(run(['export', runId, '--format', 'tflite', '--out', join(dir, 'x')]).stderr).toMatch(/--format must be one of onnx, pytorch, weights/)
   })
 })
+
+describe('the training folder changed since the run', () => {
+  it('other images: evaluate warns and recomputes; other classes: evaluate refuses, naming the change', async () => {
+    const extra = join(data, 'class-01', 'zz-extra.png')
+    writeFileSync(extra, readFileSync(join(data, 'class-01', '0.png')))
+    const r = run(['evaluate', runId, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(/warning: .* has changed since run r_\w+ was trained \(the images changed .*'class-01' had 8, now 9\)/)
+    expect(JSON.parse(r.stdout).warnings).toHaveLength(1)
+    mkdirSync(join(data, 'class-03'))
+    writeFileSync(join(data, 'class-03', 'a.png'), readFileSync(extra))
+    const bad = run(['evaluate', runId])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/is not the folder run r_\w+ was trained on: class 'class-03' was added/)
+  })
+})
