@@ -1,0 +1,62 @@
+// End to end, as a user would: the sample trained briefly through the CLI, the run's page in Chromium via
+// `cnn-studio serve`, its checkpoint exported to ONNX from the page, and the parity check shown there.
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser } from 'playwright-core'
+import type { ChildProcess } from 'node:child_process'
+import { launch, serve } from '../helpers/browser.ts'
+import { cli } from '../helpers/cli.ts'
+
+const shots = new URL('../.tmp/', import.meta.url).pathname
+const SAMPLE = new URL('../../resources/sample-dataset/shapes', import.meta.url).pathname
+const SHAPES = new URL('../../resources/templates/shapes-cnn.cnn.json', import.meta.url).pathname
+let browser: Browser, child: ChildProcess, url: string, runId: string
+const work = mkdtempSync(join(tmpdir(), 'cnn-e2e-insight-'))
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true })
+  const db = join(work, 'e2e.db')
+  const r = cli(['train', SHAPES, SAMPLE, '--epochs', '3', '--batch-size', '16', '--lr', '0.005', '--db', db, '--json'], { env: { ...process.env, CNN_STUDIO_CACHE: join(work, 'cache') } })
+  expect(r.code, r.stderr).toBe(0)
+  runId = JSON.parse(r.stdout).runId
+  ;({ url, child } = await serve(db))
+  browser = await launch()
+})
+afterAll(async () => {
+  await browser?.close()
+  child?.kill('SIGTERM')
+})
+
+describe('a run\'s insight in the studio', () => {
+  it('evaluates, predicts a chosen image, exports to ONNX and shows the parity check', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } })
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    await page.goto(url)
+    await page.getByTestId('nav-runs').click()
+    await page.locator(`[data-testid=runs-table] tbody tr[data-run="${runId}"]`).getByTestId('run-open').click()
+    await page.getByTestId('run-page').waitFor()
+    await page.getByTestId('run-insight').waitFor()
+    await page.getByTestId('evaluate-button').click()
+    await page.getByTestId('confusion-matrix').waitFor()
+    expect(await page.getByTestId('evaluation-summary').innerText()).toMatch(/72 images, epoch \d: accuracy [\d.]+%/)
+    await page.getByTestId('confusion-cell-0-0').click()
+    expect(await page.getByTestId('gallery-item').count()).toBeGreaterThan(0)
+    await page.getByTestId('predict-input').setInputFiles(join(SAMPLE, 'triangle', 'triangle-003.png'))
+    await page.getByTestId('gradcam').waitFor()
+    expect(await page.getByTestId('predict-top').innerText()).toMatch(/triangle|circle|square/)
+    const out = join(work, 'export')
+    mkdirSync(out)
+    await page.getByTestId('export-out').fill(join(out, 'shapes.onnx'))
+    await page.getByTestId('export-button').click()
+    const parity = page.getByTestId('parity')
+    await parity.waitFor({ timeout: 60_000 })
+    expect(await parity.innerText()).toMatch(/on 64 dataset images: predicted classes agree 100\.0%, largest probability difference \d\.\d\de-\d+ ✓/)
+    expect(readdirSync(out).sort()).toEqual(['shapes.onnx', 'shapes.preprocessing.json'])
+    await parity.scrollIntoViewIfNeeded()
+    await page.screenshot({ path: join(shots, 'insight.png'), fullPage: true })
+    expect(errors).toEqual([])
+  })
+})
