@@ -64,8 +64,16 @@ describe('the designer', () => {
     const a = (await node(page, 'p1').boundingBox())!, b = (await node(page, 'c2').boundingBox())!
     const canvas = (await page.getByTestId('canvas').boundingBox())!
     const mid = { x: (a.x + a.width / 2 + b.x + b.width / 2) / 2 - canvas.x, y: (a.y + a.height + b.y) / 2 - canvas.y }
-    await page.dragAndDrop('[data-testid=palette-conv2d]', '[data-testid=canvas]', { targetPosition: mid })
+    // While it is dragged over the edge, before letting go, the canvas says what the block would give there.
+    await page.getByTestId('palette-conv2d').hover()
+    await page.mouse.down()
+    await page.mouse.move(canvas.x + mid.x - 40, canvas.y + mid.y, { steps: 4 })
+    await page.mouse.move(canvas.x + mid.x, canvas.y + mid.y, { steps: 4 })
+    await expect.poll(() => page.getByTestId('drop-preview').innerText()).toBe('16x16x16 -> 16x16x32, 4,640 params (into p1 -> c2)')
+    await shot(page, '02a-drop-preview')
+    await page.mouse.up()
     await node(page, 'conv1').waitFor()
+    expect(await page.getByTestId('drop-preview').count()).toBe(0)
     expect(await node(page, 'conv1').getByTestId('node-shape').innerText()).toBe('16x16x32')
     expect(await node(page, 'conv1').getByTestId('node-params').innerText()).toBe('4,640 params')
     // c2 now reads conv1's 32 channels: 3*3*32*32 + 32
