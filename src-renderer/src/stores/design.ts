@@ -24,7 +24,7 @@ export const useDesign = defineStore('design', () => {
   const doc = shallowRef<ModelFile>(freeze(edits.blankModel()))
   const savedDoc = shallowRef<ModelFile>(doc.value)
   const past = shallowRef<{ doc: ModelFile; label: string; merge?: string }[]>([])
-  const future = shallowRef<{ doc: ModelFile; label: string }[]>([])
+  const future = shallowRef<{ doc: ModelFile; label: string; merge?: string }[]>([])
   /** Where the file lives on disk (Electron), or null for a design not yet saved to a file. */
   const path = ref<string | null>(null)
   const notice = ref<Notice | null>(null)
@@ -59,23 +59,17 @@ export const useDesign = defineStore('design', () => {
     doc.value = freeze(next)
   }
 
-  function undo(): void {
-    const top = past.value[past.value.length - 1]
+  /** Moves one step from `from` to `to` (undo: past to future; redo: the reverse), swapping in that step's file. */
+  function travel(from: typeof past, to: typeof past): void {
+    const top = from.value[from.value.length - 1]
     if (!top) return
-    past.value = past.value.slice(0, -1)
-    future.value = [...future.value, { doc: doc.value, label: top.label }]
+    from.value = from.value.slice(0, -1)
+    to.value = [...to.value, { doc: doc.value, label: top.label }]
     doc.value = top.doc
     pruneSelection()
   }
-
-  function redo(): void {
-    const top = future.value[future.value.length - 1]
-    if (!top) return
-    future.value = future.value.slice(0, -1)
-    past.value = [...past.value, { doc: doc.value, label: top.label }]
-    doc.value = top.doc
-    pruneSelection()
-  }
+  const undo = () => travel(past, future)
+  const redo = () => travel(future, past)
 
   function pruneSelection(): void {
     const ui = useUi()
