@@ -113,9 +113,7 @@ export async function restoreDesign(): Promise<void> {
     const saved = await studio().invoke('designs.autosaved')
     if (saved) d.load(saved.model, { path: saved.path, dirty: saved.dirty })
     else {
-      const [info, templates] = await Promise.all([useApp().load(), useTemplates().load()])
-      const sample = templates.find((t) => t.id === info.sample.templateId) ?? templates[0]
-      if (sample) d.load(sample.model, { path: null })
+      d.load((await useTemplates().sample()).model, { path: null })
     }
   } catch (e) {
     d.say(`The last design could not be reopened: ${message(e)}`)

@@ -7,6 +7,8 @@ import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowReactive, shallowRef } from 'vue'
 import type { RunDetail, RunStatus, RunSummary, StudioEvent } from '../../../src-main/api/contract.ts'
 import { studio, StudioError } from '../api/client.ts'
+import { useApp } from './app.ts'
+import { useTemplates } from './templates.ts'
 
 export type ProgressEvent = Extract<StudioEvent, { type: 'progress' }>
 
@@ -238,11 +240,8 @@ export const useRuns = defineStore('runs', () => {
   async function startSample(): Promise<string | null> {
     sampleStarting.value = true
     try {
-      const api = studio()
-      const info = await api.invoke('app.info')
-      const template = (await api.invoke('templates.list')).find((t) => t.id === info.sample.templateId)
-      if (!template) throw new StudioError({ code: 'NOT_FOUND', message: `the sample model '${info.sample.templateId}' is missing from the templates` })
-      const { runId } = await api.invoke('runs.start', { model: template.model, datasetDir: info.sample.datasetDir, settings: { ...info.sample.settings, name: 'Sample: shapes' } })
+      const [info, template] = await Promise.all([useApp().load(), useTemplates().sample()])
+      const { runId } = await studio().invoke('runs.start', { model: template.model, datasetDir: info.sample.datasetDir, settings: { ...info.sample.settings, name: 'Sample: shapes' } })
       await refresh()
       return runId
     } catch (e) {

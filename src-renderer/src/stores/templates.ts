@@ -2,7 +2,8 @@
 import { defineStore } from 'pinia'
 import { shallowRef } from 'vue'
 import { analyzeGraph, type ModelFile } from '../../../src-engine/core/graph/index.ts'
-import { studio } from '../api/client.ts'
+import { studio, StudioError } from '../api/client.ts'
+import { useApp } from './app.ts'
 
 export interface Template { id: string; name: string; model: ModelFile; params: number; macs: number; input: string; blocks: number }
 
@@ -18,5 +19,12 @@ export const useTemplates = defineStore('templates', () => {
     pending.catch(() => (pending = null))
     return pending
   }
-  return { list, load }
+  /** The sample's model: the template app.info names, which trains on the sample folder in seconds. */
+  async function sample(): Promise<Template> {
+    const [info, ts] = await Promise.all([useApp().load(), load()])
+    const t = ts.find((x) => x.id === info.sample.templateId)
+    if (!t) throw new StudioError({ code: 'NOT_FOUND', message: `the sample model '${info.sample.templateId}' is missing from the templates` })
+    return t
+  }
+  return { list, load, sample }
 })

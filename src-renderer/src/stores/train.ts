@@ -10,6 +10,7 @@ import { studio } from '../api/client.ts'
 import { useData } from './data.ts'
 import { useDesign } from './design.ts'
 import { asFailure, useRuns, type Failure } from './runs.ts'
+import { useTemplates } from './templates.ts'
 import { useUi } from './ui.ts'
 
 export type FieldValue = string | boolean
@@ -209,8 +210,7 @@ export const useTrain = defineStore('train', () => {
     setForm(info.sample.settings)
     if (!opts.model) return
     try {
-      const t = (await studio().invoke('templates.list')).find((x) => x.id === info.sample.templateId)
-      if (t) useDesign().load(t.model)
+      useDesign().load((await useTemplates().sample()).model)
       sampleError.value = null
     } catch (e) {
       sampleError.value = asFailure(e)
