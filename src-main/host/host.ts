@@ -11,7 +11,7 @@ import { readAutosave, writeAtomic, writeAutosave } from '../services/designs.ts
 import { parseSettings, TrainSettings } from '../api/settings.ts'
 import { classSheet, DatasetError, inspectDataset } from '../../src-engine/node/dataset/index.ts'
 import { appFile } from '../../src-engine/node/app-files.ts'
-import { compareRuns, diffModels, modelFigures } from '../services/compare.ts'
+import { compareRuns, diffModels, figuresCache } from '../services/compare.ts'
 import { memorySummary } from '../services/memory-check.ts'
 import { defaultDbPath } from '../services/paths.ts'
 import { StoreError } from '../services/store/open.ts'
@@ -66,13 +66,7 @@ export function createHost(opts: HostOptions = {}): Host {
   // Model files may be written only where the user chose through a dialog in this session, never to a path a
   // page merely names.
   const writable = new Set<string>()
-  // Figures per stored model, by content hash: a list of 1,000 runs analyses each distinct model once.
-  const figures = new Map<string, { params: number; macs: number }>()
-  const figuresOf = (r: RunRow) => {
-    let f = figures.get(r.modelHash)
-    if (!f) figures.set(r.modelHash, (f = modelFigures(store.modelOf(r.runId))))
-    return f
-  }
+  const figuresOf = figuresCache(store)
   const summary = (r: RunRow): RunSummary => ({
     runId: r.runId, name: r.name, status: r.status, createdAt: r.createdAt, model: r.model, dataset: r.dataset, final: r.final ?? {}, imagesPerSecond: r.imagesPerSecond, starred: r.starred,
     tags: r.tags, note: r.notes, ...figuresOf(r),

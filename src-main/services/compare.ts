@@ -26,11 +26,26 @@ export function modelFigures(model: ModelFile): { params: number; macs: number }
   }
 }
 
+/**
+ * Params and MACs of each run's model, analysed once per distinct model (by content hash): a list of 1,000 runs
+ * of a few models analyses each model once.
+ */
+export function figuresCache(store: Store): (r: { runId: string; modelHash: string }) => { params: number; macs: number } {
+  const figures = new Map<string, { params: number; macs: number }>()
+  return (r) => {
+    let f = figures.get(r.modelHash)
+    if (!f) figures.set(r.modelHash, (f = modelFigures(store.modelOf(r.runId))))
+    return f
+  }
+}
+
 /** Pairs of indices into `a` and `b` that align the two node sequences (types must match). */
 function align(a: NodeInfo[], b: NodeInfo[]): [number, number][] {
   const n = a.length, m = b.length
-  // Weights in integers: a type match scores 4, plus 2 for equal input shapes, plus 1 for an equal id.
-  const score = (i: number, j: number) => (a[i].type !== b[j].type ? -1 : 4 + (same(a[i].inputShapes, b[j].inputShapes) ? 2 : 0) + (a[i].id === b[j].id ? 1 : 0))
+  // Weights in integers: a type match scores 4, plus 2 for equal input shapes, plus 1 for an equal id. The shape
+  // keys are made once per node, not once per cell of the n*m table.
+  const ka = a.map((x) => JSON.stringify(x.inputShapes)), kb = b.map((x) => JSON.stringify(x.inputShapes))
+  const score = (i: number, j: number) => (a[i].type !== b[j].type ? -1 : 4 + (ka[i] === kb[j] ? 2 : 0) + (a[i].id === b[j].id ? 1 : 0))
   const dp = new Int32Array((n + 1) * (m + 1))
   const at = (i: number, j: number) => i * (m + 1) + j
   for (let i = n - 1; i >= 0; i--) {
@@ -118,7 +133,11 @@ export function compareRuns(store: Store, refs: string[]) {
   const models = runs.map((r) => store.modelOf(r.runId))
   const architecture = diffModels(models[0], models[1])
   return {
-    runs: runs.map((r, i) => ({ runId: r.runId, name: r.name, status: r.status, model: r.model, modelHash: r.modelHash, final: r.final ?? {}, ...modelFigures(models[i]) })),
+    runs: runs.map((r, i) => ({
+      runId: r.runId, name: r.name, status: r.status, model: r.model, modelHash: r.modelHash, final: r.final ?? {},
+      // the first two were analysed by the diff already
+      ...(i < 2 ? architecture.totals[i === 0 ? 'a' : 'b'] : modelFigures(models[i])),
+    })),
     differences,
     architecture,
   }

@@ -4,7 +4,7 @@
 // It owns the runs it trains (store/owner.ts) and keeps their heartbeat; runs whose owner died become
 // `interrupted` and can be resumed from their last checkpoint, on the data they were trained on.
 import { analyzeGraph, type GraphAnalysis, type ModelFile } from '../../src-engine/core/graph/index.ts'
-import { createBatchSource, DatasetError, loadDataset, splitStratified, channelStats, type LoadedDataset } from '../../src-engine/node/dataset/index.ts'
+import { classCounts, createBatchSource, DatasetError, loadDataset, splitStratified, channelStats, type LoadedDataset } from '../../src-engine/node/dataset/index.ts'
 import { createTrainer } from '../../src-engine/node/trainer/index.ts'
 import type { Trainer } from '../../src-engine/core/train/types.ts'
 import { parseSettings, type TrainSettings } from '../api/settings.ts'
@@ -155,9 +155,9 @@ export class TrainingService {
       throw new ServiceError('INVALID_MODEL', `the model ends in ${classes} classes but ${req.datasetDir} has ${data.set.classes.length} (${data.set.classes.join(', ')}); set the last dense layer's units to ${data.set.classes.length}`)
     }
     const model = this.store.saveModel(req.model)
-    const counts = data.set.classes.map((_, c) => data.set.labels.filter((l) => l === c).length)
+    const counts = classCounts(data.set)
     const datasetId = this.store.saveDataset({ root: req.datasetDir, fingerprint: data.fingerprint, classes: data.set.classes, counts })
-    const testId = test ? this.store.saveDataset({ root: req.testDir!, fingerprint: test.fingerprint, classes: test.set.classes, counts: test.set.classes.map((_, c) => test!.set.labels.filter((l) => l === c).length) }) : null
+    const testId = test ? this.store.saveDataset({ root: req.testDir!, fingerprint: test.fingerprint, classes: test.set.classes, counts: classCounts(test.set) }) : null
     const name = settings.name ?? `${req.model.name ?? 'model'} ${settings.optimizer} lr ${settings.lr}`
     const runId = this.store.createRun({ name, settings: { ...settings, datasetDir: req.datasetDir, testDir: req.testDir ?? null }, modelId: model.id, datasetId, testDatasetId: testId, splitSeed: settings.seed, skipped: data.skipped })
     this.enqueue({ runId, model: req.model, data, test, settings })
@@ -189,7 +189,7 @@ export class TrainingService {
       throw new ServiceError('DATA_CHANGED', `run ${runId} cannot resume: its model ends in ${classes} classes but ${s.datasetDir} now has ${data.set.classes.length} (${data.set.classes.join(', ')}), even --force-data cannot change that; put the folder back as it was, or start a new run with the last dense layer's units set to ${data.set.classes.length}`)
     }
     const stored = this.store.datasetOf(runId)
-    const counts = data.set.classes.map((_, c) => data.set.labels.filter((l) => l === c).length)
+    const counts = classCounts(data.set)
     const changes = stored ? dataChanges(stored, { classes: data.set.classes, fingerprint: data.fingerprint, counts }) : []
     if (changes.length && !opts.forceData) {
       throw new ServiceError('DATA_CHANGED', `run ${runId} cannot resume: ${s.datasetDir} changed since it was trained: ${changes.join('; ')}. Put the folder back as it was, start a new run on it as it is now, or resume anyway with --force-data (recorded with the run)`)

@@ -52,3 +52,10 @@ export function channelStats(set: ImageSet): { mean: number[]; std: number[] } {
   const std = Array.from(sq, (s, c) => Math.sqrt(Math.max(s / Math.max(n, 1) - mean[c] ** 2, 1e-12)))
   return { mean, std }
 }
+
+/** Images per class, in one pass over the labels. */
+export function classCounts(set: ImageSet): number[] {
+  const n = new Array<number>(set.classes.length).fill(0)
+  for (const l of set.labels) n[l]++
+  return n
+}

@@ -16,8 +16,6 @@ export interface StepProfile {
   nextBatchMs: number
   /** From posting the commands to the last reply. */
   waitMs: number
-  /** The slowest worker's own forward+backward time (so waitMs - workerMs is messaging and scheduling). */
-  workerMs: number
   gradSumMs: number
   optimizerMs: number
   /** Averaging batchnorm statistics and writing the new weights into every worker. */
@@ -32,7 +30,7 @@ export interface TrainerProfile {
   workerTimings: Float64Array[]
 }
 
-export const emptyStepProfile = (): StepProfile => ({ steps: 0, images: 0, stepMs: 0, scatterMs: 0, nextBatchMs: 0, waitMs: 0, workerMs: 0, gradSumMs: 0, optimizerMs: 0, broadcastMs: 0 })
+export const emptyStepProfile = (): StepProfile => ({ steps: 0, images: 0, stepMs: 0, scatterMs: 0, nextBatchMs: 0, waitMs: 0, gradSumMs: 0, optimizerMs: 0, broadcastMs: 0 })
 
 /** Per layer 3 slots (forward, backward-data, backward-weights ms), then the worker's whole-step total. */
 export const SLOTS = 3

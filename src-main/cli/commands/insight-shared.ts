@@ -3,7 +3,7 @@
 import { StoreError } from '../../services/store/open.ts'
 import { ServiceError } from '../../services/training.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_USAGE } from '../errors.ts'
-import { openStore } from '../open-store.ts'
+import { openStore, storeFailure } from '../open-store.ts'
 import type { Store } from '../../services/store/store.ts'
 
 export const dbOption = ['--db <file>', 'the experiment database (default: the studio\'s own, or CNN_STUDIO_DB)'] as const
@@ -16,11 +16,12 @@ export function checkpointKind(v: string): 'best' | 'last' {
 
 /** Opens the store, runs `fn`, closes it; a missing run or bad input is exit 2, a run without a checkpoint exit 1. */
 export async function withRunStore<T>(db: string | undefined, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = openStore(db)
+  // evaluate, predict and export only read the run: a read-only database serves them, and none is marked or migrated
+  const store = openStore(db, { readonly: true })
   try {
     return await fn(store)
   } catch (e) {
-    if (e instanceof StoreError) throw new CliError(e.message, EXIT_USAGE)
+    if (e instanceof StoreError) throw storeFailure(e)
     if (e instanceof ServiceError) throw new CliError(e.message, e.code === 'BAD_STATE' && /checkpoint/.test(e.message) ? EXIT_NEGATIVE : EXIT_USAGE)
     throw e
   } finally {

@@ -1,15 +1,15 @@
 // `cnn-studio runs list | show RUN | compare RUN RUN... | resume RUN | delete RUN`: the experiment database from the shell.
 import type { Command } from 'commander'
 import Table from 'cli-table3'
-import { compareRuns, modelFigures } from '../../services/compare.ts'
+import { compareRuns, figuresCache } from '../../services/compare.ts'
 import { StoreError } from '../../services/store/open.ts'
 import { TrainingService } from '../../services/training.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE } from '../errors.ts'
 import { esc, escRow } from '../escape.ts'
 import { openStore, runJson, storeFailure } from '../open-store.ts'
+import { pct } from './insight-shared.ts'
 import { finalJson, trainOnce } from './train.ts'
 
-const pct = (v: unknown) => (typeof v === 'number' ? `${(100 * v).toFixed(1)}%` : '-')
 /** 1234567 -> 1.23M: parameter counts and MACs as the studio shows them. */
 const big = (v: number) => (v >= 1e9 ? `${(v / 1e9).toPrecision(3)}G` : v >= 1e6 ? `${(v / 1e6).toPrecision(3)}M` : v >= 1e3 ? `${(v / 1e3).toPrecision(3)}k` : String(v))
 const signed = (v: number) => (v > 0 ? `+${big(v)}` : v < 0 ? `-${big(-v)}` : '0')
@@ -33,11 +33,8 @@ export function registerRuns(program: Command): void {
 
   runs.command('list').description('every run, newest first').option(...dbOpt).option('--json', 'print one JSON document on stdout')
     .action((o: { db?: string; json?: boolean }) => withStore(o.db, (store) => {
-      const figures = new Map<string, { params: number; macs: number }>()
-      const rows = store.listRuns().map((r) => {
-        if (!figures.has(r.modelHash)) figures.set(r.modelHash, modelFigures(store.modelOf(r.runId)))
-        return { runId: r.runId, name: r.name, status: r.status, createdAt: r.createdAt, model: r.model, dataset: r.dataset, final: r.final ?? {}, ...figures.get(r.modelHash)! }
-      })
+      const figuresOf = figuresCache(store)
+      const rows = store.listRuns().map((r) => ({ runId: r.runId, name: r.name, status: r.status, createdAt: r.createdAt, model: r.model, dataset: r.dataset, final: r.final ?? {}, ...figuresOf(r) }))
       if (o.json) return void process.stdout.write(JSON.stringify({ runs: rows }, null, 2) + '\n')
       const t = table(['run', 'name', 'status', 'model', 'params', 'MACs', 'dataset', 'val acc', 'test acc', 'created'])
       for (const r of rows) t.push(escRow([r.runId, r.name, r.status, r.model, big(r.params), big(r.macs), r.dataset ?? '-', pct(r.final.valAccuracy), pct(r.final.testAccuracy), r.createdAt.replace('T', ' ').slice(0, 19)]))

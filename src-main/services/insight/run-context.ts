@@ -5,7 +5,7 @@
 import { join } from 'node:path'
 import { analyzeGraph, type GraphAnalysis, type ModelFile } from '../../../src-engine/core/graph/index.ts'
 import type { Preprocessing } from '../../../src-engine/core/insight/preprocess.ts'
-import { channelStats, DatasetError, loadDataset, splitIndices, subset, type LoadedDataset, type Target } from '../../../src-engine/node/dataset/index.ts'
+import { channelStats, classCounts, DatasetError, loadDataset, splitIndices, subset, type LoadedDataset, type Target } from '../../../src-engine/node/dataset/index.ts'
 import type { RunRow, Store } from '../store/store.ts'
 import { dataChanges, ServiceError } from '../training.ts'
 
@@ -63,7 +63,7 @@ export async function openRunContext(store: Store, ref: string, opts: ContextOpt
       throw e
     }
     if (ds) {
-      const now = { classes: d.set.classes, fingerprint: d.fingerprint, counts: d.set.classes.map((_, c) => d.set.labels.filter((l) => l === c).length) }
+      const now = { classes: d.set.classes, fingerprint: d.fingerprint, counts: classCounts(d.set) }
       const changes = dataChanges({ classes, fingerprint: ds.fingerprint, counts: JSON.parse(ds.counts) }, now)
       // Other classes would give every label another meaning; other images only another split and statistics.
       if (changes.length && classes.join('\0') !== now.classes.join('\0')) throw new ServiceError('DATA_CHANGED', `${datasetDir} is not the folder run ${run.runId} was trained on: ${changes.join('; ')}`)

@@ -1,5 +1,6 @@
 // Convolution and pooling layers, built on the kernels (reference or WebAssembly SIMD).
 import type { NodeInfo } from '../../graph/types.ts'
+import { windowGeometry } from '../../graph/window.ts'
 import type { FloatArray, WindowDims } from '../../kernels/types.ts'
 import { glorotUniform, heUniform, constant } from '../init.ts'
 import type { BuildContext, Layer, Param } from '../layer.ts'
@@ -80,8 +81,11 @@ export function globalPool(info: NodeInfo, ctx: BuildContext): Layer {
   const HW = H * W
   const isMax = info.type === 'globalmaxpool'
   const argmax = isMax ? new Int32Array(ctx.maxBatch * C) : null
-  // The average as one window over the whole map: the kernels' pooling (SIMD in the fast kernels).
-  const whole = (n: number): WindowDims => ({ n, inH: H, inW: W, cin: C, cout: C, kh: H, kw: W, sh: 1, sw: 1, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0, outH: 1, outW: 1, droppedRows: 0, droppedCols: 0 })
+  // The average as one window over the whole map: the kernels' pooling (SIMD in the fast kernels). The window
+  // comes from the shared geometry and is made once per batch size, not on every step.
+  const g = windowGeometry(H, W, [H, W], 1, 'valid')
+  let last: WindowDims | null = null
+  const whole = (n: number): WindowDims => (last?.n === n ? last : (last = { ...g, n, inH: H, inW: W, cin: C, cout: C }))
   return {
     info, ...b, params: [], state: [],
     forward(ins, n) {
