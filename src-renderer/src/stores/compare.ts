@@ -126,14 +126,12 @@ export const useCompare = defineStore('compare', () => {
     void loadDiff()
   }
 
-  /** Settings rows: every key any run has, flagged where the values differ. */
+  /** Settings rows: every key any run has, flagged where the service's comparison says the values differ (one rule, in services/compare.ts). */
   const settingsRows = computed(() => {
     const ds = details.value.filter((d): d is RunDetail => !!d)
     const keys = [...new Set(ds.flatMap((d) => Object.keys(d.settings)))].sort()
-    return keys.map((key) => {
-      const values = ds.map((d) => d.settings[key])
-      return { key, values, differs: new Set(values.map((v) => JSON.stringify(v))).size > 1 }
-    })
+    const differences = comparison.value?.differences ?? {}
+    return keys.map((key) => ({ key, values: ds.map((d) => d.settings[key]), differs: key in differences }))
   })
   const shownSettings = computed(() => (onlyDifferences.value ? settingsRows.value.filter((r) => r.differs) : settingsRows.value))
 

@@ -5,6 +5,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { ApiError, EvaluationReport, ExportReport, ImagePrediction, InsightReport, PredictReport } from '../../../src-main/api/contract.ts'
 import { studio, StudioError } from '../api/client.ts'
+import { asFailure } from './runs.ts'
 
 export type Checkpoint = 'best' | 'last'
 export type ExportFormat = 'onnx' | 'pytorch' | 'weights'
@@ -51,7 +52,7 @@ export const useInsight = defineStore('insight', () => {
     try {
       return await fn()
     } catch (e) {
-      errors.value = { ...errors.value, [name]: e instanceof StudioError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: String(e) } }
+      errors.value = { ...errors.value, [name]: asFailure(e) }
       return null
     } finally {
       busy.value = { ...busy.value, [name]: false }
