@@ -210,10 +210,16 @@ export class TrainingService {
     return new ServiceError('BAD_STATE', `run ${runId} is not ${doing === 'pause' ? 'running' : 'running or queued'}`)
   }
 
+  /**
+   * Asks the run to pause; it is marked paused once its trainer has halted, after the last progress event
+   * of the step that was in flight, so nothing of a paused run moves. Refusals throw at once.
+   */
   pause(runId: string): void {
     if (this.active?.job.runId !== runId) throw this.notHere(runId, 'pause')
-    this.active.trainer.pause()
-    this.setStatus(runId, 'paused')
+    const { trainer } = this.active
+    void trainer.pause().then((halted) => {
+      if (halted && this.active?.trainer === trainer) this.setStatus(runId, 'paused')
+    }).catch(() => {}) // a store that cannot record it: the run stays halted, and resume or stop still work
   }
 
   stop(runId: string): void {

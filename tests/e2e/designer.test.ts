@@ -244,7 +244,10 @@ describe('the designer', () => {
     await expect.poll(() => text(first.page, 'design-name')).toMatch(/LeNet/)
     await node(first.page, 'in').click()
     await setField(first.page, 'height', '30')
-    await first.page.waitForTimeout(900) // autosave runs half a second after the last change
+    // autosave runs half a second after the last change: wait for the file beside the database to hold it
+    const autosaved = join(tmp, 'design-autosave.json')
+    const height = () => { try { return JSON.parse(readFileSync(autosaved, 'utf8')).model.nodes.find((n: { id: string }) => n.id === 'in').attrs.height } catch { return null } }
+    await expect.poll(height, { timeout: 30_000 }).toBe(30)
     await first.page.close()
     const again = await open()
     await expect.poll(() => text(again.page, 'design-name')).toMatch(/LeNet/)

@@ -82,8 +82,11 @@ export interface TrainerOptions {
 export interface Trainer {
   /** Trains until the last epoch, a stop, or divergence. A loss of NaN/Inf ends it as `diverged`, never a throw. */
   run(): Promise<TrainResult>
-  /** Pause takes effect between steps; resume continues from there. */
-  pause(): void
+  /**
+   * Pause takes effect between steps; resume continues from there. Resolves true once no step is in
+   * flight (every step event of this run has been sent), false if a resume, stop or the end came first.
+   */
+  pause(): Promise<boolean>
   resume(): void
   /** Ends after the current step; `run` resolves with `stopped`. */
   stop(): void

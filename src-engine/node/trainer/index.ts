@@ -118,7 +118,10 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
     return cmds
   }
 
-  let paused: { promise: Promise<void>; resume: () => void } | null = null
+  // A pause has two moments: asked (the button) and halted (no step in flight). `halted` resolves true at
+  // the second, or false when a resume, a stop or the run's end comes first, so that "paused" is only ever
+  // reported once nothing more will be reported.
+  let paused: { promise: Promise<void>; resume: () => void; halted: Promise<boolean>; halt: (h: boolean) => void } | null = null
   let stopping = false
 
   async function evaluateSource(source: BatchSource): Promise<Evaluation> {
@@ -153,6 +156,14 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
   }
 
   async function run(): Promise<TrainResult> {
+    try {
+      return await train()
+    } finally {
+      paused?.halt(false) // the run ended before the pause could take effect
+    }
+  }
+
+  async function train(): Promise<TrainResult> {
     await ready
     const epochs: EpochEvent[] = []
     const stepsPerEpoch = Math.ceil(opts.train.count / batch)
@@ -168,7 +179,10 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
       let cur = 0
       let n = opts.train.nextBatch(bufs[cur].x, bufs[cur].y, batch)
       for (let step = 0; n > 0; step++) {
-        if (paused) await paused.promise
+        if (paused) {
+          paused.halt(true)
+          await paused.promise
+        }
         if (stopping) return result('stopped')
         const stepStart = performance.now()
         lr = learningRate(hyper.lr, hyper.schedule, epoch * stepsPerEpoch + step, stepsPerEpoch, totalSteps)
@@ -238,14 +252,17 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
   return {
     run,
     pause() {
-      if (paused) return
-      let resume!: () => void
+      if (paused) return paused.halted
+      let resume!: () => void, halt!: (h: boolean) => void
       const promise = new Promise<void>((r) => (resume = r))
-      paused = { promise, resume }
+      const halted = new Promise<boolean>((r) => (halt = r))
+      paused = { promise, resume, halted, halt }
+      return halted
     },
     resume() {
       const p = paused
       paused = null
+      p?.halt(false)
       p?.resume()
     },
     stop() {

@@ -86,6 +86,33 @@ describe('trainer', () => {
     expect(steps.length).toBe(7)
   })
 
+  it('a pause resolves true once no step is in flight, and false when a stop comes before it halts', async () => {
+    let steps = 0
+    let halted: Promise<boolean> | null = null
+    const t: ReturnType<typeof createTrainer> = createTrainer({
+      model: small, train: randomSource(160, [8, 8, 3], 4), hyper: hyper({ epochs: 100, batchSize: 16 }), workers: 1,
+      onStep: () => {
+        steps++
+        // asked from outside the step loop, while the next step may already be on the workers
+        if (steps === 2) setTimeout(() => (halted = t.pause()), 0)
+      },
+    })
+    const running = t.run()
+    await new Promise<void>((r) => { const wait = () => (halted ? r() : setTimeout(wait, 1)); wait() })
+    expect(await halted).toBe(true)
+    const at = steps
+    await new Promise((r) => setTimeout(r, 100))
+    expect(steps).toBe(at) // nothing reported after the halt
+    const again = t.pause() // asked twice: the same halt
+    expect(await again).toBe(true)
+    t.resume()
+    const late = t.pause()
+    t.stop() // before the loop reaches its next step boundary
+    expect(await late).toBe(false)
+    expect((await running).status).toBe('stopped')
+    await t.close()
+  })
+
   it('exports weights that reproduce the same predictions, and refuses weights of another model', async () => {
     const val = randomSource(24, [8, 8, 3], 4, 11)
     const a = createTrainer({ model: small, train: randomSource(48, [8, 8, 3], 4), hyper: hyper({ epochs: 2 }), workers: 2 })

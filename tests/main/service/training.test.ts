@@ -80,6 +80,36 @@ describe('running', () => {
     store.close()
   })
 
+  it('a paused run reports nothing after its paused status, and resumes from where it halted', async () => {
+    const store = new Store(join(tmp('cnn-svc-'), 'x.db'))
+    const svc = new TrainingService(store, { cacheDir })
+    const events: RunEvent[] = []
+    let asked = false
+    svc.subscribe((e) => {
+      events.push(e)
+      if (e.type === 'progress' && !asked) {
+        asked = true
+        const id = e.runId
+        setTimeout(() => svc.pause(id), 0) // as a request would come: while the next step is on the workers
+      }
+    })
+    const { runId } = await svc.start({ model: lenet, datasetDir: digits, settings: { epochs: 30, batchSize: 8, workers: 2 } })
+    const statusAt = () => events.findIndex((e) => e.type === 'status' && e.status === 'paused')
+    for (let i = 0; statusAt() < 0; i++) {
+      if (i > 600) throw new Error('no paused status within a minute')
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    await new Promise((r) => setTimeout(r, 500))
+    expect(events.slice(statusAt() + 1)).toEqual([]) // no progress, no epoch: nothing moves while paused
+    expect(store.getRun(runId).status).toBe('paused')
+    await svc.resume(runId)
+    expect(store.getRun(runId).status).toBe('running')
+    svc.stop(runId)
+    await svc.whenIdle()
+    expect(store.getRun(runId).status).toBe('stopped')
+    store.close()
+  })
+
   it('kill -9 mid-run: the file opens cleanly, the run is interrupted with its finished epochs, and resume completes it', async () => {
     const db = join(tmp('cnn-kill-'), 'k.db')
     const child = spawn(process.execPath, [BIN, 'train', lenetPath, digits, '--epochs', '40', '--batch-size', '8', '--workers', '1', '--db', db], { stdio: 'ignore', env: { ...process.env, CNN_STUDIO_CACHE: cacheDir } })
