@@ -20,7 +20,7 @@ const { useData } = await import('../../src-renderer/src/stores/data.ts')
 const { useDesign } = await import('../../src-renderer/src/stores/design.ts')
 const { useUi } = await import('../../src-renderer/src/stores/ui.ts')
 const { useCompare, bestIndex, joinByEpoch, runColor } = await import('../../src-renderer/src/stores/compare.ts')
-const { emptySeries } = await import('../../src-renderer/src/stores/runs.ts')
+const { emptySeries, useRuns } = await import('../../src-renderer/src/stores/runs.ts')
 const { StudioError } = await import('../../src-renderer/src/api/client.ts')
 
 const schema = z.toJSONSchema(TrainSettings, { io: 'input' }) as JsonSchema
@@ -151,5 +151,25 @@ describe('the compare store', () => {
     const a = { ...emptySeries(), epoch: [1, 2, 3], valLoss: [0.9, 0.8, 0.7] }
     const b = { ...emptySeries(), epoch: [1, 2], valLoss: [1.0, 0.95] }
     expect(joinByEpoch([a, b], 'valLoss')).toEqual([[1, 2, 3], [0.9, 0.8, 0.7], [1.0, 0.95, undefined]])
+  })
+
+  it('the curves of a run still training grow with its events, without a reload', async () => {
+    const epoch = (n: number) => ({ epoch: n, trainLoss: 1 / n, trainAccuracy: 0.5, valLoss: 1 / n, valAccuracy: 0.5, lr: 0.01, seconds: 1 })
+    const detail = (runId: string, status: string, epochs: number) => ({
+      runId, name: runId, status, createdAt: '2026-01-01T00:00:00Z', model: 'M', dataset: '/d', final: {}, imagesPerSecond: null, starred: false, tags: [], note: '', params: 1, macs: 1,
+      settings: {}, epochs: Array.from({ length: epochs }, (_, i) => epoch(i + 1)), steps: [], evaluations: [], skipped: [], error: null, modelFile: sample,
+    })
+    invoke.mockImplementation(async (cmd: string, p: { runId?: string }) => {
+      if (cmd === 'runs.get') return p.runId === 'r_a' ? detail('r_a', 'running', 1) : detail('r_b', 'completed', 3)
+      if (cmd === 'runs.compare') return { runs: [], differences: {}, architecture: { same: true, added: [], removed: [], nodes: [] } }
+      return []
+    })
+    useUi().navigate('compare', { runs: 'r_a,r_b' })
+    const c = useCompare()
+    await c.load()
+    expect(c.series.map((s) => s.epoch)).toEqual([[1], [1, 2, 3]])
+    useRuns().onEvent({ type: 'epoch', runId: 'r_a', ...epoch(2) })
+    expect(c.series[0].epoch).toEqual([1, 2])
+    expect(joinByEpoch(c.series, 'valLoss')[1]).toEqual([1, 0.5, undefined])
   })
 })

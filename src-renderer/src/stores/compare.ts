@@ -71,7 +71,15 @@ export const useCompare = defineStore('compare', () => {
 
   const details = computed(() => ids.value.map((id) => runs.details.get(id) ?? null))
   const ready = computed(() => details.value.every((d): d is RunDetail => d !== null))
-  const series = computed(() => (ready.value ? (details.value as RunDetail[]).map((d) => seriesOf(d)) : []))
+  // The runs store's series: the stored curves plus the points of a run still training, so the comparison
+  // grows with it (its version is read so each new point recomputes the charts).
+  const series = computed(() => {
+    if (!ready.value) return []
+    return ids.value.map((id, i) => {
+      const l = runs.live.get(id)
+      return l && l.version >= 0 ? l.series : seriesOf(details.value[i]!)
+    })
+  })
   const colors = computed(() => Object.fromEntries(ids.value.map((id, i) => [id, runColor(i)])))
 
   // The route watch and the screen's mount may both ask for the same selection: one request serves both.
