@@ -284,7 +284,13 @@ export class TrainingService {
     let trainer: Trainer | null = null
     try {
       const { train, val } = splitStratified(data.set, s.valSplit, s.seed)
-      const normalize = analyzeGraph(job.model).nodes.find((n) => n.type === 'input')!.attrs.normalize === 'dataset' ? channelStats(train) : null
+      // A resumed run keeps the statistics its weights were trained against, even on a folder changed since.
+      const byDataset = analyzeGraph(job.model).nodes.find((n) => n.type === 'input')!.attrs.normalize === 'dataset'
+      let normalize = byDataset ? this.store.normalizationOf(runId) : null
+      if (byDataset && !normalize) {
+        normalize = channelStats(train)
+        this.store.setNormalization(runId, normalize)
+      }
       let steps: { step: number; loss: number; accuracy: number }[] = []
       let lastEmit = 0
       const started = performance.now()

@@ -1,7 +1,9 @@
 // Everything insight and export need of a run: its model, a checkpoint's weights, and the preprocessing it
-// was trained with. The normalisation statistics are recomputed the way the training service computed them
-// (the same stratified split of the same folder, channelStats of the training side), so a folder changed
-// since training is reported as a warning rather than silently giving other numbers.
+// was trained with. The normalisation statistics are the ones stored with the run, so predict and export
+// work with the training folder gone; a run recorded before they were stored gets them recomputed the way
+// the training service computed them (the same stratified split of the same folder, channelStats of the
+// training side). A folder changed since training is reported as a warning rather than silently giving
+// other numbers.
 import { join } from 'node:path'
 import { analyzeGraph, type GraphAnalysis, type ModelFile } from '../../../src-engine/core/graph/index.ts'
 import type { Preprocessing } from '../../../src-engine/core/insight/preprocess.ts'
@@ -46,11 +48,11 @@ export async function openRunContext(store: Store, ref: string, opts: ContextOpt
   const target: Target = { height: a.height as number, width: a.width as number, channels: a.channels as 1 | 3, resize: a.resize as Target['resize'] }
   const s = run.settings as RunContext['settings'] & { datasetDir?: string }
   const settings = { ...s, valSplit: s.valSplit ?? 0.2, seed: s.seed ?? 1, testDir: s.testDir ?? null }
-  const ds = store.db.prepare('SELECT datasets.root, datasets.classes, datasets.fingerprint, datasets.counts FROM runs JOIN datasets ON datasets.id = runs.dataset_id WHERE runs.id = ?')
-    .get(run.runId) as { root: string; classes: string; fingerprint: string; counts: string } | undefined
+  const ds = store.datasetOf(run.runId)
   const datasetDir = s.datasetDir ?? ds?.root ?? null
-  const classes: string[] = ds ? JSON.parse(ds.classes) : Array.from({ length: analysis.byId.get(analysis.outputId!)!.outputShape![0] }, (_, i) => `class${i}`)
+  const classes: string[] = ds ? ds.classes : Array.from({ length: analysis.byId.get(analysis.outputId!)!.outputShape![0] }, (_, i) => `class${i}`)
   const warnings: string[] = []
+  const stored = store.normalizationOf(run.runId)
 
   let data: Promise<LoadedDataset> | null = null
   const loadData = () => (data ??= (async () => {
@@ -64,10 +66,10 @@ export async function openRunContext(store: Store, ref: string, opts: ContextOpt
     }
     if (ds) {
       const now = { classes: d.set.classes, fingerprint: d.fingerprint, counts: classCounts(d.set) }
-      const changes = dataChanges({ classes, fingerprint: ds.fingerprint, counts: JSON.parse(ds.counts) }, now)
+      const changes = dataChanges(ds, now)
       // Other classes would give every label another meaning; other images only another split and statistics.
       if (changes.length && classes.join('\0') !== now.classes.join('\0')) throw new ServiceError('DATA_CHANGED', `${datasetDir} is not the folder run ${run.runId} was trained on: ${changes.join('; ')}`)
-      if (changes.length) warnings.push(`${datasetDir} has changed since run ${run.runId} was trained (${changes.join('; ')}): the validation split and normalisation statistics are recomputed from the folder as it is now`)
+      if (changes.length) warnings.push(`${datasetDir} has changed since run ${run.runId} was trained (${changes.join('; ')}): the validation split is recomputed from the folder as it is now${stored ? '' : ', and so are the normalisation statistics'}`)
     }
     return d
   })())
@@ -78,7 +80,8 @@ export async function openRunContext(store: Store, ref: string, opts: ContextOpt
   }
 
   let mean = Array.from({ length: target.channels }, () => 0), std = Array.from({ length: target.channels }, () => 1)
-  if (a.normalize === 'dataset') {
+  if (a.normalize === 'dataset' && stored) ({ mean, std } = stored)
+  else if (a.normalize === 'dataset') {
     const d = await loadData()
     const { train } = splitIndices(d.set.labels, d.set.classes.length, settings.valSplit, settings.seed)
     ;({ mean, std } = channelStats(subset(d.set, train)))

@@ -38,4 +38,7 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE runs ADD COLUMN heartbeat_at INTEGER;
   ALTER TABLE runs ADD COLUMN data_forced TEXT NOT NULL DEFAULT '[]';
   `,
+  // 4: the per-channel mean and std a run was trained with (input normalize: dataset), so predict and
+  // export need not the training folder, and a folder changed since cannot change what the network sees
+  `ALTER TABLE runs ADD COLUMN normalization TEXT;`,
 ]

@@ -26,6 +26,8 @@ export interface FinalMetrics {
   testLoss?: number
 }
 
+export interface Normalization { mean: number[]; std: number[] }
+
 export interface RunRow {
   runId: string
   name: string
@@ -150,6 +152,17 @@ export class Store {
   datasetOf(runId: string): { root: string; fingerprint: string; classes: string[]; counts: number[] } | null {
     const r = this.db.prepare('SELECT d.root, d.fingerprint, d.classes, d.counts FROM runs JOIN datasets d ON d.id = runs.dataset_id WHERE runs.id = ?').get(runId) as { root: string; fingerprint: string; classes: string; counts: string } | undefined
     return r ? { root: r.root, fingerprint: r.fingerprint, classes: JSON.parse(r.classes), counts: JSON.parse(r.counts) } : null
+  }
+
+  /** The per-channel statistics a run normalises its inputs with (input `normalize: dataset`), kept once set. */
+  setNormalization(runId: string, n: Normalization): void {
+    this.write(() => this.db.prepare('UPDATE runs SET normalization = ? WHERE id = ? AND normalization IS NULL').run(JSON.stringify({ mean: n.mean, std: n.std }), runId))
+  }
+
+  /** Null for a run without dataset normalisation, or one recorded before schema 4 (then they are recomputed). */
+  normalizationOf(runId: string): Normalization | null {
+    const r = this.db.prepare('SELECT normalization AS n FROM runs WHERE id = ?').get(runId) as { n: string | null } | undefined
+    return r?.n ? JSON.parse(r.n) : null
   }
 
   /** Sets a run's status. The training service passes `mine`, so a run another process took over is left alone (returns false). */

@@ -1,7 +1,7 @@
 // evaluate, predict and export through the real `cnn-studio` command on a real run: the JSON the UI and
 // scripts read, the run's own validation split and normalisation reproduced (evaluate gives back the
 // accuracy training recorded), and the failures: clear one-line reasons, nothing written.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -166,6 +166,30 @@ describe('cnn-studio export', () => {
     expect(readdirSync(dir).sort()).toEqual(['file', 'folder', 'm.preprocessing.json'])
     expect(readdirSync(join(dir, 'folder'))).toEqual([])
     expect(run(['export', runId, '--format', 'tflite', '--out', join(dir, 'x')]).stderr).toMatch(/--format must be one of onnx, pytorch, weights/)
+  })
+})
+
+describe('the training folder gone', () => {
+  it('predict gives the same answers and export works, from the normalisation stored with the run', () => {
+    const image = join(test, 'class-02', readdirSync(join(test, 'class-02'))[0])
+    const before = JSON.parse(run(['predict', runId, image, '--json']).stdout).predictions[0].probabilities as number[]
+    const store = new Store(db, { readonly: true })
+    const stored = store.normalizationOf(runId)!
+    store.close()
+    expect(stored.mean).toHaveLength(3)
+    expect(stored.std.every((v) => v > 0)).toBe(true)
+    renameSync(data, `${data}-away`)
+    try {
+      const r = run(['predict', runId, image, '--json'])
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stderr).toBe('')
+      JSON.parse(r.stdout).predictions[0].probabilities.forEach((v: number, i: number) => expect(v).toBeCloseTo(before[i], 6))
+      const out = join(tmp('cnn-export-gone-'), 'm.cnn.json')
+      expect(run(['export', runId, '--format', 'weights', '--out', out]).code).toBe(0)
+      expect(run(['evaluate', runId]).stderr).toMatch(new RegExp(`trained on ${data}, which cannot be read now`))
+    } finally {
+      renameSync(`${data}-away`, data)
+    }
   })
 })
 
