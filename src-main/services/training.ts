@@ -4,11 +4,11 @@
 // It owns the runs it trains (store/owner.ts) and keeps their heartbeat; runs whose owner died become
 // `interrupted` and can be resumed from their last checkpoint, on the data they were trained on.
 import { analyzeGraph, type GraphAnalysis, type ModelFile } from '../../src-engine/core/graph/index.ts'
-import { classCounts, createBatchSource, DatasetError, loadDataset, splitStratified, channelStats, type LoadedDataset } from '../../src-engine/node/dataset/index.ts'
+import { classCounts, createBatchSource, DatasetError, loadDataset, scanFolderOffThread, splitStratified, channelStats, type LoadedDataset, type Scan } from '../../src-engine/node/dataset/index.ts'
 import { createTrainer } from '../../src-engine/node/trainer/index.ts'
 import type { Trainer } from '../../src-engine/core/train/types.ts'
 import { parseSettings, type TrainSettings } from '../api/settings.ts'
-import { checkMemory, countImages } from './memory-check.ts'
+import { checkMemory } from './memory-check.ts'
 import { HEARTBEAT_MS } from './store/owner.ts'
 import { Store, type FinalMetrics, type RunStatus } from './store/store.ts'
 
@@ -111,27 +111,31 @@ export class TrainingService {
     this.emit({ type: 'status', runId, status, ...(extra.error ? { message: extra.error } : {}) })
   }
 
-  /** Loads a folder, turning a DatasetError into UNUSABLE_DATASET. */
-  private async load(dir: string, target: ReturnType<typeof targetOf>, classes?: string[]): Promise<LoadedDataset> {
+  /** Loads a folder (from the scan `checkMemory` made of it), turning a DatasetError into UNUSABLE_DATASET. */
+  private async load(dir: string, target: ReturnType<typeof targetOf>, scan: Scan | undefined, classes?: string[]): Promise<LoadedDataset> {
     try {
-      return await loadDataset(dir, target, { cacheDir: this.cacheDir, classes })
+      return await loadDataset(dir, target, { cacheDir: this.cacheDir, classes, scan })
     } catch (e) {
       if (e instanceof DatasetError) throw new ServiceError('UNUSABLE_DATASET', e.message)
       throw e
     }
   }
 
-  /** Refuses, before any image is decoded, a run that needs more memory than the machine has. */
-  private async checkMemory(a: GraphAnalysis, s: TrainSettings, dirs: (string | null | undefined)[]): Promise<void> {
-    let images = 0
+  /**
+   * Refuses, before any image is decoded, a run that needs more memory than the machine has. Returns the
+   * scans it counted the images with, by folder, for the load that follows.
+   */
+  private async checkMemory(a: GraphAnalysis, s: TrainSettings, dirs: (string | null | undefined)[]): Promise<Map<string, Scan>> {
+    const scans = new Map<string, Scan>()
     try {
-      for (const d of dirs) if (d) images += await countImages(d)
+      for (const d of dirs) if (d) scans.set(d, await scanFolderOffThread(d))
     } catch (e) {
       if (e instanceof DatasetError) throw new ServiceError('UNUSABLE_DATASET', e.message)
       throw e
     }
-    const why = checkMemory(a, s, images)
+    const why = checkMemory(a, s, [...scans.values()].reduce((n, scan) => n + scan.files.length, 0))
     if (why) throw new ServiceError('INSUFFICIENT_MEMORY', why)
+    return scans
   }
 
   /** Validates everything, then records the run as queued and starts it when its turn comes. */
@@ -147,9 +151,9 @@ export class TrainingService {
       throw new ServiceError('INVALID_MODEL', `input ${input.id}: ${input.attrs.channels} channels describe a feature map, which the studio can analyse but not train: training reads images, so set channels to 1 (greyscale) or 3 (RGB colour)`)
     }
     const target = targetOf(a)
-    await this.checkMemory(a, settings, [req.datasetDir, req.testDir])
-    const data = await this.load(req.datasetDir, target)
-    const test = req.testDir ? await this.load(req.testDir, target, data.set.classes) : null
+    const scans = await this.checkMemory(a, settings, [req.datasetDir, req.testDir])
+    const data = await this.load(req.datasetDir, target, scans.get(req.datasetDir))
+    const test = req.testDir ? await this.load(req.testDir, target, scans.get(req.testDir), data.set.classes) : null
     const classes = a.byId.get(a.outputId!)!.outputShape![0]
     if (classes !== data.set.classes.length) {
       throw new ServiceError('INVALID_MODEL', `the model ends in ${classes} classes but ${req.datasetDir} has ${data.set.classes.length} (${data.set.classes.join(', ')}); set the last dense layer's units to ${data.set.classes.length}`)
@@ -182,8 +186,8 @@ export class TrainingService {
     const model = this.store.modelOf(runId)
     const a = analyzeGraph(model, { forTraining: true })
     const target = targetOf(a)
-    await this.checkMemory(a, s, [s.datasetDir, s.testDir])
-    const data = await this.load(s.datasetDir, target)
+    const scans = await this.checkMemory(a, s, [s.datasetDir, s.testDir])
+    const data = await this.load(s.datasetDir, target, scans.get(s.datasetDir))
     const classes = a.byId.get(a.outputId!)!.outputShape![0]
     if (classes !== data.set.classes.length) {
       throw new ServiceError('DATA_CHANGED', `run ${runId} cannot resume: its model ends in ${classes} classes but ${s.datasetDir} now has ${data.set.classes.length} (${data.set.classes.join(', ')}), even --force-data cannot change that; put the folder back as it was, or start a new run with the last dense layer's units set to ${data.set.classes.length}`)
@@ -194,7 +198,7 @@ export class TrainingService {
     if (changes.length && !opts.forceData) {
       throw new ServiceError('DATA_CHANGED', `run ${runId} cannot resume: ${s.datasetDir} changed since it was trained: ${changes.join('; ')}. Put the folder back as it was, start a new run on it as it is now, or resume anyway with --force-data (recorded with the run)`)
     }
-    const test = s.testDir ? await this.load(s.testDir, target, data.set.classes) : null
+    const test = s.testDir ? await this.load(s.testDir, target, scans.get(s.testDir), data.set.classes) : null
     this.store.claim(runId)
     if (changes.length) {
       const datasetId = this.store.saveDataset({ root: s.datasetDir, fingerprint: data.fingerprint, classes: data.set.classes, counts })

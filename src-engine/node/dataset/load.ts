@@ -5,7 +5,7 @@ import type { ImageSet } from '../../core/data/types.ts'
 import { cachePath, defaultCacheDir, readCache, writeCache, type CacheEntry } from './cache.ts'
 import { decodeTo, ImageError, type Target } from './decode.ts'
 import { forEachLimit } from './pool.ts'
-import { DatasetError, type Skipped } from './scan.ts'
+import { DatasetError, type Scan, type Skipped } from './scan.ts'
 import { scanFolderOffThread } from './scan-thread.ts'
 
 export interface LoadOptions {
@@ -14,6 +14,8 @@ export interface LoadOptions {
   onProgress?: (done: number, total: number) => void
   /** Class names to use (a test folder must match the training classes): a folder of another name is refused. */
   classes?: string[]
+  /** A scan of `root` just made by the caller (to count its images first), so the folder is walked once. */
+  scan?: Scan
 }
 
 export interface LoadedDataset {
@@ -29,7 +31,7 @@ export interface LoadedDataset {
 }
 
 export async function loadDataset(root: string, target: Target, opts: LoadOptions = {}): Promise<LoadedDataset> {
-  const scan = await scanFolderOffThread(root)
+  const scan = opts.scan ?? await scanFolderOffThread(root)
   let labelOf = (l: number) => l
   let classes = scan.classes
   if (opts.classes) {
