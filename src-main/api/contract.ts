@@ -79,10 +79,13 @@ export interface RunSummary {
   params: number; macs: number
 }
 export interface EpochMetrics { epoch: number; trainLoss: number; trainAccuracy: number; valLoss: number | null; valAccuracy: number | null; lr: number; seconds: number }
+/** Sampled training steps, one array a field; null where the engine reported a loss that is not a number. */
+export interface StepColumns { epoch: number[]; step: number[]; loss: (number | null)[]; accuracy: (number | null)[] }
 export interface RunDetail extends RunSummary {
   settings: Record<string, unknown>
   epochs: EpochMetrics[]
-  steps: { epoch: number; step: number; loss: number; accuracy: number }[]
+  /** The sampled steps, one array a field (Store.steps). */
+  steps: StepColumns
   evaluations: { split: string; loss: number; accuracy: number; confusion: number[][]; perClass: { class: string; accuracy: number | null }[] }[]
   skipped: { path: string; reason: string }[]
   error: string | null

@@ -162,11 +162,14 @@ export async function startServer(opts: ServeOptions): Promise<WebServer> {
     // A protocol error (a bad frame, invalid UTF-8, a frame over maxPayload) is this socket's alone: ws has
     // already closed it with the matching code (1002, 1007, 1009); without a listener it would end the process.
     ws.on('error', () => {})
-    ws.on('message', async (data) => {
+    // Each request in a task of its own: ws hands over every message of one network read in a row, and
+    // answered in that same task, the page would get no answer until all were computed (ten runs opened
+    // for a comparison); this way it reads the first while the server works on the next.
+    ws.on('message', (data) => setImmediate(async () => {
       const m = parseMessage(data)
       const reply = m.ok ? await opts.host.invoke(m.command, m.payload) : { ok: false as const, error: m.error }
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: m.id, ...reply }))
-    })
+    }))
   }
 
   await new Promise<void>((ok, fail) => {

@@ -97,6 +97,11 @@ describe('the built main process under a stand-in Electron', () => {
     const run = await call('runs.get', { runId })
     expect(run.status).toBe('completed')
     expect(run.epochs).toHaveLength(info.sample.settings.epochs)
+    // The sampled steps come as columns of one length, every epoch's last step among them, losses to 7 digits.
+    const { epoch, step, loss, accuracy } = run.steps
+    expect(new Set([epoch.length, step.length, loss.length, accuracy.length]).size).toBe(1)
+    expect(new Set(epoch)).toEqual(new Set(run.epochs.map((e) => e.epoch)))
+    expect(loss.every((l) => typeof l === 'number' && l > 0 && Number(l.toPrecision(7)) === l)).toBe(true)
     // The sample is easy: a model that learned anything beats chance (1/3) by far.
     expect(run.final.valAccuracy).toBeGreaterThan(0.6)
   }, 600_000)

@@ -72,7 +72,7 @@ describe('events by runId', () => {
     const detail = {
       ...summary('r_a'), settings: { epochs: 3 }, skipped: [], error: null, evaluations: [], modelFile: { format: 'cnn-studio.graph', version: 1, nodes: [], edges: [] },
       epochs: [{ epoch: 1, trainLoss: 1, trainAccuracy: 0.5, valLoss: 1.1, valAccuracy: 0.4, lr: 0.01, seconds: 1 }],
-      steps: [{ epoch: 1, step: 2, loss: 1.2, accuracy: 0.5 }, { epoch: 1, step: 4, loss: 1.0, accuracy: 0.6 }],
+      steps: { epoch: [1, 1], step: [2, 4], loss: [1.2, 1.0], accuracy: [0.5, 0.6] },
     } as RunDetail
     invoke.mockResolvedValueOnce(detail)
     await runs.get('r_a')

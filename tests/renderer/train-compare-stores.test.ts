@@ -157,7 +157,7 @@ describe('the compare store', () => {
     const epoch = (n: number) => ({ epoch: n, trainLoss: 1 / n, trainAccuracy: 0.5, valLoss: 1 / n, valAccuracy: 0.5, lr: 0.01, seconds: 1 })
     const detail = (runId: string, status: string, epochs: number) => ({
       runId, name: runId, status, createdAt: '2026-01-01T00:00:00Z', model: 'M', dataset: '/d', final: {}, imagesPerSecond: null, starred: false, tags: [], note: '', params: 1, macs: 1,
-      settings: {}, epochs: Array.from({ length: epochs }, (_, i) => epoch(i + 1)), steps: [], evaluations: [], skipped: [], error: null, modelFile: sample,
+      settings: {}, epochs: Array.from({ length: epochs }, (_, i) => epoch(i + 1)), steps: { epoch: [], step: [], loss: [], accuracy: [] }, evaluations: [], skipped: [], error: null, modelFile: sample,
     })
     invoke.mockImplementation(async (cmd: string, p: { runId?: string }) => {
       if (cmd === 'runs.get') return p.runId === 'r_a' ? detail('r_a', 'running', 1) : detail('r_b', 'completed', 3)

@@ -14,7 +14,7 @@ export type ProgressEvent = Extract<StudioEvent, { type: 'progress' }>
 
 /** Columnar series of one run, as uPlot takes them. x of a step is the fractional epoch (epoch 1, step 5 of 10 = 0.5). */
 export interface Series {
-  stepX: number[]; stepLoss: number[]
+  stepX: number[]; stepLoss: (number | null)[]
   epoch: number[]; trainLoss: number[]; valLoss: (number | null)[]; trainAccuracy: number[]; valAccuracy: (number | null)[]
 }
 
@@ -41,11 +41,12 @@ export function emptySeries(): Series {
 /** The stored curves of a run: steps as fractional epochs (the last sample of an epoch is its last step). */
 export function seriesOf(d: Pick<RunDetail, 'steps' | 'epochs'>): Series {
   const s = emptySeries()
+  const { epoch, step, loss } = d.steps
   const perEpoch = new Map<number, number>()
-  for (const p of d.steps) perEpoch.set(p.epoch, Math.max(perEpoch.get(p.epoch) ?? 0, p.step))
-  for (const p of d.steps) {
-    s.stepX.push(p.epoch - 1 + p.step / perEpoch.get(p.epoch)!)
-    s.stepLoss.push(p.loss)
+  for (let i = 0; i < epoch.length; i++) perEpoch.set(epoch[i], Math.max(perEpoch.get(epoch[i]) ?? 0, step[i]))
+  for (let i = 0; i < epoch.length; i++) {
+    s.stepX.push(epoch[i] - 1 + step[i] / perEpoch.get(epoch[i])!)
+    s.stepLoss.push(loss[i])
   }
   for (const e of d.epochs) {
     s.epoch.push(e.epoch)
