@@ -91,7 +91,9 @@ function workerActivations(nodes: NodeInfo[], output: NodeInfo | undefined, shar
     if (n.type === 'globalmaxpool') bytes += out * I32 // argmax, a plain Int32Array
     if (n.type === 'batchnorm') bytes += align(out * F32) + 4 * 8 * n.outputShape[n.outputShape.length - 1] // xhat, per-channel float64 sums
     if (n.type === 'dropout') bytes += align(out * F32) // mask
-    const fanOut = n.inputs[0] !== undefined && n.inputs[0] !== inputNode?.id && lastConsumer.get(n.inputs[0]) !== n.id
+    // As the Network decides: a gradient goes only where it leads back to parameters, so a branch point
+    // right after the input (a pool feeding two convs) gets none, and needs no scratch to add one through.
+    const fanOut = n.inputs[0] !== undefined && leadsToParams.get(n.inputs[0]) === true && lastConsumer.get(n.inputs[0]) !== n.id
     if ((n.type === 'conv2d' || n.type === 'maxpool2d' || n.type === 'avgpool2d') && fanOut) {
       bytes += align(shard * size(n.inputShapes[0]) * F32) // gradient scratch, added onto the other consumer's
     }

@@ -46,11 +46,17 @@ describe('estimateTrainingMemory', () => {
   })
 
   // The worker's share is what the Network, its labels and one train step reserve in the kernel memory.
-  const templates = ['resnet-small', 'vgg-small', 'smallcnn', 'lenet5', 'shapes-cnn']
-  for (const name of templates) {
-    it(`matches the fast kernels' memory for the ${name} template`, async () => {
-      const model = parseModelFile(readFileSync(new URL(`../../../resources/templates/${name}.cnn.json`, import.meta.url), 'utf8'))
-      const a = analyzed(model)
+  const template = (name: string) => parseModelFile(readFileSync(new URL(`../../../resources/templates/${name}.cnn.json`, import.meta.url), 'utf8'))
+  const models: [string, () => ReturnType<typeof parseModelFile>][] = ['resnet-small', 'vgg-small', 'smallcnn', 'lenet5', 'shapes-cnn'].map((name) => [`the ${name} template`, () => template(name)])
+  // A pool right after the input feeding two convs: no gradient flows into that parameter-free stretch, so
+  // neither conv needs the scratch it would add its input gradient through (786 KB here, if counted).
+  models.push(['a parameter-free branch point', () => chainModel([64, 64, 8], [
+    ['p', 'maxpool2d', { size: 2 }], ['a', 'conv2d', { filters: 8, kernel: 3, padding: 'same' }], ['b', 'conv2d', { filters: 8, kernel: 3, padding: 'same' }],
+    ['sum', 'add'], ['gap', 'globalavgpool'], ['fc', 'dense', { units: 3 }], ['out', 'softmax'],
+  ], [], [['in', 'p'], ['p', 'a'], ['p', 'b'], ['a', 'sum'], ['b', 'sum'], ['sum', 'gap'], ['gap', 'fc'], ['fc', 'out']])])
+  for (const [name, make] of models) {
+    it(`matches the fast kernels' memory for ${name}`, async () => {
+      const a = analyzed(make())
       const shard = 24
       const k = await fastKernels()
       const before = k.memory.buffer.byteLength
