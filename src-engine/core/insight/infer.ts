@@ -22,20 +22,29 @@ export function createInferenceNet(model: ModelFile, kernels: Kernels<FloatArray
   return { net, analysis, inputShape: input.outputShape as [number, number, number], classes: net.classes }
 }
 
-/** x [n, H, W, C] (preprocessed) -> probabilities [n, classes], in eval mode. */
-export function inferProbabilities(m: InferenceNet, x: Float32Array, n: number): Float32Array {
+/**
+ * x [n, H, W, C] (preprocessed) -> probabilities [n, classes], in eval mode; with `labels`, also the summed
+ * cross-entropy, taken from the logits as training takes it (Network.evaluate), so it stays exact where a
+ * probability underflows to 0 in float32.
+ */
+export function infer(m: InferenceNet, x: Float32Array, n: number, labels?: Int32Array): { probs: Float32Array; lossSum: number | null } {
   const { net, classes } = m
   const size = net.inputSize
   if (x.length < n * size) throw new Error(`expected ${n} images of ${size} numbers, got ${x.length} numbers`)
-  const out = new Float32Array(n * classes)
+  if (labels && labels.length < n) throw new Error(`expected ${n} labels, got ${labels.length}`)
+  const probs = new Float32Array(n * classes)
+  let lossSum = 0
   for (let start = 0; start < n; start += net.maxBatch) {
     const k = Math.min(net.maxBatch, n - start)
     net.input.set(x.subarray(start * size, (start + k) * size))
     const p = net.forward(k, false)
-    out.set(p.subarray(0, k * classes), start * classes)
+    probs.set(p.subarray(0, k * classes), start * classes)
+    if (labels) lossSum += net.evaluate(labels.subarray(start, start + k), k).lossSum
   }
-  return out
+  return { probs, lossSum: labels ? lossSum : null }
 }
+
+export const inferProbabilities = (m: InferenceNet, x: Float32Array, n: number): Float32Array => infer(m, x, n).probs
 
 /** The k most probable classes of one row, best first. */
 export function topK(probs: ArrayLike<number>, k: number): { index: number; probability: number }[] {

@@ -26,7 +26,18 @@ export interface ClassificationReport {
 /** k = 1 and 3, capped at the number of classes. */
 export const defaultKs = (classes: number): number[] => [...new Set([1, Math.min(3, classes)])]
 
-export function classificationReport(probs: Float32Array, labels: Int32Array, classes: string[], ks = defaultKs(classes.length)): ClassificationReport {
+export interface ReportOptions {
+  /** Top-k accuracies to report; default k = 1 and 3. */
+  ks?: number[]
+  /**
+   * The summed cross-entropy from the logits (core/insight/infer.ts), exact as training's. Without it the
+   * loss comes from the probabilities, where one that underflowed to 0 counts as 1e-30 (a loss of 69).
+   */
+  lossSum?: number
+}
+
+export function classificationReport(probs: Float32Array, labels: Int32Array, classes: string[], opts: ReportOptions = {}): ClassificationReport {
+  const ks = opts.ks ?? defaultKs(classes.length)
   const C = classes.length, n = labels.length
   const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0))
   const hits = new Array<number>(ks.length).fill(0)
@@ -55,7 +66,7 @@ export function classificationReport(probs: Float32Array, labels: Int32Array, cl
   const f1s = perClass.map((p) => p.f1).filter((f): f is number => f !== null)
   const correct = confusion.reduce((s, r, i) => s + r[i], 0)
   return {
-    count: n, accuracy: n ? correct / n : NaN, loss: n ? loss / n : NaN, confusion,
+    count: n, accuracy: n ? correct / n : NaN, loss: n ? (opts.lossSum ?? loss) / n : NaN, confusion,
     normalized: confusion.map((r) => { const t = r.reduce((a, b) => a + b, 0); return r.map((v) => (t ? v / t : 0)) }),
     perClass, macroF1: f1s.length ? f1s.reduce((a, b) => a + b, 0) / f1s.length : null,
     topK: ks.map((k, i) => ({ k, accuracy: n ? hits[i] / n : NaN })),

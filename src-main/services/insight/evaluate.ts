@@ -72,8 +72,8 @@ export async function evaluateRun(store: Store, ref: string, opts: EvaluateOptio
     if (!set.count) throw new ServiceError('UNUSABLE_DATASET', `${folder} has no usable image in the run's classes (${classes.join(', ')})`)
   }
   const x = toInput(set.pixels, ctx.preprocessing)
-  const probs = await inferOffThread(ctx.model, ctx.checkpoint.weights, x, set.count)
-  const report = classificationReport(probs, set.labels, classes)
+  const { probs, lossSum } = await inferOffThread(ctx.model, ctx.checkpoint.weights, x, set.count, set.labels)
+  const report = classificationReport(probs, set.labels, classes, { lossSum: lossSum! })
   const C = classes.length
   const predictions: ImagePrediction[] = paths.map((path, i) => {
     const row = Array.from(probs.subarray(i * C, (i + 1) * C))

@@ -46,7 +46,7 @@ export async function predictImages(store: Store, ref: string, inputs: (string |
   const pixels = new Uint8Array(good.length * size)
   good.forEach((g, i) => pixels.set(g.pixels, i * size))
   const C = classes.length
-  const probs = good.length ? await inferOffThread(ctx.model, ctx.checkpoint.weights, toInput(pixels, ctx.preprocessing), good.length) : new Float32Array(0)
+  const probs = good.length ? (await inferOffThread(ctx.model, ctx.checkpoint.weights, toInput(pixels, ctx.preprocessing), good.length)).probs : new Float32Array(0)
   const predictions = good.map((g, i) => {
     const row = probs.subarray(i * C, (i + 1) * C)
     return { path: g.path, top: topK(row, top).map((t) => ({ class: classes[t.index], ...t })), probabilities: Array.from(row) }

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest'
 import { referenceKernels } from '../../../src-engine/core/kernels/reference.ts'
 import { encodeWeights } from '../../../src-engine/core/train/weights.ts'
-import { createInferenceNet, featureMaps, filterImage, firstConvFilters, gradCam, classificationReport, inferProbabilities, topK, toInput } from '../../../src-engine/core/insight/index.ts'
+import { createInferenceNet, featureMaps, filterImage, firstConvFilters, gradCam, classificationReport, infer, inferProbabilities, topK, toInput } from '../../../src-engine/core/insight/index.ts'
 import { chainModel } from '../../helpers/graphs.ts'
 
 const x = Float32Array.from([1, 2, 0, 0, 1, 3, 2, 0, 1])
@@ -112,6 +112,20 @@ describe('feature maps and filters', () => {
     expect(all[6]).toBeCloseTo(1 / (1 + Math.exp(-7)), 6)
     expect(topK(all.subarray(6, 8), 1)).toEqual([{ index: 0, probability: all[6] }])
   })
+
+  it('gives the loss from the logits, exact where the probability underflows to 0', () => {
+    const m = poolNet()
+    // image 3 of the batch above scaled by 40: z0 - z1 grows past 104, so p1 is 0 in float32
+    const far = x.map((v) => v * 40)
+    const { probs, lossSum } = infer(m, far, 1, Int32Array.from([1]))
+    expect(probs[1]).toBe(0)
+    const { lossSum: near } = infer(m, x, 1, Int32Array.from([1]))
+    expect(near).toBeCloseTo(7 + Math.log1p(Math.exp(-7)), 5) // z0 = 6, z1 = -1
+    expect(lossSum!).toBeGreaterThan(200) // not the 69 of a probability clamped at 1e-30
+    const r = classificationReport(probs, Int32Array.from([1]), ['a', 'b'], { lossSum: lossSum! })
+    expect(r.loss).toBe(lossSum)
+    expect(classificationReport(probs, Int32Array.from([1]), ['a', 'b']).loss).toBeCloseTo(-Math.log(1e-30), 6)
+  })
 })
 
 describe('classification report', () => {
@@ -133,7 +147,7 @@ describe('classification report', () => {
     expect(r.perClass.map((p) => [p.precision, p.recall, p.support])).toEqual([[0.5, 0.5, 2], [0.5, 1, 1], [1, 0.5, 2]])
     expect(r.perClass[1].f1).toBeCloseTo(2 / 3, 12)
     expect(r.topK).toEqual([{ k: 1, accuracy: 0.6 }, { k: 3, accuracy: 1 }])
-    const r2 = classificationReport(probs, labels, ['a', 'b', 'c'], [2])
+    const r2 = classificationReport(probs, labels, ['a', 'b', 'c'], { ks: [2] })
     expect(r2.topK).toEqual([{ k: 2, accuracy: 0.8 }])
     expect(r.loss).toBeCloseTo(-(Math.log(0.7) + Math.log(0.2) + Math.log(0.8) + Math.log(0.4) + Math.log(0.4)) / 5, 6)
   })
