@@ -5,20 +5,20 @@ import type { ModelFile } from '../../core/graph/types.ts'
 import { createInferenceNet, type InferenceNet } from '../../core/insight/infer.ts'
 import { fastKernels, loadKernelModule } from '../wasm-kernels.ts'
 import { workerEntry } from '../app-files.ts'
-import type { InferJob } from './worker.ts'
+import type { InferInput, InferJob } from './worker.ts'
 
 /**
- * x [n, H, W, C] preprocessed -> probabilities [n, classes], computed on a worker thread; with `labels`,
- * also the summed cross-entropy from the logits (see core/insight/infer.ts).
+ * n images [n, H, W, C] -> probabilities [n, classes], computed on a worker thread; with `labels`, also the
+ * summed cross-entropy from the logits (see core/insight/infer.ts).
  */
-export async function inferOffThread(model: ModelFile, weights: Uint8Array, x: Float32Array, n: number, labels?: Int32Array): Promise<{ probs: Float32Array; lossSum: number | null }> {
+export async function inferOffThread(model: ModelFile, weights: Uint8Array, input: InferInput, n: number, labels?: Int32Array): Promise<{ probs: Float32Array; lossSum: number | null }> {
   const wasm = await loadKernelModule()
   const worker = new Worker(workerEntry('insight-worker'))
   try {
     return await new Promise((resolve, reject) => {
       worker.once('error', reject)
       worker.once('message', (r: { ok: true; probs: Float32Array; lossSum: number | null } | { ok: false; message: string }) => (r.ok ? resolve({ probs: r.probs, lossSum: r.lossSum }) : reject(new Error(r.message))))
-      const job: InferJob = { model, weights, wasm, x, n, labels }
+      const job: InferJob = { model, weights, wasm, input, n, labels }
       worker.postMessage(job)
     })
   } finally {

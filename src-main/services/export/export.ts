@@ -79,7 +79,7 @@ export async function exportRun(store: Store, ref: string, opts: ExportOptions):
   if (opts.format === 'onnx') {
     const onnx = buildOnnx(ctx.model, weights, pre, { runId: ctx.run.runId, epoch: ctx.checkpoint.epoch, version: VERSION })
     const s = await paritySample(ctx, opts.paritySample ?? 64)
-    const { probs: ours } = await inferOffThread(ctx.model, weights, s.x, s.n)
+    const { probs: ours } = await inferOffThread(ctx.model, weights, { x: s.x }, s.n)
     parity = await onnxParity(onnx, s.x, s.n, [pre.height, pre.width, pre.channels], ours, pre.classes.length, s.sample)
     const sidecar = { format: 'cnn-studio.onnx-preprocessing', version: 1, model: `${out}`, input: 'input', output: 'probabilities', preprocessing: pre, runId: ctx.run.runId, checkpoint: { kind: ctx.checkpoint.kind, epoch: ctx.checkpoint.epoch }, parity }
     files.push({ path: out, data: onnx }, { path: `${base}.preprocessing.json`, data: JSON.stringify(sidecar, null, 2) + '\n' })

@@ -2,7 +2,6 @@
 // every image's prediction (for the gallery behind each confusion-matrix cell).
 import { resolve } from 'node:path'
 import { classificationReport, type ClassificationReport } from '../../../src-engine/core/insight/metrics.ts'
-import { toInput } from '../../../src-engine/core/insight/preprocess.ts'
 import { DatasetError, loadDataset, subset } from '../../../src-engine/node/dataset/index.ts'
 import type { ImageSet } from '../../../src-engine/core/data/types.ts'
 import type { Store } from '../store/store.ts'
@@ -71,8 +70,7 @@ export async function evaluateRun(store: Store, ref: string, opts: EvaluateOptio
     }
     if (!set.count) throw new ServiceError('UNUSABLE_DATASET', `${folder} has no usable image in the run's classes (${classes.join(', ')})`)
   }
-  const x = toInput(set.pixels, ctx.preprocessing)
-  const { probs, lossSum } = await inferOffThread(ctx.model, ctx.checkpoint.weights, x, set.count, set.labels)
+  const { probs, lossSum } = await inferOffThread(ctx.model, ctx.checkpoint.weights, { pixels: set.pixels, preprocessing: ctx.preprocessing }, set.count, set.labels)
   const report = classificationReport(probs, set.labels, classes, { lossSum: lossSum! })
   const C = classes.length
   const predictions: ImagePrediction[] = paths.map((path, i) => {

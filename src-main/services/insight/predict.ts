@@ -1,5 +1,4 @@
 // The top classes of images (files, a folder, or bytes sent by the page) under a run's checkpoint.
-import { toInput } from '../../../src-engine/core/insight/preprocess.ts'
 import { topK } from '../../../src-engine/core/insight/infer.ts'
 import type { Store } from '../store/store.ts'
 import { ServiceError } from '../training.ts'
@@ -46,7 +45,7 @@ export async function predictImages(store: Store, ref: string, inputs: (string |
   const pixels = new Uint8Array(good.length * size)
   good.forEach((g, i) => pixels.set(g.pixels, i * size))
   const C = classes.length
-  const probs = good.length ? (await inferOffThread(ctx.model, ctx.checkpoint.weights, toInput(pixels, ctx.preprocessing), good.length)).probs : new Float32Array(0)
+  const probs = good.length ? (await inferOffThread(ctx.model, ctx.checkpoint.weights, { pixels, preprocessing: ctx.preprocessing }, good.length)).probs : new Float32Array(0)
   const predictions = good.map((g, i) => {
     const row = probs.subarray(i * C, (i + 1) * C)
     return { path: g.path, top: topK(row, top).map((t) => ({ class: classes[t.index], ...t })), probabilities: Array.from(row) }
