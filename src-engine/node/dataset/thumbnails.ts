@@ -17,10 +17,26 @@ export async function contactSheet(root: string, className: string, opts: SheetO
   return (await classSheet(root, className, opts)).png
 }
 
+// The Data screen asks for every class's sheet at once: one walk of the folder serves them all, for a few
+// seconds (a folder changed after that is walked again; the health report always walks it anew).
+const SCAN_REUSE_MS = 2000
+const recentScans = new Map<string, { at: number; scan: ReturnType<typeof scanFolderOffThread> }>()
+function scanOnce(root: string): ReturnType<typeof scanFolderOffThread> {
+  const now = Date.now()
+  for (const [k, v] of recentScans) if (now - v.at > SCAN_REUSE_MS) recentScans.delete(k)
+  let hit = recentScans.get(root)
+  if (!hit) {
+    hit = { at: now, scan: scanFolderOffThread(root) }
+    recentScans.set(root, hit)
+    hit.scan.catch(() => recentScans.delete(root)) // a failed walk is not remembered
+  }
+  return hit.scan
+}
+
 /** The sheet with what the UI needs to caption it: how many files the class has, how many tiles a row. */
 export async function classSheet(root: string, className: string, opts: SheetOptions = {}): Promise<{ png: Buffer; total: number; columns: number }> {
   const count = opts.count ?? 24, tile = opts.tile ?? 48
-  const scan = await scanFolderOffThread(root)
+  const scan = await scanOnce(root)
   const label = scan.classes.indexOf(className)
   if (label < 0) throw new DatasetError('NOT_FOUND', `${root} has no class '${className}' (it has: ${scan.classes.join(', ')})`)
   const all = scan.files.filter((f) => f.label === label)
