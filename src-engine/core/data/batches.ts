@@ -16,6 +16,20 @@ export interface BatchOptions {
   normalize?: { mean: number[]; std: number[] } | null
 }
 
+/**
+ * What each byte of each channel becomes in the network's input, (byte / 255 - mean) / std computed in
+ * float64 and stored as float32, as a table [channel * 256 + byte]: one load a pixel. Training batches and
+ * inference (core/insight/preprocess.ts) both use it, so a model sees the same numbers in both.
+ */
+export function pixelTable(channels: number, normalize?: { mean: number[]; std: number[] } | null): Float32Array {
+  const lut = new Float32Array(256 * channels)
+  for (let c = 0; c < channels; c++) {
+    const mean = normalize?.mean[c] ?? 0, std = normalize?.std[c] ?? 1
+    for (let v = 0; v < 256; v++) lut[c * 256 + v] = (v / 255 - mean) / std
+  }
+  return lut
+}
+
 export function createBatchSource(set: ImageSet, opts: BatchOptions = {}): BatchSource {
   const { count, height: H, width: W, channels: C } = set
   const size = H * W * C
@@ -23,12 +37,7 @@ export function createBatchSource(set: ImageSet, opts: BatchOptions = {}): Batch
   const flip = opts.augment === 'flip' || opts.augment === 'flip+shift'
   const shift = opts.augment === 'shift' || opts.augment === 'flip+shift'
   const maxShift = opts.maxShift ?? Math.max(1, Math.floor(Math.min(H, W) / 8))
-  // value = (byte / 255 - mean) / std, as a lookup table per channel: one load per pixel.
-  const lut = new Float32Array(256 * C)
-  for (let c = 0; c < C; c++) {
-    const mean = opts.normalize?.mean[c] ?? 0, std = opts.normalize?.std[c] ?? 1
-    for (let v = 0; v < 256; v++) lut[c * 256 + v] = (v / 255 - mean) / std
-  }
+  const lut = pixelTable(C, opts.normalize)
   const zero = Float32Array.from({ length: C }, (_, c) => lut[c * 256]) // what a padded (black) pixel becomes
   let rng = new Rng(opts.seed ?? 1)
   let pos = 0

@@ -1,6 +1,8 @@
 // What a trained run expects of an image, recorded with every export (ONNX metadata, sidecar JSON, the
 // PyTorch script) so the model gives the same answers elsewhere: size, channels, how images are fitted,
 // the scaling to [0, 1] and the per-channel normalisation, and the class names in output order.
+import { pixelTable } from '../data/batches.ts'
+
 export interface Preprocessing {
   /** Tensor layout of the model's input: [N, H, W, C]. */
   layout: 'NHWC'
@@ -24,8 +26,7 @@ export interface Preprocessing {
  */
 export function toInput(pixels: Uint8Array, p: { channels: number; mean: number[]; std: number[] }, out: Float32Array = new Float32Array(pixels.length)): Float32Array {
   const C = p.channels
-  const lut = new Float32Array(256 * C)
-  for (let c = 0; c < C; c++) for (let v = 0; v < 256; v++) lut[c * 256 + v] = (v / 255 - p.mean[c]) / p.std[c]
+  const lut = pixelTable(C, p)
   for (let i = 0; i < pixels.length; i++) out[i] = lut[(i % C) * 256 + pixels[i]]
   return out
 }

@@ -59,3 +59,35 @@ export function decodeWeights(blob: Uint8Array): { tensors: Map<string, Float32A
   }
   return { tensors, meta: header.meta }
 }
+
+/** Where each tensor of a network goes: its parameters in one block, its non-trainable state in another. */
+export interface WeightsLayout {
+  params: { name: string; offset: number; size: number }[]
+  state: { name: string; size: number }[]
+}
+
+const misfit = (name: string, t: Float32Array | undefined, size: number) =>
+  new WeightsError(`the weights do not fit this model: ${name} ${t ? `has ${t.length} numbers, the model needs ${size}` : 'is missing'}`)
+
+/**
+ * Puts a weights blob into a parameter block and a state block laid out as `layout` says, every tensor by
+ * name and size; a parameter that is missing or of another size is refused, naming it. A state tensor
+ * likewise, unless `keepMissingState` (a resume keeps the values it has). Returns all the blob's tensors,
+ * for the caller's own (the optimizer state a training checkpoint carries).
+ */
+export function unpackWeights(blob: Uint8Array, layout: WeightsLayout, params: Float32Array, state: Float32Array, keepMissingState = false): Map<string, Float32Array> {
+  const { tensors } = decodeWeights(blob)
+  for (const p of layout.params) {
+    const t = tensors.get(p.name)
+    if (!t || t.length !== p.size) throw misfit(p.name, t, p.size)
+    params.set(t, p.offset)
+  }
+  let o = 0
+  for (const s of layout.state) {
+    const t = tensors.get(s.name)
+    if (t && t.length === s.size) state.set(t, o)
+    else if (!keepMissingState) throw misfit(s.name, t, s.size)
+    o += s.size
+  }
+  return tensors
+}

@@ -8,7 +8,7 @@ import type { BatchSource } from '../../core/data/types.ts'
 import { createOptimizer, type Optimizer } from '../../core/train/optimizer.ts'
 import { learningRate } from '../../core/train/schedule.ts'
 import type { EpochEvent, Evaluation, Trainer, TrainerOptions, TrainResult } from '../../core/train/types.ts'
-import { decodeWeights, encodeWeights } from '../../core/train/weights.ts'
+import { encodeWeights, unpackWeights } from '../../core/train/weights.ts'
 import { createFastKernels, loadKernelModule } from '../wasm-kernels.ts'
 import { WorkerPool } from './pool.ts'
 import type { Command, KernelChoice } from './protocol.ts'
@@ -72,19 +72,8 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
   }
 
   function loadWeights(blob: Uint8Array): void {
-    const { tensors } = decodeWeights(blob)
     const w0 = pool!.workers[0]
-    for (const p of w0.layout) {
-      const t = tensors.get(p.name)
-      if (!t || t.length !== p.size) throw new Error(`the weights do not fit this model: ${p.name} ${t ? `has ${t.length} numbers, the model needs ${p.size}` : 'is missing'}`)
-      master.set(t, p.offset)
-    }
-    let o = 0
-    for (const s of w0.stateNames) {
-      const t = tensors.get(s.name)
-      if (t && t.length === s.size) state.set(t, o)
-      o += s.size
-    }
+    const tensors = unpackWeights(blob, { params: w0.layout, state: w0.stateNames }, master, state, true)
     const opt = tensors.get('optimizer.state')
     if (opt) optimizer.loadState(opt)
   }
