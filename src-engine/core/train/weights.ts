@@ -75,7 +75,7 @@ const misfit = (name: string, t: Float32Array | undefined, size: number) =>
  * likewise, unless `keepMissingState` (a resume keeps the values it has). Returns all the blob's tensors,
  * for the caller's own (the optimizer state a training checkpoint carries).
  */
-export function unpackWeights(blob: Uint8Array, layout: WeightsLayout, params: Float32Array, state: Float32Array, keepMissingState = false): Map<string, Float32Array> {
+export function unpackWeights(blob: Uint8Array, layout: WeightsLayout, params: Float32Array | Float64Array, state: Float32Array | Float64Array, keepMissingState = false): Map<string, Float32Array> {
   const { tensors } = decodeWeights(blob)
   for (const p of layout.params) {
     const t = tensors.get(p.name)
