@@ -79,6 +79,13 @@ describe('the designer', () => {
     // c2 now reads conv1's 32 channels: 3*3*32*32 + 32
     expect(await node(page, 'c2').getByTestId('node-params').innerText()).toBe('9,248 params')
     expect(await page.locator('[data-testid=summary-table] tbody tr', { hasText: 'conv1' }).innerText()).toMatch(/conv2d\s+16x16x32\s+4,640/)
+    // It takes the row below p1 in the column, and what was below moves down to make room: no card on another.
+    const box = async (id: string) => (await node(page, id).boundingBox())!
+    const separate = async () => {
+      const [p, c, n] = [await box('p1'), await box('conv1'), await box('c2')]
+      return c.y > p.y + p.height && n.y > c.y + c.height && Math.abs(c.x - p.x) < 2
+    }
+    await expect.poll(separate).toBe(true)
     await shot(page, '02-inserted-on-edge')
 
     // A 7x7 map into a 3x3 conv with stride 3: the warning teaches with the block's own numbers.
@@ -109,13 +116,13 @@ describe('the designer', () => {
     await page.keyboard.press('Control+z')
     await expect.poll(() => issues.count()).toBe(0)
 
-    // The dropped block overlaps its neighbours; auto-layout gives it its own row in the column, as one step.
-    const box = async (id: string) => (await node(page, id).boundingBox())!
-    const separate = async () => {
-      const [p, c, n] = [await box('p1'), await box('conv1'), await box('c2')]
-      return c.y > p.y + p.height && n.y > c.y + c.height && Math.abs(c.x - p.x) < 2
-    }
-    expect(await separate()).toBe(false)
+    // A block dragged out of the column; auto-layout puts it back in its own row, as one step.
+    const moved = await box('conv1')
+    await page.mouse.move(moved.x + moved.width / 2, moved.y + 8)
+    await page.mouse.down()
+    await page.mouse.move(moved.x + moved.width / 2 + 160, moved.y + 30, { steps: 8 })
+    await page.mouse.up()
+    await expect.poll(separate).toBe(false)
     const steps = await page.getByTestId('tb-undo').isEnabled()
     await page.getByTestId('tb-auto-layout').click()
     await expect.poll(separate).toBe(true)

@@ -8,6 +8,7 @@ import { analyzeGraph, parseModelFile, type ModelFile } from '../../src-engine/c
 import { useDesign } from '../../src-renderer/src/stores/design.ts'
 import { useUi } from '../../src-renderer/src/stores/ui.ts'
 import * as edits from '../../src-renderer/src/stores/model-edits.ts'
+import { ROW_STEP } from '../../src-renderer/src/stores/auto-layout.ts'
 
 const template = (id: string): ModelFile => parseModelFile(readFileSync(new URL(`../../resources/templates/${id}.cnn.json`, import.meta.url), 'utf8'))
 const chain = (): ModelFile => ({
@@ -207,6 +208,26 @@ describe('model edits', () => {
     expect(d.doc.edges).toContainEqual(['c1', id])
     expect(d.doc.edges).toContainEqual([id, 'r1'])
     expect([...useUi().selection]).toEqual([id])
+  })
+
+  it('a layer added into a chain takes the next row and pushes what is below it down, one undo step', () => {
+    const d = useDesign()
+    d.load(chain()) // rows 100 apart: less than a row step, so each insert must make room
+    const before = d.doc
+    const id = d.insertOnEdge('batchnorm', ['c1', 'r1'], { x: 300, y: 170 })
+    expect(d.doc.layout![id]).toEqual({ x: 0, y: 100 + ROW_STEP }) // c1's column, a row below it
+    const shift = 100 + 2 * ROW_STEP - 200
+    for (const n of ['r1', 'gap', 'fc', 'out']) expect(d.doc.layout![n].y).toBe(before.layout![n].y + shift)
+    for (const n of ['in', 'c1']) expect(d.doc.layout![n]).toBe(before.layout![n])
+    const ys = Object.values(d.doc.layout!).map((p) => p.y).sort((a, b) => a - b)
+    ys.slice(1).forEach((y, i) => expect(y - ys[i]).toBeGreaterThanOrEqual(100)) // no two cards on one row
+    d.undo()
+    expect(d.doc).toBe(before)
+    // from the keyboard at the end of the chain: the next row, nothing to move
+    useUi().select(['out'])
+    const last = d.appendLayer('dropout')
+    expect(d.doc.layout![last]).toEqual({ x: 0, y: 500 + ROW_STEP })
+    expect(d.doc.layout!.out).toBe(before.layout!.out)
   })
 
   it('setAttr with undefined removes the attribute so the default applies', () => {

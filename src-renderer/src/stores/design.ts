@@ -6,7 +6,7 @@ import { computed, ref, shallowRef } from 'vue'
 import { analyzeGraph, type Edge, type ModelFile } from '../../../src-engine/core/graph/index.ts'
 import { issuesByNode } from '../composables/useGraphView.ts'
 import * as edits from './model-edits.ts'
-import { autoLayout } from './auto-layout.ts'
+import { autoLayout, makeRoom, rowBelow } from './auto-layout.ts'
 import { useUi } from './ui.ts'
 
 const HISTORY_LIMIT = 200
@@ -110,16 +110,15 @@ export const useDesign = defineStore('design', () => {
     const ui = useUi()
     const after = afterId ?? [...ui.selection].at(-1) ?? analysis.value.order.at(-1)
     const node = edits.newNode(doc.value, type)
-    const base = after ? doc.value.layout?.[after] : undefined
-    const at = base ? { x: base.x, y: base.y + 110 } : { x: 0, y: 0 }
-    commit(after ? edits.appendAfter(doc.value, after, node, at) : edits.addNode(doc.value, node, at), `Add ${node.id}`)
+    const at = (after ? rowBelow(doc.value, after) : undefined) ?? { x: 0, y: 0 }
+    commit(after ? makeRoom(edits.appendAfter(doc.value, after, node, at), node.id) : edits.addNode(doc.value, node, at), `Add ${node.id}`)
     ui.select([node.id])
     return node.id
   }
 
   function insertOnEdge(type: string, edge: Edge, at?: edits.Point): string {
     const node = edits.newNode(doc.value, type)
-    commit(edits.insertOnEdge(doc.value, edge, node, at), `Insert ${node.id}`)
+    commit(makeRoom(edits.insertOnEdge(doc.value, edge, node, rowBelow(doc.value, edge[0], at)), node.id), `Insert ${node.id}`)
     useUi().select([node.id])
     return node.id
   }
