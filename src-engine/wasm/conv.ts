@@ -276,6 +276,30 @@ export function convPackedScratchBytes(k: i32, cout: i32): i32 {
   return ((cout + NR - 1) / NR * NR * k + PB * k) * 4
 }
 
+/** Row `r` of the packed-A panels at `ap` (K = kh*kw*cin deep): output pixel (b, oy, ox)'s window, zero outside the input. */
+// @ts-ignore: decorator
+@inline function packWindow(x: usize, inH: i32, inW: i32, cin: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, K: i32, b: i32, oy: i32, ox: i32, ap: usize, r: i32): void {
+  const lane: usize = MR * 4
+  let dst = ap + <usize>((r / MR) * K * MR + r % MR) * 4
+  for (let ky = 0; ky < kh; ky++) {
+    const iy = oy * sh + ky - padTop
+    if (iy < 0 || iy >= inH) {
+      for (let e = 0; e < kw * cin; e++) { store<f32>(dst, 0); dst += lane }
+      continue
+    }
+    const rowBase = x + <usize>((b * inH + iy) * inW) * <usize>cin * 4
+    for (let kx = 0; kx < kw; kx++) {
+      const ix = ox * sw + kx - padLeft
+      if (ix < 0 || ix >= inW) {
+        for (let c = 0; c < cin; c++) { store<f32>(dst, 0); dst += lane }
+        continue
+      }
+      const src = rowBase + <usize>(ix * cin) * 4
+      for (let c = 0; c < cin; c++) { store<f32>(dst, load<f32>(src + <usize>c * 4)); dst += lane }
+    }
+  }
+}
+
 /**
  * A conv's forward with im2col written straight into the GEMM's packed-A panels, a block of PB output
  * pixels at a time: one pass over the input where im2col and then the packing made two (the first
@@ -287,32 +311,58 @@ export function convForwardPacked(x: usize, n: i32, inH: i32, inW: i32, cin: i32
   packWhole(w, cout, K, bp)
   const ap = bp + <usize>((cout + NR - 1) / NR * NR * K) * 4
   const M = n * outH * outW, perImage = outH * outW
-  const lane: usize = MR * 4
   for (let r0 = 0; r0 < M; r0 += PB) {
     const rows = min(PB, M - r0)
     for (let r = 0; r < rows; r++) {
       const pix = r0 + r
-      const b = pix / perImage, rem = pix % perImage
-      const oy = rem / outW, ox = rem % outW
-      let dst = ap + <usize>((r / MR) * K * MR + r % MR) * 4
-      for (let ky = 0; ky < kh; ky++) {
-        const iy = oy * sh + ky - padTop
-        if (iy < 0 || iy >= inH) {
-          for (let e = 0; e < kw * cin; e++) { store<f32>(dst, 0); dst += lane }
-          continue
+      const rem = pix % perImage
+      packWindow(x, inH, inW, cin, kh, kw, sh, sw, padTop, padLeft, K, pix / perImage, rem / outW, rem % outW, ap, r)
+    }
+    gemmPackedEdges(ap, rows, bp, cout, K, y + <usize>r0 * <usize>cout * 4, cout, bias, relu)
+  }
+}
+
+export function convPoolScratchBytes(k: i32, cout: i32, outW: i32): i32 {
+  const rows = 2 * outW
+  return ((cout + NR - 1) / NR * NR * k + (rows + MR - 1) / MR * MR * k + rows * cout) * 4
+}
+
+/**
+ * For inference only: a conv + bias + ReLU, then a 2x2 stride-2 max-pool, in one pass. Two output rows
+ * of the conv at a time go through the GEMM into a tile that stays in the cache and are pooled from
+ * there, so the conv's whole output is never written nor read back, and no argmax is kept. Each value is
+ * the GEMM's own (the same sums as convForwardPacked), so the answers equal the unfused layers' exactly.
+ * y: [n, outH / 2, outW / 2, cout] (an odd last row or column of the conv is left out, as the pool does).
+ */
+export function convPoolForwardPacked(x: usize, n: i32, inH: i32, inW: i32, cin: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, cout: i32, w: usize, bias: usize, y: usize, scratch: usize): void {
+  const K = kh * kw * cin
+  const bp = scratch
+  packWhole(w, cout, K, bp)
+  const rows = 2 * outW
+  const ap = bp + <usize>((cout + NR - 1) / NR * NR * K) * 4
+  const tile = ap + <usize>((rows + MR - 1) / MR * MR * K) * 4
+  const pixel: usize = <usize>cout * 4, second: usize = <usize>(outW * cout) * 4
+  const pH = outH / 2, pW = outW / 2
+  let o = y
+  for (let b = 0; b < n; b++) {
+    for (let py = 0; py < pH; py++) {
+      for (let r = 0; r < rows; r++) packWindow(x, inH, inW, cin, kh, kw, sh, sw, padTop, padLeft, K, b, 2 * py + r / outW, r % outW, ap, r)
+      gemmPackedEdges(ap, rows, bp, cout, K, tile, cout, bias, true)
+      for (let px = 0; px < pW; px++) {
+        const q = tile + <usize>(2 * px) * pixel
+        let ch = 0
+        for (; ch + 4 <= cout; ch += 4) {
+          const at = q + <usize>ch * 4
+          const top = f32x4.max(v128.load(at), v128.load(at + pixel)), bottom = f32x4.max(v128.load(at + second), v128.load(at + second + pixel))
+          v128.store(o, f32x4.max(top, bottom))
+          o += 16
         }
-        const rowBase = x + <usize>((b * inH + iy) * inW) * <usize>cin * 4
-        for (let kx = 0; kx < kw; kx++) {
-          const ix = ox * sw + kx - padLeft
-          if (ix < 0 || ix >= inW) {
-            for (let c = 0; c < cin; c++) { store<f32>(dst, 0); dst += lane }
-            continue
-          }
-          const src = rowBase + <usize>(ix * cin) * 4
-          for (let c = 0; c < cin; c++) { store<f32>(dst, load<f32>(src + <usize>c * 4)); dst += lane }
+        for (; ch < cout; ch++) {
+          const at = q + <usize>ch * 4
+          store<f32>(o, max(max(load<f32>(at), load<f32>(at + pixel)), max(load<f32>(at + second), load<f32>(at + second + pixel))))
+          o += 4
         }
       }
     }
-    gemmPackedEdges(ap, rows, bp, cout, K, y + <usize>r0 * <usize>cout * 4, cout, bias, relu)
   }
 }

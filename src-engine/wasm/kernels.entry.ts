@@ -3,7 +3,7 @@
 export { gemm, PACK_A_BYTES, PACK_B_BYTES } from './gemm'
 export { winograd4Conv, winograd4ScratchBytes, winograd4FilterGrad, winograd4FilterScratchBytes } from './winograd4'
 export { winogradConv, winogradScratchBytes, winogradFilterGrad, winogradFilterScratchBytes } from './winograd'
-export { convForwardPacked, convPackedScratchBytes } from './conv'
+export { convForwardPacked, convPackedScratchBytes, convPoolForwardPacked, convPoolScratchBytes } from './conv'
 export { globalAvgPool } from './conv'
 export { sgdStep, adamStep } from './optimizer'
 export { im2col, col2im, columnSums, reluBackward, maxPoolForward, maxPoolBackward, avgPool } from './conv'

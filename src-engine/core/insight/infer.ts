@@ -37,7 +37,7 @@ export function infer(m: InferenceNet, x: Float32Array, n: number, labels?: Int3
   for (let start = 0; start < n; start += net.maxBatch) {
     const k = Math.min(net.maxBatch, n - start)
     net.input.set(x.subarray(start * size, (start + k) * size))
-    const p = net.forward(k, false)
+    const p = net.forward(k, false, true)
     probs.set(p.subarray(0, k * classes), start * classes)
     if (labels) lossSum += net.evaluate(labels.subarray(start, start + k), k).lossSum
   }

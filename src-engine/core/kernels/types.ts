@@ -45,6 +45,14 @@ export interface Kernels<T extends FloatArray = FloatArray> {
   conv2dBackwardInput(d: WindowDims, dy: T, w: T, dx: T, algo?: ConvAlgorithm): void
   /** The fastest algorithm these kernels have for a conv of these dims (absent: always 'gemm'). */
   chooseConv?(d: WindowDims): ConvAlgorithm
+  /**
+   * For inference only: conv + bias + ReLU, then a 2x2 stride-2 max-pool without padding, in one pass;
+   * y [N, floor(Ho/2), floor(Wo/2), Cout] gets the pooled values and neither the conv's output nor an argmax
+   * is written. Its values equal conv2dForward's then maxPoolForward's. Absent where the kernels lack it;
+   * `fusesPool` says for which convs (and algorithms) they have it.
+   */
+  conv2dForwardPooled?(d: WindowDims, x: T, w: T, bias: T | null, y: T): void
+  fusesPool?(d: WindowDims, algo: ConvAlgorithm): boolean
   /** x [N, H, W, Cin], dy [N, Ho, Wo, Cout] -> dw [kh, kw, Cin, Cout] and db [Cout] (both overwritten). */
   conv2dBackwardFilter(d: WindowDims, x: T, dy: T, dw: T, db: T | null, algo?: ConvAlgorithm): void
   /** x [N, H, W, C] -> y [N, Ho, Wo, C]; argmax [N, Ho, Wo, C] keeps the flat input index of each max (padding never wins). */

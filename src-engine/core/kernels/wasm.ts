@@ -20,6 +20,8 @@ interface Exports {
   globalAvgPool(x: number, n: number, pixels: number, c: number, y: number, backward: number): void
   convForwardPacked(x: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, cout: number, w: number, bias: number, relu: number, y: number, scratch: number): void
   convPackedScratchBytes(k: number, cout: number): number
+  convPoolForwardPacked(x: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, cout: number, w: number, bias: number, y: number, scratch: number): void
+  convPoolScratchBytes(k: number, cout: number, ow: number): number
   winogradConv(x: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, w: number, flip: number, y: number, bias: number, relu: number, scratch: number): void
   winogradScratchBytes(k: number, n: number): number
   winogradFilterGrad(x: number, dy: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, dw: number, scratch: number): void
@@ -83,6 +85,8 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
   // Views made before a grow keep working: a shared memory's buffer never detaches.
   const p = (a: Float32Array | Int32Array) => a.byteOffset
   const direct = isPlain1x1
+  /** Conv output rows up to this wide are pooled in one pass with their conv (conv2dForwardPooled). */
+  const POOL_FUSE_MAX_WIDTH = 256
   const geo = (d: WindowDims) => [d.n, d.inH, d.inW, d.cin, d.kh, d.kw, d.sh, d.sw, d.padTop, d.padLeft, d.outH, d.outW] as const
   const variants = {
     winograd2: { conv: ex.winogradConv, bytes: ex.winogradScratchBytes, filter: ex.winogradFilterGrad, filterBytes: ex.winogradFilterScratchBytes },
@@ -165,6 +169,16 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
       }
       // Bias and ReLU are applied in registers as the GEMM writes its last K block.
       ex.gemm(0, 0, M, d.cout, K, colsOf(d, x), p(w), p(y), 0, packA, packB, bias ? p(bias) : 0, +relu)
+    },
+
+    // The packed forward's convs (not Winograd's, not a plain 1x1), two output rows of a modest width at a
+    // time (the tile of two conv rows stays in the L1/L2 cache).
+    fusesPool(d, algo) {
+      return algo === 'gemm' && !direct(d) && d.kh * d.kw * d.cin <= PACKED_IM2COL_MAX_K && d.outW <= POOL_FUSE_MAX_WIDTH && d.outH >= 2 && d.outW >= 2
+    },
+
+    conv2dForwardPooled(d, x, w, bias, y) {
+      ex.convPoolForwardPacked(p(x), ...geo(d), d.cout, p(w), bias ? p(bias) : 0, p(y), cols(ex.convPoolScratchBytes(d.kh * d.kw * d.cin, d.cout, d.outW)))
     },
 
     // dcols [M, K] = dy [M, Cout] . w^T, then col2im scatters it back onto the input pixels.

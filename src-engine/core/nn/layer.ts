@@ -25,6 +25,12 @@ export interface Layer {
   readonly state: { name: string; value: FloatArray }[]
   forward(ins: FloatArray[], n: number, train: boolean): void
   /**
+   * Inference only, on a conv2d whose ReLU is fused and whose max-pool (2x2, stride 2, no padding) is
+   * its only consumer: writes the pooled output straight into `y` (the pool's `out`) and leaves its own
+   * `out` unwritten. Present where the kernels can do it for this layer (Kernels.conv2dForwardPooled).
+   */
+  forwardPooled?(ins: FloatArray[], n: number, y: FloatArray): void
+  /**
    * Writes dLoss/dInput into `dIns[i]`, adding to what is there when `accumulate[i]` (an input that feeds
    * several layers receives the sum of their gradients); reads `this.dOut`. Parameter gradients are overwritten.
    * `dIns[i]` is null where no gradient is wanted (the network's input image).

@@ -37,6 +37,9 @@ export class Network {
   /** What the output softmax reads: the class scores, for an exact loss. */
   private readonly logits: FloatArray
   private readonly fused: FloatArray
+  /** By layer: the max-pool a conv runs in one pass with when only outputs are wanted, and the pools so run. */
+  private readonly poolOf: (Layer | null)[]
+  private readonly pooledAway: boolean[]
 
   /** `analysis` must be free of errors and end in softmax (analyzeGraph with forTraining). */
   constructor(analysis: GraphAnalysis, kernels: Kernels<FloatArray>, maxBatch: number, seed: number) {
@@ -118,6 +121,19 @@ export class Network {
       this.layers.push(layer)
     }
     if (pCursor !== trainable || sCursor !== stateSize) throw new Error(`internal: planned ${trainable}/${stateSize} parameters, built ${pCursor}/${sCursor}`)
+    // For forward(n, false, true): a conv whose ReLU feeds only a 2x2 stride-2 max-pool without padding
+    // runs with that pool in one pass where the kernels can (Layer.forwardPooled); the pool's turn is skipped.
+    this.poolOf = this.layers.map(() => null)
+    this.pooledAway = this.layers.map(() => false)
+    this.layers.forEach((l, i) => {
+      const g = l.info.window
+      if (l.info.type !== 'maxpool2d' || !maskingPools.has(l.info.id) || !g) return
+      if (g.kh !== 2 || g.kw !== 2 || g.sh !== 2 || g.sw !== 2 || g.padTop || g.padLeft || g.padBottom || g.padRight) return
+      const conv = byId.get(analysis.byId.get(l.info.inputs[0])!.inputs[0])!
+      if (!conv.forwardPooled) return
+      this.poolOf[this.layers.indexOf(conv)] = l
+      this.pooledAway[i] = true
+    })
     this.params = this.layers.flatMap((l) => l.params)
 
     this.inputsOf = this.layers.map((l) => l.info.inputs.map((id) => byId.get(id)?.out ?? this.input))
@@ -143,9 +159,18 @@ export class Network {
     this.fused = kernels.alloc(maxBatch * this.classes)
   }
 
-  /** Runs the first n images of `input`; returns the class probabilities [n, classes] (a view). */
-  forward(n: number, train: boolean): FloatArray {
-    for (let i = 0; i < this.layers.length; i++) this.layers[i].forward(this.inputsOf[i], n, train)
+  /**
+   * Runs the first n images of `input`; returns the class probabilities [n, classes] (a view).
+   * `outputsOnly` (inference that wants the probabilities alone, not the layers' outputs a feature map or
+   * Grad-CAM reads): a conv and its max-pool may run as one pass that never writes the conv's output.
+   */
+  forward(n: number, train: boolean, outputsOnly = false): FloatArray {
+    const fuse = outputsOnly && !train
+    for (let i = 0; i < this.layers.length; i++) {
+      const pool = fuse ? this.poolOf[i] : null
+      if (pool) this.layers[i].forwardPooled!(this.inputsOf[i], n, pool.out)
+      else if (!fuse || !this.pooledAway[i]) this.layers[i].forward(this.inputsOf[i], n, train)
+    }
     return this.output.out
   }
 

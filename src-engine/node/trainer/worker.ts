@@ -52,7 +52,7 @@ port.on('message', (msg: InitMessage | Command) => {
       return
     }
     if (msg.type === 'eval') {
-      net.forward(msg.n, false)
+      net.forward(msg.n, false, true)
       const r = net.evaluate(labels, msg.n, predictions)
       reply({ type: 'done', lossSum: r.lossSum, correct: r.correct })
     }

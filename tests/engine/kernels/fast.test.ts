@@ -97,6 +97,41 @@ describe('fast convolution and pooling = reference', () => {
     })
   }
 
+  // Inference's conv + ReLU + 2x2/2 max-pool in one pass: the very values of the conv then the pool, with
+  // the fast kernels (the same sums), and within tolerance of the float64 reference.
+  const pooled: [string, number, number, number, number, number, number, number, Padding][] = [
+    // name, n, h, w, cin, cout, kernel, stride, padding
+    ['a first layer: 3x3 same over RGB, 16 filters', 3, 12, 12, 3, 16, 3, 1, 'same'],
+    ['grey input, 5x5 valid, odd output (its last row and column left out)', 2, 13, 11, 1, 8, 5, 1, 'valid'],
+    ['channels not a multiple of 4, stride 2', 2, 15, 14, 3, 6, 3, 2, 'same'],
+  ]
+  for (const [name, n, h, w, cin, cout, kernel, stride, padding] of pooled) {
+    it(`conv + ReLU + max-pool in one pass: ${name}`, () => {
+      const d: WindowDims = { ...windowGeometry(h, w, kernel, stride, padding), n, inH: h, inW: w, cin, cout }
+      expect(fast.fusesPool!(d, 'gemm')).toBe(true)
+      const pd: WindowDims = { ...windowGeometry(d.outH, d.outW, 2, 2, 'valid'), n, inH: d.outH, inW: d.outW, cin: cout, cout }
+      const [x, x64] = pair(n * h * w * cin), [wt, wt64] = pair(d.kh * d.kw * cin * cout), [bias, bias64] = pair(cout)
+      const conv = fast.alloc(n * d.outH * d.outW * cout), conv64 = new Float64Array(conv.length)
+      const len = n * pd.outH * pd.outW * cout
+      const y = fast.alloc(len), want = fast.alloc(len), want64 = new Float64Array(len)
+      fast.conv2dForwardPooled!(d, x, wt, bias, y)
+      fast.conv2dForward(d, x, wt, bias, conv, true)
+      fast.maxPoolForward(pd, conv, want, fast.allocIndex(len))
+      expect(Array.from(y).every((v, i) => v === want[i])).toBe(true)
+      ref.conv2dForward(d, x64, wt64, bias64, conv64, true)
+      ref.maxPoolForward(pd, conv64, want64, new Int32Array(len))
+      expectClose(y, want64, Math.sqrt(d.kh * d.kw * cin))
+    })
+  }
+  it('conv + pool in one pass is offered only where the packed forward runs', () => {
+    const d = (cin: number, kernel: number, w = 16): WindowDims => ({ ...windowGeometry(w, w, kernel, 1, 'same'), n: 1, inH: w, inW: w, cin, cout: 8 })
+    expect(fast.fusesPool!(d(3, 3), 'gemm')).toBe(true)
+    expect(fast.fusesPool!(d(3, 3), 'winograd2')).toBe(false) // Winograd's sums differ from the GEMM's
+    expect(fast.fusesPool!(d(16, 1), 'gemm')).toBe(false) // a plain 1x1 is the GEMM on the input itself
+    expect(fast.fusesPool!(d(128, 3), 'gemm')).toBe(false) // a window deeper than the packed panels take
+    expect(fast.fusesPool!(d(3, 3, 300), 'gemm')).toBe(false) // rows too wide for the tile to stay cached
+  })
+
   // The transforms add, halve and scale before multiplying, so float32 rounding grows beyond the GEMM's.
   // Tolerances against the float64 reference, inputs and weights in [-1, 1]: F(2x2, 3x3) 1e-4 * sqrt(fan-in),
   // F(4x4, 3x3) (coefficients up to 8) 4e-4 * sqrt(fan-in).

@@ -26,11 +26,13 @@ export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fus
   // The algorithm is chosen once, for this layer's shape, by the kernels' measured rule.
   const algo = ctx.kernels.chooseConv?.(windowDims(info, ctx.maxBatch)) ?? 'gemm'
   const dims = dimsOf(info)
+  const pools = reluInPool && ctx.kernels.conv2dForwardPooled && ctx.kernels.fusesPool?.(dims(ctx.maxBatch), algo)
   return {
     info, ...b, params, state: [],
     forward(ins, n) {
       ctx.kernels.conv2dForward(dims(n), ins[0], w.value, bias ? bias.value : null, b.out, fuseRelu, algo)
     },
+    ...(pools ? { forwardPooled(ins: FloatArray[], n: number, y: FloatArray) { ctx.kernels.conv2dForwardPooled!(dims(n), ins[0], w.value, bias ? bias.value : null, y) } } : {}),
     backward(ins, dIns, acc, n) {
       const d = dims(n)
       if (fuseRelu && !reluInPool) ctx.kernels.reluBackward(b.out, b.dOut, n * b.outSize)

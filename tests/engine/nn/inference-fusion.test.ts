@@ -1,0 +1,28 @@
+// Inference that wants only the probabilities runs each conv -> ReLU -> 2x2/2 max-pool as one pass (the
+// conv's output never written): the probabilities are the very ones of the layer-by-layer forward.
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { parseModelFile } from '../../../src-engine/core/graph/index.ts'
+import { Network } from '../../../src-engine/core/nn/network.ts'
+import { fastKernels } from '../../../src-engine/node/wasm-kernels.ts'
+import { analyzed } from '../../helpers/graphs.ts'
+
+const template = (name: string) => parseModelFile(readFileSync(new URL(`../../../resources/templates/${name}.cnn.json`, import.meta.url), 'utf8'))
+
+describe('forward for the probabilities alone', () => {
+  for (const [name, fusedConvs] of [['smallcnn', ['c1']], ['shapes-cnn', ['c1']], ['lenet5', ['c1', 'c3']]] as const) {
+    it(`${name}: the same probabilities, with ${fusedConvs.join(' and ')} pooled in one pass`, async () => {
+      const n = 7
+      const net = new Network(analyzed(template(name)), await fastKernels(), n, 3)
+      for (let i = 0; i < n * net.inputSize; i++) net.input[i] = Math.sin(i * 0.37)
+      const layerByLayer = Float32Array.from(net.forward(n, false).subarray(0, n * net.classes))
+      const convs = net.layers.filter((l) => fusedConvs.includes(l.info.id as never))
+      for (const c of convs) c.out.fill(NaN)
+      const fused = net.forward(n, false, true).subarray(0, n * net.classes)
+      expect(Array.from(fused)).toEqual(Array.from(layerByLayer))
+      for (const c of convs) expect(Number.isNaN(c.out[0])).toBe(true) // never written: it ran with its pool
+      net.forward(n, false) // and the layer-by-layer forward still fills them, for feature maps and Grad-CAM
+      for (const c of convs) expect(Number.isNaN(c.out[0])).toBe(false)
+    })
+  }
+})
