@@ -322,34 +322,52 @@ export function convForwardPacked(x: usize, n: i32, inH: i32, inW: i32, cin: i32
   }
 }
 
-export function convPoolScratchBytes(k: i32, cout: i32, outW: i32): i32 {
+/**
+ * Row pairs of the conv's output (each pooled into one output row) that go through the GEMM together:
+ * enough for a whole number of MR-row panels (an edge panel costs a copy through the scratch tile) and
+ * about PB rows at least.
+ */
+function pairsPerBlock(outW: i32): i32 {
   const rows = 2 * outW
+  let g: i32 = 1
+  while ((g * rows) % MR != 0) g++
+  return g * max(1, PB / (g * rows))
+}
+
+export function convPoolScratchBytes(k: i32, cout: i32, outW: i32): i32 {
+  const rows = pairsPerBlock(outW) * 2 * outW
   return ((cout + NR - 1) / NR * NR * k + (rows + MR - 1) / MR * MR * k + rows * cout) * 4
 }
 
 /**
- * For inference only: a conv + bias + ReLU, then a 2x2 stride-2 max-pool, in one pass. Two output rows
- * of the conv at a time go through the GEMM into a tile that stays in the cache and are pooled from
- * there, so the conv's whole output is never written nor read back, and no argmax is kept. Each value is
- * the GEMM's own (the same sums as convForwardPacked), so the answers equal the unfused layers' exactly.
+ * For inference only: a conv + bias + ReLU, then a 2x2 stride-2 max-pool, in one pass. A few pairs of
+ * the conv's output rows at a time go through the GEMM into a tile that stays in the cache and are pooled
+ * from there, so the conv's whole output is never written nor read back, and no argmax is kept. Each value
+ * is the GEMM's own (the same sums as convForwardPacked), so the answers equal the unfused layers' exactly.
  * y: [n, outH / 2, outW / 2, cout] (an odd last row or column of the conv is left out, as the pool does).
  */
 export function convPoolForwardPacked(x: usize, n: i32, inH: i32, inW: i32, cin: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, cout: i32, w: usize, bias: usize, y: usize, scratch: usize): void {
   const K = kh * kw * cin
   const bp = scratch
   packWhole(w, cout, K, bp)
-  const rows = 2 * outW
+  const G = pairsPerBlock(outW), rowsOfPair = 2 * outW
   const ap = bp + <usize>((cout + NR - 1) / NR * NR * K) * 4
-  const tile = ap + <usize>((rows + MR - 1) / MR * MR * K) * 4
-  const pixel: usize = <usize>cout * 4, second: usize = <usize>(outW * cout) * 4
-  const pH = outH / 2, pW = outW / 2
+  const tile = ap + <usize>((G * rowsOfPair + MR - 1) / MR * MR * K) * 4
+  const pixel: usize = <usize>cout * 4, second: usize = <usize>(outW * cout) * 4, pairBytes: usize = <usize>(rowsOfPair * cout) * 4
+  const pH = outH / 2, pW = outW / 2, pairs = n * pH
   let o = y
-  for (let b = 0; b < n; b++) {
-    for (let py = 0; py < pH; py++) {
-      for (let r = 0; r < rows; r++) packWindow(x, inH, inW, cin, kh, kw, sh, sw, padTop, padLeft, K, b, 2 * py + r / outW, r % outW, ap, r)
-      gemmPackedEdges(ap, rows, bp, cout, K, tile, cout, bias, true)
+  for (let p0 = 0; p0 < pairs; p0 += G) {
+    const g = min(G, pairs - p0)
+    // Pair p is image p / pH, pooled row p % pH: conv rows 2 (p % pH) and the one below it.
+    for (let j = 0; j < g; j++) {
+      const b = (p0 + j) / pH, oy = 2 * ((p0 + j) % pH)
+      for (let r = 0; r < rowsOfPair; r++) packWindow(x, inH, inW, cin, kh, kw, sh, sw, padTop, padLeft, K, b, oy + r / outW, r % outW, ap, j * rowsOfPair + r)
+    }
+    gemmPackedEdges(ap, g * rowsOfPair, bp, cout, K, tile, cout, bias, true)
+    for (let j = 0; j < g; j++) {
+      const rowTile = tile + <usize>j * pairBytes
       for (let px = 0; px < pW; px++) {
-        const q = tile + <usize>(2 * px) * pixel
+        const q = rowTile + <usize>(2 * px) * pixel
         let ch = 0
         for (; ch + 4 <= cout; ch += 4) {
           const at = q + <usize>ch * 4
