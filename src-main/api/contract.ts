@@ -22,6 +22,18 @@ const imageInput = z.union([
   z.object({ path }).strict(),
 ])
 
+/**
+ * What the studio remembers between sessions, kept beside the experiment database (services/prefs.ts): a
+ * browser's storage is per origin, and `serve` starts on a new port each time. `prefs.set` takes a patch.
+ */
+export const StudioPrefs = z.object({
+  theme: z.enum(['light', 'dark']).optional(),
+  recentFolders: z.array(path).max(20).optional(),
+  /** The train form as it was left: field name to what was typed (or a checkbox). */
+  trainForm: z.record(z.string().max(64), z.union([z.string().max(1000), z.boolean()])).refine((r) => Object.keys(r).length <= 64, 'at most 64 fields').optional(),
+}).strict()
+export type StudioPrefs = z.infer<typeof StudioPrefs>
+
 export const COMMANDS = {
   'app.info': none,
   'templates.list': none,
@@ -45,6 +57,8 @@ export const COMMANDS = {
   /** The design as it was last left (autosaved beside the experiment database), or null on a first start. */
   'designs.autosaved': none,
   'designs.autosave': z.object({ model, path: path.nullable(), dirty: z.boolean() }).strict(),
+  'prefs.get': none,
+  'prefs.set': StudioPrefs,
   // Native dialogs in Electron; in a browser the UI shows a path field (or an upload/download) and these return null.
   'dialogs.openModel': none,
   /** Writes the model file: to `path` when this session opened or saved it there, otherwise where a save dialog says. */
@@ -169,6 +183,8 @@ export interface Responses {
   'runs.compare': Comparison
   'designs.autosaved': { model: ModelFile; path: string | null; dirty: boolean } | null
   'designs.autosave': null
+  'prefs.get': StudioPrefs
+  'prefs.set': null
   'dialogs.openModel': { path: string; model: ModelFile } | null
   'dialogs.saveModel': { path: string } | null
   'dialogs.pickFolder': { path: string } | null

@@ -21,6 +21,7 @@ import { evaluateRun } from '../services/insight/evaluate.ts'
 import { predictImages } from '../services/insight/predict.ts'
 import { lookInside } from '../services/insight/look-inside.ts'
 import { exportRun } from '../services/export/export.ts'
+import { readPrefs, writePrefs } from '../services/prefs.ts'
 
 const TEMPLATES = appFile('resources/templates/')
 const SAMPLE_DATASET = appFile('resources/sample-dataset/shapes')
@@ -63,6 +64,7 @@ export function createHost(opts: HostOptions = {}): Host {
   const store = new Store(defaultDbPath(opts.dbPath))
   const service = new TrainingService(store, { cacheDir: opts.cacheDir })
   const autosaveFile = join(dirname(store.file), 'design-autosave.json')
+  const prefsFile = join(dirname(store.file), 'studio-prefs.json')
   // Model files may be written only where the user chose through a dialog in this session, never to a path a
   // page merely names.
   const writable = new Set<string>()
@@ -110,6 +112,8 @@ export function createHost(opts: HostOptions = {}): Host {
     'runs.stop': (p) => (service.stop(p.runId), null),
     'runs.delete': (p) => (service.delete(p.runId), null),
     'runs.compare': (p) => compareRuns(store, p.runIds),
+    'prefs.get': () => readPrefs(prefsFile),
+    'prefs.set': (p) => (writePrefs(prefsFile, p), null),
     'designs.autosaved': () => readAutosave(autosaveFile),
     'designs.autosave': (p) => (writeAutosave(autosaveFile, { model: parseModelFile(p.model), path: p.path, dirty: p.dirty }), null),
     'dialogs.openModel': async () => {

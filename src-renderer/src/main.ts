@@ -1,5 +1,5 @@
-// The studio's page: the app, Pinia, the one key listener, the one event subscription, and the design
-// reopened where it was left.
+// The studio's page: the app, Pinia, what the studio remembers, the one key listener, the one event
+// subscription, and the design reopened where it was left.
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import App from './App.vue'
@@ -9,15 +9,19 @@ import { restoreDesign } from './actions/file.ts'
 import { installShortcuts } from './composables/useShortcuts.ts'
 import { useApp } from './stores/app.ts'
 import { useRuns } from './stores/runs.ts'
+import { usePrefs } from './stores/prefs.ts'
 
 const app = createApp(App).use(createPinia())
-const actions = useActions()
-installShortcuts(actions)
-// The one event subscription (RENDERER.md): menu items to the actions, run events to the runs store by runId.
-studio().on((e) => {
-  if (e.type === 'menu') actions.run(e.action)
-  else useRuns().onEvent(e)
+// What the studio remembers (the theme first of all) is read before anything is drawn.
+void usePrefs().load().then(() => {
+  const actions = useActions()
+  installShortcuts(actions)
+  // The one event subscription (RENDERER.md): menu items to the actions, run events to the runs store by runId.
+  studio().on((e) => {
+    if (e.type === 'menu') actions.run(e.action)
+    else useRuns().onEvent(e)
+  })
+  void useApp().load()
+  void restoreDesign()
+  app.mount('#app')
 })
-void useApp().load()
-void restoreDesign()
-app.mount('#app')

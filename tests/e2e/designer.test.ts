@@ -261,4 +261,27 @@ describe('the designer', () => {
     expect(await node(again.page, 'in').getByTestId('node-shape').innerText()).toMatch(/^30x/)
     expect(again.errors).toEqual([])
   })
+
+  it('a new serve on the same database, on another port (another origin), remembers the theme and the design', async () => {
+    const first = await open()
+    await node(first.page, 'in').waitFor()
+    const theme = () => first.page.evaluate(() => document.documentElement.dataset.theme)
+    const wanted = (await theme()) === 'dark' ? 'light' : 'dark'
+    await first.page.getByTestId('theme-toggle').click()
+    expect(await theme()).toBe(wanted)
+    const prefs = () => { try { return JSON.parse(readFileSync(join(tmp, 'studio-prefs.json'), 'utf8')).theme } catch { return null } }
+    await expect.poll(prefs, { timeout: 30_000 }).toBe(wanted)
+    const second = await serve(join(tmp, 'e2e.db'))
+    try {
+      expect(new URL(second.url).port).not.toBe(new URL(url).port)
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+      await page.goto(second.url)
+      await node(page, 'in').waitFor()
+      expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(wanted)
+      expect(await text(page, 'design-name')).toBe(await text(first.page, 'design-name'))
+    } finally {
+      second.child.kill('SIGTERM')
+    }
+    expect(first.errors).toEqual([])
+  })
 })

@@ -1,5 +1,5 @@
 // The dataset the studio trains on next: the folder, its health report, the contact sheets of its classes,
-// and the folders opened before (kept in localStorage, newest first). The split and augmentation live in the
+// and the folders opened before (remembered by the host, stores/prefs.ts, newest first). The split and augmentation live in the
 // training settings (stores/train.ts) and the image size policy and channels on the model's input node (the
 // design): the Data screen edits them where they are used, so nothing is copied and nothing drifts.
 import { defineStore } from 'pinia'
@@ -8,21 +8,11 @@ import type { HealthReport, Responses } from '../../../src-main/api/contract.ts'
 import { studio } from '../api/client.ts'
 import { useApp, type AppInfo } from './app.ts'
 import { asFailure, type Failure } from './runs.ts'
+import { usePrefs } from './prefs.ts'
 
-const RECENT_KEY = 'cnn-studio.recent-folders'
 const RECENT_MAX = 8
 
 export type Sheet = Responses['datasets.thumbnails']
-
-function readRecent(): string[] {
-  try {
-    const v = JSON.parse(globalThis.localStorage?.getItem(RECENT_KEY) ?? '[]')
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(0, RECENT_MAX) : []
-  } catch {
-    return []
-  }
-}
-
 
 export const useData = defineStore('data', () => {
   const app = useApp()
@@ -34,7 +24,8 @@ export const useData = defineStore('data', () => {
   const reportSplit = ref<number | null>(null)
   const loading = ref(false)
   const error = ref<Failure | null>(null)
-  const recent = ref<string[]>(readRecent())
+  const prefs = usePrefs()
+  const recent = ref<string[]>((prefs.values.recentFolders ?? []).slice(0, RECENT_MAX))
   const sheets = shallowReactive(new Map<string, Sheet | Failure>())
   let generation = 0
 
@@ -55,12 +46,12 @@ export const useData = defineStore('data', () => {
 
   function remember(path: string): void {
     recent.value = [path, ...recent.value.filter((p) => p !== path)].slice(0, RECENT_MAX)
-    globalThis.localStorage?.setItem(RECENT_KEY, JSON.stringify(recent.value))
+    prefs.set({ recentFolders: recent.value })
   }
 
   function forget(path: string): void {
     recent.value = recent.value.filter((p) => p !== path)
-    globalThis.localStorage?.setItem(RECENT_KEY, JSON.stringify(recent.value))
+    prefs.set({ recentFolders: recent.value })
   }
 
   /** Reads a folder's health report; a folder that cannot be read leaves the previous report in place. */

@@ -12,6 +12,7 @@ import { useDesign } from './design.ts'
 import { asFailure, useRuns, type Failure } from './runs.ts'
 import { useTemplates } from './templates.ts'
 import { useUi } from './ui.ts'
+import { usePrefs } from './prefs.ts'
 
 export type FieldValue = string | boolean
 export interface Field { key: string; kind: 'integer' | 'number' | 'enum' | 'boolean' | 'string'; schema: JsonSchema; optional: boolean }
@@ -26,7 +27,6 @@ export interface Check {
   link?: { label: string; run: () => void }
 }
 
-const FORM_KEY = 'cnn-studio.train-form'
 
 /** Settings whose schema has no default (they derive one) but are always sent. */
 const REQUIRED_WITHOUT_DEFAULT = new Set(['lr'])
@@ -99,15 +99,12 @@ export const useTrain = defineStore('train', () => {
       const [s, d] = await Promise.all([studio().invoke('settings.schema'), studio().invoke('settings.defaults')])
       for (const f of fieldsOf(s)) if (f.kind === 'boolean') form[f.key] = false
       setForm(d as Record<string, unknown>)
-      // The form as it was left (this browser), over the defaults: a reload keeps what the user typed.
-      try {
-        const kept = JSON.parse(globalThis.localStorage?.getItem(FORM_KEY) ?? '{}') as Record<string, FieldValue>
-        for (const f of fieldsOf(s)) if (f.key in kept && typeof kept[f.key] === (f.kind === 'boolean' ? 'boolean' : 'string')) form[f.key] = kept[f.key]
-      } catch {
-        // a damaged entry: the defaults stand
-      }
+      // The form as it was left (remembered by the host), over the defaults: a restart keeps what was typed.
+      const prefs = usePrefs()
+      const kept = prefs.values.trainForm ?? {}
+      for (const f of fieldsOf(s)) if (f.key in kept && typeof kept[f.key] === (f.kind === 'boolean' ? 'boolean' : 'string')) form[f.key] = kept[f.key]
       schema.value = s
-      watch(form, () => globalThis.localStorage?.setItem(FORM_KEY, JSON.stringify(form)), { deep: true })
+      watch(form, () => prefs.set({ trainForm: { ...form } }), { deep: true })
       loadError.value = null
     } catch (e) {
       loadError.value = asFailure(e)

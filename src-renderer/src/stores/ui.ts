@@ -2,6 +2,7 @@
 // screen and its selection can be reopened or shared), the theme, and the canvas selection.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
+import { usePrefs } from './prefs.ts'
 
 export const SCREENS = ['design', 'data', 'train', 'runs', 'compare'] as const
 export type Screen = (typeof SCREENS)[number]
@@ -29,9 +30,10 @@ export function formatHash(r: Route): string {
   return `#/${r.screen}${q ? `?${q}` : ''}`
 }
 
+/** The theme chosen before (remembered by the host, stores/prefs.ts), else the system's. */
 function initialTheme(): Theme {
-  const saved = globalThis.localStorage?.getItem('cnn-studio.theme')
-  if (saved === 'light' || saved === 'dark') return saved
+  const saved = usePrefs().values.theme
+  if (saved) return saved
   return globalThis.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'
 }
 
@@ -62,9 +64,9 @@ export const useUi = defineStore('ui', () => {
   }
   function toggleTheme(): void {
     theme.value = theme.value === 'dark' ? 'light' : 'dark'
+    usePrefs().set({ theme: theme.value })
   }
   watch(theme, (t) => {
-    globalThis.localStorage?.setItem('cnn-studio.theme', t)
     if (globalThis.document) document.documentElement.dataset.theme = t
   }, { immediate: true })
 

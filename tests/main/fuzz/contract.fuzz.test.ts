@@ -66,6 +66,8 @@ const SHAPED: Record<string, fc.Arbitrary<unknown>> = {
   'runs.start': fc.record({ model, datasetDir: path, testDir: path, settings }, { requiredKeys: ['model', 'datasetDir'] }),
   'runs.compare': fc.record({ runIds: fc.array(runId, { minLength: 2, maxLength: 3 }) }),
   'designs.autosave': fc.record({ model, path: fc.oneof(path, fc.constant(null)), dirty: fc.boolean() }),
+  'prefs.get': fc.constant(undefined),
+  'prefs.set': fc.record({ theme: fc.constantFrom('light', 'dark'), recentFolders: fc.array(path, { maxLength: 3 }) }, { requiredKeys: [] }),
   // No dialogs in a browser's host: these answer null and write nothing, whatever the path says.
   'dialogs.saveModel': fc.record({ model, path, suggestedName: fc.string() }, { requiredKeys: ['model'] }),
   ...Object.fromEntries(['runs.get', 'runs.pause', 'runs.resume', 'runs.stop', 'runs.delete'].map((c) => [c, fc.record({ runId })])),

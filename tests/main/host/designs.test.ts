@@ -17,6 +17,28 @@ function open(opts: Partial<HostOptions> = {}): { host: Host; dir: string } {
   return { host, dir }
 }
 
+describe('prefs', () => {
+  it('are empty on a first start; a patch replaces only its keys; a new host on the same database reads them', async () => {
+    const { host: first, dir } = open()
+    expect(await first.invoke('prefs.get', undefined)).toEqual({ ok: true, result: {} })
+    expect((await first.invoke('prefs.set', { theme: 'dark', recentFolders: ['/data/a', '/data/b'] })).ok).toBe(true)
+    expect((await first.invoke('prefs.set', { trainForm: { epochs: '20', nesterov: true } })).ok).toBe(true)
+    first.close()
+    // as `serve` started again (on another port, so another origin for the page)
+    host = createHost({ dbPath: join(dir, 'e.db') })
+    expect(await host.invoke('prefs.get', undefined)).toEqual({ ok: true, result: { theme: 'dark', recentFolders: ['/data/a', '/data/b'], trainForm: { epochs: '20', nesterov: true } } })
+  })
+
+  it('refuses what is not a preference, and ignores a damaged file', async () => {
+    const { host, dir } = open()
+    for (const bad of [{ theme: 'neon' }, { recentFolders: [''] }, { volume: 11 }, { trainForm: { epochs: 20 } }]) {
+      expect(await host.invoke('prefs.set', bad)).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } })
+    }
+    writeFileSync(join(dir, 'studio-prefs.json'), '{"theme": "dark", "recentFolders": 7}')
+    expect(await host.invoke('prefs.get', undefined)).toEqual({ ok: true, result: {} })
+  })
+})
+
 describe('designs.autosave', () => {
   it('is null on a first start, then returns what was saved', async () => {
     const { host } = open()
