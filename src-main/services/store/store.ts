@@ -164,6 +164,8 @@ export class Store {
 
   /** Null for a run without dataset normalisation, or one recorded before schema 4 (then they are recomputed). */
   normalizationOf(runId: string): Normalization | null {
+    // A file of an older schema opened read-only is not migrated: it has no such column, and no statistics.
+    if ((this.db.pragma('user_version', { simple: true }) as number) < 4) return null
     const r = this.db.prepare('SELECT normalization AS n FROM runs WHERE id = ?').get(runId) as { n: string | null } | undefined
     return r?.n ? JSON.parse(r.n) : null
   }
