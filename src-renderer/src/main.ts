@@ -12,8 +12,9 @@ import { useRuns } from './stores/runs.ts'
 import { usePrefs } from './stores/prefs.ts'
 
 const app = createApp(App).use(createPinia())
-// What the studio remembers (the theme first of all) is read before anything is drawn.
-void usePrefs().load().then(() => {
+// What the studio remembers (the theme first of all) and the design it was left with are read before
+// anything is drawn: no screen shows the wrong theme, or checks a model that is about to be replaced.
+void usePrefs().load().then(async () => {
   const actions = useActions()
   installShortcuts(actions)
   // The one event subscription (RENDERER.md): menu items to the actions, run events to the runs store by runId.
@@ -22,6 +23,6 @@ void usePrefs().load().then(() => {
     else useRuns().onEvent(e)
   })
   void useApp().load()
-  void restoreDesign()
+  await restoreDesign()
   app.mount('#app')
 })

@@ -260,8 +260,11 @@ describe('two pages on one studio', () => {
     await a.locator('[data-testid=preflight] li[data-check=dataset][data-severity=ok]').waitFor()
     await a.locator('[data-testid=preflight] li[data-check=model][data-severity=ok]').waitFor()
     // the design is shared (autosaved): an earlier test may have fitted it to a 2-class folder
-    if (await a.getByTestId('fix-classes').count()) await a.getByTestId('fix-classes').click()
-    await expect.poll(() => a.locator('[data-testid=preflight] li[data-severity=error]').count()).toBe(0)
+    await expect.poll(async () => {
+      if (await a.getByTestId('fix-classes').count()) await a.getByTestId('fix-classes').click()
+      return a.getByTestId('train-start').isEnabled()
+    }, { timeout: 30_000 }).toBe(true)
+    expect(await a.locator('[data-testid=preflight] li[data-severity=error]').count()).toBe(0)
     await a.getByTestId('setting-epochs').fill('200')
     await b.getByTestId('nav-train').click()
     await b.getByTestId('screen-train').waitFor()

@@ -172,4 +172,24 @@ describe('the compare store', () => {
     expect(c.series[0].epoch).toEqual([1, 2])
     expect(joinByEpoch(c.series, 'valLoss')[1]).toEqual([1, 0.5, undefined])
   })
+
+  it('keeps a comparison when an equal selection is set again while it loads (a link reopened)', async () => {
+    const detail = (runId: string) => ({
+      runId, name: runId, status: 'completed', createdAt: '2026-01-01T00:00:00Z', model: 'M', dataset: '/d', final: {}, imagesPerSecond: null, starred: false, tags: [], note: '', params: 1, macs: 1,
+      settings: {}, epochs: [], steps: { epoch: [], step: [], loss: [], accuracy: [] }, evaluations: [], skipped: [], error: null, modelFile: sample,
+    })
+    invoke.mockImplementation(async (cmd: string, p: { runId?: string }) => {
+      await new Promise((r) => setTimeout(r, 5))
+      if (cmd === 'runs.get') return detail(p.runId!)
+      if (cmd === 'runs.compare') return { runs: [], differences: { lr: [0.1, 0.2] }, architecture: { same: true, added: [], removed: [], nodes: [] } }
+      return []
+    })
+    const ui = useUi()
+    ui.navigate('compare', { runs: 'r_a,r_b' })
+    const c = useCompare()
+    const loading = c.load()
+    ui.setParams({ runs: 'r_a,r_b' }) // a new route object, the same selection
+    await loading
+    expect(c.comparison?.differences).toEqual({ lr: [0.1, 0.2] })
+  })
 })

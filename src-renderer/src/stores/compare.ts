@@ -103,7 +103,7 @@ export const useCompare = defineStore('compare', () => {
     loading.value = true
     try {
       const [c] = await Promise.all([studio().invoke('runs.compare', { runIds: list }), ...list.map((id) => (runs.details.has(id) ? null : runs.get(id)))])
-      if (list !== ids.value) return
+      if (list.join(',') !== ids.value.join(',')) return // the selection changed meanwhile (an equal one is the same)
       comparison.value = c
       const missing = list.find((id) => !runs.details.has(id))
       if (missing) error.value = runs.failures.get(missing) ?? { code: 'NOT_FOUND', message: `run ${missing} could not be read` }

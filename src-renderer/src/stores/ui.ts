@@ -56,8 +56,10 @@ export const useUi = defineStore('ui', () => {
     route.value = { screen: route.value.screen, params }
     if (globalThis.location) globalThis.history.replaceState(null, '', formatHash(route.value))
   }
+  /** Follows the address (back, forward, a pasted link); the same address again changes nothing. */
   function fromLocation(): void {
-    route.value = parseHash(globalThis.location.hash)
+    const next = parseHash(globalThis.location.hash)
+    if (formatHash(next) !== formatHash(route.value)) route.value = next
   }
   function select(ids: Iterable<string>): void {
     selection.value = new Set(ids)
