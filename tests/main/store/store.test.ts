@@ -32,14 +32,19 @@ describe('migrations', () => {
     s.close()
   })
 
-  it('a file at the previous version migrates forward, keeping its runs', () => {
-    const file = join(tmp(), 'old.db')
+  /** A file of the previous schema version with one run in it, as the studio before left it. */
+  function previousVersionFile(name: string): string {
+    const file = join(tmp(), name)
     const db = new Database(file)
     migrate(db, SCHEMA_VERSION - 1)
     db.prepare("INSERT INTO models (hash, name, json, created_at) VALUES ('h', 'm', '{}', 'now')").run()
     db.prepare("INSERT INTO runs (id, name, status, settings, model_id, split_seed, created_at) VALUES ('r_old', 'old run', 'completed', '{}', 1, 1, '2026-01-01')").run()
     db.close()
-    const s = new Store(file)
+    return file
+  }
+
+  it('a file at the previous version migrates forward, keeping its runs', () => {
+    const s = new Store(previousVersionFile('old.db'))
     expect(s.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
     expect(s.getRun('r_old').name).toBe('old run')
     expect(s.db.prepare("SELECT name FROM sqlite_master WHERE name = 'runs_created'").get()).toBeDefined()
@@ -47,13 +52,7 @@ describe('migrations', () => {
   })
 
   it('a file at the previous version opened read-only (not migrated) still reads its runs and their normalisation', () => {
-    const file = join(tmp(), 'old-ro.db')
-    const db = new Database(file)
-    migrate(db, SCHEMA_VERSION - 1)
-    db.prepare("INSERT INTO models (hash, name, json, created_at) VALUES ('h', 'm', '{}', 'now')").run()
-    db.prepare("INSERT INTO runs (id, name, status, settings, model_id, split_seed, created_at) VALUES ('r_old', 'old run', 'completed', '{}', 1, 1, '2026-01-01')").run()
-    db.close()
-    const s = new Store(file, { readonly: true })
+    const s = new Store(previousVersionFile('old-ro.db'), { readonly: true })
     expect(s.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION - 1)
     expect(s.getRun('r_old').name).toBe('old run')
     expect(s.normalizationOf('r_old')).toBeNull() // recomputed from the folder, as before schema 4
