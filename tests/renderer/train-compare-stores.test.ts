@@ -148,6 +148,7 @@ describe('the compare store', () => {
     expect(bestIndex([0.8, null, 0.9], 'max')).toBe(2)
     expect(bestIndex([0.3, 0.2, null], 'min')).toBe(1)
     expect(bestIndex([0.3, null], 'min')).toBeNull() // one value is not a comparison
+    expect(bestIndex([0.375, 0.375, 0.2], 'max')).toBeNull() // a tie has no winner
     const a = { ...emptySeries(), epoch: [1, 2, 3], valLoss: [0.9, 0.8, 0.7] }
     const b = { ...emptySeries(), epoch: [1, 2], valLoss: [1.0, 0.95] }
     expect(joinByEpoch([a, b], 'valLoss')).toEqual([[1, 2, 3], [0.9, 0.8, 0.7], [1.0, 0.95, undefined]])

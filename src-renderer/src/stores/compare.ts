@@ -35,14 +35,15 @@ export function joinSteps(series: Series[]): uPlot.AlignedData {
 
 export interface MetricRow { label: string; values: (number | null)[]; best: number | null; format: 'pct' | 'loss' | 'int' | 'big' | 'rate' }
 
-/** Index of the best value in a row (highest or lowest), or null when fewer than two runs have one. */
+/** Index of the best value in a row (highest or lowest), or null when fewer than two runs have one or the best is shared. */
 export function bestIndex(values: (number | null)[], better: 'max' | 'min'): number | null {
   let best: number | null = null
   values.forEach((v, i) => {
     if (v === null) return
     if (best === null || (better === 'max' ? v > values[best]! : v < values[best]!)) best = i
   })
-  return values.filter((v) => v !== null).length > 1 ? best : null
+  if (best === null || values.filter((v) => v !== null).length < 2) return null
+  return values.filter((v) => v === values[best!]).length > 1 ? null : best // a tie has no winner
 }
 
 export const useCompare = defineStore('compare', () => {

@@ -141,7 +141,8 @@ export const useTrain = defineStore('train', () => {
     const out: Check[] = []
     const toData = { label: 'Open the Data screen', run: () => ui.navigate('data') }
     const r = data.report
-    if (!r) out.push({ id: 'dataset', severity: 'error', message: 'No dataset yet: choose a folder of images (one sub-folder per class) on the Data screen, or use the sample.', link: toData })
+    if (!r && data.loading) out.push({ id: 'dataset', severity: 'warning', message: `Reading ${data.recent[0] ?? 'the folder'}…` })
+    else if (!r) out.push({ id: 'dataset', severity: 'error', message: 'No dataset yet: choose a folder of images (one sub-folder per class) on the Data screen, or use the sample.', link: toData })
     else if (!r.usable) out.push({ id: 'dataset', severity: 'error', message: r.problem ?? `${r.root} cannot be trained on`, link: toData })
     else out.push({ id: 'dataset', severity: 'ok', message: `${r.images} images in ${r.classes.length} classes (${r.classes.map((c) => c.name).join(', ')}) from ${r.root}${r.skipped.length ? `; ${r.skipped.length} files skipped` : ''}` })
 
@@ -167,7 +168,7 @@ export const useTrain = defineStore('train', () => {
     if (Object.keys(errors.value).length) out.push({ id: 'settings', severity: 'error', message: `Fix the settings marked below: ${Object.keys(errors.value).join(', ')}.` })
     return out
   })
-  const canStart = computed(() => !starting.value && !!schema.value && checks.value.every((c) => c.severity !== 'error'))
+  const canStart = computed(() => !starting.value && !!schema.value && !!useData().report && checks.value.every((c) => c.severity !== 'error'))
 
   async function start(): Promise<string | null> {
     const data = useData(), design = useDesign(), runs = useRuns()

@@ -12,6 +12,7 @@ export const signed = (v: number) => (v > 0 ? `+${big(v)}` : v < 0 ? `−${big(-
 export const rate = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? `${INT.format(v)}/s` : '–')
 export const duration = (s: number) => {
   if (!Number.isFinite(s) || s < 0) return '–'
+  if (s < 1) return s > 0 ? 'under 1 s' : '0 s'
   if (s < 60) return `${Math.round(s)} s`
   if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`
   return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`
