@@ -32,3 +32,9 @@ export function grid(head: string[], rows: (string | number)[][], align: Align[]
   out.push(line('└', '┴', '┘'))
   return out.join('\n')
 }
+
+/** A table filled row by row (cli-table3's push and toString), drawn by `grid`. */
+export function gridTable(head: string[], align: Align[] = []): { push: (...rows: (string | number)[][]) => void; toString: () => string } {
+  const rows: (string | number)[][] = []
+  return { push: (...r) => void rows.push(...r), toString: () => grid(head, rows, align) }
+}

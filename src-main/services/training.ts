@@ -79,6 +79,7 @@ export class TrainingService {
   private readonly listeners = new Set<(e: RunEvent) => void>()
   private readonly queue: Job[] = []
   private active: { job: Job; trainer: Trainer } | null = null
+  private draining = false
   private idle: Promise<void> = Promise.resolve()
   private beat: ReturnType<typeof setInterval> | null = null
   /** How each run this service ran ended, also when the store could not record it (a full disk). */
@@ -250,11 +251,13 @@ export class TrainingService {
   private enqueue(job: Job): void {
     this.queue.push(job)
     this.emit({ type: 'status', runId: job.runId, status: 'queued' })
-    if (!this.active) this.idle = this.drain()
+    // One drain at a time: `active` is null while a finished trainer closes, which is not an idle queue.
+    if (!this.draining) this.idle = this.drain()
   }
 
   /** Runs the queue; the heartbeat of this process's runs ticks meanwhile (unref'd: it never keeps the process up). */
   private async drain(): Promise<void> {
+    this.draining = true
     this.beat ??= setInterval(() => {
       try {
         this.store.heartbeat()
@@ -268,6 +271,7 @@ export class TrainingService {
     } finally {
       clearInterval(this.beat)
       this.beat = null
+      this.draining = false
     }
   }
 

@@ -1,7 +1,8 @@
 // `cnn-studio cache [--clear] [--json]`: the decoded-image cache (CNN_STUDIO_CACHE or the user's cache
 // folder): its size against its cap, one line per dataset folder and input size, and clearing it.
 import type { Command } from 'commander'
-import Table from 'cli-table3'
+import { gridTable } from '../grid.ts'
+import { esc } from '../escape.ts'
 import { clearCache, defaultCacheDir, listCache } from '../../../src-engine/node/dataset/index.ts'
 import { gib } from '../../services/memory-check.ts'
 
@@ -24,9 +25,9 @@ export function registerCache(program: Command): void {
         process.stdout.write(`cleared ${dir}: ${gib(freed)} in ${listing.files.length} dataset file${listing.files.length === 1 ? '' : 's'} and ${listing.thumbnails.files} thumbnail${listing.thumbnails.files === 1 ? '' : 's'}\n`)
         return
       }
-      const t = new Table({ head: ['folder', 'input', 'images', 'size', 'last used'], colAligns: ['left', 'left', 'right', 'right', 'left'], style: { head: [], border: [], compact: true } })
+      const t = gridTable(['folder', 'input', 'images', 'size', 'last used'], ['left', 'left', 'right', 'right', 'left'])
       for (const f of listing.files) {
-        t.push([f.root ?? `(older cache format: ${f.file})`, f.height ? `${f.height}x${f.width}x${f.channels} ${f.resize}` : '-', f.images, gib(f.bytes), f.lastUsed.replace('T', ' ').slice(0, 19)])
+        t.push([esc(f.root ?? `(older cache format: ${f.file})`), f.height ? `${f.height}x${f.width}x${f.channels} ${f.resize}` : '-', f.images, gib(f.bytes), f.lastUsed.replace('T', ' ').slice(0, 19)])
       }
       process.stdout.write(`${dir}: ${gib(listing.bytes)} of ${gib(listing.limit)} (CNN_STUDIO_CACHE_MAX); the least recently used folders are evicted beyond it\n` +
         (listing.files.length ? `${t.toString()}\n` : 'no decoded images cached\n') +

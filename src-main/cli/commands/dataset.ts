@@ -1,13 +1,13 @@
 // `cnn-studio dataset inspect DIR [--json]`: the health report of an image folder.
 import type { Command } from 'commander'
-import Table from 'cli-table3'
+import { gridTable } from '../grid.ts'
 import { DatasetError, inspectDataset, type HealthReport } from '../../../src-engine/node/dataset/index.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE } from '../errors.ts'
 import { esc } from '../escape.ts'
 import { progress } from '../progress.ts'
 
 function print(r: HealthReport): void {
-  const t = new Table({ head: ['class', 'images'], colAligns: ['left', 'right'], style: { head: [], border: [], compact: true } })
+  const t = gridTable(['class', 'images'], ['left', 'right'])
   for (const c of r.classes) t.push([esc(c.name), c.count])
   const lines = [
     `${esc(r.root)}: ${r.images} image${r.images === 1 ? '' : 's'} in ${r.classes.length} class${r.classes.length === 1 ? '' : 'es'}`,

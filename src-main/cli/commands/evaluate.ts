@@ -1,6 +1,7 @@
 // `cnn-studio evaluate RUN [--split val|test] [--test-dir DIR] [--checkpoint best|last] [--json]`.
 import type { Command } from 'commander'
-import Table from 'cli-table3'
+import { esc, escRow } from '../escape.ts'
+import { gridTable } from '../grid.ts'
 import { evaluateRun } from '../../services/insight/evaluate.ts'
 import { CliError, EXIT_USAGE } from '../errors.ts'
 import { checkpointKind, checkpointOption, dbOption, pct, withRunStore } from './insight-shared.ts'
@@ -15,14 +16,13 @@ export function registerEvaluate(program: Command): void {
     .action(async (ref: string, o: { split?: string; testDir?: string; checkpoint: string; db?: string; json?: boolean }) => {
       if (o.split !== undefined && o.split !== 'val' && o.split !== 'test') throw new CliError(`--split must be val or test, not '${o.split}'`, EXIT_USAGE)
       const r = await withRunStore(o.db, (store) => evaluateRun(store, ref, { split: o.split as 'val' | 'test' | undefined, testDir: o.testDir, checkpoint: checkpointKind(o.checkpoint) }))
-      for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`)
+      for (const w of r.warnings) process.stderr.write(`warning: ${esc(w)}\n`)
       if (o.json) return void process.stdout.write(JSON.stringify(r, null, 2) + '\n')
-      const style = { head: [], border: [], compact: true }
-      const cm = new Table({ head: ['true \\ predicted', ...r.classes], style })
-      r.confusion.forEach((row, i) => cm.push([r.classes[i], ...row.map((v, j) => `${v} (${pct(r.normalized[i][j])})`)]))
-      const pc = new Table({ head: ['class', 'precision', 'recall', 'F1', 'images'], style })
-      for (const p of r.perClass) pc.push([p.class, pct(p.precision), pct(p.recall), pct(p.f1), p.support])
-      process.stdout.write(`${r.runId} (${r.checkpoint.kind} checkpoint, epoch ${r.checkpoint.epoch}) on ${r.split === 'val' ? 'its validation split of ' : ''}${r.folder}: ${r.count} images\n` +
+      const cm = gridTable(['true \\ predicted', ...r.classes.map(esc)])
+      r.confusion.forEach((row, i) => cm.push([esc(r.classes[i]), ...row.map((v, j) => `${v} (${pct(r.normalized[i][j])})`)]))
+      const pc = gridTable(['class', 'precision', 'recall', 'F1', 'images'])
+      for (const p of r.perClass) pc.push(escRow([p.class, pct(p.precision), pct(p.recall), pct(p.f1), p.support]))
+      process.stdout.write(`${r.runId} (${r.checkpoint.kind} checkpoint, epoch ${r.checkpoint.epoch}) on ${r.split === 'val' ? 'its validation split of ' : ''}${esc(r.folder)}: ${r.count} images\n` +
         `accuracy ${pct(r.accuracy)}, loss ${r.loss.toFixed(4)}, ${r.topK.map((t) => `top-${t.k} ${pct(t.accuracy)}`).join(', ')}, macro F1 ${pct(r.macroF1)}\n${cm.toString()}\n${pc.toString()}\n`)
     })
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { EXPORT_FORMATS, exportRun, type ExportFormat } from '../../services/export/export.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_USAGE } from '../errors.ts'
+import { esc } from '../escape.ts'
 import { checkpointKind, checkpointOption, dbOption, withRunStore } from './insight-shared.ts'
 
 export function registerExport(program: Command): void {
@@ -14,12 +15,12 @@ export function registerExport(program: Command): void {
     .action(async (ref: string, o: { format: string; out: string; checkpoint: string; db?: string; json?: boolean }) => {
       if (!EXPORT_FORMATS.includes(o.format as ExportFormat)) throw new CliError(`--format must be one of ${EXPORT_FORMATS.join(', ')}, not '${o.format}'`, EXIT_USAGE)
       const r = await withRunStore(o.db, (store) => exportRun(store, ref, { format: o.format as ExportFormat, out: o.out, checkpoint: checkpointKind(o.checkpoint) }))
-      for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`)
+      for (const w of r.warnings) process.stderr.write(`warning: ${esc(w)}\n`)
       const p = r.parity
       const parityOk = !p || (p.agreement === 1 && p.maxProbabilityDifference < 1e-4)
       if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
       else {
-        process.stdout.write(`exported ${r.runId} (${r.checkpoint.kind} checkpoint, epoch ${r.checkpoint.epoch}) as ${r.format}:\n${r.files.map((f) => `  ${f}\n`).join('')}`)
+        process.stdout.write(`exported ${r.runId} (${r.checkpoint.kind} checkpoint, epoch ${r.checkpoint.epoch}) as ${r.format}:\n${r.files.map((f) => `  ${esc(f)}\n`).join('')}`)
         if (p) process.stdout.write(`parity with onnxruntime on ${p.images} ${p.sample} images: classes agree ${(100 * p.agreement).toFixed(1)}%, largest probability difference ${p.maxProbabilityDifference.toExponential(2)}${parityOk ? '' : ' (MISMATCH)'}\n`)
       }
       if (!parityOk) process.exitCode = EXIT_NEGATIVE

@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { predictImages } from '../../services/insight/predict.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_USAGE } from '../errors.ts'
+import { esc } from '../escape.ts'
 import { checkpointKind, checkpointOption, dbOption, pct, withRunStore } from './insight-shared.ts'
 
 export function registerPredict(program: Command): void {
@@ -14,10 +15,10 @@ export function registerPredict(program: Command): void {
     .action(async (ref: string, paths: string[], o: { top: number; checkpoint: string; db?: string; json?: boolean }) => {
       if (!Number.isFinite(o.top)) throw new CliError('--top must be a whole number from 1', EXIT_USAGE)
       const r = await withRunStore(o.db, (store) => predictImages(store, ref, paths, { top: o.top, checkpoint: checkpointKind(o.checkpoint) }))
-      for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`)
-      for (const s of r.skipped) process.stderr.write(`skipped ${s.path}: ${s.reason}\n`)
+      for (const w of r.warnings) process.stderr.write(`warning: ${esc(w)}\n`)
+      for (const s of r.skipped) process.stderr.write(`skipped ${esc(s.path)}: ${esc(s.reason)}\n`)
       if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
-      else for (const p of r.predictions) process.stdout.write(`${p.path}: ${p.top.map((t) => `${t.class} ${pct(t.probability)}`).join(', ')}\n`)
+      else for (const p of r.predictions) process.stdout.write(`${esc(p.path)}: ${p.top.map((t) => `${esc(t.class)} ${pct(t.probability)}`).join(', ')}\n`)
       if (!r.predictions.length) process.exitCode = EXIT_NEGATIVE
     })
 }

@@ -1,6 +1,5 @@
 // `cnn-studio runs list | show RUN | compare RUN RUN... | resume RUN | delete RUN`: the experiment database from the shell.
 import type { Command } from 'commander'
-import Table from 'cli-table3'
 import { compareRuns, figuresCache } from '../../services/compare.ts'
 import { StoreError } from '../../services/store/open.ts'
 import { TrainingService } from '../../services/training.ts'
@@ -9,11 +8,12 @@ import { esc, escRow } from '../escape.ts'
 import { openStore, runJson, storeFailure } from '../open-store.ts'
 import { pct } from './insight-shared.ts'
 import { finalJson, trainOnce } from './train.ts'
+import { gridTable } from '../grid.ts'
 
 /** 1234567 -> 1.23M: parameter counts and MACs as the studio shows them. */
 const big = (v: number) => (v >= 1e9 ? `${(v / 1e9).toPrecision(3)}G` : v >= 1e6 ? `${(v / 1e6).toPrecision(3)}M` : v >= 1e3 ? `${(v / 1e3).toPrecision(3)}k` : String(v))
 const signed = (v: number) => (v > 0 ? `+${big(v)}` : v < 0 ? `-${big(-v)}` : '0')
-const table = (head: string[]) => new Table({ head, style: { head: [], border: [], compact: true } })
+const table = (head: string[]) => gridTable(head) // linear in the rows, unlike cli-table3 (cli/grid.ts)
 
 function withStore<T>(db: string | undefined, fn: (s: ReturnType<typeof openStore>) => T, opts: { readonly?: boolean } = {}): T {
   const store = openStore(db, opts)
