@@ -10,7 +10,10 @@ export const useApp = defineStore('app', () => {
   const info = shallowRef<AppInfo | null>(null)
   let pending: Promise<AppInfo> | null = null
   function load(): Promise<AppInfo> {
-    pending ??= studio().invoke('app.info').then((i) => (info.value = i))
+    if (!pending) {
+      pending = studio().invoke('app.info').then((i) => (info.value = i))
+      pending.catch(() => (pending = null)) // a failure (a lost connection at start) is asked again next time
+    }
     return pending
   }
   return { info, load }

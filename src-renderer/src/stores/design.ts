@@ -6,7 +6,7 @@ import { computed, ref, shallowRef } from 'vue'
 import { analyzeGraph, type Edge, type ModelFile } from '../../../src-engine/core/graph/index.ts'
 import { issuesByNode } from '../composables/useGraphView.ts'
 import * as edits from './model-edits.ts'
-import { autoLayout, makeRoom, rowBelow } from './auto-layout.ts'
+import { autoLayout, makeRoom, needsLayout, rowBelow } from './auto-layout.ts'
 import { useUi } from './ui.ts'
 
 const HISTORY_LIMIT = 200
@@ -80,7 +80,7 @@ export const useDesign = defineStore('design', () => {
   /** Opens `model` as the design: history starts empty, and the design is clean unless `dirty` says it is an unsaved copy. */
   function load(model: ModelFile, opts: { name?: string; path?: string | null; dirty?: boolean } = {}): void {
     let m = opts.name !== undefined ? { ...model, name: opts.name } : model
-    if (m.nodes.some((n) => !m.layout?.[n.id])) m = autoLayout(m)
+    if (needsLayout(m)) m = autoLayout(m)
     doc.value = freeze(m)
     savedDoc.value = opts.dirty ? freeze(edits.blankModel()) : doc.value
     past.value = []

@@ -94,15 +94,16 @@ export const useInsight = defineStore('insight', () => {
       task('predict', () => studio().invoke('runs.predict', { runId: id, images: [image], top: 5, checkpoint: checkpoint.value })),
       explain(),
     ])
-    if (p && runId.value === id) prediction.value = p
+    if (p && runId.value === id && picked.value === image) prediction.value = p // not an earlier image's late answer
   }
 
   /** Grad-CAM for a chosen class of the picked image (the predicted one when omitted). */
+  let latest = 0
   async function explain(classIndex?: number): Promise<void> {
-    const id = runId.value, image = picked.value
+    const id = runId.value, image = picked.value, asked = ++latest
     if (!id || !image) return
     const r = await task('insight', () => studio().invoke('runs.insight', { runId: id, image, checkpoint: checkpoint.value, ...(classIndex === undefined ? {} : { classIndex }) }))
-    if (r && runId.value === id) insight.value = r
+    if (r && runId.value === id && picked.value === image && latest === asked) insight.value = r
   }
 
   async function exportModel(format: ExportFormat, out: string): Promise<void> {

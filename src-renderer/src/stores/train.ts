@@ -5,7 +5,7 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowRef, watch } from 'vue'
 import type { JsonSchema } from '../../../src-main/api/contract.ts'
-import { analyzeGraph, type ModelFile } from '../../../src-engine/core/graph/index.ts'
+import { analyzeGraph, type GraphAnalysis } from '../../../src-engine/core/graph/index.ts'
 import { studio } from '../api/client.ts'
 import { useData } from './data.ts'
 import { useDesign } from './design.ts'
@@ -57,8 +57,7 @@ export function parseField(f: Field, raw: FieldValue | undefined): { value?: unk
 }
 
 /** The last dense layer along the graph: its units are the class count. */
-export function lastDense(model: ModelFile): string | null {
-  const a = analyzeGraph(model)
+export function lastDense(a: GraphAnalysis): string | null {
   return [...a.order].reverse().find((id) => a.byId.get(id)?.type === 'dense') ?? null
 }
 
@@ -93,8 +92,16 @@ export const useTrain = defineStore('train', () => {
     }
   }
 
-  async function load(): Promise<void> {
-    if (schema.value) return
+  // The screens that need the form (Train, Data, the sample button) may ask at once: one load serves them,
+  // and installs the one watch that remembers the form.
+  let loading: Promise<void> | null = null
+  function load(): Promise<void> {
+    if (schema.value) return Promise.resolve()
+    loading ??= fetchForm().finally(() => (loading = null))
+    return loading
+  }
+
+  async function fetchForm(): Promise<void> {
     try {
       const [s, d] = await Promise.all([studio().invoke('settings.schema'), studio().invoke('settings.defaults')])
       for (const f of fieldsOf(s)) if (f.kind === 'boolean') form[f.key] = false
@@ -158,7 +165,7 @@ export const useTrain = defineStore('train', () => {
     const classes = r?.classes.length ?? 0
     const units = outputUnits.value
     if (r?.usable && units !== null && units !== classes) {
-      const dense = lastDense(design.doc)
+      const dense = lastDense(analysis.value) // the design's analysis, made once above
       out.push({
         id: 'classes', severity: 'error',
         message: `The model ends in ${units} classes but the dataset has ${classes} (${r.classes.map((c) => c.name).join(', ')}).`,
