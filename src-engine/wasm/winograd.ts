@@ -203,7 +203,9 @@ export function winogradFilterScratchBytes(k: i32, n: i32): i32 {
  * vp[xi][k / MR][t][k % MR], channels past K and tiles past `count` zero.
  */
 function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, padTop: i32, padLeft: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, vp: usize): void {
-  memory.fill(vp, 0, <usize>(16 * (TB * kp + PAD)) * 4)
+  // Channels past K are never written: zero since the call began (winogradFilterGrad); tiles past `count` only
+  // in a last, short block.
+  if (count < TB) memory.fill(vp, 0, <usize>(16 * (TB * kp + PAD)) * 4)
   const xiStride: usize = <usize>(TB * kp + PAD) * 4
   const perImage = tilesH * tilesW
   for (let t = 0; t < count; t++) {
@@ -269,6 +271,7 @@ export function winogradFilterGrad(x: usize, dy: usize, n: i32, inH: i32, inW: i
   const mp = vp + <usize>(16 * (TB * kp + PAD)) * 4
   const tilesH = (outH + 1) / 2, tilesW = (outW + 1) / 2
   const total = n * tilesH * tilesW
+  memory.fill(vp, 0, <usize>(16 * (TB * kp + PAD)) * 4) // once: each block rewrites every slot it uses
   for (let t0 = 0; t0 < total; t0 += TB) {
     const count = min(TB, total - t0)
     inputTransformByChannel(x, inH, inW, K, kp, padTop, padLeft, tilesH, tilesW, t0, count, vp)

@@ -52,7 +52,7 @@ export function classificationReport(probs: Float32Array, labels: Int32Array, cl
     let rank = 0
     for (let c = 0; c < C; c++) if (row[c] > row[t] || (row[c] === row[t] && c < t)) rank++
     ks.forEach((k, i) => { if (rank < k) hits[i]++ })
-    loss -= Math.log(Math.max(row[t], 1e-30))
+    if (opts.lossSum === undefined) loss -= Math.log(Math.max(row[t], 1e-30))
   }
   const ratio = (a: number, b: number) => (b > 0 ? a / b : null)
   const perClass = classes.map((name, c) => {

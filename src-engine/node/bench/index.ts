@@ -8,6 +8,7 @@ import { randomSource } from '../../core/data/synthetic.ts'
 import { createTrainer } from '../trainer/index.ts'
 import { loadKernelModule } from '../wasm-kernels.ts'
 import { createWasmKernels } from '../../core/kernels/wasm.ts'
+import { PEAK_GFLOPS_PER_CORE } from './profile.ts'
 
 /** SmallCNN exactly as the bench README defines it (also resources/templates/smallcnn.cnn.json). */
 export const SMALLCNN: ModelFile = parseModelFile({
@@ -107,8 +108,7 @@ export async function runBench(opts: { threads?: number; steps?: number; onProgr
     threads: best.threads,
     batch: BATCH,
     kernels: kernels.name,
-    // 128-bit SIMD peak of this machine per the bench README: 56.6 GFLOP/s per core.
-    gemmGflopsPeak128: 56.6 * best.threads,
+    gemmGflopsPeak128: PEAK_GFLOPS_PER_CORE * best.threads, // 128-bit SIMD peak of this machine per the bench README
     rows,
   }
 }
