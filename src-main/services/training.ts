@@ -4,7 +4,7 @@
 // It owns the runs it trains (store/owner.ts) and keeps their heartbeat; runs whose owner died become
 // `interrupted` and can be resumed from their last checkpoint, on the data they were trained on.
 import { analyzeGraph, type GraphAnalysis, type ModelFile } from '../../src-engine/core/graph/index.ts'
-import { classCounts, createBatchSource, DatasetError, loadDataset, scanFolderOffThread, splitStratified, channelStats, type LoadedDataset, type Scan } from '../../src-engine/node/dataset/index.ts'
+import { classCounts, createBatchSource, DatasetError, loadDataset, scanFolderOffThread, splitStratified, channelStats, type LoadedDataset, type Scan, type Target } from '../../src-engine/node/dataset/index.ts'
 import { createTrainer } from '../../src-engine/node/trainer/index.ts'
 import type { Trainer } from '../../src-engine/core/train/types.ts'
 import { parseSettings, type TrainSettings } from '../api/settings.ts'
@@ -47,9 +47,10 @@ export interface ResumeOptions {
   forceData?: boolean
 }
 
-const targetOf = (a: GraphAnalysis) => {
+/** How the images of a model's input are decoded: its size, channels and resize policy. */
+export const targetOf = (a: GraphAnalysis): Target => {
   const input = a.nodes.find((n) => n.type === 'input')!
-  return { height: input.attrs.height as number, width: input.attrs.width as number, channels: input.attrs.channels as 1 | 3, resize: input.attrs.resize as 'stretch' | 'cover' | 'contain' }
+  return { height: input.attrs.height as number, width: input.attrs.width as number, channels: input.attrs.channels as 1 | 3, resize: input.attrs.resize as Target['resize'] }
 }
 const list = (xs: string[]) => xs.map((x) => `'${x}'`).join(', ')
 

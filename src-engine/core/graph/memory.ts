@@ -50,8 +50,11 @@ export const RUNTIME_PER_WORKER = 14 * 2 ** 20
 
 const size = (shape: number[] | null) => (shape ? shape.reduce((a, b) => a * b, 1) : 0)
 
-/** Only nodes leading to the output are built by the Network (dead-end branches are not). */
-function neededNodes(a: GraphAnalysis): NodeInfo[] {
+/**
+ * The nodes that lead to the output, in topological order: all the Network builds and an exporter writes
+ * (dead-end branches are warned about by analysis, never computed).
+ */
+export function neededNodes(a: GraphAnalysis): NodeInfo[] {
   if (!a.outputId) return a.nodes.filter((n) => n.outputShape)
   const needed = new Set<string>()
   const stack = [a.outputId]

@@ -2,6 +2,7 @@
 // `maxBatch` images, parameters and gradients each in ONE contiguous block (so a worker pool sums and
 // broadcasts them with one loop), branches handled by summing fan-out gradients.
 import type { GraphAnalysis, NodeInfo } from '../graph/types.ts'
+import { neededNodes } from '../graph/memory.ts'
 import type { FloatArray, Kernels } from '../kernels/types.ts'
 import { buildLayer, fusedRelu, type SoftmaxLayer } from './layers/index.ts'
 import { sizeOf, type BuildContext, type Layer, type Param } from './layer.ts'
@@ -51,15 +52,7 @@ export class Network {
     const rng = (this.rng = new Rng(seed))
 
     // Only what leads to the output is computed (dead-end branches are warned about in analysis).
-    const needed = new Set<string>()
-    const stack = [out.id]
-    while (stack.length) {
-      const id = stack.pop()!
-      if (needed.has(id)) continue
-      needed.add(id)
-      stack.push(...analysis.byId.get(id)!.inputs)
-    }
-    const nodes = analysis.nodes.filter((n) => needed.has(n.id))
+    const nodes = neededNodes(analysis)
     const inputNode = nodes.find((n) => n.type === 'input')!
     this.inputSize = sizeOf(inputNode.outputShape!)
     this.classes = out.outputShape[0]

@@ -1,17 +1,9 @@
 // The graph as an exporter walks it: analysed for training (errors refused), only the nodes that lead to
 // the output (the engine computes the same set), in topological order.
-import { analyzeGraph, type GraphAnalysis, type ModelFile, type NodeInfo } from '../../../src-engine/core/graph/index.ts'
+import { analyzeGraph, neededNodes, type GraphAnalysis, type ModelFile, type NodeInfo } from '../../../src-engine/core/graph/index.ts'
 
 export function exportedGraph(model: ModelFile): { analysis: GraphAnalysis; nodes: NodeInfo[] } {
   const analysis = analyzeGraph(model, { forTraining: true })
   if (analysis.hasErrors) throw new Error(`the model has errors: ${analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('; ')}`)
-  const keep = new Set<string>()
-  const stack = [analysis.outputId!]
-  while (stack.length) {
-    const id = stack.pop()!
-    if (keep.has(id)) continue
-    keep.add(id)
-    stack.push(...analysis.byId.get(id)!.inputs)
-  }
-  return { analysis, nodes: analysis.nodes.filter((n) => keep.has(n.id)) }
+  return { analysis, nodes: neededNodes(analysis) }
 }

@@ -9,7 +9,7 @@ import { analyzeGraph, type GraphAnalysis, type ModelFile } from '../../../src-e
 import type { Preprocessing } from '../../../src-engine/core/insight/preprocess.ts'
 import { channelStats, classCounts, DatasetError, loadDataset, splitIndices, subset, type LoadedDataset, type Target } from '../../../src-engine/node/dataset/index.ts'
 import type { RunRow, Store } from '../store/store.ts'
-import { dataChanges, ServiceError } from '../training.ts'
+import { dataChanges, ServiceError, targetOf } from '../training.ts'
 
 export type CheckpointKind = 'best' | 'last'
 
@@ -43,9 +43,8 @@ export async function openRunContext(store: Store, ref: string, opts: ContextOpt
   if (!ck) throw new ServiceError('BAD_STATE', `run ${run.runId} has no ${kind} checkpoint yet: it has not finished an epoch (status ${run.status}); train or resume it first`)
   const model = store.modelOf(run.runId)
   const analysis = analyzeGraph(model, { forTraining: true })
-  const input = analysis.nodes.find((n) => n.type === 'input')!
-  const a = input.attrs
-  const target: Target = { height: a.height as number, width: a.width as number, channels: a.channels as 1 | 3, resize: a.resize as Target['resize'] }
+  const a = analysis.nodes.find((n) => n.type === 'input')!.attrs
+  const target = targetOf(analysis)
   const s = run.settings as RunContext['settings'] & { datasetDir?: string }
   const settings = { ...s, valSplit: s.valSplit ?? 0.2, seed: s.seed ?? 1, testDir: s.testDir ?? null }
   const ds = store.datasetOf(run.runId)
