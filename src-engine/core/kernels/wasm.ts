@@ -30,7 +30,6 @@ interface Exports {
   PACK_B_BYTES: WebAssembly.Global
 }
 
-
 export interface WasmKernels extends Kernels<Float32Array> {
   /** True when the module uses relaxed-SIMD fused multiply-add. */
   readonly relaxed: boolean
