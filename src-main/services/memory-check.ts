@@ -2,7 +2,8 @@
 // core's (estimateTrainingMemory, which follows how the engine allocates); the machine's side is what the
 // OS says is available now (process.availableMemory: free plus reclaimable, within a cgroup's limit).
 import { availableParallelism, totalmem } from 'node:os'
-import { estimateTrainingMemory, type GraphAnalysis, type MemoryEstimate } from '../../src-engine/core/graph/index.ts'
+import type { GraphAnalysis } from '../../src-engine/core/graph/index.ts'
+import { estimateTrainingMemory, type MemoryEstimate } from '../../src-engine/core/nn/memory.ts'
 import { scanFolderOffThread } from '../../src-engine/node/dataset/index.ts'
 import type { TrainSettings } from '../api/settings.ts'
 

@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { analyzeGraph, estimateTrainingMemory, parseModelFile, type ModelFile } from '../../src-engine/core/graph/index.ts'
+import { analyzeGraph, parseModelFile, type ModelFile } from '../../src-engine/core/graph/index.ts'
+import { estimateTrainingMemory } from '../../src-engine/core/nn/memory.ts'
 import { BIN, cli } from '../helpers/cli.ts'
 import { put, solid } from '../fixtures/images/make.ts'
 

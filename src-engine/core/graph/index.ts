@@ -6,7 +6,6 @@ export { parseModelFile, serializeModelFile, ModelFileError, MODEL_FORMAT, MODEL
 export { analyzeGraph, type AnalyzeOptions } from './analyze.ts'
 export { getLayer, layerTypes, allLayers, registerLayer, type AttrDef, type AttrKind, type LayerDef, type LayerCategory } from './registry.ts'
 export { registerBuiltinLayers } from './layers.ts'
-export { estimateTrainingMemory, neededNodes, type MemoryEstimate, type MemoryOptions } from './memory.ts'
 export { fmtShape, fmtInt, fmtNum, sizeFormula } from './messages.ts'
 
 import { registerBuiltinLayers as register } from './layers.ts'

@@ -2,6 +2,11 @@
 // respect to the last convolution's feature map A, channel weights alpha_k = the spatial mean of that
 // gradient, the map ReLU(sum_k alpha_k A_k), upsampled to the input bilinearly (half-pixel centres, as
 // OpenCV's resize and PyTorch's interpolate with align_corners=False).
+// One rule, whatever follows the conv: A is its map as the network holds it (rectified where the training
+// plan fuses its ReLU, as the feature maps say) and the gradient is taken with respect to that same A, as a
+// hook on the ReLU's output gives it in PyTorch. So a max-pool that does the ReLU's backward in training
+// leaves the ReLU's mask out here (Network.backwardFromLogits): a window whose map is all 0 still passes
+// its gradient to its maximum, as an average pool or a dense layer after the ReLU passes it to every zero.
 import type { Layer } from '../nn/layer.ts'
 import type { InferenceNet } from './infer.ts'
 

@@ -1,6 +1,5 @@
 // What the network sees in one image: the output of every convolution and pooling layer, and the first
 // convolution's filters (the lecture's question of what filters learn at each depth).
-import type { Layer } from '../nn/layer.ts'
 import type { InferenceNet } from './infer.ts'
 
 export interface FeatureMap {
@@ -10,18 +9,11 @@ export interface FeatureMap {
   shape: [number, number, number]
   /** One image's output, HWC, copied out of the network. */
   data: Float32Array
-  /** A conv whose only consumer is a ReLU runs it in its epilogue: its map is the rectified one. */
+  /** A conv whose ReLU the network runs in its epilogue (the training plan's fusion): its map is the rectified one. */
   rectified: boolean
 }
 
 const SPATIAL = new Set(['conv2d', 'maxpool2d', 'avgpool2d'])
-
-/** Whether the engine folded a ReLU into this conv's output (the same rule as Network's constructor). */
-function fusedRelu(m: InferenceNet, layer: Layer): boolean {
-  if (layer.info.type !== 'conv2d') return false
-  const consumers = m.analysis.nodes.filter((n) => n.inputs.includes(layer.info.id))
-  return consumers.length === 1 && consumers[0].type === 'relu'
-}
 
 /** Runs one preprocessed image [H, W, C] and returns the map of every conv and pool layer, in order. */
 export function featureMaps(m: InferenceNet, image: Float32Array): FeatureMap[] {
@@ -30,7 +22,7 @@ export function featureMaps(m: InferenceNet, image: Float32Array): FeatureMap[] 
   net.forward(1, false)
   return net.layers.filter((l) => SPATIAL.has(l.info.type) && l.info.outputShape?.length === 3).map((l) => ({
     nodeId: l.info.id, type: l.info.type, shape: l.info.outputShape as [number, number, number],
-    data: Float32Array.from(l.out.subarray(0, l.outSize)), rectified: fusedRelu(m, l),
+    data: Float32Array.from(l.out.subarray(0, l.outSize)), rectified: l.info.type === 'conv2d' && net.plan.byId.get(l.info.id)!.fusesRelu,
   }))
 }
 

@@ -1,12 +1,30 @@
-// What the fast kernels choose for a conv and how much scratch each pass reserves, in plain TypeScript:
-// wasm.ts runs on it, and the training memory estimate (core/graph/memory.ts) replays it. The byte
-// counts mirror the AssemblyScript kernels' layouts (src-engine/wasm); a test holds them to the module's
-// own *ScratchBytes exports.
+// What the fast kernels choose for a conv and how much memory they reserve, in plain TypeScript: the one
+// source of the scratch sizes, the GEMM's packing buffers and the memory cap on the TypeScript side.
+// wasm.ts reserves by it, and the training plan (core/nn/plan.ts) and memory estimate replay it. The
+// numbers mirror the AssemblyScript kernels' own (src-engine/wasm, a separate build that cannot import
+// these); tests/engine/kernels/plan.test.ts holds every one to the compiled module's exports.
 import type { ConvAlgorithm, WindowDims } from './types.ts'
 
 /** The GEMM's register tile (src-engine/wasm/gemm.ts). */
 const MR = 6
 const NR = 8
+/** The GEMM's cache blocks: rows of A, depth, columns of B (src-engine/wasm/gemm.ts MC, KC, NC). */
+const MC = 96
+const KC = 384
+const NC = 512
+/** The GEMM's packing buffers, reserved once per kernel instance (the module's PACK_A_BYTES, PACK_B_BYTES). */
+export const PACK_A_BYTES = MC * KC * 4
+export const PACK_B_BYTES = KC * NC * 4
+
+/** What one allocation of `bytes` takes in the kernels' memory: wasm.ts starts every one on a 64-byte line. */
+export const reservedBytes = (bytes: number) => Math.ceil(Math.max(bytes, 4) / 64) * 64
+
+/** A WebAssembly page. */
+export const WASM_PAGE = 65536
+/** The kernel module's memory may grow to this many pages (its build's --maximumMemory; 2 GiB). */
+export const WASM_MAX_PAGES = 32768
+/** Bytes one kernel instance (one training worker) can hold: everything it plans must fit under it. */
+export const WASM_MEMORY_LIMIT = WASM_MAX_PAGES * WASM_PAGE
 /** Tiles per block of Winograd F(2x2, 3x3) and F(4x4, 3x3); output pixels per block of the packed im2col. */
 const TB2 = 48
 const TB4 = 24
@@ -61,16 +79,35 @@ export function winogradFilterScratchBytes(algo: 'winograd2' | 'winograd4', k: n
 /** The packed-im2col forward's scratch: the packed weights and one block of packed rows. */
 export const packedForwardScratchBytes = (k: number, cout: number) => (ceilTo(cout, NR) * k + PB * k) * 4
 
+/**
+ * Row pairs of a conv's output pooled per block by the inference one-pass conv + ReLU + 2x2 pool: a whole
+ * number of MR-row panels and about PB rows at least (src-engine/wasm/conv.ts pairsPerBlock).
+ */
+function pairsPerBlock(outW: number): number {
+  const rows = 2 * outW
+  let g = 1
+  while ((g * rows) % MR !== 0) g++
+  return g * Math.max(1, Math.floor(PB / (g * rows)))
+}
+
+/** The one-pass conv + pool's scratch: the packed weights, one block of packed rows and its output tile. */
+export function pooledForwardScratchBytes(k: number, cout: number, outW: number): number {
+  const rows = pairsPerBlock(outW) * 2 * outW
+  return (ceilTo(cout, NR) * k + ceilTo(rows, MR) * k + rows * cout) * 4
+}
+
 /** The im2col weight gradient runs over groups of images of about this many output pixels (cache-sized columns). */
 const FILTER_GROUP_PIXELS = 1024
 
 /** Images per group of the im2col weight gradient. */
 export const filterGroup = (d: WindowDims) => Math.min(d.n, Math.max(1, Math.ceil(FILTER_GROUP_PIXELS / (d.outH * d.outW))))
 
-export type ConvPass = 'forward' | 'data' | 'weights'
+/** A conv's passes: forward, input gradient, weight gradient; 'pooled' is inference's one-pass conv + pool. */
+export type ConvPass = 'forward' | 'data' | 'weights' | 'pooled'
 
 /** Scratch bytes one pass of a conv asks the kernels for (0: none). */
 export function convScratchBytes(d: WindowDims, algo: ConvAlgorithm, pass: ConvPass): number {
+  if (pass === 'pooled') return pooledForwardScratchBytes(d.kh * d.kw * d.cin, d.cout, d.outW)
   if (algo !== 'gemm' && winogradFits(d)) {
     if (pass === 'forward') return winogradScratchBytes(algo, d.cin, d.cout)
     if (pass === 'data') return winogradScratchBytes(algo, d.cout, d.cin)

@@ -4,7 +4,7 @@
 // once per (model, batch size); the im2col scratch grows only when a larger problem first appears.
 import type { ConvAlgorithm, Kernels, WindowDims } from './types.ts'
 import { adamState, loadAdamState, type Optimizer, type OptimizerSettings } from '../train/optimizer.ts'
-import { chooseConv, convScratchBytes, filterGroup, isPlain1x1, PACKED_IM2COL_MAX_K, winogradFits } from './plan.ts'
+import { chooseConv, convScratchBytes, filterGroup, isPlain1x1, PACK_A_BYTES, PACK_B_BYTES, PACKED_IM2COL_MAX_K, reservedBytes, WASM_MAX_PAGES, WASM_PAGE, winogradFits } from './plan.ts'
 
 interface Exports {
   gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, acc: number, pa: number, pb: number, bias: number, relu: number): void
@@ -19,26 +19,16 @@ interface Exports {
   adamStep(p: number, g: number, m: number, v: number, decay: number, n: number, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: number, c1: number, c2: number): void
   globalAvgPool(x: number, n: number, pixels: number, c: number, y: number, backward: number): void
   convForwardPacked(x: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, cout: number, w: number, bias: number, relu: number, y: number, scratch: number): void
-  convPackedScratchBytes(k: number, cout: number): number
   convPoolForwardPacked(x: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, cout: number, w: number, bias: number, y: number, scratch: number): void
-  convPoolScratchBytes(k: number, cout: number, ow: number): number
   winogradConv(x: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, w: number, flip: number, y: number, bias: number, relu: number, scratch: number): void
-  winogradScratchBytes(k: number, n: number): number
   winogradFilterGrad(x: number, dy: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, dw: number, scratch: number): void
-  winogradFilterScratchBytes(k: number, n: number): number
   winograd4Conv: Exports['winogradConv']
-  winograd4ScratchBytes: Exports['winogradScratchBytes']
   winograd4FilterGrad: Exports['winogradFilterGrad']
-  winograd4FilterScratchBytes: Exports['winogradFilterScratchBytes']
   heapBase(): number
   relaxed(): number
   PACK_A_BYTES: WebAssembly.Global
   PACK_B_BYTES: WebAssembly.Global
 }
-
-const PAGE = 65536
-const MAX_PAGES = 32768 // 2 GiB per instance: the build's --maximumMemory
-const align = (n: number) => Math.ceil(n / 64) * 64
 
 export interface WasmKernels extends Kernels<Float32Array> {
   /** True when the module uses relaxed-SIMD fused multiply-add. */
@@ -52,7 +42,7 @@ export interface WasmKernels extends Kernels<Float32Array> {
 }
 
 export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
-  const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true })
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: WASM_MAX_PAGES, shared: true })
   const instance = new WebAssembly.Instance(module, {
     env: {
       memory,
@@ -60,20 +50,23 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
     },
   })
   const ex = instance.exports as unknown as Exports
-  let top = align(ex.heapBase())
+  // The sizes below are the plan's (core/kernels/plan.ts), a copy of the module's constants: a module
+  // built from other ones would write past the buffers reserved for it.
+  if (ex.PACK_A_BYTES.value !== PACK_A_BYTES || ex.PACK_B_BYTES.value !== PACK_B_BYTES) throw new Error('fast kernels: the module in build/wasm does not match core/kernels/plan.ts (its GEMM packing sizes differ); rebuild it with: npm run build:wasm')
+  let top = reservedBytes(ex.heapBase())
 
   function reserve(bytes: number): number {
     const at = top
-    top = align(top + Math.max(bytes, 4))
-    const need = Math.ceil(top / PAGE) - memory.buffer.byteLength / PAGE
+    top += reservedBytes(bytes)
+    const need = Math.ceil(top / WASM_PAGE) - memory.buffer.byteLength / WASM_PAGE
     if (need > 0) {
-      if (memory.buffer.byteLength / PAGE + need > MAX_PAGES) throw new Error(`fast kernels: out of memory (${(top / 2 ** 30).toFixed(1)} GiB needed); use a smaller batch size or model`)
+      if (memory.buffer.byteLength / WASM_PAGE + need > WASM_MAX_PAGES) throw new Error(`fast kernels: out of memory (${(top / 2 ** 30).toFixed(1)} GiB needed); use a smaller batch size or model`)
       memory.grow(need)
     }
     return at
   }
-  const packA = reserve(ex.PACK_A_BYTES.value as number)
-  const packB = reserve(ex.PACK_B_BYTES.value as number)
+  const packA = reserve(PACK_A_BYTES)
+  const packB = reserve(PACK_B_BYTES)
   let scratch = 0, scratchBytes = 0
   function cols(bytes: number): number {
     if (bytes > scratchBytes) {
@@ -89,17 +82,17 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
   const POOL_FUSE_MAX_WIDTH = 256
   const geo = (d: WindowDims) => [d.n, d.inH, d.inW, d.cin, d.kh, d.kw, d.sh, d.sw, d.padTop, d.padLeft, d.outH, d.outW] as const
   const variants = {
-    winograd2: { conv: ex.winogradConv, bytes: ex.winogradScratchBytes, filter: ex.winogradFilterGrad, filterBytes: ex.winogradFilterScratchBytes },
-    winograd4: { conv: ex.winograd4Conv, bytes: ex.winograd4ScratchBytes, filter: ex.winograd4FilterGrad, filterBytes: ex.winograd4FilterScratchBytes },
+    winograd2: { conv: ex.winogradConv, filter: ex.winogradFilterGrad },
+    winograd4: { conv: ex.winograd4Conv, filter: ex.winograd4FilterGrad },
   }
   /** The Winograd variant to run, or null for im2col + GEMM (also when the dims do not fit it). */
   const winograd = (d: WindowDims, algo: ConvAlgorithm | undefined) => (algo && algo !== 'gemm' && winogradFits(d) ? variants[algo] : null)
   /** One window over the whole map (global average pooling), channels in whole vectors: the SIMD path. */
   const global = (d: WindowDims) => d.kh === d.inH && d.kw === d.inW && d.padTop === 0 && d.padLeft === 0 && d.outH === 1 && d.outW === 1 && d.cin % 4 === 0
-  /** The GEMM's A operand for a conv: the input itself for a plain 1x1, else its im2col in the scratch. */
+  /** The forward GEMM's A operand for a conv: the input itself for a plain 1x1, else its im2col in the scratch. */
   function colsOf(d: WindowDims, x: Float32Array): number {
     if (direct(d)) return p(x)
-    const at = cols(d.n * d.outH * d.outW * d.kh * d.kw * d.cin * 4)
+    const at = cols(convScratchBytes(d, 'gemm', 'forward'))
     ex.im2col(p(x), ...geo(d), at)
     return at
   }
@@ -159,12 +152,12 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
     conv2dForward(d, x, w, bias, y, relu, algo) {
       const wg = winograd(d, algo)
       if (wg) {
-        wg.conv(p(x), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(w), 0, p(y), bias ? p(bias) : 0, +relu, cols(wg.bytes(d.cin, d.cout)))
+        wg.conv(p(x), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(w), 0, p(y), bias ? p(bias) : 0, +relu, cols(convScratchBytes(d, algo!, 'forward')))
         return
       }
       const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin
       if (!direct(d) && K <= PACKED_IM2COL_MAX_K) {
-        ex.convForwardPacked(p(x), ...geo(d), d.cout, p(w), bias ? p(bias) : 0, +relu, p(y), cols(ex.convPackedScratchBytes(K, d.cout)))
+        ex.convForwardPacked(p(x), ...geo(d), d.cout, p(w), bias ? p(bias) : 0, +relu, p(y), cols(convScratchBytes(d, 'gemm', 'forward')))
         return
       }
       // Bias and ReLU are applied in registers as the GEMM writes its last K block.
@@ -178,7 +171,7 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
     },
 
     conv2dForwardPooled(d, x, w, bias, y) {
-      ex.convPoolForwardPacked(p(x), ...geo(d), d.cout, p(w), bias ? p(bias) : 0, p(y), cols(ex.convPoolScratchBytes(d.kh * d.kw * d.cin, d.cout, d.outW)))
+      ex.convPoolForwardPacked(p(x), ...geo(d), d.cout, p(w), bias ? p(bias) : 0, p(y), cols(convScratchBytes(d, 'gemm', 'pooled')))
     },
 
     // dcols [M, K] = dy [M, Cout] . w^T, then col2im scatters it back onto the input pixels.
@@ -186,7 +179,7 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
       const wg = winograd(d, algo)
       if (wg) {
         // A stride-1 conv of dy with the kernel turned by 180 degrees, channels swapped, padded by 2 - pad.
-        wg.conv(p(dy), d.n, d.outH, d.outW, d.cout, 2 - d.padTop, 2 - d.padLeft, d.inH, d.inW, d.cin, p(w), 1, p(dx), 0, 0, cols(wg.bytes(d.cout, d.cin)))
+        wg.conv(p(dy), d.n, d.outH, d.outW, d.cout, 2 - d.padTop, 2 - d.padLeft, d.inH, d.inW, d.cin, p(w), 1, p(dx), 0, 0, cols(convScratchBytes(d, algo!, 'data')))
         return
       }
       const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin
@@ -194,7 +187,7 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
         ex.gemm(0, 1, M, K, d.cout, p(dy), p(w), p(dx), 0, packA, packB, 0, 0)
         return
       }
-      const dcols = cols(M * K * 4)
+      const dcols = cols(convScratchBytes(d, 'gemm', 'data'))
       ex.gemm(0, 1, M, K, d.cout, p(dy), p(w), dcols, 0, packA, packB, 0, 0)
       ex.col2im(dcols, ...geo(d), p(dx))
     },
@@ -204,7 +197,7 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
       const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin
       const wg = winograd(d, algo)
       if (wg) {
-        wg.filter(p(x), p(dy), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(dw), cols(wg.filterBytes(d.cin, d.cout)))
+        wg.filter(p(x), p(dy), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(dw), cols(convScratchBytes(d, algo!, 'weights')))
       } else if (direct(d)) {
         ex.gemm(1, 0, K, d.cout, M, p(x), p(dy), p(dw), 0, packA, packB, 0, 0)
       } else {

@@ -34,8 +34,10 @@ export interface Layer {
    * Writes dLoss/dInput into `dIns[i]`, adding to what is there when `accumulate[i]` (an input that feeds
    * several layers receives the sum of their gradients); reads `this.dOut`. Parameter gradients are overwritten.
    * `dIns[i]` is null where no gradient is wanted (the network's input image).
+   * `unmasked`: a max-pool that does its input ReLU's backward (NodePlan.masksReluOf) leaves it out, so
+   * dIns gets the gradient with respect to the ReLU's output (Grad-CAM explaining that conv's rectified map).
    */
-  backward(ins: FloatArray[], dIns: (FloatArray | null)[], accumulate: boolean[], n: number): void
+  backward(ins: FloatArray[], dIns: (FloatArray | null)[], accumulate: boolean[], n: number, unmasked?: boolean): void
 }
 
 /** What a layer needs to build itself: kernels, batch size, and slices of the network's parameter blocks. */

@@ -1,11 +1,12 @@
-// A network compiled from graph analysis: layers in topological order, every buffer planned once for
+// A network compiled from graph analysis by its training plan (plan.ts: the nodes that run, fusions,
+// gradients, who writes and who adds): layers in topological order, every buffer planned once for
 // `maxBatch` images, parameters and gradients each in ONE contiguous block (so a worker pool sums and
 // broadcasts them with one loop), branches handled by summing fan-out gradients.
-import type { GraphAnalysis, NodeInfo } from '../graph/types.ts'
-import { neededNodes } from '../graph/memory.ts'
+import type { GraphAnalysis } from '../graph/types.ts'
 import type { FloatArray, Kernels } from '../kernels/types.ts'
 import { buildLayer, fusedRelu, type SoftmaxLayer } from './layers/index.ts'
 import { sizeOf, type BuildContext, type Layer, type Param } from './layer.ts'
+import { planNetwork, type NetworkPlan } from './plan.ts'
 import { Rng } from './rng.ts'
 
 export interface BatchResult {
@@ -31,6 +32,8 @@ export class Network {
   readonly stateNames: { name: string; size: number }[]
   /** Drives initialisation, then dropout masks. */
   readonly rng: Rng
+  /** What was planned for the graph (plan.ts), which the layers were built from. */
+  readonly plan: NetworkPlan
   private readonly inputsOf: FloatArray[][]
   private readonly gradsOf: (FloatArray | null)[][]
   private readonly accumulateOf: boolean[][]
@@ -52,16 +55,13 @@ export class Network {
     const rng = (this.rng = new Rng(seed))
 
     // Only what leads to the output is computed (dead-end branches are warned about in analysis).
-    const nodes = neededNodes(analysis)
-    const inputNode = nodes.find((n) => n.type === 'input')!
+    const plan = (this.plan = planNetwork(analysis, maxBatch))
+    const inputNode = plan.input!
     this.inputSize = sizeOf(inputNode.outputShape!)
     this.classes = out.outputShape[0]
     this.input = kernels.alloc(maxBatch * this.inputSize)
 
-    const consumers = new Map<string, NodeInfo[]>()
-    for (const n of nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n])
-    const trainable = nodes.reduce((s, n) => s + n.trainableParams, 0)
-    const stateSize = nodes.reduce((s, n) => s + n.nonTrainableParams, 0)
+    const { trainable, state: stateSize } = plan
     this.paramBlock = kernels.alloc(trainable)
     this.gradBlock = kernels.alloc(trainable)
     this.stateBlock = kernels.alloc(stateSize)
@@ -85,68 +85,38 @@ export class Network {
     }
 
     const byId = new Map<string, Layer | null>([[inputNode.id, null]])
-    // A ReLU that is the only consumer of a conv2d or dense runs in that layer's epilogue: one pass less
-    // over memory forward, and a SIMD mask backward. The ReLU node shares the producer's buffers.
-    const fusedInto = new Set<string>()
-    // conv -> ReLU -> max-pool, the ReLU's only consumer the pool: the ReLU's backward (a mask by the
-    // conv's output) is done by the pool's backward as it routes the gradient, one pass less.
-    const reluInPool = (n: NodeInfo) => {
-      const r = consumers.get(n.id) ?? []
-      if (n.type !== 'conv2d' || r.length !== 1 || r[0].type !== 'relu') return false
-      const after = consumers.get(r[0].id) ?? []
-      return after.length === 1 && after[0].type === 'maxpool2d' && after[0].inputs.length === 1
-    }
-    const maskingPools = new Set(nodes.filter(reluInPool).map((n) => consumers.get(consumers.get(n.id)![0].id)![0].id))
     this.layers = []
-    for (const n of nodes) {
+    for (const step of plan.steps) {
+      const n = step.node
       if (n.type === 'input') continue
-      if (n.type === 'relu' && fusedInto.has(n.inputs[0])) {
-        const layer = fusedRelu(n, byId.get(n.inputs[0])!)
-        byId.set(n.id, layer)
+      // A ReLU run in its conv's or dense's epilogue shares that layer's buffers and runs no pass.
+      if (step.fusedInto) {
+        byId.set(n.id, fusedRelu(n, byId.get(step.fusedInto)!))
         continue
       }
-      const next = consumers.get(n.id) ?? []
-      const reluNext = next.length > 0 && next.every((c) => c.type === 'relu' || c.type === 'leakyrelu')
-      const fuse = (n.type === 'conv2d' || n.type === 'dense') && next.length === 1 && next[0].type === 'relu'
-      if (fuse) fusedInto.add(n.id)
-      const layer = buildLayer(n, ctx, reluNext, fuse, reluInPool(n) || maskingPools.has(n.id))
+      const layer = buildLayer(step, ctx)
       byId.set(n.id, layer)
       this.layers.push(layer)
     }
     if (pCursor !== trainable || sCursor !== stateSize) throw new Error(`internal: planned ${trainable}/${stateSize} parameters, built ${pCursor}/${sCursor}`)
-    // For forward(n, false, true): a conv whose ReLU feeds only a 2x2 stride-2 max-pool without padding
-    // runs with that pool in one pass where the kernels can (Layer.forwardPooled); the pool's turn is skipped.
+    // For forward(n, false, true): a conv planned to run with its 2x2 stride-2 max-pool in one pass does so
+    // where the kernels can (Layer.forwardPooled); the pool's turn is skipped.
     this.poolOf = this.layers.map(() => null)
     this.pooledAway = this.layers.map(() => false)
-    this.layers.forEach((l, i) => {
-      const g = l.info.window
-      if (l.info.type !== 'maxpool2d' || !maskingPools.has(l.info.id) || !g) return
-      if (g.kh !== 2 || g.kw !== 2 || g.sh !== 2 || g.sw !== 2 || g.padTop || g.padLeft || g.padBottom || g.padRight) return
-      const conv = byId.get(analysis.byId.get(l.info.inputs[0])!.inputs[0])!
-      if (!conv.forwardPooled) return
-      this.poolOf[this.layers.indexOf(conv)] = l
-      this.pooledAway[i] = true
+    this.layers.forEach((conv, i) => {
+      const pool = plan.byId.get(conv.info.id)!.onePassPool
+      if (!pool || !conv.forwardPooled) return
+      const l = byId.get(pool)!
+      this.poolOf[i] = l
+      this.pooledAway[this.layers.indexOf(l)] = true
     })
     this.params = this.layers.flatMap((l) => l.params)
 
     this.inputsOf = this.layers.map((l) => l.info.inputs.map((id) => byId.get(id)?.out ?? this.input))
-    // A gradient is only wanted where it leads back to parameters: none into the image, nor into a
-    // parameter-free stretch right after it (the flatten before a first dense layer: that dense then
-    // skips its input-gradient GEMM, the largest of a dense-heavy model's).
-    const leadsToParams = new Map<string, boolean>()
-    for (const n of nodes) leadsToParams.set(n.id, n.trainableParams > 0 || n.inputs.some((i) => leadsToParams.get(i)))
-    this.gradsOf = this.layers.map((l) => l.info.inputs.map((id) => (leadsToParams.get(id) ? byId.get(id)?.dOut ?? null : null)))
-    // In reverse order the first consumer of a node writes its gradient, later ones add to it.
-    const written = new Set<string>()
-    const acc: boolean[][] = this.layers.map(() => [])
-    for (let li = this.layers.length - 1; li >= 0; li--) {
-      acc[li] = this.layers[li].info.inputs.map((id) => {
-        const seen = written.has(id)
-        written.add(id)
-        return seen
-      })
-    }
-    this.accumulateOf = acc
+    // A gradient goes only where the plan wants one (where it leads back to parameters), and each consumer
+    // writes or adds as planned.
+    this.gradsOf = this.layers.map((l) => plan.byId.get(l.info.id)!.gradInto.map((wanted, k) => (wanted ? byId.get(l.info.inputs[k])?.dOut ?? null : null)))
+    this.accumulateOf = this.layers.map((l) => plan.byId.get(l.info.id)!.accumulate)
     this.output = byId.get(out.id) as SoftmaxLayer
     this.logits = this.inputsOf[this.layers.indexOf(this.output)][0]
     this.fused = kernels.alloc(maxBatch * this.classes)
@@ -206,15 +176,18 @@ export class Network {
   /**
    * Backward from a given gradient of the class scores before softmax, dX/dlogits [n, classes]: Grad-CAM
    * asks for the gradient of one class's score, not of the loss. With `downTo`, stops once every layer after
-   * that one has run, so its `dOut` holds the gradient with respect to its output (for a conv with a fused
-   * ReLU: the rectified output) and nothing earlier is computed.
+   * that one has run, so its `dOut` holds the gradient with respect to its output as `out` holds it (for a
+   * conv with a fused ReLU: the rectified output, whatever follows) and nothing earlier is computed. A
+   * max-pool that does that conv's ReLU backward leaves the ReLU's mask out for this, which makes the
+   * gradient the one with respect to the ReLU's input.
    */
   backwardFromLogits(gradLogits: FloatArray, n: number, downTo?: Layer): void {
     const stop = downTo ? this.layers.indexOf(downTo) : -1
     if (downTo && stop < 0) throw new Error(`internal: layer ${downTo.info.id} is not in this network`)
+    const unmasked = downTo ? this.plan.byId.get(downTo.info.id)!.maskingPool : null
     this.output.fusedGrad = gradLogits
     try {
-      for (let i = this.layers.length - 1; i > stop; i--) this.layers[i].backward(this.inputsOf[i], this.gradsOf[i], this.accumulateOf[i], n)
+      for (let i = this.layers.length - 1; i > stop; i--) this.layers[i].backward(this.inputsOf[i], this.gradsOf[i], this.accumulateOf[i], n, this.layers[i].info.id === unmasked)
     } finally {
       this.output.fusedGrad = null
     }

@@ -4,7 +4,8 @@
 // messaging, gradient sum, optimizer, weight broadcast). Also the trainer's peak resident memory per
 // epoch, which must stay flat (every buffer is planned once). Figures, not pass/fail.
 import { availableParallelism } from 'node:os'
-import { analyzeGraph, type ModelFile, type NodeInfo } from '../../core/graph/index.ts'
+import { analyzeGraph, type ModelFile } from '../../core/graph/index.ts'
+import { planNetwork, type NetworkPlan } from '../../core/nn/plan.ts'
 import { randomSource } from '../../core/data/synthetic.ts'
 import { createTrainer } from '../trainer/index.ts'
 import type { OptimizerName } from '../../core/train/types.ts'
@@ -100,17 +101,13 @@ export async function profileModel(model: ModelFile, opts: ProfileOptions = {}):
       await t.evaluate(data)
       infer.push(data.count / ((performance.now() - t0) / 1000))
     }
-    return summarise(name, opts.optimizer ?? 'sgd', batch, analysis.nodes, trained, rss, Math.max(...infer))
+    return summarise(name, opts.optimizer ?? 'sgd', batch, planNetwork(analysis, batch), trained, rss, Math.max(...infer))
   } finally {
     await t.close()
   }
 }
 
-function summarise(model: string, optimizer: OptimizerName, batch: number, nodes: NodeInfo[], p: TrainerProfile, rss: number[], inferImagesPerSecond: number): ModelProfile {
-  // As the network does: an input gradient is computed only where it leads back to parameters.
-  const leadsToParams = new Map<string, boolean>()
-  for (const n of nodes) leadsToParams.set(n.id, n.trainableParams > 0 || n.inputs.some((i) => leadsToParams.get(i)))
-  const byId = new Map(nodes.map((n) => [n.id, n]))
+function summarise(model: string, optimizer: OptimizerName, batch: number, plan: NetworkPlan, p: TrainerProfile, rss: number[], inferImagesPerSecond: number): ModelProfile {
   const s = p.step
   const steps = Math.max(1, s.steps)
   const workers = p.workerTimings.length
@@ -124,7 +121,8 @@ function summarise(model: string, optimizer: OptimizerName, batch: number, nodes
   const layers: LayerProfile[] = p.layers.map((l, i) => {
     const fwd = mean(i * SLOTS), data = mean(i * SLOTS + 1), weights = mean(i * SLOTS + 2)
     const multiplies = l.type === 'conv2d' || l.type === 'dense'
-    const inputGradient = (byId.get(l.id)?.inputs ?? []).some((id) => leadsToParams.get(id))
+    // As the network plans it: an input gradient is computed only where it leads back to parameters.
+    const inputGradient = plan.byId.get(l.id)?.gradInto.some(Boolean) ?? false
     return {
       id: l.id, type: l.type, forwardMs: fwd, backwardDataMs: data, backwardWeightsMs: weights,
       share: stepMs > 0 ? (fwd + data + weights) / stepMs : 0,

@@ -9,6 +9,7 @@ import { createOptimizer, type Optimizer } from '../../core/train/optimizer.ts'
 import { learningRate } from '../../core/train/schedule.ts'
 import type { EpochEvent, Evaluation, Trainer, TrainerOptions, TrainResult } from '../../core/train/types.ts'
 import { encodeWeights, unpackWeights } from '../../core/train/weights.ts'
+import { planShards } from '../../core/nn/plan.ts'
 import { createFastKernels, loadKernelModule } from '../wasm-kernels.ts'
 import { WorkerPool } from './pool.ts'
 import type { Command, KernelChoice } from './protocol.ts'
@@ -29,8 +30,9 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
   if (analysis.hasErrors) throw new Error(`the model cannot be trained: ${analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('; ')}`)
   const { hyper } = opts
   const batch = hyper.batchSize
-  const workerCount = Math.max(1, Math.min(opts.workers ?? availableParallelism(), batch))
-  const maxShard = Math.ceil(batch / workerCount)
+  // A step holds at most the batch size and at most the larger set's images; one worker per image at most.
+  // Evaluation reads batches of `stepImages` too, so a larger set evaluated later goes through in more steps.
+  const { workers: workerCount, shard: maxShard, batch: stepImages } = planShards(batch, opts.workers ?? availableParallelism(), Math.max(opts.train.count, opts.val?.count ?? 0))
   const kernelChoice: KernelChoice = opts.kernels ?? 'fast'
 
   let pool: WorkerPool | null = null
@@ -57,7 +59,7 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
     decay = new Uint8Array(size)
     for (const p of w0.layout) if (p.decay) decay.fill(1, p.offset, p.offset + p.size)
     optimizer = own ? own.createOptimizer(size, decay, hyper) : createOptimizer(size, decay, hyper)
-    bufs = [0, 1].map(() => ({ x: new Float32Array(batch * w0.inputSize), y: new Int32Array(batch) }))
+    bufs = [0, 1].map(() => ({ x: new Float32Array(stepImages * w0.inputSize), y: new Int32Array(stepImages) }))
     if (opts.initialWeights) loadWeights(opts.initialWeights)
     broadcast()
   })()
@@ -120,12 +122,12 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
     source.startEpoch(0)
     let lossSum = 0, correct = 0, seen = 0
     let cur = 0
-    let n = source.nextBatch(bufs[cur].x, bufs[cur].y, batch)
+    let n = source.nextBatch(bufs[cur].x, bufs[cur].y, stepImages)
     while (n > 0) {
       const b = bufs[cur]
       const cmds = scatter(b, n, (share) => ({ type: 'eval', n: share }))
       const running = pool!.run(cmds)
-      const nextN = source.nextBatch(bufs[1 - cur].x, bufs[1 - cur].y, batch) // overlaps the workers
+      const nextN = source.nextBatch(bufs[1 - cur].x, bufs[1 - cur].y, stepImages) // overlaps the workers
       const rs = await running
       let start = 0
       cmds.forEach((c, i) => {
@@ -166,7 +168,7 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
       const t0 = performance.now()
       let lossSum = 0, correct = 0, seen = 0, lr = hyper.lr
       let cur = 0
-      let n = opts.train.nextBatch(bufs[cur].x, bufs[cur].y, batch)
+      let n = opts.train.nextBatch(bufs[cur].x, bufs[cur].y, stepImages)
       for (let step = 0; n > 0; step++) {
         if (paused) {
           paused.halt(true)
@@ -178,7 +180,7 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
         const cmds = scatter(bufs[cur], n, (share) => ({ type: 'train', n: share, scale: 1 / n }))
         const tRun = performance.now()
         const running = pool!.run(cmds)
-        const nextN = opts.train.nextBatch(bufs[1 - cur].x, bufs[1 - cur].y, batch) // overlaps the workers
+        const nextN = opts.train.nextBatch(bufs[1 - cur].x, bufs[1 - cur].y, stepImages) // overlaps the workers
         const tNext = performance.now()
         const rs = await running
         const tDone = performance.now()

@@ -1,6 +1,7 @@
 // The graph as an exporter walks it: analysed for training (errors refused), only the nodes that lead to
 // the output (the engine computes the same set), in topological order.
-import { analyzeGraph, neededNodes, type GraphAnalysis, type ModelFile, type NodeInfo } from '../../../src-engine/core/graph/index.ts'
+import { analyzeGraph, type GraphAnalysis, type ModelFile, type NodeInfo } from '../../../src-engine/core/graph/index.ts'
+import { neededNodes } from '../../../src-engine/core/nn/plan.ts'
 
 export function exportedGraph(model: ModelFile): { analysis: GraphAnalysis; nodes: NodeInfo[] } {
   const analysis = analyzeGraph(model, { forTraining: true })

@@ -8,6 +8,7 @@ import { Network } from '../../../src-engine/core/nn/network.ts'
 import { Rng } from '../../../src-engine/core/nn/rng.ts'
 import { fastKernels } from '../../../src-engine/node/wasm-kernels.ts'
 import { analyzed, chainModel } from '../../helpers/graphs.ts'
+import { deadEnd } from '../nn/models.ts'
 
 describe('fast network gradients = float64 reference gradients', () => {
   it('a conv stack whose 3x3 stride-1 layers run as Winograd', async () => {
@@ -19,25 +20,34 @@ describe('fast network gradients = float64 reference gradients', () => {
     ])
     const n = 4
     const fast = new Network(analyzed(model), await fastKernels(), n, 3)
-    const ref = new Network(analyzed(model), referenceKernels('float64'), n, 3)
     const chosen = fast.layers.map((l) => (l.info.type === 'conv2d' ? (fast.kernels.chooseConv!({ ...l.info.window!, n, inH: l.info.inputShapes[0]![0], inW: l.info.inputShapes[0]![1], cin: l.info.inputShapes[0]![2], cout: l.info.outputShape![2] })) : null)).filter(Boolean)
     expect(chosen).toEqual(['gemm', 'winograd4', 'gemm', 'gemm']) // c3's output is 4x3: below the rule's size
-    ref.paramBlock.set(fast.paramBlock)
-    const rng = new Rng(5)
-    for (let i = 0; i < n * fast.inputSize; i++) ref.input[i] = fast.input[i] = rng.normal()
-    const labels = Int32Array.from({ length: n }, () => rng.int(5))
-    fast.forward(n, true)
-    ref.forward(n, true)
-    fast.backward(labels, n, 1 / n)
-    ref.backward(labels, n, 1 / n)
-    for (const { name, offset, size } of fast.layout()) {
-      let worst = 0, scale = 0
-      for (let i = offset; i < offset + size; i++) {
-        worst = Math.max(worst, Math.abs(fast.gradBlock[i] - ref.gradBlock[i]))
-        scale = Math.max(scale, Math.abs(ref.gradBlock[i]))
-      }
-      // float32 through a few layers against float64: relative to the largest gradient of the tensor.
-      expect(worst, name).toBeLessThan(1e-4 * Math.max(scale, 1e-3))
-    }
+    await compare(model, n, fast)
+  })
+
+  it('a conv feeding a ReLU and a dead-end branch (the ReLU fused, the branch never computed)', async () => {
+    await compare(deadEnd(), 3)
   })
 })
+
+async function compare(model: ReturnType<typeof chainModel>, n: number, made?: Network): Promise<void> {
+  const fast = made ?? new Network(analyzed(model), await fastKernels(), n, 3)
+  const ref = new Network(analyzed(model), referenceKernels('float64'), n, 3)
+  ref.paramBlock.set(fast.paramBlock)
+  const rng = new Rng(5)
+  for (let i = 0; i < n * fast.inputSize; i++) ref.input[i] = fast.input[i] = rng.normal()
+  const labels = Int32Array.from({ length: n }, () => rng.int(fast.classes))
+  fast.forward(n, true)
+  ref.forward(n, true)
+  fast.backward(labels, n, 1 / n)
+  ref.backward(labels, n, 1 / n)
+  for (const { name, offset, size } of fast.layout()) {
+    let worst = 0, scale = 0
+    for (let i = offset; i < offset + size; i++) {
+      worst = Math.max(worst, Math.abs(fast.gradBlock[i] - ref.gradBlock[i]))
+      scale = Math.max(scale, Math.abs(ref.gradBlock[i]))
+    }
+    // float32 through a few layers against float64: relative to the largest gradient of the tensor.
+    expect(worst, name).toBeLessThan(1e-4 * Math.max(scale, 1e-3))
+  }
+}

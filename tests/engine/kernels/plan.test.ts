@@ -1,21 +1,42 @@
-// The kernels' plan in TypeScript (core/kernels/plan.ts: what wasm.ts reserves, what the memory estimate
-// replays) against the AssemblyScript module's own scratch sizes.
+// The kernels' plan in TypeScript (core/kernels/plan.ts: what wasm.ts reserves, what the training plan and
+// memory estimate replay) against the AssemblyScript module's own sizes: the scratch of every pass, the
+// GEMM's packing buffers and the memory cap. These are the only places the TypeScript side states them.
 import { describe, expect, it } from 'vitest'
-import { packedForwardScratchBytes, winogradFilterScratchBytes, winogradScratchBytes } from '../../../src-engine/core/kernels/plan.ts'
+import {
+  packedForwardScratchBytes, PACK_A_BYTES, PACK_B_BYTES, pooledForwardScratchBytes, WASM_MAX_PAGES, WASM_MEMORY_LIMIT, winogradFilterScratchBytes, winogradScratchBytes,
+} from '../../../src-engine/core/kernels/plan.ts'
 import { loadKernelModule } from '../../../src-engine/node/wasm-kernels.ts'
 
-type Bytes = (k: number, n: number) => number
+type Bytes = (k: number, n: number, w?: number) => number
+
+async function instance(maximum = WASM_MAX_PAGES) {
+  const memory = new WebAssembly.Memory({ initial: 16, maximum, shared: true })
+  return new WebAssembly.Instance(await loadKernelModule(), { env: { memory, abort: () => {} } }).exports
+}
 
 describe('the kernels plan = the module', () => {
-  it('scratch bytes of Winograd F(2x2) and F(4x4) and of the packed im2col, for channel counts on and off the tiles', async () => {
-    const memory = new WebAssembly.Memory({ initial: 16, maximum: 32768, shared: true })
-    const ex = new WebAssembly.Instance(await loadKernelModule(), { env: { memory, abort: () => {} } }).exports as Record<string, Bytes>
+  it('scratch bytes of Winograd F(2x2) and F(4x4), the packed im2col and the one-pass conv + pool, for channel counts on and off the tiles', async () => {
+    const ex = (await instance()) as Record<string, Bytes>
     for (const [k, n] of [[4, 4], [8, 12], [32, 64], [64, 128], [27, 30], [130, 6]]) {
       expect(winogradScratchBytes('winograd2', k, n)).toBe(ex.winogradScratchBytes(k, n))
       expect(winogradScratchBytes('winograd4', k, n)).toBe(ex.winograd4ScratchBytes(k, n))
       expect(winogradFilterScratchBytes('winograd2', k, n)).toBe(ex.winogradFilterScratchBytes(k, n))
       expect(winogradFilterScratchBytes('winograd4', k, n)).toBe(ex.winograd4FilterScratchBytes(k, n))
       expect(packedForwardScratchBytes(k, n)).toBe(ex.convPackedScratchBytes(k, n))
+      for (const outW of [2, 3, 7, 16, 45, 96, 256]) expect(pooledForwardScratchBytes(k, n, outW), `${k} ${n} ${outW}`).toBe(ex.convPoolScratchBytes(k, n, outW))
     }
+  })
+
+  it("the GEMM's packing buffers", async () => {
+    const ex = (await instance()) as Record<string, WebAssembly.Global>
+    expect(PACK_A_BYTES).toBe(ex.PACK_A_BYTES.value)
+    expect(PACK_B_BYTES).toBe(ex.PACK_B_BYTES.value)
+  })
+
+  it("the memory cap is the module's declared maximum (2 GiB)", async () => {
+    expect(WASM_MEMORY_LIMIT).toBe(2 ** 31)
+    await expect(instance(WASM_MAX_PAGES)).resolves.toBeTruthy()
+    // A memory allowed one page more is refused: the module itself cannot grow past the cap.
+    await expect(instance(WASM_MAX_PAGES + 1)).rejects.toThrow(/maximum/)
   })
 })

@@ -7,6 +7,7 @@ import { Network } from '../../../src-engine/core/nn/network.ts'
 import { Rng } from '../../../src-engine/core/nn/rng.ts'
 import { analyzed, chainModel, type L } from '../../helpers/graphs.ts'
 import type { ModelFile } from '../../../src-engine/core/graph/index.ts'
+import { deadEnd } from './models.ts'
 
 function check(model: ModelFile, n = 3, seed = 7): number {
   const net = new Network(analyzed(model), referenceKernels('float64'), n, seed)
@@ -79,6 +80,14 @@ describe('finite-difference gradient checks (float64 reference)', () => {
       ['cat', 'gap'], ['gap', 'fc'], ['fc', 'out'],
     ])
     expect(check(model)).toBeLessThan(1e-5)
+  })
+
+  it('a conv feeding a ReLU and a dead-end branch: the branch is not computed, the ReLU is fused, gradients check', () => {
+    const net = new Network(analyzed(deadEnd()), referenceKernels('float64'), 2, 1)
+    expect(net.layers.map((l) => l.info.id)).toEqual(['c1', 'p', 'c2', 'gap', 'fc', 'out'])
+    expect(net.plan.byId.get('c1')).toMatchObject({ fusesRelu: true, maskingPool: 'p', consumers: [expect.objectContaining({ id: 'r1' })] })
+    expect(net.plan.byId.get('r1')!.fusedInto).toBe('c1')
+    expect(check(deadEnd(), 2)).toBeLessThan(1e-5)
   })
 })
 

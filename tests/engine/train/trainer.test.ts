@@ -6,6 +6,7 @@ import { parseModelFile } from '../../../src-engine/core/graph/index.ts'
 import { randomSource } from '../../../src-engine/core/data/synthetic.ts'
 import { createTrainer } from '../../../src-engine/node/trainer/index.ts'
 import type { Hyper } from '../../../src-engine/core/train/types.ts'
+import { emptyStepProfile, type TrainerProfile } from '../../../src-engine/node/trainer/profile.ts'
 import { chainModel } from '../../helpers/graphs.ts'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -41,6 +42,23 @@ describe('trainer', () => {
       losses.push(r.epochs.map((e) => e.trainLoss))
     }
     for (let e = 0; e < 3; e++) expect(losses[1][e]).toBeCloseTo(losses[0][e], 4)
+  })
+
+  it('plans for the images a step has: 3 images at batch 32 on 4 workers start 3, and a larger set is evaluated in steps that fit', async () => {
+    const profile: TrainerProfile = { step: emptyStepProfile(), layers: [], workerTimings: [] }
+    const a = createTrainer({ model: small, train: randomSource(3, [8, 8, 3], 4, 6), hyper: hyper({ epochs: 2, batchSize: 32 }), workers: 4, profile })
+    const r = await a.run()
+    expect(r.status).toBe('completed')
+    expect(profile.workerTimings.length).toBe(3) // one image each: the estimate's plannedWorkers and shardBatch 1
+    const test = randomSource(20, [8, 8, 3], 4, 8)
+    const chunked = await a.evaluate(test)
+    // The same weights in a trainer whose steps hold all 20 images.
+    const b = createTrainer({ model: small, train: randomSource(20, [8, 8, 3], 4, 6), hyper: hyper({ epochs: 0, batchSize: 32 }), workers: 1, initialWeights: a.exportWeights() })
+    const whole = await b.evaluate(test)
+    await Promise.all([a.close(), b.close()])
+    expect(chunked.confusion).toEqual(whole.confusion)
+    expect(chunked.confusion.flat().reduce((x, y) => x + y, 0)).toBe(20)
+    expect(chunked.loss).toBeCloseTo(whole.loss, 5)
   })
 
   it('fast and reference kernels train alike', async () => {

@@ -1,6 +1,6 @@
 // Shared pieces of layer construction.
 import type { NodeInfo } from '../../graph/types.ts'
-import type { FloatArray, WindowDims } from '../../kernels/types.ts'
+import type { FloatArray } from '../../kernels/types.ts'
 import { sizeOf, type BuildContext } from '../layer.ts'
 
 export interface Buffers {
@@ -12,12 +12,6 @@ export interface Buffers {
 export function buffers(info: NodeInfo, ctx: BuildContext): Buffers {
   const outSize = sizeOf(info.outputShape!)
   return { outSize, out: ctx.kernels.alloc(ctx.maxBatch * outSize), dOut: ctx.kernels.alloc(ctx.maxBatch * outSize) }
-}
-
-/** The window problem of a conv/pool node for a batch of n (shapes from graph analysis: one source of truth). */
-export function windowDims(info: NodeInfo, n: number): WindowDims {
-  const [inH, inW, cin] = info.inputShapes[0]!
-  return { ...info.window!, n, inH, inW, cin, cout: info.outputShape![2] }
 }
 
 /** dst (+)= src over the first `len` numbers. */

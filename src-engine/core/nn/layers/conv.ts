@@ -4,10 +4,11 @@ import { windowGeometry } from '../../graph/window.ts'
 import type { FloatArray, WindowDims } from '../../kernels/types.ts'
 import { glorotUniform, heUniform, constant } from '../init.ts'
 import type { BuildContext, Layer, Param } from '../layer.ts'
-import { buffers, windowDims, writeGrad } from './base.ts'
+import { buffers, writeGrad } from './base.ts'
+import { windowDims } from '../plan.ts'
 
 /**
- * `fuseRelu`: the conv's only consumer is a ReLU, applied here in the kernel's epilogue (see Network).
+ * `fuseRelu`: the conv's only consumer is a ReLU, applied here in the kernel's epilogue (see NodePlan).
  * `reluInPool`: that ReLU feeds only a max-pool, whose backward applies the ReLU's mask.
  */
 export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fuseRelu = false, reluInPool = false): Layer {
@@ -64,12 +65,12 @@ export function pool2d(info: NodeInfo, ctx: BuildContext, reluAfter = false): La
       if (argmax) ctx.kernels.maxPoolForward(d, ins[0], b.out, argmax)
       else ctx.kernels.avgPoolForward(d, ins[0], b.out)
     },
-    backward(_ins, dIns, acc, n) {
+    backward(_ins, dIns, acc, n, unmasked) {
       if (!dIns[0]) return
       const d = dims(n)
       const target = acc[0] ? (scratch ??= ctx.kernels.alloc(ctx.maxBatch * inSize)) : dIns[0]
       // After a ReLU the max is its output: > 0 exactly where the ReLU let the gradient through.
-      if (argmax) ctx.kernels.maxPoolBackward(d, b.dOut, argmax, target, reluAfter ? b.out : null)
+      if (argmax) ctx.kernels.maxPoolBackward(d, b.dOut, argmax, target, reluAfter && !unmasked ? b.out : null)
       else ctx.kernels.avgPoolBackward(d, b.dOut, target)
       if (acc[0]) writeGrad(dIns[0], target, n * inSize, true)
     },

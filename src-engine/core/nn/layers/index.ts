@@ -1,18 +1,19 @@
 // One constructor per layer type of the spec's table.
-import type { NodeInfo } from '../../graph/types.ts'
 import type { BuildContext, Layer } from '../layer.ts'
+import type { NodePlan } from '../plan.ts'
 import { batchnorm } from './batchnorm.ts'
 import { conv2d, globalPool, pool2d } from './conv.ts'
 import { dense, flatten } from './dense.ts'
 import { activation, add, concat, dropout, softmax } from './elementwise.ts'
 
 /**
- * `reluNext`: the layer feeds a ReLU, so it is initialised for one (He rather than Glorot).
- * `fuseRelu`: that ReLU is its only consumer and is folded into this layer's epilogue.
- * `reluInPool`: in a conv -> ReLU -> max-pool chain, the ReLU's backward runs in the pool's backward
- * (set on both the conv, which then skips it, and the pool, which then does it).
+ * The layer of one planned node. From its plan: `reluNext` (the layer feeds ReLUs, so it is initialised
+ * for one), `fusesRelu` (its only consumer, a ReLU, is folded into its epilogue) and, in a conv -> ReLU ->
+ * max-pool chain, that the ReLU's backward runs in the pool's (the conv then skips it, the pool does it).
  */
-export function buildLayer(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fuseRelu = false, reluInPool = false): Layer {
+export function buildLayer(plan: NodePlan, ctx: BuildContext): Layer {
+  const { node: info, reluNext, fusesRelu: fuseRelu } = plan
+  const reluInPool = plan.maskingPool !== null || plan.masksReluOf !== null
   switch (info.type) {
     case 'conv2d': return conv2d(info, ctx, reluNext, fuseRelu, reluInPool)
     case 'maxpool2d':

@@ -2,12 +2,15 @@
 // what the engine really reserves in its WebAssembly memory (the fast kernels' bump allocator).
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
-import { analyzeGraph, estimateTrainingMemory, parseModelFile } from '../../../src-engine/core/graph/index.ts'
+import { analyzeGraph, parseModelFile } from '../../../src-engine/core/graph/index.ts'
+import { PACK_A_BYTES, PACK_B_BYTES } from '../../../src-engine/core/kernels/plan.ts'
+import { estimateTrainingMemory, WASM_MEMORY_LIMIT } from '../../../src-engine/core/nn/memory.ts'
 import { Network } from '../../../src-engine/core/nn/network.ts'
 import { fastKernels } from '../../../src-engine/node/wasm-kernels.ts'
 import { analyzed, chainModel } from '../../helpers/graphs.ts'
+import { deadEnd } from './models.ts'
 
-const PACK = 96 * 384 * 4 + 384 * 512 * 4
+const PACK = PACK_A_BYTES + PACK_B_BYTES
 const tiny = () => analyzed(chainModel([8, 8, 1], [
   ['c', 'conv2d', { filters: 4, kernel: 3 }], ['r', 'relu'], ['f', 'flatten'], ['d', 'dense', { units: 2 }], ['s', 'softmax'],
 ]))
@@ -54,6 +57,7 @@ describe('estimateTrainingMemory', () => {
     ['p', 'maxpool2d', { size: 2 }], ['a', 'conv2d', { filters: 8, kernel: 3, padding: 'same' }], ['b', 'conv2d', { filters: 8, kernel: 3, padding: 'same' }],
     ['sum', 'add'], ['gap', 'globalavgpool'], ['fc', 'dense', { units: 3 }], ['out', 'softmax'],
   ], [], [['in', 'p'], ['p', 'a'], ['p', 'b'], ['a', 'sum'], ['b', 'sum'], ['sum', 'gap'], ['gap', 'fc'], ['fc', 'out']])])
+  models.push(['a conv feeding a ReLU and a dead-end branch', deadEnd])
   for (const [name, make] of models) {
     it(`matches the fast kernels' memory for ${name}`, async () => {
       const a = analyzed(make())
@@ -74,6 +78,55 @@ describe('estimateTrainingMemory', () => {
       expect(reserved).toBeGreaterThan(before) // the plan outgrew the module's first megabyte
       // The memory grows in 64 KiB pages above the module's own data (a few KiB).
       expect(Math.abs(reserved - worker)).toBeLessThan(2 * 65536)
+      expect(m.shardBatch).toBe(shard)
+      expect(Math.abs(reserved - m.workerWasm)).toBeLessThan(2 * 65536)
     })
   }
+})
+
+describe("a worker's WebAssembly memory, its shard and the dominant term", () => {
+  it('finds models that cannot fit in one worker\'s 2 GiB (the 1024x1024 input fails there for real)', async () => {
+    // 8,192 filters on 32x32: each image's map is 32 MiB, its gradient as much.
+    const wide = analyzed(chainModel([32, 32, 3], [['c', 'conv2d', { filters: 8192, kernel: 3, padding: 'same' }], ['r', 'relu'], ['g', 'globalavgpool'], ['fc', 'dense', { units: 10 }], ['out', 'softmax']]))
+    const w = estimateTrainingMemory(wide, { batchSize: 64, optimizer: 'adam', workers: 2, datasetImages: 1000 })
+    expect(w.shardBatch).toBe(32)
+    expect(w.workerWasm).toBeGreaterThan(WASM_MEMORY_LIMIT)
+    expect(w.dominantTerm).toBe('activations')
+    const big = analyzed(chainModel([1024, 1024, 3], [
+      ['c1', 'conv2d', { filters: 16, kernel: 3, padding: 'same' }], ['r1', 'relu'], ['p', 'maxpool2d', { size: 2 }],
+      ['c2', 'conv2d', { filters: 16, kernel: 3, padding: 'same' }], ['g', 'globalavgpool'], ['fc', 'dense', { units: 2 }], ['out', 'softmax'],
+    ]))
+    const m = estimateTrainingMemory(big, { batchSize: 32, optimizer: 'sgd', workers: 2 })
+    expect(m.shardBatch).toBe(16)
+    expect(m.workerWasm).toBeGreaterThan(WASM_MEMORY_LIMIT)
+    // The kernels refuse it as they plan its buffers (nothing is written: the memory is only reserved).
+    const k = await fastKernels()
+    expect(() => new Network(big, k, 16, 1)).toThrow(/fast kernels: out of memory/)
+    // A shard of 2 fits, and the same figure says so.
+    const small = estimateTrainingMemory(big, { batchSize: 4, optimizer: 'sgd', workers: 2 })
+    expect(small.workerWasm).toBeLessThan(WASM_MEMORY_LIMIT)
+  })
+
+  it('plans the shards a step really has: a 3-image folder with batch 32', () => {
+    const a = tiny()
+    const two = estimateTrainingMemory(a, { batchSize: 32, optimizer: 'adam', workers: 2, datasetImages: 3 })
+    expect([two.plannedWorkers, two.shardBatch]).toEqual([2, 2])
+    const eight = estimateTrainingMemory(a, { batchSize: 32, optimizer: 'adam', workers: 8, datasetImages: 3 })
+    expect([eight.plannedWorkers, eight.shardBatch]).toEqual([3, 1]) // no worker without an image
+    expect(eight.gradients).toBe(4 * 330 * 4) // three workers and the coordinator's sum
+    // Not knowing the folder (the designer): full batches.
+    const unknown = estimateTrainingMemory(a, { batchSize: 32, optimizer: 'adam', workers: 2 })
+    expect([unknown.plannedWorkers, unknown.shardBatch]).toEqual([2, 16])
+    expect(unknown.activations).toBeGreaterThan(two.activations)
+    expect(estimateTrainingMemory(a, { batchSize: 32, optimizer: 'adam', workers: 2, datasetImages: 500 }).shardBatch).toBe(16)
+  })
+
+  it('names the term that dominates', () => {
+    // A dense layer of 12,288 x 2,048 (25M parameters) on a batch of 4 over 4 workers: its copies dominate.
+    const dense = analyzed(chainModel([64, 64, 3], [['f', 'flatten'], ['d', 'dense', { units: 2048 }], ['fc', 'dense', { units: 2 }], ['out', 'softmax']]))
+    expect(estimateTrainingMemory(dense, { batchSize: 4, optimizer: 'sgd', workers: 4 }).dominantTerm).toBe('weights')
+    expect(estimateTrainingMemory(dense, { batchSize: 4, optimizer: 'adam', workers: 1 }).dominantTerm).toBe('optimizerState')
+    expect(estimateTrainingMemory(tiny(), { batchSize: 4, optimizer: 'sgd', workers: 1, datasetImages: 1_000_000 }).dominantTerm).toBe('dataset')
+    expect(estimateTrainingMemory(tiny(), { batchSize: 256, optimizer: 'sgd', workers: 1 }).dominantTerm).toBe('activations')
+  })
 })
