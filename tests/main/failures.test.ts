@@ -82,8 +82,8 @@ describe('failures end cleanly', () => {
   it('a network too big for the engine\'s memory: failed with the reason and exit 1, no hang, no thread left', async () => {
     const dir = tmp('cnn-alloc-')
     const data = join(dir, 'data')
-    for (const c of ['a', 'b']) for (let i = 0; i < 3; i++) put(data, `${c}/${i}.png`, await solid(8, 8, 3, [i * 40, c === 'a' ? 0 : 200, 50]).png().toBuffer())
-    // 1024x1024x64 feature maps for a shard of 4 images: 2 GiB of outputs and gradients in each worker, beyond its 2 GiB memory.
+    for (const c of ['a', 'b']) for (let i = 0; i < 6; i++) put(data, `${c}/${i}.png`, await solid(8, 8, 3, [i * 20, c === 'a' ? 0 : 200, 50]).png().toBuffer())
+    // 12 images, batch 8 on 2 workers: 1024x1024x64 feature maps for a shard of 4 images: 2 GiB of outputs and gradients in each worker, beyond its 2 GiB memory.
     const big = writeModel(dir, chain('big', [1024, 1024, 3], [['c', 'conv2d', { filters: 64, kernel: 3, padding: 'same' }], ['g', 'globalavgpool'], ['d', 'dense', { units: 2 }], ['out', 'softmax']]))
     const r = await run(['train', big, data, '--epochs', '2', '--batch-size', '8', '--workers', '2', '--db', join(dir, 'a.db'), '--json'], { ...process.env, CNN_STUDIO_CACHE: join(dir, 'cache') })
     expect(r.code, r.stderr).toBe(1)
