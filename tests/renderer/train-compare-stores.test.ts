@@ -174,6 +174,23 @@ describe('the compare store', () => {
     expect(joinByEpoch(c.series, 'valLoss')[1]).toEqual([1, 0.5, undefined])
   })
 
+  it('loads a comparison once when Compare opens on a selection, again when it is reopened, not for an equal address', async () => {
+    invoke.mockImplementation(async (cmd: string) => (cmd === 'runs.compare' ? { runs: [], differences: {}, architecture: { same: true, added: [], removed: [], nodes: [] } } : null))
+    const compares = () => invoke.mock.calls.filter((c) => c[0] === 'runs.compare').length
+    const ui = useUi()
+    ui.navigate('compare', { runs: 'r_a,r_b' })
+    const c = useCompare() // the screen's setup: the store follows the URL, the screen asks nothing itself
+    await vi.waitFor(() => expect(c.loading).toBe(false))
+    expect(compares()).toBe(1)
+    ui.setParams({ runs: 'r_a,r_b' })
+    await new Promise((r) => setTimeout(r, 0))
+    expect(compares()).toBe(1)
+    ui.navigate('runs')
+    ui.navigate('compare') // the navigation bar's tab: no selection in the URL returns to the last one
+    await vi.waitFor(() => expect(compares()).toBe(2))
+    expect(ui.route.params.runs).toBe('r_a,r_b')
+  })
+
   it('keeps a comparison when an equal selection is set again while it loads (a link reopened)', async () => {
     const detail = (runId: string) => ({
       runId, name: runId, status: 'completed', createdAt: '2026-01-01T00:00:00Z', model: 'M', dataset: '/d', final: {}, imagesPerSecond: null, starred: false, tags: [], note: '', params: 1, macs: 1,

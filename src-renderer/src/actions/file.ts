@@ -6,7 +6,8 @@ import { parseModelFile, serializeModelFile, type ModelFile } from '../../../src
 import { studio, StudioError } from '../api/client.ts'
 import { useApp } from '../stores/app.ts'
 import { useDesign } from '../stores/design.ts'
-import { useTemplates, type Template } from '../stores/templates.ts'
+import { useSample } from '../stores/sample.ts'
+import type { Template } from '../stores/templates.ts'
 import { blankModel } from '../stores/model-edits.ts'
 
 const message = (e: unknown) => (e instanceof StudioError || e instanceof Error ? e.message : String(e))
@@ -113,7 +114,8 @@ export async function restoreDesign(): Promise<void> {
     const saved = await studio().invoke('designs.autosaved')
     if (saved) d.load(saved.model, { path: saved.path, dirty: saved.dirty })
     else {
-      d.load((await useTemplates().sample()).model, { path: null })
+      const sample = useSample()
+      if (!(await sample.use(['design']))) d.say(`The sample model could not be opened: ${sample.error?.message}`)
     }
   } catch (e) {
     d.say(`The last design could not be reopened: ${message(e)}`)
