@@ -7,7 +7,7 @@ import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowReactive, shallowRef } from 'vue'
 import type { RunDetail, RunStatus, RunSummary, StudioEvent } from '../../../src-main/api/contract.ts'
 import { studio } from '../api/client.ts'
-import { asFailure, once, type Failure } from '../api/request.ts'
+import { asFailure, once, task, type Failure } from '../api/request.ts'
 
 export type ProgressEvent = Extract<StudioEvent, { type: 'progress' }>
 
@@ -80,7 +80,8 @@ export function filterRuns(list: readonly RunSummary[], f: Filter, sort: { key: 
 export const useRuns = defineStore('runs', () => {
   const list = shallowRef<RunSummary[]>([])
   const loaded = ref(false)
-  const error = ref<Failure | null>(null)
+  const listing = task()
+  const error = computed(() => listing.error)
   /** Stored details by run id, replaced (never mutated) when refreshed. */
   const details = shallowReactive(new Map<string, RunDetail>())
   const live = shallowReactive(new Map<string, Live>())
@@ -95,15 +96,11 @@ export const useRuns = defineStore('runs', () => {
   const datasets = computed(() => [...new Set(list.value.map((r) => r.dataset).filter((d): d is string => !!d))].sort())
   const active = computed(() => list.value.filter((r) => ACTIVE.includes(r.status)))
 
+  // The newest list wins: an earlier runs.list answering late does not bring back a run since deleted.
   async function refresh(): Promise<void> {
-    try {
-      list.value = await studio().invoke('runs.list')
-      error.value = null
-    } catch (e) {
-      error.value = asFailure(e)
-    } finally {
-      loaded.value = true
-    }
+    const l = await listing.run(() => studio().invoke('runs.list'))
+    if (l) list.value = l
+    loaded.value = true
   }
 
   // Events for a run the list has not seen yet (started in another window) refresh it, at most once at a time.
