@@ -34,6 +34,19 @@ export const StudioPrefs = z.object({
 }).strict()
 export type StudioPrefs = z.infer<typeof StudioPrefs>
 
+/**
+ * An item of the native menu (Electron), as the page's action registry declares it: the page owns the
+ * list (VS Code's way) and sends it with `menu.set`; a click comes back as a `menu` event with the id.
+ * `keys` are Electron accelerators, the first one shown; `menu` is the top-level menu it goes in.
+ */
+export const MenuItem = z.object({
+  id: z.string().regex(/^[a-z][a-z0-9.-]*$/, 'an action id like save-model').max(100),
+  label: z.string().min(1).max(100),
+  keys: z.array(z.string().min(1).max(40)).max(4),
+  menu: z.enum(['File', 'Edit', 'View', 'Help']),
+}).strict()
+export type MenuItem = z.infer<typeof MenuItem>
+
 export const COMMANDS = {
   'app.info': none,
   'templates.list': none,
@@ -64,6 +77,8 @@ export const COMMANDS = {
   /** Writes the model file: to `path` when this session opened or saved it there, otherwise where a save dialog says. */
   'dialogs.saveModel': z.object({ model, path: path.optional(), suggestedName: z.string().max(255).optional() }).strict(),
   'dialogs.pickFolder': none,
+  /** The page's items of the native menu; in a browser there is none, and this does nothing. */
+  'menu.set': z.object({ items: z.array(MenuItem).max(200) }).strict(),
   // --- The studio's screens (issue 9): Data, Train, Runs, Compare. ---
   /** The settings' JSON schema (from the zod schema), so the form is generated and checked field by field. */
   'settings.schema': none,
@@ -188,6 +203,7 @@ export interface Responses {
   'dialogs.openModel': { path: string; model: ModelFile } | null
   'dialogs.saveModel': { path: string } | null
   'dialogs.pickFolder': { path: string } | null
+  'menu.set': null
   'settings.schema': JsonSchema
   /** `png`: a data: URL of the sheet (`columns` tiles a row, the class's first images); `total`: the files in the class. */
   'datasets.thumbnails': { className: string; png: string; total: number; columns: number }
@@ -203,8 +219,8 @@ export type StudioEvent =
   | { type: 'status'; runId: string; status: RunStatus; message?: string }
   | { type: 'progress'; runId: string; epoch: number; epochs: number; step: number; stepsPerEpoch: number; loss: number; accuracy: number; imagesPerSecond: number; etaSeconds: number }
   | { type: 'epoch'; runId: string; epoch: number; trainLoss: number; trainAccuracy: number; valLoss?: number; valAccuracy?: number; lr: number; seconds: number }
-  /** A native menu item (Electron) the page acts on. */
-  | { type: 'menu'; action: 'new-model' | 'open-model' | 'save-model' | 'import-dataset' | 'undo' | 'redo' }
+  /** A native menu item (Electron) was chosen: the id of the action the page sent it as (`menu.set`). */
+  | { type: 'menu'; action: string }
 
 export interface ApiError { code: string; message: string }
 

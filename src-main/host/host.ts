@@ -5,7 +5,7 @@ import { availableParallelism, freemem, totalmem } from 'node:os'
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { z } from 'zod'
-import { clip, validate, type ApiError, type CommandName, type Reply, type Request, type Responses, type RunDetail, type RunSummary, type StudioEvent } from '../api/contract.ts'
+import { clip, validate, type ApiError, type CommandName, type MenuItem, type Reply, type Request, type Responses, type RunDetail, type RunSummary, type StudioEvent } from '../api/contract.ts'
 import { analyzeGraph, parseModelFile, serializeModelFile } from '../../src-engine/core/graph/index.ts'
 import { readAutosave, writeAtomic, writeAutosave } from '../services/designs.ts'
 import { parseSettings, TrainSettings } from '../api/settings.ts'
@@ -37,6 +37,8 @@ export interface HostOptions {
     saveModelPath(suggestedName: string): Promise<{ path: string } | null>
     pickFolder(): Promise<{ path: string } | null>
   }
+  /** The native menu, given by the Electron shell: it shows the items the page sends. Absent in a browser. */
+  menu?: { set(items: MenuItem[]): void }
 }
 
 export interface Host {
@@ -132,6 +134,7 @@ export function createHost(opts: HostOptions = {}): Host {
       return target
     },
     'dialogs.pickFolder': () => opts.dialogs?.pickFolder() ?? null,
+    'menu.set': (p) => (opts.menu?.set(p.items), null),
     // --- The studio's screens (issue 9) ---
     'settings.schema': () => z.toJSONSchema(TrainSettings, { io: 'input' }) as Responses['settings.schema'],
     'datasets.thumbnails': async (p) => {

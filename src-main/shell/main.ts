@@ -6,9 +6,9 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell } from 'elect
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { createHost, type Host } from '../host/host.ts'
-import type { StudioEvent } from '../api/contract.ts'
+import type { MenuItem, StudioEvent } from '../api/contract.ts'
 import { userDataDir } from '../services/paths.ts'
-import { buildMenu } from './menu.ts'
+import { menuTemplate } from './menu.ts'
 import { loadWindowState, saveWindowState } from './window-state.ts'
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
@@ -18,10 +18,22 @@ app.setPath('userData', userDataDir())
 
 let host: Host | null = null
 let win: BrowserWindow | null = null
+/** The page's menu items (menu.set); none until the page has started. */
+let pageMenu: MenuItem[] = []
+
+function setMenu(): void {
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(pageMenu, (action) => win?.webContents.send('studio:event', { type: 'menu', action } satisfies StudioEvent))))
+}
 
 function openHost(): Host {
   return createHost({
     kind: 'electron',
+    menu: {
+      set(items) {
+        pageMenu = items
+        setMenu()
+      },
+    },
     dialogs: {
       async openModelPath() {
         const r = await dialog.showOpenDialog(win!, { title: 'Open model', filters: [{ name: 'CNN Studio model', extensions: ['json'] }], properties: ['openFile'] })
@@ -71,7 +83,7 @@ function createWindow(): BrowserWindow {
     const b = w.getNormalBounds()
     saveWindowState(app.getPath('userData'), { ...b, maximized: w.isMaximized() })
   })
-  Menu.setApplicationMenu(buildMenu(w))
+  setMenu()
   void w.loadURL(rendererUrl())
   return w
 }

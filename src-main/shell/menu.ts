@@ -1,36 +1,24 @@
-// Native menus. Items the page acts on (models, datasets, undo) are sent to it as `menu` events.
-import { Menu, type BrowserWindow, type MenuItemConstructorOptions } from 'electron'
-import type { StudioEvent } from '../api/contract.ts'
+// The native menu's template, from the items the page's action registry sends (`menu.set`, VS Code's way):
+// labels and accelerators are declared once, in src-renderer/src/actions, and a click goes back to the page
+// as a `menu` event with the item's id. Around them, the roles Electron implements itself (quit, text
+// editing, reload, zoom). No Electron at run time here, so tests build the template under plain Node.
+import type { MenuItemConstructorOptions } from 'electron'
+import type { MenuItem } from '../api/contract.ts'
 
-type Action = Extract<StudioEvent, { type: 'menu' }>['action']
-
-export function buildMenu(win: BrowserWindow): Menu {
-  const send = (action: Action) => () => win.webContents.send('studio:event', { type: 'menu', action } satisfies StudioEvent)
-  const template: MenuItemConstructorOptions[] = [
-    ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
-    {
-      label: 'File',
-      submenu: [
-        { label: 'New Model', accelerator: 'CmdOrCtrl+N', click: send('new-model') },
-        { label: 'Open Model...', accelerator: 'CmdOrCtrl+O', click: send('open-model') },
-        { label: 'Save Model', accelerator: 'CmdOrCtrl+S', click: send('save-model') },
-        { type: 'separator' },
-        { label: 'Import Dataset Folder...', accelerator: 'CmdOrCtrl+I', click: send('import-dataset') },
-        { type: 'separator' },
-        { role: process.platform === 'darwin' ? 'close' : 'quit' },
-      ],
-    },
-    {
-      label: 'Edit',
-      submenu: [
-        // Undo/redo of canvas edits live in the page's store, not in a text field.
-        { label: 'Undo', accelerator: 'CmdOrCtrl+Z', click: send('undo') },
-        { label: 'Redo', accelerator: 'Shift+CmdOrCtrl+Z', click: send('redo') },
-        { type: 'separator' },
-        { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' },
-      ],
-    },
-    { label: 'View', submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }, { type: 'separator' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }] },
+export function menuTemplate(items: readonly MenuItem[], send: (id: string) => void, platform: NodeJS.Platform = process.platform): MenuItemConstructorOptions[] {
+  const mac = platform === 'darwin'
+  const separator: MenuItemConstructorOptions = { type: 'separator' }
+  // Only the first accelerator is shown: a menu item has one. The page's key listener handles the others.
+  const page = (menu: MenuItem['menu']): MenuItemConstructorOptions[] => items.filter((i) => i.menu === menu)
+    .map((i) => ({ id: i.id, label: i.label, ...(i.keys[0] ? { accelerator: i.keys[0] } : {}), click: () => send(i.id) }))
+  const then = (first: MenuItemConstructorOptions[], roles: MenuItemConstructorOptions[]) => (first.length ? [...first, separator, ...roles] : roles)
+  const help = page('Help')
+  return [
+    ...(mac ? [{ role: 'appMenu' as const }] : []),
+    { label: 'File', submenu: then(page('File'), [{ role: mac ? 'close' : 'quit' }]) },
+    // The page's undo and redo are the canvas's; cut, copy and paste here are a text field's.
+    { label: 'Edit', submenu: then(page('Edit'), [{ role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }]) },
+    { label: 'View', submenu: then(page('View'), [{ role: 'reload' }, { role: 'toggleDevTools' }, separator, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, separator, { role: 'togglefullscreen' }]) },
+    ...(help.length ? [{ role: 'help' as const, submenu: help }] : []),
   ]
-  return Menu.buildFromTemplate(template)
 }

@@ -6,6 +6,7 @@ import App from './App.vue'
 import { studio } from './api/client.ts'
 import { useActions } from './actions/index.ts'
 import { restoreDesign } from './actions/file.ts'
+import { menuItems } from './actions/registry.ts'
 import { installShortcuts } from './composables/useShortcuts.ts'
 import { useApp } from './stores/app.ts'
 import { useRuns } from './stores/runs.ts'
@@ -22,6 +23,9 @@ void usePrefs().load().then(async () => {
     if (e.type === 'menu') actions.run(e.action)
     else useRuns().onEvent(e)
   })
+  // The native menu is made from the registry's items (Electron; a browser's host ignores them). Unsent, the
+  // window keeps its menu of text editing and zoom, and every key still works here.
+  studio().invoke('menu.set', { items: menuItems(actions) }).catch(() => {})
   void useApp().load()
   await restoreDesign()
   app.mount('#app')

@@ -85,6 +85,31 @@ describe('the built main process under a stand-in Electron', () => {
     expect(templates.length).toBe(readdirSync(join(ROOT, 'resources', 'templates')).filter((f) => f.endsWith('.cnn.json')).length)
   })
 
+  it('builds the native menu from the items the page sends, and sends a click back to the page as a menu event', async () => {
+    const top = (r: { menu: { label?: string; role?: string }[] }) => r.menu.map((m) => m.label ?? m.role)
+    // Until the page has started, the menu holds only what Electron implements itself.
+    expect(top(await app.records())).toEqual([...(process.platform === 'darwin' ? ['appMenu'] : []), 'File', 'Edit', 'View'])
+    const items = [
+      { id: 'save-model', label: 'Save model', keys: ['CmdOrCtrl+S'], menu: 'File' },
+      { id: 'redo', label: 'Redo', keys: ['Shift+CmdOrCtrl+Z', 'CmdOrCtrl+Y'], menu: 'Edit' },
+      { id: 'help', label: 'Keyboard shortcuts', keys: [], menu: 'Help' },
+    ]
+    expect(await call('menu.set', { items })).toBeNull()
+    const r = await app.records()
+    expect(top(r)).toEqual([...(process.platform === 'darwin' ? ['appMenu'] : []), 'File', 'Edit', 'View', 'help'])
+    const sub = (label: string) => r.menu.find((m) => (m.label ?? m.role) === label)!.submenu!
+    expect(sub('File')[0]).toMatchObject({ id: 'save-model', label: 'Save model', accelerator: 'CmdOrCtrl+S' })
+    expect(sub('File').at(-1)).toMatchObject({ role: process.platform === 'darwin' ? 'close' : 'quit' })
+    expect(sub('Edit')[0]).toMatchObject({ id: 'redo', label: 'Redo', accelerator: 'Shift+CmdOrCtrl+Z' })
+    expect(sub('Edit').map((m) => m.role).filter(Boolean)).toEqual(['cut', 'copy', 'paste', 'selectAll'])
+    expect(sub('help')).toEqual([{ id: 'help', label: 'Keyboard shortcuts' }])
+    expect(await app.clickMenu('redo')).toBe(true)
+    expect(await app.waitForEvent((e) => e.type === 'menu')).toEqual({ type: 'menu', action: 'redo' })
+    // An item the contract does not describe is refused at the boundary, and the menu stays as it was.
+    expect(await app.invoke('menu.set', { items: [{ id: 'x', label: '', keys: [], menu: 'Tools' }] })).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } })
+    expect((await app.records()).menu).toEqual(r.menu)
+  })
+
   it('trains the sample model to completion through its IPC handler, its events through webContents.send', async () => {
     const info = await call('app.info')
     const model = (await call('templates.list')).find((t) => t.id === info.sample.templateId)!.model

@@ -52,6 +52,24 @@ describe('insight store', () => {
     expect(invoke).toHaveBeenLastCalledWith('runs.insight', { runId: 'r_1', image, checkpoint: 'best', classIndex: 1 })
   })
 
+  it('drops the late prediction and Grad-CAM of an image picked before the last one', async () => {
+    const s = useInsight()
+    s.open('r_1')
+    const answers: ((v: unknown) => void)[] = []
+    invoke.mockImplementation((cmd: string, p: { images?: { name: string }[]; image?: { name: string } }) => new Promise((resolve) => answers.push(() => resolve({ cmd, image: (p.images?.[0] ?? p.image)!.name }))))
+    const first = s.pick({ name: 'first.png', data: 'data:,' })
+    const second = s.pick({ name: 'second.png', data: 'data:,' })
+    answers[2](undefined)
+    answers[3](undefined)
+    await second
+    answers[0](undefined)
+    answers[1](undefined)
+    await first
+    expect(s.prediction).toEqual({ cmd: 'runs.predict', image: 'second.png' })
+    expect(s.insight).toEqual({ cmd: 'runs.insight', image: 'second.png' })
+    expect([s.busy.predict, s.busy.insight]).toEqual([false, false])
+  })
+
   it('keeps a failed export\'s coded error, and a run switch clears what belonged to the last run', async () => {
     const s = useInsight()
     s.open('r_1')

@@ -123,4 +123,17 @@ describe('the table', () => {
     expect(await runs.remove('r_3')).toBe(true)
     expect(ids(runs.list)).toEqual(['r_1', 'r_2'])
   })
+  it('the newest list wins: an earlier runs.list answering late does not bring back a deleted run', async () => {
+    const answers: ((v: unknown) => void)[] = []
+    invoke.mockImplementation(() => new Promise((resolve) => answers.push(resolve)))
+    const runs = useRuns()
+    const early = runs.refresh()
+    const late = runs.refresh()
+    answers[1]([list[0]])
+    await late
+    answers[0](list)
+    await early
+    expect(ids(runs.list)).toEqual(['r_1'])
+    expect([runs.loaded, runs.error]).toEqual([true, null])
+  })
 })

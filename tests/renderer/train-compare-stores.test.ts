@@ -1,7 +1,8 @@
-// The Train, Data and Compare stores: the settings form comes from the real settings schema (the one zod
-// schema, as JSON) and says what is wrong next to each field; the pre-start checks catch a class-count
-// mismatch and the one-click fix edits the design once; a missing folder keeps the last report; the
-// comparison's selection lives in the URL, its rows mark the best run, and its curves align by epoch.
+// The Train, Data, sample and Compare stores: the settings form comes from the real settings schema (the one
+// zod schema, as JSON) and says what is wrong next to each field; the pre-start checks catch a class-count
+// mismatch and the one-click fix edits the design once; a missing folder keeps the last report; the one way
+// to use the sample; the comparison's selection lives in the URL, loaded once, its rows mark the best run,
+// and its curves align by epoch.
 import { readFileSync } from 'node:fs'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
@@ -22,6 +23,7 @@ const { useUi } = await import('../../src-renderer/src/stores/ui.ts')
 const { useCompare, bestIndex, joinByEpoch, runColor } = await import('../../src-renderer/src/stores/compare.ts')
 const { emptySeries, useRuns } = await import('../../src-renderer/src/stores/runs.ts')
 const { StudioError } = await import('../../src-renderer/src/api/client.ts')
+const { useSample } = await import('../../src-renderer/src/stores/sample.ts')
 
 const schema = z.toJSONSchema(TrainSettings, { io: 'input' }) as JsonSchema
 const defaults = { epochs: 10, batchSize: 32, optimizer: 'adam', lr: 0.001, momentum: 0.9, nesterov: false, weightDecay: 0, schedule: 'constant', warmupEpochs: 0, valSplit: 0.2, seed: 1, augment: 'none' }
@@ -130,6 +132,46 @@ describe('the data store', () => {
   })
 })
 
+// The designer's first start, the Train and Data screens and the empty Runs screen all use the sample so.
+describe('the sample', () => {
+  const info = { version: '0', host: 'web', database: '/db', cores: 2, memory: { totalBytes: 1, freeBytes: 1 }, sample: { templateId: 'shapes-cnn', datasetDir: '/app/shapes', settings: { epochs: 30, batchSize: 16, lr: 0.005 } } }
+  function host(templates = [{ id: 'shapes-cnn', name: 'Shapes CNN', model: sample }]) {
+    const answers: Record<string, unknown> = { 'app.info': info, 'templates.list': templates, 'settings.schema': schema, 'settings.defaults': defaults, 'runs.start': { runId: 'r_sample' }, 'runs.list': [] }
+    invoke.mockImplementation(async (cmd: string) => answers[cmd] ?? null)
+  }
+
+  it('as the design and the form: the template app.info names, with the sample\'s settings', async () => {
+    host()
+    const s = useSample(), design = useDesign()
+    expect(s.designIsBlank).toBe(true)
+    expect(await s.use(['design', 'form'])).toBe(true)
+    expect(design.doc.nodes.map((n) => n.id)).toEqual(sample.nodes.map((n) => n.id))
+    expect([design.path, design.canUndo, s.designIsBlank]).toEqual([null, false, false])
+    expect(useTrain().form).toMatchObject({ epochs: '30', batchSize: '16', lr: '0.005' })
+  })
+
+  it('as a run: trains the sample model on the sample folder, leaving the design and the form alone', async () => {
+    host()
+    const design = useDesign()
+    const before = design.doc
+    expect(await useSample().use(['run'])).toBe(true)
+    expect(invoke).toHaveBeenCalledWith('runs.start', { model: sample, datasetDir: '/app/shapes', settings: { epochs: 30, batchSize: 16, lr: 0.005, name: 'Sample: shapes' } })
+    expect(invoke).toHaveBeenCalledWith('runs.list')
+    expect(design.doc).toBe(before)
+    expect(invoke).not.toHaveBeenCalledWith('settings.schema')
+  })
+
+  it('says so when the template app.info names is missing, and changes nothing', async () => {
+    host([])
+    const s = useSample(), design = useDesign()
+    const before = design.doc
+    expect(await s.use(['design', 'form'])).toBe(false)
+    expect(s.error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining("'shapes-cnn'") })
+    expect(design.doc).toBe(before)
+    expect(invoke).not.toHaveBeenCalledWith('runs.start', expect.anything())
+  })
+})
+
 describe('the compare store', () => {
   it('reads its runs from the URL and writes a new selection there, at most ten', () => {
     const ui = useUi()
@@ -172,6 +214,23 @@ describe('the compare store', () => {
     useRuns().onEvent({ type: 'epoch', runId: 'r_a', ...epoch(2) })
     expect(c.series[0].epoch).toEqual([1, 2])
     expect(joinByEpoch(c.series, 'valLoss')[1]).toEqual([1, 0.5, undefined])
+  })
+
+  it('loads a comparison once when Compare opens on a selection, again when it is reopened, not for an equal address', async () => {
+    invoke.mockImplementation(async (cmd: string) => (cmd === 'runs.compare' ? { runs: [], differences: {}, architecture: { same: true, added: [], removed: [], nodes: [] } } : null))
+    const compares = () => invoke.mock.calls.filter((c) => c[0] === 'runs.compare').length
+    const ui = useUi()
+    ui.navigate('compare', { runs: 'r_a,r_b' })
+    const c = useCompare() // the screen's setup: the store follows the URL, the screen asks nothing itself
+    await vi.waitFor(() => expect(c.loading).toBe(false))
+    expect(compares()).toBe(1)
+    ui.setParams({ runs: 'r_a,r_b' })
+    await new Promise((r) => setTimeout(r, 0))
+    expect(compares()).toBe(1)
+    ui.navigate('runs')
+    ui.navigate('compare') // the navigation bar's tab: no selection in the URL returns to the last one
+    await vi.waitFor(() => expect(compares()).toBe(2))
+    expect(ui.route.params.runs).toBe('r_a,r_b')
   })
 
   it('keeps a comparison when an equal selection is set again while it loads (a link reopened)', async () => {

@@ -1,4 +1,5 @@
-// Files: new, open, save, save as, templates, and the autosave that reopens the design where it was left.
+// Files: new, open, save, save as, templates, the dataset folder, and the autosave that reopens the design
+// where it was left.
 // In Electron the contract's native dialogs choose paths and the host reads and writes; in a browser a file
 // input opens and a download saves. A file that does not parse leaves the current design untouched.
 import { watch } from 'vue'
@@ -6,8 +7,11 @@ import { parseModelFile, serializeModelFile, type ModelFile } from '../../../src
 import { studio, StudioError } from '../api/client.ts'
 import { useApp } from '../stores/app.ts'
 import { useDesign } from '../stores/design.ts'
-import { useTemplates, type Template } from '../stores/templates.ts'
+import { useSample } from '../stores/sample.ts'
+import type { Template } from '../stores/templates.ts'
 import { blankModel } from '../stores/model-edits.ts'
+import { useUi } from '../stores/ui.ts'
+import type { Action } from './registry.ts'
 
 const message = (e: unknown) => (e instanceof StudioError || e instanceof Error ? e.message : String(e))
 const inElectron = () => useApp().info?.host === 'electron'
@@ -99,6 +103,18 @@ export async function saveModel(as = false): Promise<void> {
   d.say(`Downloaded ${a.download}`, 'info')
 }
 
+export function fileActions(): Action[] {
+  const ui = useUi()
+  return [
+    { id: 'new-model', label: 'New model', group: 'File', menu: true, keys: ['CmdOrCtrl+N'], run: newModel },
+    { id: 'open-model', label: 'Open model…', group: 'File', menu: true, keys: ['CmdOrCtrl+O'], run: openModel },
+    { id: 'save-model', label: 'Save model', group: 'File', menu: true, keys: ['CmdOrCtrl+S'], run: () => saveModel(false) },
+    { id: 'save-model-as', label: 'Save model as…', group: 'File', keys: ['Shift+CmdOrCtrl+S'], run: () => saveModel(true) },
+    { id: 'templates', label: 'Templates…', group: 'File', keys: ['T'], run: () => { ui.navigate('design'); ui.galleryOpen = true } },
+    { id: 'import-dataset', label: 'Import dataset folder…', group: 'File', menu: true, keys: ['CmdOrCtrl+I'], run: () => ui.navigate('data') },
+  ]
+}
+
 export function openTemplate(t: Template): void {
   if (discardOk()) useDesign().load(t.model, { path: null })
 }
@@ -113,7 +129,8 @@ export async function restoreDesign(): Promise<void> {
     const saved = await studio().invoke('designs.autosaved')
     if (saved) d.load(saved.model, { path: saved.path, dirty: saved.dirty })
     else {
-      d.load((await useTemplates().sample()).model, { path: null })
+      const sample = useSample()
+      if (!(await sample.use(['design']))) d.say(`The sample model could not be opened: ${sample.error?.message}`)
     }
   } catch (e) {
     d.say(`The last design could not be reopened: ${message(e)}`)

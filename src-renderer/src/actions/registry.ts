@@ -1,6 +1,10 @@
 // One list of actions (VS Code's model): each is declared once with its label, keys and menu group, and the
-// key listener, the native menu's events, the toolbar and the `?` sheet all read this list. Keys use
-// Electron's accelerator syntax (`CmdOrCtrl+Shift+Z`), as src-main/shell/menu.ts does.
+// key listener, the native menu (sent to the shell as `menu.set`, its clicks coming back as `menu` events),
+// the toolbar and the `?` sheet all read this list. Keys use Electron's accelerator syntax
+// (`CmdOrCtrl+Shift+Z`), which the native menu takes as it is. The lists themselves are in file.ts,
+// edit.ts, view.ts and layers.ts, by what the actions do.
+import type { MenuItem } from '../../../src-main/api/contract.ts'
+
 export type Group = 'File' | 'Edit' | 'View' | 'Layers' | 'Help'
 
 export interface Action {
@@ -8,8 +12,10 @@ export interface Action {
   label: string
   group: Group
   keys?: string[]
-  /** Shown in the `?` sheet; layer actions are summarised there by one line instead. */
+  /** Hidden from the `?` sheet; layer actions are summarised there by one line instead. */
   hidden?: boolean
+  /** Also an item of the native menu (Electron), under its group. */
+  menu?: boolean
   enabled?: () => boolean
   run: () => unknown
 }
@@ -80,4 +86,12 @@ export function createRegistry(list: Action[], mac = isMac()): Registry {
       return true
     },
   }
+}
+
+/** The native menu's items, as `menu.set` sends them to the shell (src-main/shell/menu.ts builds the menu). */
+export function menuItems(registry: Pick<Registry, 'list'>): MenuItem[] {
+  return registry.list.filter((a) => a.menu).map((a) => {
+    if (a.group === 'Layers') throw new Error(`action '${a.id}': the native menu has no Layers menu`)
+    return { id: a.id, label: a.label, keys: a.keys ?? [], menu: a.group }
+  })
 }

@@ -7,7 +7,8 @@ import { computed, ref, shallowRef, watch } from 'vue'
 import uPlot from 'uplot'
 import type { ArchitectureDiff, Comparison, RunDetail } from '../../../src-main/api/contract.ts'
 import { studio } from '../api/client.ts'
-import { asFailure, seriesOf, useRuns, type Failure, type Series } from './runs.ts'
+import { once, task } from '../api/request.ts'
+import { seriesOf, useRuns, type Series } from './runs.ts'
 import { useUi } from './ui.ts'
 
 export const MAX_RUNS = 10
@@ -50,13 +51,15 @@ export const useCompare = defineStore('compare', () => {
   const ui = useUi()
   const runs = useRuns()
   const comparison = shallowRef<Comparison | null>(null)
-  const error = ref<Failure | null>(null)
-  const loading = ref(false)
+  const comparing = task()
+  const error = computed(() => comparing.error)
+  const loading = computed(() => comparing.busy)
   const onlyDifferences = ref(true)
   /** The two runs (by index into `ids`) whose architectures are diffed on the canvas. */
   const pair = ref<[number, number]>([0, 1])
   const diff = shallowRef<ArchitectureDiff | null>(null)
-  const diffError = ref<Failure | null>(null)
+  const diffing = task()
+  const diffError = computed(() => diffing.error)
 
   const ids = computed(() => (ui.route.params.runs ?? '').split(',').filter(Boolean).slice(0, MAX_RUNS))
 
@@ -83,51 +86,32 @@ export const useCompare = defineStore('compare', () => {
   })
   const colors = computed(() => Object.fromEntries(ids.value.map((id, i) => [id, runColor(i)])))
 
-  // The route watch and the screen's mount may both ask for the same selection: one request serves both.
-  let inflight: { key: string; done: Promise<void> } | null = null
-  function load(): Promise<void> {
-    const key = ids.value.join(',')
-    if (inflight?.key === key) return inflight.done
-    const done = fetchComparison().finally(() => {
-      if (inflight?.done === done) inflight = null
-    })
-    inflight = { key, done }
-    return done
-  }
+  // One request per selection (an equal selection set again while it loads shares it); the newest
+  // selection's answer wins.
+  const load = once(() => comparing.run(fetchComparison).then(() => {}), { keep: false, key: () => ids.value.join(',') })
 
-  async function fetchComparison(): Promise<void> {
+  async function fetchComparison(current: () => boolean): Promise<void> {
     const list = ids.value
     comparison.value = null
     diff.value = null
-    error.value = null
     if (list.length < 2) return
-    loading.value = true
-    try {
-      const [c] = await Promise.all([studio().invoke('runs.compare', { runIds: list }), ...list.map((id) => (runs.details.has(id) ? null : runs.get(id)))])
-      if (list.join(',') !== ids.value.join(',')) return // the selection changed meanwhile (an equal one is the same)
-      comparison.value = c
-      const missing = list.find((id) => !runs.details.has(id))
-      if (missing) error.value = runs.failures.get(missing) ?? { code: 'NOT_FOUND', message: `run ${missing} could not be read` }
-      if (pair.value[0] >= list.length || pair.value[1] >= list.length) pair.value = [0, 1]
-      await loadDiff()
-    } catch (e) {
-      error.value = asFailure(e)
-    } finally {
-      loading.value = false
-    }
+    const [c] = await Promise.all([studio().invoke('runs.compare', { runIds: list }), ...list.map((id) => (runs.details.has(id) ? null : runs.get(id)))])
+    if (!current()) return
+    comparison.value = c
+    const missing = list.find((id) => !runs.details.has(id))
+    if (missing) comparing.error = runs.failures.get(missing) ?? { code: 'NOT_FOUND', message: `run ${missing} could not be read` }
+    if (pair.value[0] >= list.length || pair.value[1] >= list.length) pair.value = [0, 1]
+    await loadDiff()
   }
 
   async function loadDiff(): Promise<void> {
     const [i, j] = pair.value
     const a = ids.value[i], b = ids.value[j]
-    diffError.value = null
+    diffing.clear() // a pair chosen since drops the diff still out for the last one
     if (!a || !b || a === b) return void (diff.value = null)
     if (i === 0 && j === 1 && comparison.value) return void (diff.value = comparison.value.architecture)
-    try {
-      diff.value = await studio().invoke('runs.diff', { a, b })
-    } catch (e) {
-      diffError.value = asFailure(e)
-    }
+    const d = await diffing.run(() => studio().invoke('runs.diff', { a, b }))
+    if (d) diff.value = d
   }
 
   function setPair(i: number, j: number): void {
@@ -168,15 +152,14 @@ export const useCompare = defineStore('compare', () => {
 
   /** The last selection, so the Compare tab of the navigation bar returns to it. */
   const last = ref<string[]>([])
-  function restore(): void {
-    if (!ids.value.length && last.value.length) ui.setParams({ runs: last.value.join(',') })
-  }
-  // The URL is the selection: reopening `#/compare?runs=a,b` (or going back) loads that comparison.
-  watch(() => ids.value.join(','), () => {
-    if (ui.screen !== 'compare') return
+  // The one place a comparison is loaded: the URL is the selection, so opening Compare, reopening
+  // `#/compare?runs=a,b` or going back loads it; Compare opened with no selection returns to the last one.
+  watch(() => (ui.screen === 'compare' ? ids.value.join(',') : null), (key) => {
+    if (key === null) return
+    if (!key && last.value.length) return ui.setParams({ runs: last.value.join(',') })
     if (ids.value.length) last.value = ids.value
     void load()
-  })
+  }, { immediate: true })
 
-  return { last, restore, ids, comparison, error, loading, onlyDifferences, pair, diff, diffError, details, ready, series, colors, settingsRows, shownSettings, metricRows, setIds, toggle, load, setPair }
+  return { ids, comparison, error, loading, onlyDifferences, pair, diff, diffError, details, ready, series, colors, settingsRows, shownSettings, metricRows, setIds, toggle, load, setPair }
 })

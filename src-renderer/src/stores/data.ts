@@ -6,8 +6,8 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowReactive, shallowRef } from 'vue'
 import type { HealthReport, Responses } from '../../../src-main/api/contract.ts'
 import { studio } from '../api/client.ts'
+import { asFailure, task, type Failure } from '../api/request.ts'
 import { useApp, type AppInfo } from './app.ts'
-import { asFailure, type Failure } from './runs.ts'
 import { usePrefs } from './prefs.ts'
 
 const RECENT_MAX = 8
@@ -22,12 +22,13 @@ export const useData = defineStore('data', () => {
   const report = shallowRef<HealthReport | null>(null)
   /** The split the report's leakage check assumed. */
   const reportSplit = ref<number | null>(null)
-  const loading = ref(false)
-  const error = ref<Failure | null>(null)
+  // Reading a folder: the newest folder asked for wins (a slow read of an earlier one does not replace it).
+  const reading = task()
+  const loading = computed(() => reading.busy)
+  const error = computed({ get: () => reading.error, set: (f: Failure | null) => void (reading.error = f) })
   const prefs = usePrefs()
   const recent = ref<string[]>((prefs.values.recentFolders ?? []).slice(0, RECENT_MAX))
   const sheets = shallowReactive(new Map<string, Sheet | Failure>())
-  let generation = 0
 
   async function loadInfo(): Promise<AppInfo | null> {
     try {
@@ -61,25 +62,18 @@ export const useData = defineStore('data', () => {
       error.value = { code: 'NO_PATH', message: 'type the path of a folder that has one sub-folder of images per class' }
       return false
     }
-    const gen = ++generation
-    loading.value = true
-    error.value = null
-    try {
+    const read = await reading.run(async (current) => {
       const r = await studio().invoke('datasets.inspect', { dir: p, ...split })
-      if (gen !== generation) return false
+      if (!current()) return false
       report.value = r
       reportSplit.value = split.valSplit ?? 0.2
       dir.value = p
       remember(p)
       sheets.clear()
-      void loadSheets(gen)
+      void loadSheets(current)
       return true
-    } catch (e) {
-      if (gen === generation) error.value = asFailure(e)
-      return false
-    } finally {
-      if (gen === generation) loading.value = false
-    }
+    })
+    return read === true
   }
 
   /** The native folder dialog (Electron); null in a browser, where the page shows a path field instead. */
@@ -93,11 +87,11 @@ export const useData = defineStore('data', () => {
   }
 
   // One class at a time: the first sheets show at once, and the main process is never flooded.
-  async function loadSheets(gen: number): Promise<void> {
+  async function loadSheets(current: () => boolean): Promise<void> {
     const r = report.value
     if (!r) return
     for (const c of r.classes) {
-      if (gen !== generation) return
+      if (!current()) return
       if (c.count === 0) continue
       try {
         sheets.set(c.name, await studio().invoke('datasets.thumbnails', { dir: r.root, className: c.name, count: 16 }))

@@ -3,9 +3,9 @@
 // maps, filters, Grad-CAM), and exports with their parity check. One run at a time: `open(runId)` resets.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { ApiError, EvaluationReport, ExportReport, ImagePrediction, InsightReport, PredictReport } from '../../../src-main/api/contract.ts'
+import type { EvaluationReport, ExportReport, ImagePrediction, InsightReport, PredictReport } from '../../../src-main/api/contract.ts'
 import { studio, StudioError } from '../api/client.ts'
-import { asFailure } from './runs.ts'
+import { task, type Failure } from '../api/request.ts'
 
 export type Checkpoint = 'best' | 'last'
 export type ExportFormat = 'onnx' | 'pytorch' | 'weights'
@@ -36,8 +36,12 @@ export const useInsight = defineStore('insight', () => {
   const prediction = shallowRef<PredictReport | null>(null)
   const insight = shallowRef<InsightReport | null>(null)
   const exported = shallowRef<ExportReport | null>(null)
-  const busy = ref<Record<Task, boolean>>({ evaluate: false, predict: false, insight: false, export: false })
-  const errors = ref<Partial<Record<Task, ApiError>>>({})
+  // One task each: the newest request of a kind wins (an earlier image's late prediction or Grad-CAM is
+  // dropped), and opening another run drops what is still out for the last one.
+  const tasks = { evaluate: task(), predict: task(), insight: task(), export: task() }
+  const names = Object.keys(tasks) as Task[]
+  const busy = computed(() => Object.fromEntries(names.map((n) => [n, tasks[n].busy])) as Record<Task, boolean>)
+  const errors = computed(() => Object.fromEntries(names.map((n) => [n, tasks[n].error ?? undefined])) as Partial<Record<Task, Failure>>)
 
   /** The images of the open cell, most confident first. */
   const gallery = computed<ImagePrediction[]>(() => {
@@ -46,32 +50,19 @@ export const useInsight = defineStore('insight', () => {
     return e.predictions.filter((p) => p.true === c[0] && p.predicted === c[1]).sort((a, b) => b.confidence - a.confidence)
   })
 
-  async function task<T>(name: Task, fn: () => Promise<T>): Promise<T | null> {
-    busy.value = { ...busy.value, [name]: true }
-    errors.value = { ...errors.value, [name]: undefined }
-    try {
-      return await fn()
-    } catch (e) {
-      errors.value = { ...errors.value, [name]: asFailure(e) }
-      return null
-    } finally {
-      busy.value = { ...busy.value, [name]: false }
-    }
-  }
-
   function open(id: string): void {
     if (runId.value === id) return
     runId.value = id
     evaluation.value = prediction.value = insight.value = exported.value = picked.value = null
     cell.value = null
-    errors.value = {}
+    for (const n of names) tasks[n].clear()
   }
 
   async function evaluate(): Promise<void> {
     const id = runId.value
     if (!id) return
-    const r = await task('evaluate', () => studio().invoke('runs.evaluate', { runId: id, split: split.value, checkpoint: checkpoint.value, ...(split.value === 'test' && testDir.value.trim() ? { testDir: testDir.value.trim() } : {}) }))
-    if (r && runId.value === id) {
+    const r = await tasks.evaluate.run(() => studio().invoke('runs.evaluate', { runId: id, split: split.value, checkpoint: checkpoint.value, ...(split.value === 'test' && testDir.value.trim() ? { testDir: testDir.value.trim() } : {}) }))
+    if (r) {
       evaluation.value = r
       cell.value = null
     }
@@ -91,27 +82,26 @@ export const useInsight = defineStore('insight', () => {
     picked.value = image
     insight.value = null
     const [p] = await Promise.all([
-      task('predict', () => studio().invoke('runs.predict', { runId: id, images: [image], top: 5, checkpoint: checkpoint.value })),
+      tasks.predict.run(() => studio().invoke('runs.predict', { runId: id, images: [image], top: 5, checkpoint: checkpoint.value })),
       explain(),
     ])
-    if (p && runId.value === id && picked.value === image) prediction.value = p // not an earlier image's late answer
+    if (p) prediction.value = p
   }
 
   /** Grad-CAM for a chosen class of the picked image (the predicted one when omitted). */
-  let latest = 0
   async function explain(classIndex?: number): Promise<void> {
-    const id = runId.value, image = picked.value, asked = ++latest
+    const id = runId.value, image = picked.value
     if (!id || !image) return
-    const r = await task('insight', () => studio().invoke('runs.insight', { runId: id, image, checkpoint: checkpoint.value, ...(classIndex === undefined ? {} : { classIndex }) }))
-    if (r && runId.value === id && picked.value === image && latest === asked) insight.value = r
+    const r = await tasks.insight.run(() => studio().invoke('runs.insight', { runId: id, image, checkpoint: checkpoint.value, ...(classIndex === undefined ? {} : { classIndex }) }))
+    if (r) insight.value = r
   }
 
   async function exportModel(format: ExportFormat, out: string): Promise<void> {
     const id = runId.value
     if (!id) return
     exported.value = null
-    const r = await task('export', () => studio().invoke('runs.export', { runId: id, format, out: out.trim(), checkpoint: checkpoint.value }))
-    if (r && runId.value === id) exported.value = r
+    const r = await tasks.export.run(() => studio().invoke('runs.export', { runId: id, format, out: out.trim(), checkpoint: checkpoint.value }))
+    if (r) exported.value = r
   }
 
   return { runId, checkpoint, split, testDir, evaluation, cell, gallery, picked, prediction, insight, exported, busy, errors, open, evaluate, openCell, closeCell, pick, explain, exportModel }

@@ -6,17 +6,14 @@ import { defineStore } from 'pinia'
 import { shallowRef } from 'vue'
 import type { StudioPrefs } from '../../../src-main/api/contract.ts'
 import { studio } from '../api/client.ts'
+import { once } from '../api/request.ts'
 
 const WRITE_AFTER_MS = 300
 
 export const usePrefs = defineStore('prefs', () => {
   const values = shallowRef<StudioPrefs>({})
-  let loading: Promise<StudioPrefs> | null = null
   /** Reads the remembered preferences once; unreachable or unreadable, the page starts with none. */
-  function load(): Promise<StudioPrefs> {
-    loading ??= studio().invoke('prefs.get').then((p) => (values.value = p ?? {}), () => values.value)
-    return loading
-  }
+  const load = once(() => studio().invoke('prefs.get').then((p) => (values.value = p ?? {}), () => values.value))
 
   let pending: StudioPrefs = {}
   let timer: ReturnType<typeof setTimeout> | undefined

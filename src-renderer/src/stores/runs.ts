@@ -6,9 +6,8 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowReactive, shallowRef } from 'vue'
 import type { RunDetail, RunStatus, RunSummary, StudioEvent } from '../../../src-main/api/contract.ts'
-import { studio, StudioError } from '../api/client.ts'
-import { useApp } from './app.ts'
-import { useTemplates } from './templates.ts'
+import { studio } from '../api/client.ts'
+import { asFailure, once, task, type Failure } from '../api/request.ts'
 
 export type ProgressEvent = Extract<StudioEvent, { type: 'progress' }>
 
@@ -26,13 +25,8 @@ export interface Live {
   message: string | null
 }
 
-export interface Failure { code: string; message: string }
-
 export const ACTIVE: readonly RunStatus[] = ['queued', 'running', 'paused']
 export const TERMINAL: readonly RunStatus[] = ['completed', 'stopped', 'diverged', 'failed', 'interrupted']
-
-/** A failed request as the stores keep it: the contract's { code, message }, shown as written. */
-export const asFailure = (e: unknown): Failure => (e instanceof StudioError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) })
 
 export function emptySeries(): Series {
   return { stepX: [], stepLoss: [], epoch: [], trainLoss: [], valLoss: [], trainAccuracy: [], valAccuracy: [] }
@@ -86,7 +80,8 @@ export function filterRuns(list: readonly RunSummary[], f: Filter, sort: { key: 
 export const useRuns = defineStore('runs', () => {
   const list = shallowRef<RunSummary[]>([])
   const loaded = ref(false)
-  const error = ref<Failure | null>(null)
+  const listing = task()
+  const error = computed(() => listing.error)
   /** Stored details by run id, replaced (never mutated) when refreshed. */
   const details = shallowReactive(new Map<string, RunDetail>())
   const live = shallowReactive(new Map<string, Live>())
@@ -101,25 +96,18 @@ export const useRuns = defineStore('runs', () => {
   const datasets = computed(() => [...new Set(list.value.map((r) => r.dataset).filter((d): d is string => !!d))].sort())
   const active = computed(() => list.value.filter((r) => ACTIVE.includes(r.status)))
 
+  // The newest list wins: an earlier runs.list answering late does not bring back a run since deleted.
   async function refresh(): Promise<void> {
-    try {
-      list.value = await studio().invoke('runs.list')
-      error.value = null
-    } catch (e) {
-      error.value = asFailure(e)
-    } finally {
-      loaded.value = true
-    }
+    const l = await listing.run(() => studio().invoke('runs.list'))
+    if (l) list.value = l
+    loaded.value = true
   }
 
   // Events for a run the list has not seen yet (started in another window) refresh it, at most once at a time.
-  let refreshing: Promise<void> | null = null
-  function refreshSoon(): void {
-    refreshing ??= refresh().finally(() => (refreshing = null))
-  }
+  const refreshSoon = once(refresh, { keep: false })
 
   function patchSummary(runId: string, patch: Partial<RunSummary>): void {
-    if (!byId.value.has(runId)) return refreshSoon()
+    if (!byId.value.has(runId)) return void refreshSoon()
     list.value = list.value.map((r) => (r.runId === runId ? { ...r, ...patch } : r))
   }
 
@@ -173,7 +161,7 @@ export const useRuns = defineStore('runs', () => {
       patchSummary(e.runId, { status: e.status })
       if (TERMINAL.includes(e.status)) {
         l.progress = null
-        refreshSoon()
+        void refreshSoon()
         if (details.has(e.runId)) void get(e.runId)
       }
       return
@@ -189,7 +177,7 @@ export const useRuns = defineStore('runs', () => {
       }
       // A step of a queued run means it started (its status event may have come before this page listened);
       // a paused run can still report the step it was in, which must not undo the pause.
-      if (!byId.value.has(e.runId)) refreshSoon()
+      if (!byId.value.has(e.runId)) void refreshSoon()
       else if (byId.value.get(e.runId)!.status === 'queued') patchSummary(e.runId, { status: 'running' })
       return
     }
@@ -236,22 +224,5 @@ export const useRuns = defineStore('runs', () => {
     return true
   }
 
-  const sampleStarting = ref(false)
-  /** The first-run path from an empty Runs screen: the sample model on the sample folder, with the sample's settings. */
-  async function startSample(): Promise<string | null> {
-    sampleStarting.value = true
-    try {
-      const [info, template] = await Promise.all([useApp().load(), useTemplates().sample()])
-      const { runId } = await studio().invoke('runs.start', { model: template.model, datasetDir: info.sample.datasetDir, settings: { ...info.sample.settings, name: 'Sample: shapes' } })
-      await refresh()
-      return runId
-    } catch (e) {
-      error.value = asFailure(e)
-      return null
-    } finally {
-      sampleStarting.value = false
-    }
-  }
-
-  return { sampleStarting, startSample, list, loaded, error, details, live, failures, filter, sort, byId, visible, models, datasets, active, refresh, get, onEvent, liveOf, pause, resume, stop, update, remove }
+  return { list, loaded, error, details, live, failures, filter, sort, byId, visible, models, datasets, active, refresh, get, onEvent, liveOf, pause, resume, stop, update, remove }
 })

@@ -7,10 +7,10 @@ import { computed, reactive, ref, shallowRef, watch } from 'vue'
 import type { JsonSchema } from '../../../src-main/api/contract.ts'
 import { analyzeGraph, type GraphAnalysis } from '../../../src-engine/core/graph/index.ts'
 import { studio } from '../api/client.ts'
+import { asFailure, once, task, type Failure } from '../api/request.ts'
 import { useData } from './data.ts'
 import { useDesign } from './design.ts'
-import { asFailure, useRuns, type Failure } from './runs.ts'
-import { useTemplates } from './templates.ts'
+import { useRuns } from './runs.ts'
 import { useUi } from './ui.ts'
 import { usePrefs } from './prefs.ts'
 
@@ -66,7 +66,6 @@ export const useTrain = defineStore('train', () => {
   const form = reactive<Record<string, FieldValue>>({})
   /** Errors the service gave for fields (INVALID_SETTINGS names them). */
   const serverErrors = ref<Record<string, string>>({})
-  const loadError = ref<Failure | null>(null)
   const startError = ref<Failure | null>(null)
   const starting = ref(false)
   const fields = computed(() => (schema.value ? fieldsOf(schema.value) : []))
@@ -93,29 +92,22 @@ export const useTrain = defineStore('train', () => {
   }
 
   // The screens that need the form (Train, Data, the sample button) may ask at once: one load serves them,
-  // and installs the one watch that remembers the form.
-  let loading: Promise<void> | null = null
-  function load(): Promise<void> {
-    if (schema.value) return Promise.resolve()
-    loading ??= fetchForm().finally(() => (loading = null))
-    return loading
-  }
-
-  async function fetchForm(): Promise<void> {
-    try {
-      const [s, d] = await Promise.all([studio().invoke('settings.schema'), studio().invoke('settings.defaults')])
-      for (const f of fieldsOf(s)) if (f.kind === 'boolean') form[f.key] = false
-      setForm(d as Record<string, unknown>)
-      // The form as it was left (remembered by the host), over the defaults: a restart keeps what was typed.
-      const prefs = usePrefs()
-      const kept = prefs.values.trainForm ?? {}
-      for (const f of fieldsOf(s)) if (f.key in kept && typeof kept[f.key] === (f.kind === 'boolean' ? 'boolean' : 'string')) form[f.key] = kept[f.key]
-      schema.value = s
-      watch(form, () => prefs.set({ trainForm: { ...form } }), { deep: true })
-      loadError.value = null
-    } catch (e) {
-      loadError.value = asFailure(e)
-    }
+  // is kept once done (a failure is asked again), and installs the one watch that remembers the form.
+  const loading = task()
+  const loadError = computed(() => loading.error)
+  const fetchForm = once(async () => {
+    const [s, d] = await Promise.all([studio().invoke('settings.schema'), studio().invoke('settings.defaults')])
+    for (const f of fieldsOf(s)) if (f.kind === 'boolean') form[f.key] = false
+    setForm(d as Record<string, unknown>)
+    // The form as it was left (remembered by the host), over the defaults: a restart keeps what was typed.
+    const prefs = usePrefs()
+    const kept = prefs.values.trainForm ?? {}
+    for (const f of fieldsOf(s)) if (f.key in kept && typeof kept[f.key] === (f.kind === 'boolean' ? 'boolean' : 'string')) form[f.key] = kept[f.key]
+    schema.value = s
+    watch(form, () => prefs.set({ trainForm: { ...form } }), { deep: true })
+  })
+  async function load(): Promise<void> {
+    if (!schema.value) await loading.run(fetchForm)
   }
 
   function set(key: string, value: FieldValue): void {
@@ -205,24 +197,5 @@ export const useTrain = defineStore('train', () => {
     }
   }
 
-  const sampleError = ref<Failure | null>(null)
-  /** The sample's model (a template) as the design, and the sample's settings in the form. */
-  async function useSample(opts: { model: boolean }): Promise<void> {
-    const data = useData()
-    const info = await data.loadInfo()
-    if (!info) return
-    await load()
-    setForm(info.sample.settings)
-    if (!opts.model) return
-    try {
-      useDesign().load((await useTemplates().sample()).model)
-      sampleError.value = null
-    } catch (e) {
-      sampleError.value = asFailure(e)
-    }
-  }
-  /** A design with nothing but its input: the studio offers the sample model instead. */
-  const designIsBlank = computed(() => useDesign().doc.nodes.length <= 1)
-
-  return { sampleError, useSample, designIsBlank, schema, form, fields, errors, settings, serverErrors, loadError, startError, starting, runId, analysis, outputUnits, checks, canStart, load, set, setForm, follow, start }
+  return { schema, form, fields, errors, settings, serverErrors, loadError, startError, starting, runId, analysis, outputUnits, checks, canStart, load, set, setForm, follow, start }
 })

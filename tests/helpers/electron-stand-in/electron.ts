@@ -8,11 +8,11 @@
 import { EventEmitter } from 'node:events'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { FromStandIn, Probe, Records, ToStandIn } from './protocol.ts'
+import type { FromStandIn, MenuRecord, Probe, Records, ToStandIn } from './protocol.ts'
 
 const send = (m: FromStandIn) => process.send!(m)
 
-const records: Records = { windows: [], loadedUrls: [], menus: 0, paths: {}, dialogs: [], errorBoxes: [], openedExternally: [], handlers: [], quit: false }
+const records: Records = { windows: [], loadedUrls: [], menus: 0, menu: [], paths: {}, dialogs: [], errorBoxes: [], openedExternally: [], handlers: [], quit: false }
 const paths = new Map<string, string>([['appData', join(process.env.HOME ?? '/', '.config')], ['userData', join(process.env.HOME ?? '/', '.config', 'Electron')]])
 
 class AppStandIn extends EventEmitter {
@@ -134,12 +134,18 @@ export const dialog = {
   },
 }
 
+interface TemplateItem { id?: string; label?: string; accelerator?: string; role?: string; type?: string; submenu?: TemplateItem[]; click?: (...args: unknown[]) => void }
+const recordOf = (items: TemplateItem[]): MenuRecord[] => items.map(({ id, label, accelerator, role, type, submenu }) => ({ id, label, accelerator, role, type, ...(submenu ? { submenu: recordOf(submenu) } : {}) }))
+const flat = (items: TemplateItem[]): TemplateItem[] => items.flatMap((i) => [i, ...flat(i.submenu ?? [])])
+let applicationMenu: TemplateItem[] = []
 export const Menu = {
-  buildFromTemplate(template: unknown[]) {
+  buildFromTemplate(template: TemplateItem[]) {
     return { template }
   },
-  setApplicationMenu(): void {
+  setApplicationMenu(menu: { template: TemplateItem[] } | null): void {
     records.menus++
+    applicationMenu = menu?.template ?? []
+    records.menu = recordOf(applicationMenu)
   },
 }
 
@@ -207,6 +213,11 @@ process.on('message', (m: ToStandIn) => {
       send({ type: 'reply', id: m.id, result: { ...records, windowCount: BrowserWindow.getAllWindows().length } })
     } else if (m.type === 'probe') {
       send({ type: 'reply', id: m.id, result: probe() })
+    } else if (m.type === 'click-menu') {
+      // As Electron calls a click: with the item, the focused window and the keyboard event.
+      const item = flat(applicationMenu).find((i) => i.id === m.item)
+      item?.click?.(item, BrowserWindow.getAllWindows()[0], {})
+      send({ type: 'reply', id: m.id, result: !!item?.click })
     } else if (m.type === 'close-windows') {
       // As the user closing the last window: the shell saves its place and, off macOS, quits.
       for (const w of BrowserWindow.getAllWindows()) w.close()

@@ -20,6 +20,8 @@ export interface BuiltMain {
   invoke<T = unknown>(command: string, payload?: unknown, frameUrl?: string): Promise<Reply & { result?: T }>
   records(): Promise<Records>
   probe(): Promise<Probe>
+  /** Chooses the application menu's item of this id; false when there is none with a click. */
+  clickMenu(item: string): Promise<boolean>
   /** Resolves when an event satisfies `test`, whether it came before or after the call. */
   waitForEvent(test: (e: StudioEvent) => boolean): Promise<StudioEvent>
   closeWindows(): void
@@ -92,6 +94,7 @@ export function launchBuiltMain(env: Record<string, string>, main = BUILT_MAIN):
     invoke: (command, payload = {}, frameUrl) => request({ type: 'invoke', command, payload, ...(frameUrl ? { frameUrl } : {}) }) as never,
     records: () => request({ type: 'records' }) as Promise<Records>,
     probe: () => request({ type: 'probe' }) as Promise<Probe>,
+    clickMenu: (item) => request({ type: 'click-menu', item }) as Promise<boolean>,
     waitForEvent(test) {
       const seen = events.find(test)
       if (seen) return Promise.resolve(seen)

@@ -4,6 +4,8 @@ export type ToStandIn =
   | { type: 'invoke'; id: number; command: string; payload: unknown; /** the calling frame's URL; the window's page when absent */ frameUrl?: string }
   | { type: 'records'; id: number }
   | { type: 'probe'; id: number }
+  /** Chooses the application menu's item of this id, as the user would. */
+  | { type: 'click-menu'; id: number; item: string }
   | { type: 'close-windows' }
 
 export type FromStandIn =
@@ -19,6 +21,8 @@ export interface Records {
   loadedUrls: string[]
   /** How many times an application menu was set. */
   menus: number
+  /** The application menu set last, as its template (clicks left out). */
+  menu: MenuRecord[]
   /** app.setPath calls, by name. */
   paths: Record<string, string>
   dialogs: Record<string, unknown>[]
@@ -29,6 +33,9 @@ export interface Records {
   quit: boolean
   windowCount?: number
 }
+
+/** A menu item as the shell's template gave it. */
+export interface MenuRecord { id?: string; label?: string; accelerator?: string; role?: string; type?: string; submenu?: MenuRecord[] }
 
 /** The shell's handlers, played against: a navigation, a webview, window.open, a response, a permission request. */
 export interface Probe {
