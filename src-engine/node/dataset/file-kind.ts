@@ -8,11 +8,11 @@
  */
 export const FILE_SIZE_LIMIT = 64 * 2 ** 20
 
-const mb = (n: number) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`
+const mib = (n: number) => `${(n / 2 ** 20).toFixed(n < 10 * 2 ** 20 ? 1 : 0)} MiB`
 
 /** Why a file of `size` bytes is not read: the one message of the scan and the readers. */
 export const tooLargeReason = (size: number, limit = FILE_SIZE_LIMIT): string =>
-  `too large (${mb(size)}; the limit is ${mb(limit)}): not read. An image this big is a mistake or an uncompressed scan; save it as PNG or JPEG`
+  `too large (${mib(size)}; the limit is ${mib(limit)}): not read. An image this big is a mistake or an uncompressed scan; save it as PNG or JPEG`
 
 interface Kinded { isCharacterDevice(): boolean; isBlockDevice(): boolean; isFIFO(): boolean; isSocket(): boolean }
 

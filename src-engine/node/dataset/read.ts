@@ -2,7 +2,7 @@
 // regular file, only up to a size cap, asynchronously (on libuv's threads, never the event loop), and never
 // more bytes than the file said it had. A path can name anything: `/dev/zero` never ends, a FIFO blocks its
 // reader until someone writes, `/proc/self/pagemap` says 0 bytes and reads as hundreds of GiB, a sparse file
-// says 1.5 GB and costs no disk. Each is refused with its reason before (or after one byte of) reading.
+// says 1.5 GB and costs no disk. Each is refused with its reason before reading (or after a page of it).
 import { constants, type Stats } from 'node:fs'
 import { open, stat } from 'node:fs/promises'
 import { ImageError } from './decode.ts'
@@ -17,11 +17,14 @@ export class FileReadError extends ImageError {
   }
 }
 
+/** Bytes read past the size the file's stat gives, to tell a file that holds more. */
+const OVERREAD = 4096
+
 const notRegular = (kind: string) => new FileReadError('UNREADABLE', `${kind}, not a regular file: not read (give the path of an image file)`)
 
 /**
  * The bytes of the regular file at `path`, at most `limit`. Throws FileReadError with the reason (and no
- * bytes read beyond the first, for a file that holds more than its size says).
+ * more than a page read past its size, for a file that holds more than its size says).
  */
 export async function readImageFile(path: string, limit = FILE_SIZE_LIMIT): Promise<Buffer> {
   // Refuse devices and FIFOs before opening them: opening some devices has effects, and a FIFO's open blocks.
@@ -48,8 +51,9 @@ export async function readImageFile(path: string, limit = FILE_SIZE_LIMIT): Prom
     if (k) throw notRegular(k)
     if (!st.isFile()) throw new FileReadError('UNREADABLE', 'not a regular file: not read')
     if (st.size > limit) throw new FileReadError('TOO_LARGE', tooLargeReason(st.size, limit))
-    // One byte more than the size says: a file that has it is special (/proc says 0) or is being written.
-    const buf = Buffer.allocUnsafe(st.size + 1)
+    // A page more than the size says: a file that has more is special (/proc says 0) or is being written.
+    // A page, not one byte: some /proc files (pagemap) refuse reads that are not whole 8-byte entries.
+    const buf = Buffer.allocUnsafe(st.size + OVERREAD)
     let got = 0
     while (got < buf.length) {
       const { bytesRead } = await fh.read(buf, got, buf.length - got, got)
