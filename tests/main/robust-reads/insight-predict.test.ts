@@ -68,7 +68,7 @@ describe('runs.predict lists folders with the scan\'s rules', () => {
     symlinkSync(huge, join(dir, 'huge.png'))
     if (linux) symlinkSync('/dev/null', join(dir, 'null.png'))
     const r = await predict([dir])
-    expect(r.ok).toBe(true)
+    if (!r.ok) throw new Error(r.error.message)
     const p = r.result as PredictReport
     expect(p.predictions.map((x) => x.path.slice(dir.length + 1))).toEqual(['a.png', ...[0, 1, 2, 3].map((i) => `linked-folder/${i}.png`)])
     const why = (rel: string) => p.skipped.find((s) => s.path === join(dir, rel))?.reason
