@@ -33,7 +33,7 @@ export interface ImageList {
  * of the request's PREDICT_IMAGE_LIMIT) TOO_LARGE, naming the cap.
  */
 export async function listImages(path: string, budget = PREDICT_IMAGE_LIMIT): Promise<ImageList> {
-  const over = () => new DatasetError('TOO_LARGE', `${path}: one request predicts at most ${PREDICT_IMAGE_LIMIT.toLocaleString('en-US')} images, and this folder${budget < PREDICT_IMAGE_LIMIT ? ' with the request\'s other images' : ''} holds more: predict a smaller folder, or split it over several requests`)
+  const over = () => tooManyImages(path, budget)
   const abs = resolve(path)
   let st
   try {
@@ -56,6 +56,10 @@ export async function listImages(path: string, budget = PREDICT_IMAGE_LIMIT): Pr
   }
   return { files: list.files.map((f) => f.abs), skipped: list.skipped.map((s) => ({ path: join(abs, s.path), reason: s.reason })) }
 }
+
+/** The TOO_LARGE of a request whose `path` holds more images than the `budget` left of PREDICT_IMAGE_LIMIT. */
+export const tooManyImages = (path: string, budget: number): DatasetError => new DatasetError('TOO_LARGE',
+  `${path}: one request predicts at most ${PREDICT_IMAGE_LIMIT.toLocaleString('en-US')} images, and this folder${budget < PREDICT_IMAGE_LIMIT ? ' with the request\'s other images' : ''} holds more: predict a smaller folder, or split it over several requests`)
 
 export interface Unread { path: string; reason: string; code?: FileReadError['code'] }
 

@@ -3,7 +3,8 @@ import { topK } from '../../../src-engine/core/insight/infer.ts'
 import type { Store } from '../store/store.ts'
 import { ServiceError } from '../training.ts'
 import { forEachLimit } from '../../../src-engine/node/dataset/pool.ts'
-import { decodeImage, listImages, PREDICT_IMAGE_LIMIT, type DecodedImage } from './images.ts'
+import { resolve } from 'node:path'
+import { decodeImage, listImages, PREDICT_IMAGE_LIMIT, tooManyImages, type DecodedImage, type ImageList } from './images.ts'
 import { inferOffThread } from '../../../src-engine/node/insight/index.ts'
 import { openRunContext, type CheckpointKind } from './run-context.ts'
 
@@ -39,12 +40,16 @@ export async function predictImages(store: Store, ref: string, inputs: (string |
   const jobs: Job[] = []
   const skipped: { path: string; reason: string }[] = []
   let budget = PREDICT_IMAGE_LIMIT - inputs.filter((i) => typeof i !== 'string').length
+  const listings = new Map<string, ImageList>() // a path named again is not walked again
   for (const i of inputs) {
     if (typeof i !== 'string') {
       jobs.push({ path: i.name, bytes: i.bytes })
       continue
     }
-    const listed = await listImages(i, budget)
+    let listed = listings.get(resolve(i))
+    if (listed && listed.files.length > budget) throw tooManyImages(i, budget)
+    listed ??= await listImages(i, budget)
+    listings.set(resolve(i), listed)
     budget -= listed.files.length
     jobs.push(...listed.files.map((path) => ({ path, bytes: null })))
     skipped.push(...listed.skipped)
