@@ -33,7 +33,7 @@ export interface ImageList {
  * of the request's PREDICT_IMAGE_LIMIT) TOO_LARGE, naming the cap.
  */
 export async function listImages(path: string, budget = PREDICT_IMAGE_LIMIT): Promise<ImageList> {
-  const over = () => tooManyImages(path, budget)
+  const over = (folder: boolean) => tooManyImages(path, budget, folder)
   const abs = resolve(path)
   let st
   try {
@@ -44,22 +44,23 @@ export async function listImages(path: string, budget = PREDICT_IMAGE_LIMIT): Pr
   const kind = specialKind(st)
   if (kind) throw new DatasetError('UNREADABLE', `${path} is ${kind}, not an image file or a folder: give the path of an image file or of a folder of images`)
   if (!st.isDirectory()) {
-    if (budget < 1) throw over()
+    if (budget < 1) throw over(false)
     return { files: [abs], skipped: [] }
   }
   let list
   try {
     list = await listFolderOffThread(abs, { ...SCAN_LIMITS, files: Math.max(0, budget) })
   } catch (e) {
-    if (e instanceof DatasetError && e.code === 'TOO_LARGE' && / files \(reached /.test(e.message)) throw over()
+    // The listing's cap in files is the request's budget (its cap in folders stays the scan's own).
+    if (e instanceof DatasetError && e.code === 'TOO_LARGE' && / files \(reached /.test(e.message)) throw over(true)
     throw e
   }
   return { files: list.files.map((f) => f.abs), skipped: list.skipped.map((s) => ({ path: join(abs, s.path), reason: s.reason })) }
 }
 
 /** The TOO_LARGE of a request whose `path` holds more images than the `budget` left of PREDICT_IMAGE_LIMIT. */
-export const tooManyImages = (path: string, budget: number): DatasetError => new DatasetError('TOO_LARGE',
-  `${path}: one request predicts at most ${PREDICT_IMAGE_LIMIT.toLocaleString('en-US')} images, and this folder${budget < PREDICT_IMAGE_LIMIT ? ' with the request\'s other images' : ''} holds more: predict a smaller folder, or split it over several requests`)
+export const tooManyImages = (path: string, budget: number, folder = true): DatasetError => new DatasetError('TOO_LARGE',
+  `${path}: one request predicts at most ${PREDICT_IMAGE_LIMIT.toLocaleString('en-US')} images, and this ${folder ? 'folder' : 'image'}${budget < PREDICT_IMAGE_LIMIT ? ' with the request\'s other images' : ''} holds more: predict a smaller folder, or split it over several requests`)
 
 export interface Unread { path: string; reason: string; code?: FileReadError['code'] }
 

@@ -46,13 +46,13 @@ export async function predictImages(store: Store, ref: string, inputs: (string |
       jobs.push({ path: i.name, bytes: i.bytes })
       continue
     }
-    let listed = listings.get(resolve(i))
-    if (listed && listed.files.length > budget) throw tooManyImages(i, budget)
-    listed ??= await listImages(i, budget)
+    const again = listings.get(resolve(i))
+    if (again && again.files.length > budget) throw tooManyImages(i, budget)
+    const listed = again ?? await listImages(i, budget)
+    if (!again) skipped.push(...listed.skipped) // said once, however often the path is named
     listings.set(resolve(i), listed)
     budget -= listed.files.length
     jobs.push(...listed.files.map((path) => ({ path, bytes: null })))
-    skipped.push(...listed.skipped)
   }
   if (!jobs.length) throw new ServiceError('NOT_FOUND', `no image files in ${inputs.map((i) => (typeof i === 'string' ? i : i.name)).join(', ')}${skipped.length ? ` (${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} skipped: ${skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ')})` : ''}`)
   // A few decodes in flight per core (libvips' threads), not a whole folder's files at once.
