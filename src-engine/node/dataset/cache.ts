@@ -70,28 +70,34 @@ export function readCache(path: string): CacheFile | null {
 }
 
 /**
- * Writes atomically (a temporary file renamed over the old one), so a crash never leaves half a cache, then
- * evicts the least recently used files beyond the cap. Returns false when the write failed (and was skipped).
+ * Writes `data` to a temporary file beside `path` and renames it into place, so `path` is either whole or as
+ * it was (a full disk or a crash never leaves half a file under its name); the temporary is removed when the
+ * write fails. Returns false when it failed: the cache only ever saves time.
  */
-export function writeCache(path: string, entries: CacheEntry[], pixels: Uint8Array, meta: { root?: string; target?: Target } = {}): boolean {
-  const dir = join(path, '..')
+export function writeWhole(path: string, data: Uint8Array): boolean {
   const tmp = `${path}.${process.pid}.tmp`
   try {
-    mkdirSync(dir, { recursive: true })
-    const header = Buffer.from(JSON.stringify({ version: CACHE_VERSION, root: meta.root, target: meta.target, entries }), 'utf8')
-    const len = Buffer.alloc(4)
-    len.writeUInt32LE(header.length)
-    writeFileSync(tmp, Buffer.concat([len, header, pixels]))
+    mkdirSync(join(path, '..'), { recursive: true })
+    writeFileSync(tmp, data)
     renameSync(tmp, path)
+    return true
   } catch {
     try {
       rmSync(tmp, { force: true })
     } catch {
-      // the folder itself is unusable: nothing was left in it
+      // the folder itself is unusable (or the name is taken by a folder): nothing of ours was left in it
     }
     return false
   }
-  evict(dir, cacheLimit(), path)
+}
+
+/** Writes atomically (writeWhole), then evicts the least recently used files beyond the cap. False when the write failed. */
+export function writeCache(path: string, entries: CacheEntry[], pixels: Uint8Array, meta: { root?: string; target?: Target } = {}): boolean {
+  const header = Buffer.from(JSON.stringify({ version: CACHE_VERSION, root: meta.root, target: meta.target, entries }), 'utf8')
+  const len = Buffer.alloc(4)
+  len.writeUInt32LE(header.length)
+  if (!writeWhole(path, Buffer.concat([len, header, pixels]))) return false
+  evict(join(path, '..'), cacheLimit(), path)
   return true
 }
 

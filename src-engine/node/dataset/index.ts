@@ -1,6 +1,8 @@
 // Image folders as datasets: scan, health report, decoding through a cache, thumbnails.
-export { scanFolder, DatasetError, SCAN_LIMITS, type Scan, type ScanLimits, type ScannedFile, type Skipped } from './scan.ts'
-export { scanFolderOffThread } from './scan-thread.ts'
+export { scanFolder, listFolder, DatasetError, SCAN_LIMITS, type Scan, type ScanLimits, type ScannedFile, type Skipped } from './scan.ts'
+export { scanFolderOffThread, listFolderOffThread } from './scan-thread.ts'
+export { readImageFile, FileReadError } from './read.ts'
+export { FILE_SIZE_LIMIT, specialKind } from './file-kind.ts'
 export { inspectDataset, type HealthReport, type InspectOptions, type Warning } from './report.ts'
 export { loadDataset, type LoadOptions, type LoadedDataset } from './load.ts'
 export { decodeTo, probe, ImageError, PIXEL_LIMIT, type Target, type Fit } from './decode.ts'

@@ -1,10 +1,10 @@
 // Loading an image folder as an ImageSet in the model's input shape, through the decoded cache.
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import type { ImageSet } from '../../core/data/types.ts'
 import { cachePath, defaultCacheDir, readCache, writeCache, type CacheEntry } from './cache.ts'
 import { decodeTo, ImageError, type Target } from './decode.ts'
 import { forEachLimit } from './pool.ts'
+import { readImageFile } from './read.ts'
 import { DatasetError, type Scan, type Skipped } from './scan.ts'
 import { scanFolderOffThread } from './scan-thread.ts'
 
@@ -61,7 +61,7 @@ export async function loadDataset(root: string, target: Target, opts: LoadOption
       cached++
     } else {
       try {
-        out[i] = new Uint8Array(await decodeTo(await readFile(f.abs), target))
+        out[i] = new Uint8Array(await decodeTo(await readImageFile(f.abs), target))
       } catch (e) {
         out[i] = e instanceof ImageError ? e.message : `cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`
       }

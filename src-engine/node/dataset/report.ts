@@ -1,10 +1,10 @@
 // The health report of an image folder (`dataset inspect`): what is there, what is wrong with it, and
 // what to do, before any training starts. JSON keys as shared/spec/model-and-cli.md gives them.
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import { splitIndices } from '../../core/data/split.ts'
 import { decodeTo, ImageError, probe } from './decode.ts'
 import { forEachLimit } from './pool.ts'
+import { readImageFile } from './read.ts'
 import { type ScanLimits, type Skipped } from './scan.ts'
 import { scanFolderOffThread } from './scan-thread.ts'
 
@@ -48,7 +48,7 @@ export async function inspectDataset(root: string, opts: InspectOptions = {}): P
   let done = 0
   await forEachLimit(scan.files, async (f, i) => {
     try {
-      const buf = await readFile(f.abs)
+      const buf = await readImageFile(f.abs)
       const p = await probe(buf)
       await decodeTo(buf, { width: 8, height: 8, channels: 3 }) // a full decode: truncated files fail here
       results[i] = { rel: f.rel, label: f.label, hash: createHash('sha1').update(buf).digest('hex'), ...p }

@@ -7,9 +7,18 @@ import { DatasetError, SCAN_LIMITS, statRoot, type Scan, type ScanLimits } from 
 type Outcome = { ok: true; scan: Scan } | { ok: false; code?: DatasetError['code']; message: string }
 
 export async function scanFolderOffThread(root: string, limits: ScanLimits = SCAN_LIMITS): Promise<Scan> {
+  return offThread(root, limits, false)
+}
+
+/** listFolder (every image file under a folder, with the scan's rules and caps) on a worker thread. */
+export async function listFolderOffThread(root: string, limits: ScanLimits = SCAN_LIMITS): Promise<Scan> {
+  return offThread(root, limits, true)
+}
+
+async function offThread(root: string, limits: ScanLimits, flat: boolean): Promise<Scan> {
   statRoot(root) // a missing folder or a file is answered at once, without starting a thread
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerEntry('scan-worker'), { workerData: { root, limits } })
+    const worker = new Worker(workerEntry('scan-worker'), { workerData: { root, limits, flat } })
     worker.once('message', (m: Outcome) => {
       if (m.ok) resolve(m.scan)
       else reject(m.code ? new DatasetError(m.code, m.message) : new Error(m.message))

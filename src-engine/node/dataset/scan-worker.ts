@@ -1,10 +1,11 @@
-// The worker side of scanFolderOffThread: one scan, its result or its DatasetError posted back.
+// The worker side of scanFolderOffThread and listFolderOffThread: one scan, its result or its DatasetError
+// posted back.
 import { parentPort, workerData } from 'node:worker_threads'
-import { DatasetError, scanFolder, type ScanLimits } from './scan.ts'
+import { DatasetError, listFolder, scanFolder, type ScanLimits } from './scan.ts'
 
-const { root, limits } = workerData as { root: string; limits: ScanLimits }
+const { root, limits, flat } = workerData as { root: string; limits: ScanLimits; flat?: boolean }
 try {
-  parentPort!.postMessage({ ok: true, scan: scanFolder(root, limits) })
+  parentPort!.postMessage({ ok: true, scan: (flat ? listFolder : scanFolder)(root, limits) })
 } catch (e) {
   parentPort!.postMessage(e instanceof DatasetError ? { ok: false, code: e.code, message: e.message } : { ok: false, message: e instanceof Error ? e.message : String(e) })
 }

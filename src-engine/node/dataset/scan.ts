@@ -5,8 +5,14 @@
 // Links can make a folder reachable many times (a diamond of links doubles the paths at each level) or
 // reach a whole disk (a class folder linking to `/`), so each real folder (device + inode) is read once,
 // each real file counted once, and the scan is capped in folders, files and depth.
+//
+// Only regular files are listed, with the size their stat gives: a device, FIFO or socket (or a link to one)
+// is skipped with what it is, and a file over the size cap with its size, so nothing after the scan opens
+// them. A file whose size reads 0 (an empty file, or a /proc file) is listed: the reader reads one byte of
+// it and tells which.
 import { readdirSync, statSync, type BigIntStats } from 'node:fs'
 import { join, relative } from 'node:path'
+import { FILE_SIZE_LIMIT, specialKind, tooLargeReason } from './file-kind.ts'
 
 export interface ScannedFile {
   /** Path relative to the root, with forward slashes: the file's name in reports. */
@@ -46,10 +52,12 @@ export interface ScanLimits {
   files: number
   /** Folders below a class folder; deeper ones are skipped with a reason. */
   depth: number
+  /** The largest file listed (FILE_SIZE_LIMIT by default); a larger one is skipped, unread, with its size. */
+  fileBytes?: number
 }
 
 // A class-per-folder dataset rarely has more than a few hundred folders; 10,000 stops a link to / within seconds.
-export const SCAN_LIMITS: ScanLimits = { folders: 10_000, files: 500_000, depth: 32 }
+export const SCAN_LIMITS: ScanLimits = { folders: 10_000, files: 500_000, depth: 32, fileBytes: FILE_SIZE_LIMIT }
 
 const realId = (s: BigIntStats) => `${s.dev}:${s.ino}`
 /** The mtimeMs a plain statSync gives (Node's own formula), so cache keys and fingerprints stay as they were. */
@@ -66,13 +74,90 @@ export function statRoot(root: string): BigIntStats {
     const code = (e as NodeJS.ErrnoException).code
     throw new DatasetError(code === 'ENOENT' ? 'NOT_FOUND' : 'UNREADABLE', `${root}: ${code === 'ENOENT' ? 'no such folder' : (e as Error).message}`)
   }
-  if (!st.isDirectory()) throw new DatasetError('NOT_A_FOLDER', `${root} is a file; a dataset is a folder with one sub-folder of images per class`)
+  const kind = specialKind(st)
+  if (!st.isDirectory()) throw new DatasetError('NOT_A_FOLDER', `${root} is ${kind ?? 'a file'}; a dataset is a folder with one sub-folder of images per class`)
   return st
+}
+
+/** The walk's shared state: what was found, and which real folders and files were seen where. */
+interface Walk {
+  root: string
+  limits: ScanLimits
+  files: ScannedFile[]
+  skipped: Skipped[]
+  /** Real folder -> where it was first read; real file -> where it was first counted. */
+  foldersSeen: Map<string, string>
+  filesSeen: Map<string, string>
+  /** The error a cap (in folders or files) stops the walk with. */
+  tooLarge: (what: string, dir: string) => DatasetError
+}
+
+const relTo = (root: string, p: string) => relative(root, p).split('\\').join('/')
+
+/** Depth-first with the real folders on the current path, to tell a loop from a folder reached twice. */
+function walk(w: Walk, dir: string, dirStat: BigIntStats, ancestors: Set<string>, depth: number, label: number): void {
+  const rel = (p: string) => relTo(w.root, p) || '.'
+  const { limits, skipped } = w
+  const id = realId(dirStat)
+  if (ancestors.has(id)) {
+    skipped.push({ path: rel(dir), reason: 'a symbolic link loop (this folder links back to one that contains it); skipped' })
+    return
+  }
+  const first = w.foldersSeen.get(id)
+  if (first !== undefined) {
+    skipped.push({ path: rel(dir), reason: `the same folder as ${first} (reached again through a link); its images count once` })
+    return
+  }
+  if (depth > limits.depth) {
+    skipped.push({ path: rel(dir), reason: `more than ${limits.depth} folders deep; skipped (a link to a large tree?)` })
+    return
+  }
+  if (w.foldersSeen.size >= limits.folders) throw w.tooLarge(`${limits.folders.toLocaleString('en-US')} folders`, dir)
+  w.foldersSeen.set(id, rel(dir))
+  let list
+  try {
+    list = readdirSync(dir, { withFileTypes: true })
+  } catch (e) {
+    skipped.push({ path: rel(dir), reason: `cannot read this folder (${why(e)})` })
+    return
+  }
+  ancestors.add(id)
+  const maxBytes = limits.fileBytes ?? FILE_SIZE_LIMIT
+  for (const e of list.sort(byName)) {
+    if (hidden(e.name)) continue
+    const p = join(dir, e.name)
+    let s
+    try {
+      s = statSync(p, { bigint: true })
+    } catch (err) {
+      skipped.push({ path: rel(p), reason: (err as NodeJS.ErrnoException).code === 'ELOOP' ? 'a symbolic link loop' : `cannot read it (${why(err)})` })
+      continue
+    }
+    if (s.isDirectory()) walk(w, p, s, ancestors, depth + 1, label)
+    else if (s.isFile()) {
+      const fileId = realId(s)
+      const seenAs = w.filesSeen.get(fileId)
+      if (seenAs !== undefined) {
+        skipped.push({ path: rel(p), reason: `the same file as ${seenAs} (a link); counted once` })
+        continue
+      }
+      if (s.size > BigInt(maxBytes)) {
+        skipped.push({ path: rel(p), reason: tooLargeReason(Number(s.size), maxBytes) })
+        continue
+      }
+      if (w.filesSeen.size >= limits.files) throw w.tooLarge(`${limits.files.toLocaleString('en-US')} files`, dir)
+      w.filesSeen.set(fileId, rel(p))
+      w.files.push({ rel: rel(p), abs: p, size: Number(s.size), mtimeMs: msOf(s.mtimeNs), label })
+    } else {
+      skipped.push({ path: rel(p), reason: `${specialKind(s) ?? 'not a regular file'}${e.isSymbolicLink() ? ' (through a link)' : ''}, not an image file; not read` })
+    }
+  }
+  ancestors.delete(id)
 }
 
 export function scanFolder(root: string, limits: ScanLimits = SCAN_LIMITS): Scan {
   const st = statRoot(root)
-  const rel = (p: string) => relative(root, p).split('\\').join('/')
+  const rel = (p: string) => relTo(root, p)
   const skipped: Skipped[] = []
   const files: ScannedFile[] = []
   let entries
@@ -98,63 +183,11 @@ export function scanFolder(root: string, limits: ScanLimits = SCAN_LIMITS): Scan
     else skipped.push({ path: e.name, reason: 'not inside a class folder; put each image in the sub-folder named after its class' })
   }
 
-  // Real folder -> where it was first read; real file -> where it was first counted. Shared by every class.
-  const foldersSeen = new Map<string, string>([[realId(st), '.']])
-  const filesSeen = new Map<string, string>()
-  const tooLarge = (what: string, dir: string) => new DatasetError('TOO_LARGE', `${root}: the scan stopped at ${what} (reached ${rel(dir) || '.'}); a dataset is a folder with one sub-folder of images per class. Is a class folder a link to a large tree, such as / or a home folder? Link to the images themselves instead`)
-
+  const w: Walk = {
+    root, limits, files, skipped, foldersSeen: new Map([[realId(st), '.']]), filesSeen: new Map(),
+    tooLarge: (what, dir) => new DatasetError('TOO_LARGE', `${root}: the scan stopped at ${what} (reached ${rel(dir) || '.'}); a dataset is a folder with one sub-folder of images per class. Is a class folder a link to a large tree, such as / or a home folder? Link to the images themselves instead`),
+  }
   classDirs.forEach((name, label) => {
-    // Depth-first with the real folders on the current path, to tell a loop from a folder reached twice.
-    const walk = (dir: string, dirStat: BigIntStats, ancestors: Set<string>, depth: number) => {
-      const id = realId(dirStat)
-      if (ancestors.has(id)) {
-        skipped.push({ path: rel(dir), reason: 'a symbolic link loop (this folder links back to one that contains it); skipped' })
-        return
-      }
-      const first = foldersSeen.get(id)
-      if (first !== undefined) {
-        skipped.push({ path: rel(dir), reason: `the same folder as ${first} (reached again through a link); its images count once` })
-        return
-      }
-      if (depth > limits.depth) {
-        skipped.push({ path: rel(dir), reason: `more than ${limits.depth} folders deep; skipped (a link to a large tree?)` })
-        return
-      }
-      if (foldersSeen.size >= limits.folders) throw tooLarge(`${limits.folders.toLocaleString('en-US')} folders`, dir)
-      foldersSeen.set(id, rel(dir))
-      let list
-      try {
-        list = readdirSync(dir, { withFileTypes: true })
-      } catch (e) {
-        skipped.push({ path: rel(dir), reason: `cannot read this folder (${why(e)})` })
-        return
-      }
-      ancestors.add(id)
-      for (const e of list.sort(byName)) {
-        if (hidden(e.name)) continue
-        const p = join(dir, e.name)
-        let s
-        try {
-          s = statSync(p, { bigint: true })
-        } catch (err) {
-          skipped.push({ path: rel(p), reason: (err as NodeJS.ErrnoException).code === 'ELOOP' ? 'a symbolic link loop' : `cannot read it (${why(err)})` })
-          continue
-        }
-        if (s.isDirectory()) walk(p, s, ancestors, depth + 1)
-        else if (s.isFile()) {
-          const fileId = realId(s)
-          const seenAs = filesSeen.get(fileId)
-          if (seenAs !== undefined) {
-            skipped.push({ path: rel(p), reason: `the same file as ${seenAs} (a link); counted once` })
-            continue
-          }
-          if (filesSeen.size >= limits.files) throw tooLarge(`${limits.files.toLocaleString('en-US')} files`, dir)
-          filesSeen.set(fileId, rel(p))
-          files.push({ rel: rel(p), abs: p, size: Number(s.size), mtimeMs: msOf(s.mtimeNs), label })
-        }
-      }
-      ancestors.delete(id)
-    }
     const dir = join(root, name)
     let s
     try {
@@ -163,7 +196,22 @@ export function scanFolder(root: string, limits: ScanLimits = SCAN_LIMITS): Scan
       skipped.push({ path: name, reason: `cannot follow this link (${why(e)})` })
       return
     }
-    walk(dir, s, new Set([realId(st)]), 0)
+    walk(w, dir, s, new Set([realId(st)]), 0, label)
   })
   return { root, classes: classDirs, files, skipped }
+}
+
+/**
+ * Every image file under `root` (nested folders included), with the dataset scan's rules and caps: links are
+ * followed, each real folder read and each real file listed once, loops, devices and oversize files skipped
+ * with their reason. The files' label is 0 and `classes` is empty. Stops with TOO_LARGE past `limits.files`.
+ */
+export function listFolder(root: string, limits: ScanLimits = SCAN_LIMITS): Scan {
+  const st = statRoot(root)
+  const w: Walk = {
+    root, limits, files: [], skipped: [], foldersSeen: new Map(), filesSeen: new Map(),
+    tooLarge: (what, dir) => new DatasetError('TOO_LARGE', `${root}: the listing stopped at ${what} (reached ${relTo(root, dir) || '.'})`),
+  }
+  walk(w, root, st, new Set(), 0, 0)
+  return { root, classes: [], files: w.files, skipped: w.skipped }
 }

@@ -2,6 +2,7 @@
 // mapping the services' coded errors to the spec's exit codes.
 import { StoreError } from '../../services/store/open.ts'
 import { ServiceError } from '../../services/training.ts'
+import { DatasetError } from '../../../src-engine/node/dataset/index.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_USAGE } from '../errors.ts'
 import { openStore, storeFailure } from '../open-store.ts'
 import type { Store } from '../../services/store/store.ts'
@@ -23,6 +24,7 @@ export async function withRunStore<T>(db: string | undefined, fn: (store: Store)
   } catch (e) {
     if (e instanceof StoreError) throw storeFailure(e)
     if (e instanceof ServiceError) throw new CliError(e.message, e.code === 'BAD_STATE' && /checkpoint/.test(e.message) ? EXIT_NEGATIVE : EXIT_USAGE)
+    if (e instanceof DatasetError) throw new CliError(e.message, EXIT_USAGE) // a path that cannot be read, or too many images
     throw e
   } finally {
     store.close()

@@ -1,5 +1,6 @@
 // `cnn-studio predict RUN IMAGE|FOLDER [--top K] [--json]`: the top classes of each image.
 import type { Command } from 'commander'
+import { PREDICT_IMAGE_LIMIT } from '../../services/insight/images.ts'
 import { predictImages } from '../../services/insight/predict.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_USAGE } from '../errors.ts'
 import { esc } from '../escape.ts'
@@ -8,7 +9,7 @@ import { checkpointKind, checkpointOption, dbOption, pct, withRunStore } from '.
 export function registerPredict(program: Command): void {
   program.command('predict').description('the top classes of an image, or of every image in a folder, under a run\'s checkpoint')
     .argument('<run>', 'a run id, or latest')
-    .argument('<paths...>', 'image files or folders')
+    .argument('<paths...>', `image files or folders (links are followed, each file read once; at most ${PREDICT_IMAGE_LIMIT.toLocaleString('en-US')} images in all)`)
     .option('--top <k>', 'classes shown per image', (v) => (/^\d+$/.test(v) && Number(v) >= 1 ? Number(v) : Number.NaN), 3)
     .option(...checkpointOption).option(...dbOption)
     .option('--json', 'print one JSON document on stdout')

@@ -8,6 +8,7 @@ import { topK } from '../../../src-engine/core/insight/infer.ts'
 import type { Store } from '../store/store.ts'
 import { ServiceError } from '../training.ts'
 import { decodeImage } from './images.ts'
+import { DatasetError } from '../../../src-engine/node/dataset/index.ts'
 import { inferenceNet } from '../../../src-engine/node/insight/index.ts'
 import { pngDataUrl } from './png.ts'
 import { openRunContext, type CheckpointKind } from './run-context.ts'
@@ -59,7 +60,11 @@ export async function lookInside(store: Store, ref: string, image: { name: strin
   const { height: H, width: W, channels: C } = ctx.preprocessing
   const classes = ctx.preprocessing.classes
   const d = await decodeImage(image.name, image.bytes, ctx.target)
-  if ('reason' in d) throw new ServiceError('NOT_FOUND', `${image.name}: ${d.reason}`)
+  if ('reason' in d) {
+    // A file refused unread (a device, a FIFO, one over the size cap) says so by its code.
+    if (d.code) throw new DatasetError(d.code, `${image.name}: ${d.reason}`)
+    throw new ServiceError('NOT_FOUND', `${image.name}: ${d.reason}`)
+  }
   if (opts.classIndex !== undefined && (opts.classIndex < 0 || opts.classIndex >= classes.length)) {
     throw new ServiceError('INVALID_SETTINGS', `class ${opts.classIndex} is out of range: the run has ${classes.length} classes (0..${classes.length - 1})`)
   }

@@ -3,7 +3,8 @@ import { topK } from '../../../src-engine/core/insight/infer.ts'
 import type { Store } from '../store/store.ts'
 import { ServiceError } from '../training.ts'
 import { forEachLimit } from '../../../src-engine/node/dataset/pool.ts'
-import { decodeImage, listImages, type DecodedImage } from './images.ts'
+import { resolve } from 'node:path'
+import { decodeImage, listImages, PREDICT_IMAGE_LIMIT, tooManyImages, type DecodedImage, type ImageList } from './images.ts'
 import { inferOffThread } from '../../../src-engine/node/insight/index.ts'
 import { openRunContext, type CheckpointKind } from './run-context.ts'
 
@@ -34,13 +35,31 @@ export async function predictImages(store: Store, ref: string, inputs: (string |
   const classes = ctx.preprocessing.classes
   const top = Math.max(1, Math.min(opts.top ?? 3, classes.length))
   type Job = { path: string; bytes: Buffer | null }
-  const jobs = inputs.flatMap((i): Job[] => (typeof i === 'string' ? listImages(i).map((path) => ({ path, bytes: null })) : [{ path: i.name, bytes: i.bytes }]))
-  if (!jobs.length) throw new ServiceError('NOT_FOUND', `no image files in ${inputs.map((i) => (typeof i === 'string' ? i : i.name)).join(', ')}`)
+  // Folders are listed one after another against one budget: the request as a whole expands to at most
+  // PREDICT_IMAGE_LIMIT images, however many folders it names.
+  const jobs: Job[] = []
+  const skipped: { path: string; reason: string }[] = []
+  let budget = PREDICT_IMAGE_LIMIT - inputs.filter((i) => typeof i !== 'string').length
+  const listings = new Map<string, ImageList>() // a path named again is not walked again
+  for (const i of inputs) {
+    if (typeof i !== 'string') {
+      jobs.push({ path: i.name, bytes: i.bytes })
+      continue
+    }
+    const again = listings.get(resolve(i))
+    if (again && again.files.length > budget) throw tooManyImages(i, budget)
+    const listed = again ?? await listImages(i, budget)
+    if (!again) skipped.push(...listed.skipped) // said once, however often the path is named
+    listings.set(resolve(i), listed)
+    budget -= listed.files.length
+    jobs.push(...listed.files.map((path) => ({ path, bytes: null })))
+  }
+  if (!jobs.length) throw new ServiceError('NOT_FOUND', `no image files in ${inputs.map((i) => (typeof i === 'string' ? i : i.name)).join(', ')}${skipped.length ? ` (${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} skipped: ${skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ')})` : ''}`)
   // A few decodes in flight per core (libvips' threads), not a whole folder's files at once.
   const decoded: Awaited<ReturnType<typeof decodeImage>>[] = new Array(jobs.length)
   await forEachLimit(jobs, async (j, i) => { decoded[i] = await decodeImage(j.path, j.bytes, ctx.target) })
   const good = decoded.filter((d): d is DecodedImage => 'pixels' in d)
-  const skipped = decoded.filter((d): d is { path: string; reason: string } => 'reason' in d)
+  for (const d of decoded) if ('reason' in d) skipped.push({ path: d.path, reason: d.reason })
   const size = ctx.target.height * ctx.target.width * ctx.target.channels
   const pixels = new Uint8Array(good.length * size)
   good.forEach((g, i) => pixels.set(g.pixels, i * size))
