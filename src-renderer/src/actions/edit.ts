@@ -5,6 +5,7 @@ import { useDesign } from '../stores/design.ts'
 import { useUi } from '../stores/ui.ts'
 import { createRegistry, type Action, type Registry } from './registry.ts'
 import { newModel, openModel, saveModel } from './file.ts'
+import { focusSoon } from '../composables/focusSoon.ts'
 
 type MenuAction = Extract<StudioEvent, { type: 'menu' }>['action']
 /** The native menu's items (src-main/shell/menu.ts) are actions of this list, by id. */
@@ -21,7 +22,7 @@ export function buildActions(): Registry {
     { id: 'save-model', label: 'Save model', group: 'File', keys: ['CmdOrCtrl+S'], run: () => saveModel(false) },
     { id: 'save-model-as', label: 'Save model as…', group: 'File', keys: ['Shift+CmdOrCtrl+S'], run: () => saveModel(true) },
     { id: 'templates', label: 'Templates…', group: 'File', keys: ['T'], run: () => { ui.navigate('design'); ui.galleryOpen = true } },
-    { id: 'import-dataset', label: 'Import dataset folder…', group: 'File', keys: ['CmdOrCtrl+I'], run: () => ui.navigate('data') },
+    { id: 'import-dataset', label: 'Import dataset folder…', group: 'File', keys: ['CmdOrCtrl+I'], run: () => { ui.navigate('data'); focusSoon('[data-testid=data-path]') } },
     { id: 'undo', label: 'Undo', group: 'Edit', keys: ['CmdOrCtrl+Z'], enabled: () => onDesign() && design.canUndo, run: design.undo },
     { id: 'redo', label: 'Redo', group: 'Edit', keys: ['Shift+CmdOrCtrl+Z', 'CmdOrCtrl+Y'], enabled: () => onDesign() && design.canRedo, run: design.redo },
     { id: 'copy', label: 'Copy', group: 'Edit', keys: ['CmdOrCtrl+C'], enabled: hasSelection, run: () => design.copy() },
