@@ -39,10 +39,15 @@ export function fitBox(box: Box, width: number, height: number, maxZoom = MAX_FI
   return { zoom, x: width / 2 - ((box.left + box.right) / 2) * zoom, y: height / 2 - ((box.top + box.bottom) / 2) * zoom }
 }
 
-/** Centred on `box` at `zoom`; a box taller than the view shows its top. */
+/** Centred on `box` at `zoom`; a box taller (wider) than the view shows its top (left), where a model starts. */
 export function centreOn(box: Box, width: number, height: number, zoom: number): Viewport {
   const tall = (box.bottom - box.top) * zoom > height - 2 * MARGIN
-  return { zoom, x: width / 2 - ((box.left + box.right) / 2) * zoom, y: tall ? MARGIN - box.top * zoom : height / 2 - ((box.top + box.bottom) / 2) * zoom }
+  const wide = (box.right - box.left) * zoom > width - 2 * MARGIN
+  return {
+    zoom,
+    x: wide ? MARGIN - box.left * zoom : width / 2 - ((box.left + box.right) / 2) * zoom,
+    y: tall ? MARGIN - box.top * zoom : height / 2 - ((box.top + box.bottom) / 2) * zoom,
+  }
 }
 
 /**
@@ -53,8 +58,7 @@ export function openingViewport(doc: ModelFile, width: number, height: number, s
   const box = boxOf(doc, size)
   if (!box) return null
   const whole = fitBox(box, width, height, 1)
-  if (whole.zoom >= READABLE_ZOOM) return whole
-  return { zoom: READABLE_ZOOM, x: width / 2 - ((box.left + box.right) / 2) * READABLE_ZOOM, y: MARGIN - box.top * READABLE_ZOOM }
+  return whole.zoom >= READABLE_ZOOM ? whole : centreOn(box, width, height, READABLE_ZOOM)
 }
 
 /** True when two viewports show the same thing (to a pixel and a hundredth of zoom): Fit pressed twice. */
