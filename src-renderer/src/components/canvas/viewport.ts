@@ -14,6 +14,8 @@ const MIN_ZOOM = 0.05
 const PAD = 0.12
 /** Screen pixels kept between a revealed card and the canvas's edge. */
 const MARGIN = 24
+/** A model wider than the view starts this far from the left edge: clear of the zoom buttons (CanvasControls). */
+const LEFT_GUTTER = 56
 
 export interface Viewport { zoom: number; x: number; y: number }
 export interface Box { left: number; top: number; right: number; bottom: number }
@@ -42,10 +44,12 @@ export function fitBox(box: Box, width: number, height: number, maxZoom = MAX_FI
 /** Centred on `box` at `zoom`; a box taller (wider) than the view shows its top (left), where a model starts. */
 export function centreOn(box: Box, width: number, height: number, zoom: number): Viewport {
   const tall = (box.bottom - box.top) * zoom > height - 2 * MARGIN
-  const wide = (box.right - box.left) * zoom > width - 2 * MARGIN
+  const wide = (box.right - box.left) * zoom > width - LEFT_GUTTER - MARGIN
+  // Centred, but never under the zoom buttons at the bottom left while there is room to the right.
+  const centred = Math.min(Math.max(width / 2 - ((box.left + box.right) / 2) * zoom, LEFT_GUTTER - box.left * zoom), width - MARGIN - box.right * zoom)
   return {
     zoom,
-    x: wide ? MARGIN - box.left * zoom : width / 2 - ((box.left + box.right) / 2) * zoom,
+    x: wide ? LEFT_GUTTER - box.left * zoom : centred,
     y: tall ? MARGIN - box.top * zoom : height / 2 - ((box.top + box.bottom) / 2) * zoom,
   }
 }
