@@ -148,6 +148,16 @@ describe('the canvas keeps the model in view', () => {
     for (const id of ['conv1', 'conv2']) for (const [other, r] of c) if (other !== id) expect(overlap(c.get(id)!, r), `${id} on ${other}`).toBe(false)
     expect(await minimapClear(page)).toBe(true)
     await page.screenshot({ path: join(shots, 'canvas-pasted.png') })
+
+    // Selected, another screen, back to the designer (as "Show fc in the designer" does): it opens at the top,
+    // then brings the selected block in. (The summary is still unfolded from above.)
+    await page.locator('[data-testid=summary-table] tbody tr').filter({ has: page.locator('td', { hasText: /^out$/ }) }).click()
+    await expect.poll(() => allInView(page, ['out'])).toBe(true)
+    await page.getByTestId('nav-data').click()
+    await page.getByTestId('screen-data').waitFor()
+    await page.getByTestId('nav-design').click()
+    await node(page, 'in').waitFor()
+    await expect.poll(() => allInView(page, ['out'])).toBe(true)
     expect(errors).toEqual([])
     await page.close()
   })
