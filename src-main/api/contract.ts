@@ -129,7 +129,8 @@ export interface MemorySummary {
 }
 /** One node of an architecture diff: `a` is its id in the first model, `b` in the second (absent when added or removed). */
 export interface DiffNode {
-  a?: string; b?: string; type: string; status: 'same' | 'added' | 'removed' | 'changed'
+  /** 'reshaped': the same block (type, attributes, wiring) on tensors of another size, as when the input size differs. */
+  a?: string; b?: string; type: string; status: 'same' | 'added' | 'removed' | 'changed' | 'reshaped'
   /** What changed, in words: attributes, input or output shape. */
   changes: string[]
   params: [number, number]; macs: [number, number]

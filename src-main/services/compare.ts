@@ -6,7 +6,9 @@
 // of layer types are aligned (a weighted longest common subsequence, as `diff` aligns lines). Among equal
 // alignments the one that also keeps input shapes and ids wins. A paired node is unchanged only when its
 // type, attributes, input and output shapes all agree: a CNN's `r1` and an MLP's `r1` are two ReLUs on
-// different tensors, so they are told apart even though their ids match.
+// different tensors, so they are told apart even though their ids match. A node whose type, attributes and
+// wiring agree but whose shapes do not is 'reshaped', not 'changed': a larger input changes every shape
+// after it, and the diff should point at the input, not mark every block.
 import type { ArchitectureDiff, DiffNode } from '../api/contract.ts'
 import { analyzeGraph, type GraphAnalysis, type ModelFile, type NodeInfo } from '../../src-engine/core/graph/index.ts'
 import type { Store } from './store/store.ts'
@@ -70,14 +72,15 @@ function align(a: NodeInfo[], b: NodeInfo[]): [number, number][] {
   return pairs
 }
 
-function changesOf(x: NodeInfo, y: NodeInfo): string[] {
-  const out: string[] = []
+/** What differs in the block itself (attributes), and what differs only in the tensors it sees (shapes). */
+function changesOf(x: NodeInfo, y: NodeInfo): { own: string[]; shapes: string[] } {
+  const own: string[] = [], shapes: string[] = []
   for (const k of [...new Set([...Object.keys(x.attrs), ...Object.keys(y.attrs)])].sort()) {
-    if (!same(x.attrs[k], y.attrs[k])) out.push(`${k} ${JSON.stringify(x.attrs[k])} -> ${JSON.stringify(y.attrs[k])}`)
+    if (!same(x.attrs[k], y.attrs[k])) own.push(`${k} ${JSON.stringify(x.attrs[k])} -> ${JSON.stringify(y.attrs[k])}`)
   }
-  if (!same(x.inputShapes, y.inputShapes)) out.push(`input ${x.inputShapes.map(shape).join(' + ')} -> ${y.inputShapes.map(shape).join(' + ')}`)
-  if (!same(x.outputShape, y.outputShape)) out.push(`output ${shape(x.outputShape)} -> ${shape(y.outputShape)}`)
-  return out
+  if (!same(x.inputShapes, y.inputShapes)) shapes.push(`input ${x.inputShapes.map(shape).join(' + ')} -> ${y.inputShapes.map(shape).join(' + ')}`)
+  if (!same(x.outputShape, y.outputShape)) shapes.push(`output ${shape(x.outputShape)} -> ${shape(y.outputShape)}`)
+  return { own, shapes }
 }
 
 export function diffModels(ma: ModelFile, mb: ModelFile): ArchitectureDiff {
@@ -97,12 +100,13 @@ export function diffModels(ma: ModelFile, mb: ModelFile): ArchitectureDiff {
     for (; j < pj; j++) nodes.push({ b: B.nodes[j].id, type: B.nodes[j].type, status: 'added', changes: [], params: [0, B.nodes[j].params], macs: [0, B.nodes[j].macs] })
     if (pi === A.nodes.length) break
     const x = A.nodes[pi], y = B.nodes[pj]
-    const changes = changesOf(x, y)
+    const { own, shapes } = changesOf(x, y)
     // Rewired: the partner of an input in A is not the same input in B.
     const fed = x.inputs.map((id) => partnerA.get(id) ?? `-${id}`)
-    if (!same(fed, y.inputs)) changes.push(`inputs ${x.inputs.join(', ') || '-'} -> ${y.inputs.join(', ') || '-'}`)
-    nodes.push({ a: x.id, b: y.id, type: x.type, status: changes.length ? 'changed' : 'same', changes, params: [x.params, y.params], macs: [x.macs, y.macs] })
-    if (changes.length) changed.push({ id: x.id, idB: y.id, from: { type: x.type, ...x.attrs }, to: { type: y.type, ...y.attrs } })
+    if (!same(fed, y.inputs)) own.push(`inputs ${x.inputs.join(', ') || '-'} -> ${y.inputs.join(', ') || '-'}`)
+    const status = own.length ? 'changed' : shapes.length ? 'reshaped' : 'same'
+    nodes.push({ a: x.id, b: y.id, type: x.type, status, changes: [...own, ...shapes], params: [x.params, y.params], macs: [x.macs, y.macs] })
+    if (own.length) changed.push({ id: x.id, idB: y.id, from: { type: x.type, ...x.attrs }, to: { type: y.type, ...y.attrs } })
     i = pi + 1
     j = pj + 1
   }
@@ -115,7 +119,7 @@ export function diffModels(ma: ModelFile, mb: ModelFile): ArchitectureDiff {
   const summary = nodes.filter((d) => d.status !== 'same').map((d) =>
     d.status === 'added' ? `+ ${d.b} (${d.type})${delta(d)}`
       : d.status === 'removed' ? `- ${d.a} (${d.type})${delta(d)}`
-        : `~ ${d.a === d.b ? d.a : `${d.a} -> ${d.b}`} (${d.type}): ${d.changes.join('; ')}${delta(d)}`)
+        : `${d.status === 'reshaped' ? '=' : '~'} ${d.a === d.b ? d.a : `${d.a} -> ${d.b}`} (${d.type})${d.status === 'reshaped' ? ', shapes only' : ''}: ${d.changes.join('; ')}${delta(d)}`)
   return {
     same: summary.length === 0, added, removed, changed, summary, nodes,
     totals: { a: { params: A.totals.params, macs: A.totals.macs }, b: { params: B.totals.params, macs: B.totals.macs } },

@@ -78,7 +78,10 @@ describe('the designer', () => {
     expect(await node(page, 'conv1').getByTestId('node-params').innerText()).toBe('4,640 params')
     // c2 now reads conv1's 32 channels: 3*3*32*32 + 32
     expect(await node(page, 'c2').getByTestId('node-params').innerText()).toBe('9,248 params')
+    // At 800 px high the summary starts folded, leaving the canvas the height (issue 18): unfold it to read, fold it back.
+    await page.getByTestId('summary-toggle').click()
     expect(await page.locator('[data-testid=summary-table] tbody tr', { hasText: 'conv1' }).innerText()).toMatch(/conv2d\s+16x16x32\s+4,640/)
+    await page.getByTestId('summary-toggle').click()
     // It takes the row below p1 in the column, and what was below moves down to make room: no card on another.
     const box = async (id: string) => (await node(page, id).boundingBox())!
     const separate = async () => {

@@ -8,7 +8,7 @@ import { analyzeGraph, parseModelFile, type ModelFile } from '../../src-engine/c
 import { useDesign } from '../../src-renderer/src/stores/design.ts'
 import { useUi } from '../../src-renderer/src/stores/ui.ts'
 import * as edits from '../../src-renderer/src/stores/model-edits.ts'
-import { ROW_STEP } from '../../src-renderer/src/stores/auto-layout.ts'
+import { NODE_HEIGHT, NODE_WIDTH, ROW_STEP } from '../../src-renderer/src/stores/auto-layout.ts'
 
 const template = (id: string): ModelFile => parseModelFile(readFileSync(new URL(`../../resources/templates/${id}.cnn.json`, import.meta.url), 'utf8'))
 const chain = (): ModelFile => ({
@@ -148,11 +148,15 @@ describe('model edits', () => {
     expect(ids).toEqual(['conv1', 'relu1'])
     expect(d.doc.edges).toContainEqual(['conv1', 'relu1'])
     expect(d.doc.edges.filter(([a, b]) => ids.includes(a) || ids.includes(b))).toHaveLength(1)
-    expect(d.doc.layout!.conv1).toEqual({ x: 40, y: 140 })
+    // beside the originals (c1 at 0,100), not on them: one card width and a gap to the right, same rows
+    expect(d.doc.layout!.conv1).toEqual({ x: NODE_WIDTH + 40, y: 100 })
     expect(d.doc.nodes.find((n) => n.id === 'conv1')!.attrs).not.toBe(d.doc.nodes.find((n) => n.id === 'c1')!.attrs)
     const again = d.paste()
     expect(again).toEqual(['conv2', 'relu2'])
-    expect(d.doc.layout!.conv2).toEqual({ x: 80, y: 180 })
+    // a second paste goes beside the first; no two cards overlap
+    expect(d.doc.layout!.conv2).toEqual({ x: 2 * (NODE_WIDTH + 40), y: 100 })
+    const cards = Object.values(d.doc.layout!)
+    for (const [i, p] of cards.entries()) for (const q of cards.slice(i + 1)) expect(Math.abs(p.x - q.x) >= NODE_WIDTH || Math.abs(p.y - q.y) >= NODE_HEIGHT).toBe(true)
     expect([...useUi().selection]).toEqual(again)
   })
 

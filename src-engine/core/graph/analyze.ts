@@ -13,6 +13,8 @@ interface Receptive {
   j: [number, number]
   /** After a flatten: the spatial size the vector came from, so a following dense layer covers all of it. */
   span: [number, number] | null
+  /** The input image's height and width: a global layer sees all of it and no more (padding adds no pixels). */
+  image: [number, number]
 }
 
 export interface AnalyzeOptions {
@@ -125,7 +127,7 @@ export function analyzeGraph(model: ModelFile, opts: AnalyzeOptions = {}): Graph
     info.params = p.trainable + p.nonTrainable
     info.macs = macs
 
-    const r = receptive(def.type, ins.map((i) => rf.get(i)), ctx, res.window, def.receptive)
+    const r = receptive(def.type, ins.map((i) => rf.get(i)), ctx, res.window, def.receptive, res.shape)
     // A thousand stride-2 layers (each on a 1x1 map with 'same' padding) would grow it past any number.
     if (r && [...r.r, ...r.j].every(Number.isSafeInteger)) {
       rf.set(id, r)
@@ -174,13 +176,19 @@ export function analyzeGraph(model: ModelFile, opts: AnalyzeOptions = {}): Graph
   return { nodes, byId: infos, order: nodes.map((n) => n.id), outputId, totals, issues, hasErrors: issues.some((i) => i.severity === 'error') }
 }
 
-/** r_out = r_in + (k - 1) * j_in, j_out = j_in * s; merges take the widest branch. */
+/**
+ * r_out = r_in + (k - 1) * j_in, j_out = j_in * s; merges take the widest branch. A global layer (global pool,
+ * dense) sees the whole image: its field is the windows' span clipped to the image, since the padding the
+ * windows reach into holds no pixels (a GAP on 64x64 sees 64x64, not the 70x70 its windows would cover).
+ * Windowed layers keep the textbook field, which the inspector derives step by step.
+ */
 function receptive(
   type: string, ins: (Receptive | undefined)[], ctx: ShapeContext,
   window: Parameters<NonNullable<import('./registry.ts').LayerDef['receptive']>>[1],
   hook: import('./registry.ts').LayerDef['receptive'],
+  out: Shape,
 ): Receptive | null {
-  if (type === 'input') return { r: [1, 1], j: [1, 1], span: null }
+  if (type === 'input') return { r: [1, 1], j: [1, 1], span: null, image: [out[0] ?? 1, out[1] ?? 1] }
   if (ins.length === 0 || ins.some((r) => !r)) return null
   const base = ins as Receptive[]
   const first = base[0]
@@ -188,12 +196,12 @@ function receptive(
     return {
       r: [Math.max(...base.map((b) => b.r[0])), Math.max(...base.map((b) => b.r[1]))],
       j: [Math.max(...base.map((b) => b.j[0])), Math.max(...base.map((b) => b.j[1]))],
-      span: first.span,
+      span: first.span, image: first.image,
     }
   }
   if (type === 'flatten') {
     const x = ctx.inputs[0]
-    return { r: first.r, j: first.j, span: x.length === 3 ? [x[0], x[1]] : first.span }
+    return { ...first, span: x.length === 3 ? [x[0], x[1]] : first.span }
   }
   const move = hook?.(ctx, window)
   if (!move) return first
@@ -201,11 +209,12 @@ function receptive(
     const x = ctx.inputs[0]
     const span = x.length === 3 ? [x[0], x[1]] : first.span
     if (!span) return { ...first, span: null }
-    return { r: [first.r[0] + (span[0] - 1) * first.j[0], first.r[1] + (span[1] - 1) * first.j[1]], j: first.j, span: null }
+    const r: [number, number] = [first.r[0] + (span[0] - 1) * first.j[0], first.r[1] + (span[1] - 1) * first.j[1]]
+    return { r: [Math.min(r[0], first.image[0]), Math.min(r[1], first.image[1])], j: first.j, span: null, image: first.image }
   }
   return {
     r: [first.r[0] + (move.kernel[0] - 1) * first.j[0], first.r[1] + (move.kernel[1] - 1) * first.j[1]],
     j: [first.j[0] * move.stride[0], first.j[1] * move.stride[1]],
-    span: null,
+    span: null, image: first.image,
   }
 }

@@ -115,7 +115,7 @@ function poolPadding(node: NodeSpec, attrs: Record<string, unknown>): string[] {
 
 const LAYERS: LayerDef[] = [
   {
-    type: 'input', label: 'Input', category: 'input',
+    type: 'input', label: 'Input', category: 'input', aliases: ['image', 'data'],
     summary: 'The images the network sees: height x width pixels with 1 (grey) or 3 (RGB) channels; for analysis, any channel count stands for a feature map.',
     inputs: { min: 0, max: 0 },
     attrs: {
@@ -131,7 +131,7 @@ const LAYERS: LayerDef[] = [
     inferShape: (ctx) => ({ shape: [ctx.attrs.height as number, ctx.attrs.width as number, ctx.attrs.channels as number] }),
   },
   {
-    type: 'conv2d', label: 'Conv 2D', category: 'convolution',
+    type: 'conv2d', label: 'Conv 2D', category: 'convolution', aliases: ['convolution', 'conv', 'filter', '1x1', 'pointwise', '3x3'],
     summary: 'Slides small learned filters over the image; each filter gives one output channel that lights up where its pattern appears.',
     inputs: one,
     attrs: {
@@ -154,7 +154,7 @@ const LAYERS: LayerDef[] = [
     receptive: windowReceptive,
   },
   {
-    type: 'maxpool2d', label: 'Max pool', category: 'pooling',
+    type: 'maxpool2d', label: 'Max pool', category: 'pooling', aliases: ['max pooling', 'pooling', 'downsample'],
     summary: 'Keeps the largest value in each window: shrinks the map and keeps the strongest responses.',
     inputs: one, attrs: poolAttrs('take the maximum'),
     derive: (a) => { a.stride ??= a.size },
@@ -163,7 +163,7 @@ const LAYERS: LayerDef[] = [
     receptive: windowReceptive,
   },
   {
-    type: 'avgpool2d', label: 'Average pool', category: 'pooling',
+    type: 'avgpool2d', label: 'Average pool', category: 'pooling', aliases: ['avg pool', 'average pooling', 'pooling', 'downsample'],
     summary: 'Averages each window: shrinks the map smoothly (padding is not counted in the average).',
     inputs: one, attrs: poolAttrs('average'),
     derive: (a) => { a.stride ??= a.size },
@@ -172,27 +172,27 @@ const LAYERS: LayerDef[] = [
     receptive: windowReceptive,
   },
   {
-    type: 'globalavgpool', label: 'Global average pool', category: 'pooling',
+    type: 'globalavgpool', label: 'Global average pool', category: 'pooling', aliases: ['gap', 'global average pooling', 'global pooling'],
     summary: 'Averages each channel over the whole map: H x W x C becomes C numbers, with no weights (GAP).',
     inputs: one, attrs: {},
     inferShape: (ctx) => needsSpatial(ctx, 'global pooling') ?? { shape: [ctx.inputs[0][2]] },
     receptive: () => 'global',
   },
   {
-    type: 'globalmaxpool', label: 'Global max pool', category: 'pooling',
+    type: 'globalmaxpool', label: 'Global max pool', category: 'pooling', aliases: ['gmp', 'global max pooling', 'global pooling'],
     summary: 'Takes each channel\'s largest value over the whole map: H x W x C becomes C numbers.',
     inputs: one, attrs: {},
     inferShape: (ctx) => needsSpatial(ctx, 'global pooling') ?? { shape: [ctx.inputs[0][2]] },
     receptive: () => 'global',
   },
   {
-    type: 'flatten', label: 'Flatten', category: 'dense',
+    type: 'flatten', label: 'Flatten', category: 'dense', aliases: ['reshape', 'vectorise'],
     summary: 'Lays the H x W x C map out as one long vector of H*W*C numbers, so dense layers can read it.',
     inputs: one, attrs: {},
     inferShape: (ctx) => ({ shape: [prod(ctx.inputs[0])] }),
   },
   {
-    type: 'dense', label: 'Dense', category: 'dense',
+    type: 'dense', label: 'Dense', category: 'dense', aliases: ['fc', 'linear', 'fully connected', 'perceptron'],
     summary: 'Fully connected: every output is a learned weighted sum of every input (z = b + sum w_j x_j).',
     inputs: one,
     attrs: {
@@ -220,20 +220,20 @@ const LAYERS: LayerDef[] = [
     macs: (ctx) => ctx.inputs[0][0] * (ctx.attrs.units as number),
     receptive: () => 'global',
   },
-  { type: 'relu', label: 'ReLU', category: 'activation', summary: 'max(0, x): keeps positive values, zeroes the rest.', inputs: one, attrs: {}, inferShape: same },
+  { type: 'relu', label: 'ReLU', category: 'activation', aliases: ['activation', 'rectifier'], summary: 'max(0, x): keeps positive values, zeroes the rest.', inputs: one, attrs: {}, inferShape: same },
   {
-    type: 'leakyrelu', label: 'Leaky ReLU', category: 'activation', summary: 'x for positive x, alpha * x otherwise, so negative inputs still pass a little gradient.',
+    type: 'leakyrelu', label: 'Leaky ReLU', category: 'activation', aliases: ['activation', 'lrelu'], summary: 'x for positive x, alpha * x otherwise, so negative inputs still pass a little gradient.',
     inputs: one, attrs: { alpha: { kind: 'float', min: 0, max: 1, default: 0.01, help: 'Slope for negative inputs.' } }, inferShape: same,
   },
-  { type: 'sigmoid', label: 'Sigmoid', category: 'activation', summary: '1 / (1 + e^-x): squashes to (0, 1).', inputs: one, attrs: {}, inferShape: same },
-  { type: 'tanh', label: 'Tanh', category: 'activation', summary: 'Squashes to (-1, 1), centred on zero.', inputs: one, attrs: {}, inferShape: same },
+  { type: 'sigmoid', label: 'Sigmoid', category: 'activation', aliases: ['activation', 'logistic'], summary: '1 / (1 + e^-x): squashes to (0, 1).', inputs: one, attrs: {}, inferShape: same },
+  { type: 'tanh', label: 'Tanh', category: 'activation', aliases: ['activation', 'hyperbolic tangent'], summary: 'Squashes to (-1, 1), centred on zero.', inputs: one, attrs: {}, inferShape: same },
   {
-    type: 'dropout', label: 'Dropout', category: 'regularization',
+    type: 'dropout', label: 'Dropout', category: 'regularization', aliases: ['regularisation', 'regularization'],
     summary: 'While training, zeroes a random share of values (and scales the rest up) so the network cannot lean on any one; does nothing at test time.',
     inputs: one, attrs: { rate: { kind: 'float', min: 0, max: 0.99, default: 0.5, help: 'Share of values dropped while training.' } }, inferShape: same,
   },
   {
-    type: 'batchnorm', label: 'Batch norm', category: 'normalization',
+    type: 'batchnorm', label: 'Batch norm', category: 'normalization', aliases: ['bn', 'batch normalisation', 'batch normalization', 'batchnorm', 'normalisation'],
     summary: 'Normalises each channel to mean 0, std 1 over the batch, then applies a learned scale and shift; trains faster and steadier.',
     inputs: one,
     attrs: {
@@ -247,7 +247,7 @@ const LAYERS: LayerDef[] = [
     },
   },
   {
-    type: 'add', label: 'Add', category: 'merge',
+    type: 'add', label: 'Add', category: 'merge', aliases: ['residual', 'skip', 'sum', 'merge'],
     summary: 'Adds its inputs element by element (a residual skip): all inputs must have the same shape.',
     inputs: { min: 2, max: Infinity }, attrs: {},
     inferShape: (ctx) => {
@@ -262,7 +262,7 @@ const LAYERS: LayerDef[] = [
     },
   },
   {
-    type: 'concat', label: 'Concatenate', category: 'merge',
+    type: 'concat', label: 'Concatenate', category: 'merge', aliases: ['concat', 'merge', 'join', 'stack'],
     summary: 'Stacks its inputs\' channels side by side: inputs need the same height and width.',
     inputs: { min: 2, max: Infinity }, attrs: {},
     inferShape: (ctx) => {
@@ -274,7 +274,7 @@ const LAYERS: LayerDef[] = [
     },
   },
   {
-    type: 'softmax', label: 'Softmax', category: 'output',
+    type: 'softmax', label: 'Softmax', category: 'output', aliases: ['probabilities', 'output', 'classifier'],
     summary: 'Turns the last layer\'s scores into class probabilities that sum to 1; training pairs it with cross-entropy.',
     inputs: one, attrs: {}, inferShape: same,
   },

@@ -45,6 +45,8 @@ export interface LayerDef {
   category: LayerCategory
   /** One line a student can read: what the layer does. */
   summary: string
+  /** Other names a user may search for (fc, linear, bn): the palette ranks them with the label, above the summary. */
+  aliases?: readonly string[]
   attrs: Record<string, AttrDef>
   /** Number of incoming edges: input takes none, merges take 2 or more. */
   inputs: { min: number; max: number }

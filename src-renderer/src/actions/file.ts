@@ -10,6 +10,7 @@ import { useDesign } from '../stores/design.ts'
 import { useSample } from '../stores/sample.ts'
 import type { Template } from '../stores/templates.ts'
 import { blankModel } from '../stores/model-edits.ts'
+import { focusSoon } from '../composables/focusSoon.ts'
 import { useUi } from '../stores/ui.ts'
 import type { Action } from './registry.ts'
 
@@ -111,7 +112,7 @@ export function fileActions(): Action[] {
     { id: 'save-model', label: 'Save model', group: 'File', menu: true, keys: ['CmdOrCtrl+S'], run: () => saveModel(false) },
     { id: 'save-model-as', label: 'Save model as…', group: 'File', keys: ['Shift+CmdOrCtrl+S'], run: () => saveModel(true) },
     { id: 'templates', label: 'Templates…', group: 'File', keys: ['T'], run: () => { ui.navigate('design'); ui.galleryOpen = true } },
-    { id: 'import-dataset', label: 'Import dataset folder…', group: 'File', menu: true, keys: ['CmdOrCtrl+I'], run: () => ui.navigate('data') },
+    { id: 'import-dataset', label: 'Import dataset folder…', group: 'File', menu: true, keys: ['CmdOrCtrl+I'], run: () => { ui.navigate('data'); focusSoon('[data-testid=data-path]') } },
   ]
 }
 

@@ -4,7 +4,8 @@
 import { computed, inject, provide, type ComputedRef, type InjectionKey } from 'vue'
 import { analyzeGraph, type GraphAnalysis, type GraphIssue, type ModelFile, type NodeSpec } from '../../../src-engine/core/graph/index.ts'
 
-export type Mark = 'added' | 'removed' | 'changed'
+/** How a node differs on an architecture diff; 'reshaped': the same block on tensors of another size. */
+export type Mark = 'added' | 'removed' | 'changed' | 'reshaped'
 
 export interface GraphView {
   specs: ComputedRef<Map<string, NodeSpec>>

@@ -7,6 +7,7 @@ import { analyzeGraph, type Edge, type ModelFile } from '../../../src-engine/cor
 import { issuesByNode } from '../composables/useGraphView.ts'
 import * as edits from './model-edits.ts'
 import { autoLayout, makeRoom, needsLayout, rowBelow } from './auto-layout.ts'
+import { pasteOffset } from './placement.ts'
 import { useUi } from './ui.ts'
 
 const HISTORY_LIMIT = 200
@@ -180,7 +181,7 @@ export const useDesign = defineStore('design', () => {
   function paste(): string[] {
     if (!clipboard.value) return []
     pasteCount++
-    const { doc: next, ids } = edits.pasteClip(doc.value, clipboard.value, { x: 40 * pasteCount, y: 40 * pasteCount })
+    const { doc: next, ids } = edits.pasteClip(doc.value, clipboard.value, pasteOffset(doc.value, clipboard.value))
     if (!ids.length) {
       say('an input cannot be pasted: a model has one input', 'info')
       return []

@@ -106,9 +106,22 @@ describe('SmallCNN (shared/bench/README.md)', () => {
     expect(a.byId.get('p2')!.outputShape).toEqual([8, 8, 64])
     expect(a.byId.get('gap')!.outputShape).toEqual([128])
     // 3, pool -> 4 (jump 2), conv -> 4 + 2*2 = 8, pool -> 10 (jump 4), conv -> 10 + 2*4 = 18,
-    // GAP over 8x8 -> 18 + 7*4 = 46
-    expect(['c1', 'p1', 'c2', 'p2', 'c3', 'gap'].map((id) => a.byId.get(id)!.receptiveField)).toEqual([3, 4, 8, 10, 18, 46])
+    // GAP over 8x8: its windows span 18 + 7*4 = 46, but the image has 32 pixels a side and the padding holds none
+    expect(['c1', 'p1', 'c2', 'p2', 'c3', 'gap', 'fc', 'out'].map((id) => a.byId.get(id)!.receptiveField)).toEqual([3, 4, 8, 10, 18, 32, 32, 32])
     expect(a.outputId).toBe('out')
+  })
+
+  it('a global pool sees the whole image and no more: 64x64 on a 64x64 input, whatever its windows span', () => {
+    const big = chain([64, 48, 1],
+      ['c1', 'conv2d', { filters: 4, kernel: 3, padding: 'same' }], ['p1', 'maxpool2d', { size: 2 }],
+      ['c2', 'conv2d', { filters: 4, kernel: 3, padding: 'same' }], ['p2', 'maxpool2d', { size: 2 }],
+      ['c3', 'conv2d', { filters: 4, kernel: 3, padding: 'same' }], ['gap', 'globalavgpool'])
+    // c3 keeps the textbook field (18), the one the inspector derives; GAP spans 18 + 15*4 = 78 rows, 18 + 11*4 = 62 columns
+    expect(big.byId.get('c3')!.receptiveFieldHW).toEqual([18, 18])
+    expect(big.byId.get('gap')!.receptiveFieldHW).toEqual([64, 48])
+    // a small field stays as it is: one 3x3 conv, valid, then GAP over 2x2 sees 3 + 1 = 4 of 4 pixels
+    expect(chain([4, 4, 1], ['c', 'conv2d', { filters: 1, kernel: 3 }], ['g', 'globalavgpool']).byId.get('g')!.receptiveFieldHW).toEqual([4, 4])
+    expect(chain([9, 9, 1], ['c', 'conv2d', { filters: 1, kernel: 3, stride: 3 }], ['p', 'maxpool2d', { size: 2 }], ['g', 'globalavgpool']).byId.get('g')!.receptiveFieldHW).toEqual([6, 6])
   })
 
   it('passes the training check; without softmax it does not', () => {

@@ -52,4 +52,23 @@ describe('diffModels', () => {
     expect(d.removed).toEqual([])
     expect(d.nodes.find((n) => n.a === 'fc')!.changes).toEqual(['inputs gap -> drop'])
   })
+
+  it('a larger input pairs every block by structure: the input is changed, the rest reshaped, none added or removed', () => {
+    const cnn = template('cnn-32x32x3')
+    const big: ModelFile = { ...cnn, nodes: cnn.nodes.map((n) => (n.type === 'input' ? { ...n, attrs: { ...n.attrs, height: 64, width: 64 } } : n)) }
+    const d = diffModels(cnn, big)
+    expect(d.same).toBe(false)
+    expect(d.added).toEqual([])
+    expect(d.removed).toEqual([])
+    const input = cnn.nodes.find((n) => n.type === 'input')!.id
+    expect(d.changed.map((c) => c.id)).toEqual([input])
+    const byStatus = (s: string) => d.nodes.filter((n) => n.status === s).map((n) => n.a)
+    expect(byStatus('changed')).toEqual([input])
+    // every block paired with itself; the convolutions see 64x64 maps, the dense head (after GAP) is as it was
+    expect(d.nodes.every((n) => n.a === n.b)).toBe(true)
+    expect(byStatus('reshaped')).toContain('c1')
+    expect(d.nodes.find((n) => n.a === 'c1')!.changes[0]).toMatch(/^input \[32, 32, 3\] -> \[64, 64, 3\]$/)
+    expect(d.nodes.find((n) => n.a === 'fc')!.status).toBe('same')
+    expect(d.summary.find((l) => l.includes(' c1 '))).toMatch(/^= c1 \(conv2d\), shapes only: input/)
+  })
 })
