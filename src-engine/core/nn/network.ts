@@ -2,6 +2,7 @@
 // `maxBatch` images, parameters and gradients each in ONE contiguous block (so a worker pool sums and
 // broadcasts them with one loop), branches handled by summing fan-out gradients.
 import type { GraphAnalysis, NodeInfo } from '../graph/types.ts'
+import { UntrainableModelError } from '../graph/analyze.ts'
 import { neededNodes } from '../graph/memory.ts'
 import type { FloatArray, Kernels } from '../kernels/types.ts'
 import { buildLayer, fusedRelu, type SoftmaxLayer } from './layers/index.ts'
@@ -42,20 +43,18 @@ export class Network {
   private readonly poolOf: (Layer | null)[]
   private readonly pooledAway: boolean[]
 
-  /** `analysis` must be free of errors and end in softmax (analyzeGraph with forTraining). */
+  /** `analysis` must be free of errors and end in softmax (analyzeForTraining). */
   constructor(analysis: GraphAnalysis, kernels: Kernels<FloatArray>, maxBatch: number, seed: number) {
-    if (analysis.hasErrors) throw new Error(`the model has errors: ${analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('; ')}`)
-    const out = analysis.outputId ? analysis.byId.get(analysis.outputId) : undefined
-    if (!out || out.type !== 'softmax' || out.outputShape?.length !== 1) throw new Error('the model must end in softmax over a vector of class scores')
+    if (analysis.hasErrors) throw new UntrainableModelError(analysis.issues.filter((i) => i.severity === 'error'))
+    if (analysis.classes === null || analysis.inputId === null) throw new Error('the model must end in softmax over a vector of class scores (analyse it with analyzeForTraining)')
     this.kernels = kernels
     this.maxBatch = maxBatch
     const rng = (this.rng = new Rng(seed))
 
     // Only what leads to the output is computed (dead-end branches are warned about in analysis).
     const nodes = neededNodes(analysis)
-    const inputNode = nodes.find((n) => n.type === 'input')!
-    this.inputSize = sizeOf(inputNode.outputShape!)
-    this.classes = out.outputShape[0]
+    this.inputSize = sizeOf(analysis.byId.get(analysis.inputId)!.outputShape!)
+    this.classes = analysis.classes
     this.input = kernels.alloc(maxBatch * this.inputSize)
 
     const consumers = new Map<string, NodeInfo[]>()
@@ -84,7 +83,7 @@ export class Network {
       },
     }
 
-    const byId = new Map<string, Layer | null>([[inputNode.id, null]])
+    const byId = new Map<string, Layer | null>([[analysis.inputId, null]])
     // A ReLU that is the only consumer of a conv2d or dense runs in that layer's epilogue: one pass less
     // over memory forward, and a SIMD mask backward. The ReLU node shares the producer's buffers.
     const fusedInto = new Set<string>()
@@ -147,7 +146,7 @@ export class Network {
       })
     }
     this.accumulateOf = acc
-    this.output = byId.get(out.id) as SoftmaxLayer
+    this.output = byId.get(analysis.outputId!) as SoftmaxLayer
     this.logits = this.inputsOf[this.layers.indexOf(this.output)][0]
     this.fused = kernels.alloc(maxBatch * this.classes)
   }

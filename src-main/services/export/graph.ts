@@ -1,9 +1,8 @@
 // The graph as an exporter walks it: analysed for training (errors refused), only the nodes that lead to
 // the output (the engine computes the same set), in topological order.
-import { analyzeGraph, neededNodes, type GraphAnalysis, type ModelFile, type NodeInfo } from '../../../src-engine/core/graph/index.ts'
+import { analyzeForTraining, neededNodes, type TrainableAnalysis, type ModelFile, type NodeInfo } from '../../../src-engine/core/graph/index.ts'
 
-export function exportedGraph(model: ModelFile): { analysis: GraphAnalysis; nodes: NodeInfo[] } {
-  const analysis = analyzeGraph(model, { forTraining: true })
-  if (analysis.hasErrors) throw new Error(`the model has errors: ${analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('; ')}`)
+export function exportedGraph(model: ModelFile): { analysis: TrainableAnalysis; nodes: NodeInfo[] } {
+  const analysis = analyzeForTraining(model)
   return { analysis, nodes: neededNodes(analysis) }
 }

@@ -13,7 +13,7 @@ export const useTemplates = defineStore('templates', () => {
   function load(): Promise<Template[]> {
     pending ??= studio().invoke('templates.list').then((ts) => (list.value = ts.map((t) => {
       const a = analyzeGraph(t.model)
-      const input = a.nodes.find((n) => n.type === 'input')?.outputShape
+      const input = a.inputId ? a.byId.get(a.inputId)!.outputShape : null
       return { ...t, params: a.totals.params, macs: a.totals.macs, input: input ? input.join('x') : '?', blocks: t.model.nodes.length }
     })))
     pending.catch(() => (pending = null))
