@@ -7,8 +7,7 @@ import type { ApiError, EvaluationReport, ExportReport, ImagePrediction, Insight
 import { studio, StudioError } from '../api/client.ts'
 import { asFailure } from './runs.ts'
 
-export type Checkpoint = 'best' | 'last'
-export type ExportFormat = 'onnx' | 'pytorch' | 'weights'
+export type { CheckpointKind as Checkpoint, ExportFormat } from '../../../src-main/api/contract.ts'
 type Task = 'evaluate' | 'predict' | 'insight' | 'export'
 
 /** An image the user chose, as the contract carries it (its bytes as a data: URL). */
