@@ -7,7 +7,9 @@ import type { ApiError, EvaluationReport, ExportReport, ImagePrediction, Insight
 import { studio, StudioError } from '../api/client.ts'
 import { asFailure } from './runs.ts'
 
-export type { CheckpointKind as Checkpoint, ExportFormat } from '../../../src-main/api/contract.ts'
+import type { CheckpointKind as Checkpoint, ExportFormat } from '../../../src-main/api/contract.ts'
+
+export type { Checkpoint, ExportFormat }
 type Task = 'evaluate' | 'predict' | 'insight' | 'export'
 
 /** An image the user chose, as the contract carries it (its bytes as a data: URL). */
