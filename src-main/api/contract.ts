@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import type { ModelFile } from '../../src-engine/core/graph/types.ts'
 import type { HealthReport } from '../../src-engine/core/data/health.ts'
+import { ENDED_STATUSES, IN_PROGRESS_STATUSES, RUN_STATUSES, type RunStatus } from '../../src-engine/core/train/status.ts'
 import { clip, ECHO_LIMIT, fieldsOf } from './issues.ts'
 import { TrainSettings } from './settings.ts'
 import type { TrainSettings as Settings } from './settings.ts'
@@ -93,11 +94,8 @@ export const COMMANDS = {
 export type CommandName = keyof typeof COMMANDS
 export type Request<K extends CommandName> = z.input<(typeof COMMANDS)[K]>
 
-/** A run's states: in progress (an owner process must be alive for them to be true), then ended. */
-export const IN_PROGRESS_STATUSES = ['queued', 'running', 'paused'] as const
-export const ENDED_STATUSES = ['completed', 'stopped', 'diverged', 'failed', 'interrupted'] as const
-export const RUN_STATUSES = [...IN_PROGRESS_STATUSES, ...ENDED_STATUSES] as const
-export type RunStatus = (typeof RUN_STATUSES)[number]
+/** A run's states (declared in the engine core, where the page can import the lists too). */
+export { ENDED_STATUSES, IN_PROGRESS_STATUSES, RUN_STATUSES, type RunStatus }
 export interface FinalMetrics { valAccuracy?: number; valLoss?: number; testAccuracy?: number; testLoss?: number }
 export interface RunSummary {
   runId: string; name: string; status: RunStatus; createdAt: string; model: string; dataset: string | null; final: FinalMetrics; imagesPerSecond: number | null; starred: boolean

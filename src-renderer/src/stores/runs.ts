@@ -6,6 +6,7 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowReactive, shallowRef } from 'vue'
 import type { RunDetail, RunStatus, RunSummary, StudioEvent } from '../../../src-main/api/contract.ts'
+import { ENDED_STATUSES, IN_PROGRESS_STATUSES } from '../../../src-engine/core/train/status.ts'
 import { studio, StudioError } from '../api/client.ts'
 import { useApp } from './app.ts'
 import { useTemplates } from './templates.ts'
@@ -28,8 +29,8 @@ export interface Live {
 
 export interface Failure { code: string; message: string }
 
-export const ACTIVE: readonly RunStatus[] = ['queued', 'running', 'paused']
-export const TERMINAL: readonly RunStatus[] = ['completed', 'stopped', 'diverged', 'failed', 'interrupted']
+export const ACTIVE: readonly RunStatus[] = IN_PROGRESS_STATUSES
+export const TERMINAL: readonly RunStatus[] = ENDED_STATUSES
 
 /** A failed request as the stores keep it: the contract's { code, message }, shown as written. */
 export const asFailure = (e: unknown): Failure => (e instanceof StudioError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) })
