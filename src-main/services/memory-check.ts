@@ -4,7 +4,7 @@
 // available now (process.availableMemory: free plus reclaimable, within a cgroup's limit).
 import { availableParallelism, totalmem } from 'node:os'
 import { estimateTrainingMemory, type GraphAnalysis } from '../../src-engine/core/graph/index.ts'
-import type { MachineFacts } from '../../src-engine/core/train/checks.ts'
+import { workersFor, type MachineFacts } from '../../src-engine/core/train/checks.ts'
 import { scanFolderOffThread } from '../../src-engine/node/dataset/index.ts'
 
 /** Images a folder holds (files in its class folders), without decoding any; scanned on a worker thread, so a huge or looping folder never stalls the host's other clients. */
@@ -20,6 +20,6 @@ export function machineFacts(): MachineFacts {
 /** The estimate with the settings it was worked out for (inspect --json, the contract's models.analyze). */
 export function memorySummary(a: GraphAnalysis, o: { batchSize?: number; optimizer?: string; workers?: number; datasetImages?: number }) {
   const batchSize = o.batchSize ?? 32, optimizer = o.optimizer ?? 'adam', datasetImages = o.datasetImages ?? 0
-  const workers = Math.max(1, Math.min(o.workers ?? availableParallelism(), batchSize))
+  const workers = workersFor({ batchSize, optimizer, workers: o.workers }, availableParallelism())
   return { batchSize, optimizer, workers, datasetImages, ...estimateTrainingMemory(a, { batchSize, optimizer, workers, datasetImages }) }
 }
