@@ -1,5 +1,5 @@
-// The training service: validates a request before writing anything (the memory a run needs is checked
-// before any image is decoded), queues runs (one at a time), drives the engine's trainer, streams progress
+// The training service: validates a request before writing anything (the training checks of
+// core/train/checks.ts, the page's own, before any image is decoded), queues runs (one at a time), drives the engine's trainer, streams progress
 // (at most 10 events a second per run), and records each epoch's metrics and checkpoint in one transaction.
 // It owns the runs it trains (store/owner.ts) and keeps their heartbeat; runs whose owner died become
 // `interrupted` and can be resumed from their last checkpoint, on the data they were trained on.
@@ -11,12 +11,14 @@ import { firstError, trainingChecks, type TrainingCheck } from '../../src-engine
 import type { FinalMetrics, RunEvent, RunStatus } from '../api/contract.ts'
 import { parseSettings, type TrainSettings } from '../api/settings.ts'
 import { ServiceError, type ServiceErrorCode } from './errors.ts'
-// Moved to errors.ts; kept here for the files that still import it from the training service (export/files.ts, insight/images.ts).
-export { ServiceError }
 import { machineFacts } from './memory-check.ts'
 import { dataChanges, targetOf } from './run-data.ts'
 import { HEARTBEAT_MS } from './store/owner.ts'
 import { Store } from './store/store.ts'
+
+// Moved to errors.ts; kept here for the files that still import it from the training service (export/files.ts,
+// insight/images.ts, hardened in another branch): to go once they import it from errors.ts.
+export { ServiceError }
 
 export interface StartRequest {
   model: ModelFile
@@ -40,8 +42,8 @@ export interface ResumeOptions {
   forceData?: boolean
 }
 
-/** A failed check as the error a start is refused with. */
-const refusal = (c: TrainingCheck, code?: ServiceErrorCode) => new ServiceError(code ?? (c.code as ServiceErrorCode | undefined) ?? 'INVALID_MODEL', c.message)
+/** A failed check as the error a start is refused with: its code (the checks name the services' codes) and its message. */
+const refusal = (c: TrainingCheck) => new ServiceError((c.code as ServiceErrorCode | undefined) ?? 'INVALID_MODEL', c.message)
 
 const STEP_SAMPLES = 200 // per epoch: enough for a smooth curve, bounded for long epochs
 
