@@ -2,6 +2,7 @@
 // binary cannot be fetched on an offline machine), the same studio opens in the browser through
 // `cnn-studio serve`, and this says why.
 import { spawnSync, spawn } from 'node:child_process'
+import { electronUnavailable } from './electron-binary.mjs'
 
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx'
 // Always: the build takes seconds, and Electron runs out/ (main process, workers, page), which an older
@@ -13,9 +14,14 @@ let why
 if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
   why = 'there is no display here (no DISPLAY or WAYLAND_DISPLAY)'
 } else {
-  const r = spawnSync(npx, ['electron', '.'], { stdio: ['inherit', 'inherit', 'pipe'], encoding: 'utf8' })
-  if (r.status === 0) process.exit(0)
-  why = `Electron could not start (${(r.stderr || String(r.error ?? `exit ${r.status}`)).trim().split('\n').at(-1)})`
+  why = electronUnavailable()
+  if (!why) {
+    const r = spawnSync(npx, ['electron', '.'], { stdio: ['inherit', 'inherit', 'pipe'], encoding: 'utf8' })
+    if (r.status === 0) process.exit(0)
+    // Electron itself ran and failed: its own first line of error says why (a stack's last line is Node's version).
+    const first = (r.stderr || '').split('\n').find((l) => l.trim())
+    why = `Electron could not start (${first?.trim() ?? String(r.error ?? `exit ${r.status}`)})`
+  }
 }
 console.error(`npm start: ${why}; opening the studio in your browser instead.`)
 const serve = spawn(process.execPath, ['bin/cnn-studio.mjs', 'serve', '--port', process.env.PORT ?? '0'], { stdio: 'inherit' })

@@ -4,6 +4,9 @@
 // cross as { code, message }. The renderer imports only types from this file's folder.
 import { z } from 'zod'
 import type { ModelFile } from '../../src-engine/core/graph/types.ts'
+import type { HealthReport } from '../../src-engine/core/data/health.ts'
+import { ENDED_STATUSES, IN_PROGRESS_STATUSES, RUN_STATUSES, type RunStatus } from '../../src-engine/core/train/status.ts'
+import { clip, ECHO_LIMIT, fieldsOf } from './issues.ts'
 import { TrainSettings } from './settings.ts'
 import type { TrainSettings as Settings } from './settings.ts'
 
@@ -15,7 +18,12 @@ const model = z.custom<ModelFile>((v) => modelShape.safeParse(v).success, { mess
 const none = z.object({}).strict().optional()
 /** The most runs one comparison takes. */
 export const MAX_COMPARE = 10
-const checkpointKind = z.enum(['best', 'last'])
+/** Which checkpoint of a run: the one with the best validation accuracy, or the last epoch's. */
+export const CHECKPOINT_KINDS = ['best', 'last'] as const
+export type CheckpointKind = (typeof CHECKPOINT_KINDS)[number]
+const checkpointKind = z.enum(CHECKPOINT_KINDS)
+export const EXPORT_FORMATS = ['onnx', 'pytorch', 'weights'] as const
+export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 /** An image from the page (its bytes in base64, a data: URL's prefix allowed, up to ~12 MB) or a path on this machine. */
 const imageInput = z.union([
   z.object({ name: z.string().min(1).max(512), data: z.string().min(1).max(12_000_000) }).strict(),
@@ -46,6 +54,7 @@ export const MenuItem = z.object({
   menu: z.enum(['File', 'Edit', 'View', 'Help']),
 }).strict()
 export type MenuItem = z.infer<typeof MenuItem>
+export { clip, ECHO_LIMIT, fieldsOf }
 
 export const COMMANDS = {
   'app.info': none,
@@ -93,13 +102,14 @@ export const COMMANDS = {
   'runs.evaluate': z.object({ runId, split: z.enum(['val', 'test']).optional(), testDir: path.optional(), checkpoint: checkpointKind.optional() }).strict(),
   'runs.predict': z.object({ runId, images: z.array(imageInput).min(1).max(64), top: z.number().int().min(1).max(1000).optional(), checkpoint: checkpointKind.optional() }).strict(),
   'runs.insight': z.object({ runId, image: imageInput, classIndex: z.number().int().min(0).optional(), checkpoint: checkpointKind.optional() }).strict(),
-  'runs.export': z.object({ runId, format: z.enum(['onnx', 'pytorch', 'weights']), out: path, checkpoint: checkpointKind.optional() }).strict(),
+  'runs.export': z.object({ runId, format: z.enum(EXPORT_FORMATS), out: path, checkpoint: checkpointKind.optional() }).strict(),
 } as const
 
 export type CommandName = keyof typeof COMMANDS
 export type Request<K extends CommandName> = z.input<(typeof COMMANDS)[K]>
 
-export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'stopped' | 'diverged' | 'failed' | 'interrupted'
+/** A run's states (declared in the engine core, where the page can import the lists too). */
+export { ENDED_STATUSES, IN_PROGRESS_STATUSES, RUN_STATUSES, type RunStatus }
 export interface FinalMetrics { valAccuracy?: number; valLoss?: number; testAccuracy?: number; testLoss?: number }
 export interface RunSummary {
   runId: string; name: string; status: RunStatus; createdAt: string; model: string; dataset: string | null; final: FinalMetrics; imagesPerSecond: number | null; starred: boolean
@@ -149,42 +159,33 @@ export interface Comparison {
   /** The first two runs' architectures (runs.diff gives any other pair). */
   architecture: ArchitectureDiff
 }
-export interface HealthReport {
-  root: string; classes: { name: string; count: number }[]; images: number; skipped: { path: string; reason: string }[]
-  sizes: { minWidth: number; maxWidth: number; minHeight: number; maxHeight: number }
-  channels: { grey: number; rgb: number; alpha: number }
-  formats: Record<string, number>
-  /** Groups of identical files. */
-  duplicates: string[][]
-  /** Duplicate groups the validation split would put on both sides. */
-  leakage: string[][]
-  warnings: { code: string; message: string }[]; usable: boolean; problem?: string
-}
+/** What datasets.inspect answers (declared in the engine core, which fills it). */
+export type { HealthReport }
 export type JsonSchema = { type?: string; properties?: Record<string, JsonSchema>; enum?: unknown[]; default?: unknown; minimum?: number; maximum?: number; exclusiveMinimum?: number; maxLength?: number }
 
 // Insight and export (issue 10).
 export interface ClassMetrics { class: string; precision: number | null; recall: number | null; f1: number | null; support: number }
 export interface ImagePrediction { path: string; true: number; predicted: number; confidence: number; probabilities: number[]; thumbnail?: string }
 export interface EvaluationReport {
-  runId: string; split: 'val' | 'test'; folder: string; checkpoint: { kind: 'best' | 'last'; epoch: number }; classes: string[]
+  runId: string; split: 'val' | 'test'; folder: string; checkpoint: { kind: CheckpointKind; epoch: number }; classes: string[]
   count: number; accuracy: number; loss: number; confusion: number[][]; normalized: number[][]; perClass: ClassMetrics[]; macroF1: number | null
   topK: { k: number; accuracy: number }[]; predictions: ImagePrediction[]; warnings: string[]
 }
 export interface TopClass { class: string; index: number; probability: number }
-export interface PredictReport { runId: string; checkpoint: { kind: 'best' | 'last'; epoch: number }; classes: string[]; predictions: { path: string; top: TopClass[]; probabilities: number[] }[]; skipped: { path: string; reason: string }[]; warnings: string[] }
+export interface PredictReport { runId: string; checkpoint: { kind: CheckpointKind; epoch: number }; classes: string[]; predictions: { path: string; top: TopClass[]; probabilities: number[] }[]; skipped: { path: string; reason: string }[]; warnings: string[] }
 /** Images are PNG data URLs. */
 export interface InsightReport {
-  runId: string; checkpoint: { kind: 'best' | 'last'; epoch: number }; classes: string[]; input: string; top: TopClass[]
+  runId: string; checkpoint: { kind: CheckpointKind; epoch: number }; classes: string[]; input: string; top: TopClass[]
   featureMaps: { nodeId: string; type: string; shape: number[]; rectified: boolean; shown: number; columns: number; min: number; max: number; png: string }[]
   filters: { nodeId: string; shape: number[]; shown: number; columns: number; png: string } | null
   gradCam: { classIndex: number; class: string; layerId: string; camShape: number[]; cam: number[]; weights: number[]; heatmap: string; overlay: string } | null
 }
 export interface ParityReport { images: number; sample: 'dataset' | 'random'; maxProbabilityDifference: number; agreement: number; runtime: string }
-export interface ExportReport { runId: string; format: 'onnx' | 'pytorch' | 'weights'; checkpoint: { kind: 'best' | 'last'; epoch: number }; files: string[]; parity: ParityReport | null; warnings: string[] }
+export interface ExportReport { runId: string; format: ExportFormat; checkpoint: { kind: CheckpointKind; epoch: number }; files: string[]; parity: ParityReport | null; warnings: string[] }
 
 export interface Responses {
   /** `sample`: a model and a folder that train in seconds, so a fresh install has something to run. */
-  'app.info': { version: string; host: 'electron' | 'web'; database: string; cores: number; memory: { totalBytes: number; freeBytes: number }; sample: { templateId: string; datasetDir: string; settings: { epochs: number; batchSize: number; lr: number } } }
+  'app.info': { version: string; host: 'electron' | 'web'; database: string; cores: number; memory: { totalBytes: number; freeBytes: number; /** What a run may take now (free plus reclaimable): the memory check's figure. */ availableBytes: number }; sample: { templateId: string; datasetDir: string; settings: { epochs: number; batchSize: number; lr: number } } }
   'templates.list': { id: string; name: string; model: ModelFile }[]
   'models.analyze': { nodes: { id: string; type: string; outputShape: number[] | null; params: number; macs: number; receptiveField: number | null }[]; totals: { params: number; trainableParams: number; nonTrainableParams: number; macs: number }; issues: { nodeId?: string; severity: 'error' | 'warning'; code: string; message: string }[]; memory?: MemorySummary }
   'settings.defaults': Settings
@@ -216,17 +217,30 @@ export interface Responses {
   'runs.export': ExportReport
 }
 
-export type StudioEvent =
+/** What the training service reports of a run. */
+export type RunEvent =
   | { type: 'status'; runId: string; status: RunStatus; message?: string }
   | { type: 'progress'; runId: string; epoch: number; epochs: number; step: number; stepsPerEpoch: number; loss: number; accuracy: number; imagesPerSecond: number; etaSeconds: number }
   | { type: 'epoch'; runId: string; epoch: number; trainLoss: number; trainAccuracy: number; valLoss?: number; valAccuracy?: number; lr: number; seconds: number }
+export type StudioEvent =
+  | RunEvent
   /** A native menu item (Electron) was chosen: the id of the action the page sent it as (`menu.set`). */
   | { type: 'menu'; action: string }
 
-export interface ApiError { code: string; message: string }
+export interface ApiError {
+  code: string; message: string
+  /** Per field of the request that was refused, by its path (`settings.batchSize`): what is wrong with it, for a form to say beside the field. */
+  fields?: Record<string, string>
+}
 
-/** A reply as it crosses a transport: errors stay data ({ code, message }) on the way. */
+/** A reply as it crosses a transport: errors stay data ({ code, message, fields }) on the way. */
 export type Reply = { ok: true; result: unknown } | { ok: false; error: ApiError }
+
+/** What the page sends over the WebSocket of `serve`: a command with an id its reply carries back. */
+export interface SocketRequest { id: number | string | null; command: CommandName; payload?: unknown }
+/** What `serve` sends over its WebSocket: a reply to a request (by its id), or an event. */
+export type SocketFrame = (Reply & { id: SocketRequest['id'] }) | { event: StudioEvent }
+
 
 /** What the Electron preload exposes as `window.studio`; the renderer's client wraps it into a StudioApi. */
 export interface StudioBridge {
@@ -240,16 +254,9 @@ export interface StudioApi {
   on(listener: (e: StudioEvent) => void): () => void
 }
 
-/** How much of a caller's text an error may echo back: enough to recognise it, never the whole of it. */
-export const ECHO_LIMIT = 80
 /** Deeper payloads than this are refused before any schema walks them (no model file nests past 5). */
 export const MAX_DEPTH = 64
 const MAX_ISSUES = 5
-
-/** At most ECHO_LIMIT characters of a caller's text, marked with "…" when cut. */
-export function clip(text: string, limit = ECHO_LIMIT): string {
-  return text.length > limit ? `${text.slice(0, limit)}…` : text
-}
 
 /** A short, safe description of any value a caller sent: a clipped string, or its kind. */
 function describe(v: unknown): string {
@@ -289,7 +296,7 @@ export function validate(command: unknown, payload: unknown): { ok: true; comman
     const issues = r.error.issues
     const listed = issues.slice(0, MAX_ISSUES).map((i) => `${clip(i.path.map(String).join('.'), ECHO_LIMIT) || 'payload'}: ${clip(i.message, 2 * ECHO_LIMIT)}`)
     if (issues.length > MAX_ISSUES) listed.push(`and ${issues.length - MAX_ISSUES} more`)
-    return { ok: false, error: { code: 'INVALID_REQUEST', message: `${command}: ${listed.join('; ')}` } }
+    return { ok: false, error: { code: 'INVALID_REQUEST', message: `${command}: ${listed.join('; ')}`, fields: fieldsOf(issues) } }
   }
   return { ok: true, command, payload: r.data }
 }

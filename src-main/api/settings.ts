@@ -1,6 +1,7 @@
 // Training settings: the one schema the CLI, the contract and the service validate against, with the
 // spec's defaults (shared/spec/model-and-cli.md, `train` options) and ranges that catch typos.
 import { z } from 'zod'
+import { fieldsOf } from './issues.ts'
 
 export const TrainSettings = z.object({
   name: z.string().trim().max(200).optional(),
@@ -23,11 +24,11 @@ export const TrainSettings = z.object({
 export type TrainSettings = z.output<typeof TrainSettings>
 export type TrainSettingsInput = z.input<typeof TrainSettings>
 
-/** The settings with defaults filled in, or a one-line reason naming each bad field. */
-export function parseSettings(input: unknown): { ok: true; settings: TrainSettings } | { ok: false; message: string } {
+/** The settings with defaults filled in, or a one-line reason naming each bad field and the same by field (its path: `batchSize`). */
+export function parseSettings(input: unknown): { ok: true; settings: TrainSettings } | { ok: false; message: string; fields: Record<string, string> } {
   const r = TrainSettings.safeParse(input ?? {})
   if (!r.success) {
-    return { ok: false, message: r.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ') }
+    return { ok: false, message: r.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; '), fields: fieldsOf(r.error.issues) }
   }
   const s = r.data
   return { ok: true, settings: { ...s, lr: s.lr ?? (s.optimizer === 'sgd' ? 0.01 : 0.001) } }

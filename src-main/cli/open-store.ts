@@ -2,6 +2,7 @@
 import { Store } from '../services/store/store.ts'
 import { StoreError } from '../services/store/open.ts'
 import { defaultDbPath } from '../services/paths.ts'
+import { epochsOf } from '../services/run-view.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_USAGE } from './errors.ts'
 
 /** A StoreError as the CLI reports it: a run busy in another process is a negative answer (1), the rest bad input (2). */
@@ -29,7 +30,7 @@ export function runJson(store: Store, runId: string) {
     runId: run.runId,
     name: run.name,
     status: run.status,
-    epochs: store.epochs(run.runId).map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, trainAccuracy: e.trainAccuracy, valLoss: e.valLoss ?? null, valAccuracy: e.valAccuracy ?? null, lr: e.lr, seconds: e.seconds })),
+    epochs: epochsOf(store, run.runId),
     final: run.final ?? {},
     imagesPerSecond: run.imagesPerSecond ?? 0,
     skipped: run.skipped,

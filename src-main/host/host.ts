@@ -12,11 +12,13 @@ import { parseSettings, TrainSettings } from '../api/settings.ts'
 import { classSheet, DatasetError, inspectDataset } from '../../src-engine/node/dataset/index.ts'
 import { appFile } from '../../src-engine/node/app-files.ts'
 import { compareRuns, diffModels, figuresCache } from '../services/compare.ts'
-import { memorySummary } from '../services/memory-check.ts'
+import { machineFacts, memorySummary } from '../services/memory-check.ts'
+import { epochsOf } from '../services/run-view.ts'
 import { defaultDbPath } from '../services/paths.ts'
 import { StoreError } from '../services/store/open.ts'
 import { Store, type RunRow } from '../services/store/store.ts'
-import { ServiceError, TrainingService } from '../services/training.ts'
+import { ServiceError } from '../services/errors.ts'
+import { TrainingService } from '../services/training.ts'
 import { evaluateRun } from '../services/insight/evaluate.ts'
 import { predictImages } from '../services/insight/predict.ts'
 import { lookInside } from '../services/insight/look-inside.ts'
@@ -53,8 +55,9 @@ export interface Host {
  * is cut to a few lines whatever the input was. */
 function errorOf(e: unknown): ApiError {
   const short = (m: string) => clip(m, MESSAGE_LIMIT)
-  if (e instanceof ServiceError || e instanceof StoreError || e instanceof DatasetError) return { code: e.code, message: short(e.message) }
-  if (e instanceof Error && e.name === 'ModelFileError') return { code: 'INVALID_MODEL', message: short(e.message) }
+  if (e instanceof ServiceError) return { code: e.code, message: short(e.message), ...(e.fields ? { fields: e.fields } : {}) }
+  if (e instanceof StoreError || e instanceof DatasetError) return { code: e.code, message: short(e.message) }
+  if (e instanceof Error && (e.name === 'ModelFileError' || e.name === 'UntrainableModelError')) return { code: 'INVALID_MODEL', message: short(e.message) }
   return { code: 'INTERNAL', message: short(e instanceof Error ? e.message : String(e)) }
 }
 const MESSAGE_LIMIT = 1000
@@ -79,7 +82,7 @@ export function createHost(opts: HostOptions = {}): Host {
   const handlers: { [K in CommandName]: (p: Request<K>) => Promise<Responses[K]> | Responses[K] } = {
     'app.info': () => ({
       version: VERSION, host: opts.kind ?? 'web', database: store.file, cores: availableParallelism(),
-      memory: { totalBytes: totalmem(), freeBytes: freemem() },
+      memory: { totalBytes: totalmem(), freeBytes: freemem(), availableBytes: machineFacts().availableBytes },
       sample: { templateId: 'shapes-cnn', datasetDir: SAMPLE_DATASET, settings: { epochs: 30, batchSize: 16, lr: 0.005 } },
     }),
     'templates.list': () => readdirSync(TEMPLATES).filter((f) => f.endsWith('.cnn.json')).sort().map((f) => {
@@ -104,7 +107,7 @@ export function createHost(opts: HostOptions = {}): Host {
       const r = store.getRun(p.runId)
       return {
         ...summary(r), settings: r.settings, skipped: r.skipped, error: r.error, modelFile: store.modelOf(r.runId),
-        epochs: store.epochs(r.runId).map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, trainAccuracy: e.trainAccuracy, valLoss: e.valLoss ?? null, valAccuracy: e.valAccuracy ?? null, lr: e.lr, seconds: e.seconds })),
+        epochs: epochsOf(store, r.runId),
         steps: store.steps(r.runId), evaluations: store.evaluations(r.runId),
       }
     },
@@ -167,7 +170,7 @@ export function createHost(opts: HostOptions = {}): Host {
         return { ok: false, error: errorOf(e) }
       }
     },
-    subscribe: (fn) => service.subscribe(fn as (e: unknown) => void),
+    subscribe: (fn) => service.subscribe(fn),
     close: () => store.close(),
   }
 }

@@ -1,29 +1,24 @@
-// The training service: validates a request before writing anything (the memory a run needs is checked
-// before any image is decoded), queues runs (one at a time), drives the engine's trainer, streams progress
+// The training service: validates a request before writing anything (the training checks of
+// core/train/checks.ts, the page's own, before any image is decoded), queues runs (one at a time), drives the engine's trainer, streams progress
 // (at most 10 events a second per run), and records each epoch's metrics and checkpoint in one transaction.
 // It owns the runs it trains (store/owner.ts) and keeps their heartbeat; runs whose owner died become
 // `interrupted` and can be resumed from their last checkpoint, on the data they were trained on.
 import { analyzeGraph, type GraphAnalysis, type ModelFile } from '../../src-engine/core/graph/index.ts'
-import { classCounts, createBatchSource, DatasetError, loadDataset, scanFolderOffThread, splitStratified, channelStats, type LoadedDataset, type Scan, type Target } from '../../src-engine/node/dataset/index.ts'
+import { classCounts, createBatchSource, DatasetError, loadDataset, scanFolderOffThread, splitStratified, channelStats, type LoadedDataset, type Scan } from '../../src-engine/node/dataset/index.ts'
 import { createTrainer } from '../../src-engine/node/trainer/index.ts'
 import type { Trainer } from '../../src-engine/core/train/types.ts'
+import { firstError, trainingChecks, type TrainingCheck } from '../../src-engine/core/train/checks.ts'
+import type { FinalMetrics, RunEvent, RunStatus } from '../api/contract.ts'
 import { parseSettings, type TrainSettings } from '../api/settings.ts'
-import { checkMemory } from './memory-check.ts'
+import { ServiceError, type ServiceErrorCode } from './errors.ts'
+import { machineFacts } from './memory-check.ts'
+import { dataChanges, targetOf } from './run-data.ts'
 import { HEARTBEAT_MS } from './store/owner.ts'
-import { Store, type FinalMetrics, type RunStatus } from './store/store.ts'
+import { Store } from './store/store.ts'
 
-export class ServiceError extends Error {
-  readonly code: 'INVALID_SETTINGS' | 'INVALID_MODEL' | 'UNUSABLE_DATASET' | 'NOT_FOUND' | 'BAD_STATE' | 'DATA_CHANGED' | 'INSUFFICIENT_MEMORY'
-  constructor(code: ServiceError['code'], message: string) {
-    super(message)
-    this.code = code
-  }
-}
-
-export type RunEvent =
-  | { type: 'status'; runId: string; status: RunStatus; message?: string }
-  | { type: 'progress'; runId: string; epoch: number; epochs: number; step: number; stepsPerEpoch: number; loss: number; accuracy: number; imagesPerSecond: number; etaSeconds: number }
-  | { type: 'epoch'; runId: string; epoch: number; trainLoss: number; trainAccuracy: number; valLoss?: number; valAccuracy?: number; lr: number; seconds: number }
+// Moved to errors.ts; kept here for the files that still import it from the training service (export/files.ts,
+// insight/images.ts, hardened in another branch): to go once they import it from errors.ts.
+export { ServiceError }
 
 export interface StartRequest {
   model: ModelFile
@@ -47,30 +42,8 @@ export interface ResumeOptions {
   forceData?: boolean
 }
 
-/** How the images of a model's input are decoded: its size, channels and resize policy. */
-export const targetOf = (a: GraphAnalysis): Target => {
-  const input = a.nodes.find((n) => n.type === 'input')!
-  return { height: input.attrs.height as number, width: input.attrs.width as number, channels: input.attrs.channels as 1 | 3, resize: input.attrs.resize as Target['resize'] }
-}
-const list = (xs: string[]) => xs.map((x) => `'${x}'`).join(', ')
-
-/** What differs between the classes and images a run was trained on and the folder now; empty when nothing does. */
-export function dataChanges(stored: { classes: string[]; fingerprint: string; counts: number[] }, now: { classes: string[]; fingerprint: string; counts: number[] }): string[] {
-  const changes: string[] = []
-  const removed = stored.classes.filter((c) => !now.classes.includes(c))
-  const added = now.classes.filter((c) => !stored.classes.includes(c))
-  if (removed.length && added.length && removed.length === added.length) changes.push(`class folder${removed.length > 1 ? 's' : ''} ${list(removed)} ${removed.length > 1 ? 'are' : 'is'} gone and ${list(added)} ${added.length > 1 ? 'are' : 'is'} new (renamed?)`)
-  else {
-    if (removed.length) changes.push(`class${removed.length > 1 ? 'es' : ''} ${list(removed)} ${removed.length > 1 ? 'were' : 'was'} removed`)
-    if (added.length) changes.push(`class${added.length > 1 ? 'es' : ''} ${list(added)} ${added.length > 1 ? 'were' : 'was'} added`)
-  }
-  if (!changes.length && stored.classes.join('\0') !== now.classes.join('\0')) changes.push(`the classes are in another order (${list(stored.classes)} then, ${list(now.classes)} now), so every label would mean another class`)
-  if (!changes.length && stored.fingerprint !== now.fingerprint) {
-    const counts = stored.classes.map((c, i) => [c, stored.counts[i], now.counts[now.classes.indexOf(c)]] as const).filter(([, a, b]) => a !== b)
-    changes.push(`the images changed (files added, removed or modified)${counts.length ? `: ${counts.map(([c, a, b]) => `'${c}' had ${a}, now ${b}`).join(', ')}` : ''}`)
-  }
-  return changes
-}
+/** A failed check as the error a start is refused with: its code (the checks name the services' codes) and its message. */
+const refusal = (c: TrainingCheck) => new ServiceError((c.code as ServiceErrorCode | undefined) ?? 'INVALID_MODEL', c.message)
 
 const STEP_SAMPLES = 200 // per epoch: enough for a smooth curve, bounded for long epochs
 
@@ -123,11 +96,8 @@ export class TrainingService {
     }
   }
 
-  /**
-   * Refuses, before any image is decoded, a run that needs more memory than the machine has. Returns the
-   * scans it counted the images with, by folder, for the load that follows.
-   */
-  private async checkMemory(a: GraphAnalysis, s: TrainSettings, dirs: (string | null | undefined)[]): Promise<Map<string, Scan>> {
+  /** Scans the folders (on a worker thread, so a huge or looping folder never stalls the host), turning a DatasetError into UNUSABLE_DATASET. */
+  private async scan(dirs: (string | null | undefined)[]): Promise<Map<string, Scan>> {
     const scans = new Map<string, Scan>()
     try {
       for (const d of dirs) if (d) scans.set(d, await scanFolderOffThread(d))
@@ -135,31 +105,36 @@ export class TrainingService {
       if (e instanceof DatasetError) throw new ServiceError('UNUSABLE_DATASET', e.message)
       throw e
     }
-    const why = checkMemory(a, s, [...scans.values()].reduce((n, scan) => n + scan.files.length, 0))
-    if (why) throw new ServiceError('INSUFFICIENT_MEMORY', why)
     return scans
+  }
+
+  /**
+   * The checks of core/train/checks.ts on what the folders hold (from their scans) and this machine's memory,
+   * before any image is decoded: the first error refuses the start, with the message the page shows.
+   */
+  private check(a: GraphAnalysis, s: TrainSettings, dir: string, scans: Map<string, Scan>): TrainingCheck[] {
+    const train = scans.get(dir)!
+    const images = [...scans.values()].reduce((n, scan) => n + scan.files.length, 0)
+    // A folder with images in fewer than two classes is refused by the load, with its own reason (UNUSABLE_DATASET).
+    const filled = new Set(train.files.map((f) => f.label)).size
+    return trainingChecks(a, filled < 2 ? null : { root: dir, classes: train.classes, images }, s, machineFacts())
   }
 
   /** Validates everything, then records the run as queued and starts it when its turn comes. */
   async start(req: StartRequest): Promise<{ runId: string }> {
     const parsed = parseSettings(req.settings)
-    if (!parsed.ok) throw new ServiceError('INVALID_SETTINGS', parsed.message)
+    if (!parsed.ok) throw new ServiceError('INVALID_SETTINGS', parsed.message, parsed.fields)
     const settings = parsed.settings
     const a = analyzeGraph(req.model, { forTraining: true })
-    if (a.hasErrors) throw new ServiceError('INVALID_MODEL', `the model has errors: ${a.issues.filter((i) => i.severity === 'error').map((i) => `${i.code}: ${i.message}`).join('; ')}`)
-    const input = a.nodes.find((n) => n.type === 'input')!
-    if (input.attrs.channels !== 1 && input.attrs.channels !== 3) {
-      // Analysis takes any channel count (a feature map to reason about); images come in grey or colour.
-      throw new ServiceError('INVALID_MODEL', `input ${input.id}: ${input.attrs.channels} channels describe a feature map, which the studio can analyse but not train: training reads images, so set channels to 1 (greyscale) or 3 (RGB colour)`)
-    }
+    // The model's own errors first: a broken model is refused without touching the folders.
+    const modelError = firstError(trainingChecks(a, null, settings, null))
+    if (modelError) throw refusal(modelError)
+    const scans = await this.scan([req.datasetDir, req.testDir])
+    const failed = firstError(this.check(a, settings, req.datasetDir, scans))
+    if (failed) throw refusal(failed)
     const target = targetOf(a)
-    const scans = await this.checkMemory(a, settings, [req.datasetDir, req.testDir])
     const data = await this.load(req.datasetDir, target, scans.get(req.datasetDir))
     const test = req.testDir ? await this.load(req.testDir, target, scans.get(req.testDir), data.set.classes) : null
-    const classes = a.byId.get(a.outputId!)!.outputShape![0]
-    if (classes !== data.set.classes.length) {
-      throw new ServiceError('INVALID_MODEL', `the model ends in ${classes} classes but ${req.datasetDir} has ${data.set.classes.length} (${data.set.classes.join(', ')}); set the last dense layer's units to ${data.set.classes.length}`)
-    }
     const model = this.store.saveModel(req.model)
     const counts = classCounts(data.set)
     const datasetId = this.store.saveDataset({ root: req.datasetDir, fingerprint: data.fingerprint, classes: data.set.classes, counts })
@@ -188,12 +163,14 @@ export class TrainingService {
     const model = this.store.modelOf(runId)
     const a = analyzeGraph(model, { forTraining: true })
     const target = targetOf(a)
-    const scans = await this.checkMemory(a, s, [s.datasetDir, s.testDir])
-    const data = await this.load(s.datasetDir, target, scans.get(s.datasetDir))
-    const classes = a.byId.get(a.outputId!)!.outputShape![0]
-    if (classes !== data.set.classes.length) {
-      throw new ServiceError('DATA_CHANGED', `run ${runId} cannot resume: its model ends in ${classes} classes but ${s.datasetDir} now has ${data.set.classes.length} (${data.set.classes.join(', ')}), even --force-data cannot change that; put the folder back as it was, or start a new run with the last dense layer's units set to ${data.set.classes.length}`)
+    const scans = await this.scan([s.datasetDir, s.testDir])
+    const failed = firstError(this.check(a, s, s.datasetDir, scans))
+    if (failed?.id === 'classes') {
+      const now = scans.get(s.datasetDir)!.classes
+      throw new ServiceError('DATA_CHANGED', `run ${runId} cannot resume: its model ends in ${a.classes} classes but ${s.datasetDir} now has ${now.length} (${now.join(', ')}), even --force-data cannot change that; put the folder back as it was, or start a new run with the last dense layer's units set to ${now.length}`)
     }
+    if (failed) throw refusal(failed)
+    const data = await this.load(s.datasetDir, target, scans.get(s.datasetDir))
     const stored = this.store.datasetOf(runId)
     const counts = classCounts(data.set)
     const changes = stored ? dataChanges(stored, { classes: data.set.classes, fingerprint: data.fingerprint, counts }) : []
@@ -294,7 +271,8 @@ export class TrainingService {
     try {
       const { train, val } = splitStratified(data.set, s.valSplit, s.seed)
       // A resumed run keeps the statistics its weights were trained against, even on a folder changed since.
-      const byDataset = analyzeGraph(job.model).nodes.find((n) => n.type === 'input')!.attrs.normalize === 'dataset'
+      const a = analyzeGraph(job.model)
+      const byDataset = a.byId.get(a.inputId!)!.attrs.normalize === 'dataset'
       let normalize = byDataset ? this.store.normalizationOf(runId) : null
       if (byDataset && !normalize) {
         normalize = channelStats(train)

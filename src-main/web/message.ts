@@ -1,9 +1,9 @@
 // One WebSocket message of `serve`, checked before the host sees it: a JSON object with an `id` the reply
 // can carry back (a number, a short string, or null) and the command and payload for `host.invoke`.
 import type { RawData } from 'ws'
-import { clip, type ApiError } from '../api/contract.ts'
+import { clip, type ApiError, type SocketRequest } from '../api/contract.ts'
 
-export type MessageId = number | string | null
+export type MessageId = SocketRequest['id']
 
 export type Message = { ok: true; id: MessageId; command: unknown; payload: unknown } | { ok: false; id: MessageId; error: ApiError }
 

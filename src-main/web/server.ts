@@ -14,6 +14,7 @@ import { extname, join, resolve, sep } from 'node:path'
 import { pipeline, type Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Host } from '../host/host.ts'
+import type { SocketFrame } from '../api/contract.ts'
 import { parseMessage } from './message.ts'
 
 const TYPES: Record<string, string> = {
@@ -156,7 +157,7 @@ export async function startServer(opts: ServeOptions): Promise<WebServer> {
 
   function connection(ws: WebSocket): void {
     const off = opts.host.subscribe((event) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event }))
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event } satisfies SocketFrame))
     })
     ws.on('close', off)
     // A protocol error (a bad frame, invalid UTF-8, a frame over maxPayload) is this socket's alone: ws has
@@ -168,7 +169,7 @@ export async function startServer(opts: ServeOptions): Promise<WebServer> {
     ws.on('message', (data) => setImmediate(async () => {
       const m = parseMessage(data)
       const reply = m.ok ? await opts.host.invoke(m.command, m.payload) : { ok: false as const, error: m.error }
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: m.id, ...reply }))
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: m.id, ...reply } satisfies SocketFrame))
     }))
   }
 

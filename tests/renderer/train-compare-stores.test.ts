@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { z } from 'zod'
-import { TrainSettings } from '../../src-main/api/settings.ts'
+import { parseSettings, TrainSettings } from '../../src-main/api/settings.ts'
+import { validate } from '../../src-main/api/contract.ts'
 import { parseModelFile } from '../../src-engine/core/graph/index.ts'
 import type { HealthReport, JsonSchema } from '../../src-main/api/contract.ts'
 
@@ -20,6 +21,8 @@ const { useTrain, fieldsOf, parseField } = await import('../../src-renderer/src/
 const { useData } = await import('../../src-renderer/src/stores/data.ts')
 const { useDesign } = await import('../../src-renderer/src/stores/design.ts')
 const { useUi } = await import('../../src-renderer/src/stores/ui.ts')
+const { useApp } = await import('../../src-renderer/src/stores/app.ts')
+type AppInfo = import('../../src-renderer/src/stores/app.ts').AppInfo
 const { useCompare, bestIndex, joinByEpoch, runColor } = await import('../../src-renderer/src/stores/compare.ts')
 const { emptySeries, useRuns } = await import('../../src-renderer/src/stores/runs.ts')
 const { StudioError } = await import('../../src-renderer/src/api/client.ts')
@@ -69,13 +72,26 @@ describe('the settings form', () => {
     // the service has the last word
     useData().report = report(['a', 'b', 'c'])
     useDesign().load(sample)
+    // The error as the service makes it (parseSettings: the fields by path beside the one-line message);
+    // the form reads the fields, not the message.
+    const refused = parseSettings({ batchSize: 5000, seed: -1 })
+    if (refused.ok) throw new Error('expected the settings to be refused')
     invoke.mockImplementation(async () => {
-      throw new StudioError({ code: 'INVALID_SETTINGS', message: 'batchSize: Too big: expected number to be <=4096; seed: bad' })
+      throw new StudioError({ code: 'INVALID_SETTINGS', message: 'refused (the form must not parse this text)', fields: refused.fields })
     })
     expect(await train.start()).toBeNull()
-    expect(train.errors).toMatchObject({ batchSize: 'Too big: expected number to be <=4096', seed: 'bad' })
+    expect(train.errors).toMatchObject({ batchSize: 'Too big: expected number to be <=4096', seed: 'Too small: expected number to be >=0' })
     train.set('batchSize', '64')
     expect(train.errors.batchSize).toBeUndefined()
+    train.set('seed', '1')
+    // The contract's own check names the field under the payload (settings.batchSize): the same field.
+    const v = validate('runs.start', { model: sample, datasetDir: '/d', settings: { batchSize: 0 } })
+    if (v.ok) throw new Error('expected the request to be refused')
+    invoke.mockImplementation(async () => {
+      throw new StudioError(v.error)
+    })
+    expect(await train.start()).toBeNull()
+    expect(train.errors.batchSize).toBe('Too small: expected number to be >=1')
   })
 })
 
@@ -111,6 +127,50 @@ describe('checks before starting', () => {
     linked.link!.run()
     expect([...ui.selection]).toEqual(['fc'])
     expect(ui.screen).toBe('design')
+  })
+})
+
+describe('the same checks as the service (core/train/checks.ts)', () => {
+  const info = (availableBytes: number) => ({ version: '0', host: 'web', database: '/db', cores: 2, memory: { totalBytes: 8 * 2 ** 30, freeBytes: availableBytes, availableBytes }, sample: { templateId: 'shapes-cnn', datasetDir: '/s', settings: { epochs: 1, batchSize: 16, lr: 0.005 } } })
+
+  it('a 4-channel input is an error on Train, with the message the service refuses it with, and a fix', async () => {
+    const train = await loadedTrain()
+    const design = useDesign()
+    design.load({ ...sample, nodes: sample.nodes.map((n) => (n.id === 'in' ? { ...n, attrs: { ...n.attrs, channels: 4 } } : n)) })
+    useData().report = report(['a', 'b', 'c'])
+    const check = train.checks.find((c) => c.id === 'channels')!
+    expect(check).toMatchObject({ severity: 'error', message: 'input in: 4 channels describe a feature map, which the studio can analyse but not train: training reads images, so set channels to 1 (greyscale) or 3 (RGB colour)' })
+    expect(train.canStart).toBe(false)
+    check.fix!.run()
+    expect(design.doc.nodes.find((n) => n.id === 'in')!.attrs!.channels).toBe(3)
+    expect(train.checks.some((c) => c.severity === 'error')).toBe(false)
+  })
+
+  it('a model without a softmax: NO_CLASSIFIER on Train and in the designer\'s verdict, and one click adds it', async () => {
+    const train = await loadedTrain()
+    const design = useDesign()
+    design.load(sample)
+    design.remove(['out'])
+    expect(design.analysis.issues.filter((i) => i.severity === 'error')).toEqual([]) // the canvas' own analysis sees nothing wrong
+    const verdict = train.verdict.filter((c) => c.severity === 'error')
+    expect(verdict.map((c) => c.issue)).toEqual(['NO_CLASSIFIER'])
+    const check = train.checks.find((c) => c.id === verdict[0].id)!
+    expect(check.fix!.label).toBe('Add softmax after fc')
+    check.fix!.run()
+    expect(train.verdict.some((c) => c.severity === 'error')).toBe(false)
+  })
+
+  it('a run bigger than the machine is refused before Start, naming what dominates', async () => {
+    const train = await loadedTrain()
+    useDesign().load(sample)
+    useData().report = report(['a', 'b', 'c'])
+    useApp().info = info(64 * 2 ** 20) as AppInfo // 64 MiB: less than the runtime alone
+    const memory = train.checks.find((c) => c.id === 'memory')!
+    expect(memory.severity).toBe('error')
+    expect(memory.message).toMatch(/^this run needs about .*; this machine has 64 MiB available \(of 8\.0 GiB\), so it was not started: /)
+    useApp().info = info(8 * 2 ** 30) as AppInfo
+    expect(train.checks.find((c) => c.id === 'memory')!.severity).toBe('ok')
+    expect(train.canStart).toBe(true)
   })
 })
 

@@ -173,7 +173,40 @@ export function analyzeGraph(model: ModelFile, opts: AnalyzeOptions = {}): Graph
     totals.nonTrainableParams += n.nonTrainableParams
     totals.macs += n.macs
   }
-  return { nodes, byId: infos, order: nodes.map((n) => n.id), outputId, totals, issues, hasErrors: issues.some((i) => i.severity === 'error') }
+  const outShape = outputId ? infos.get(outputId)!.outputShape : null
+  const classes = outputId && infos.get(outputId)!.type === 'softmax' && outShape?.length === 1 ? outShape[0] : null
+  return { nodes, byId: infos, order: nodes.map((n) => n.id), outputId, inputId: inputIds[0] ?? null, classes, totals, issues, hasErrors: issues.some((i) => i.severity === 'error') }
+}
+
+/** Thrown by analyzeForTraining: the model's errors, each with its node, in one message. */
+export class UntrainableModelError extends Error {
+  readonly code = 'INVALID_MODEL'
+  readonly issues: GraphIssue[]
+  constructor(issues: GraphIssue[]) {
+    super(`the model cannot be trained: ${issues.map((i) => `${i.code}${i.nodeId ? ` (${i.nodeId})` : ''}: ${i.message}`).join('; ')}`)
+    this.name = 'UntrainableModelError'
+    this.issues = issues
+  }
+}
+
+/** A trained model's view of what it computes: its input and its class count are there, so callers need not look them up. */
+export type TrainableAnalysis = GraphAnalysis & { inputId: string; outputId: string; classes: number }
+
+/**
+ * The analysis everything that builds, trains, exports or runs a network starts from (the trainer, its
+ * workers, the Network, the exporters, the profiler, the service): analysed for training, and any error
+ * thrown as one UntrainableModelError, so every caller refuses a model with the same words.
+ */
+export function analyzeForTraining(model: ModelFile): TrainableAnalysis {
+  const a = analyzeGraph(model, { forTraining: true })
+  if (a.hasErrors) throw new UntrainableModelError(a.issues.filter((i) => i.severity === 'error'))
+  return a as TrainableAnalysis
+}
+
+/** The input node's info (where the images enter); throws when the model has none. */
+export function inputOf(a: GraphAnalysis): NodeInfo {
+  if (!a.inputId) throw new Error('the model has no input node')
+  return a.byId.get(a.inputId)!
 }
 
 /**

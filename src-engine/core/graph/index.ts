@@ -3,7 +3,7 @@
 export type * from './types.ts'
 export { pair, windowGeometry, type WindowGeometry } from './window.ts'
 export { parseModelFile, serializeModelFile, ModelFileError, MODEL_FORMAT, MODEL_FORMAT_VERSION, MAX_NODES, type ModelFileErrorCode } from './model-file.ts'
-export { analyzeGraph, type AnalyzeOptions } from './analyze.ts'
+export { analyzeGraph, analyzeForTraining, inputOf, UntrainableModelError, type AnalyzeOptions, type TrainableAnalysis } from './analyze.ts'
 export { getLayer, layerTypes, allLayers, registerLayer, type AttrDef, type AttrKind, type LayerDef, type LayerCategory } from './registry.ts'
 export { registerBuiltinLayers } from './layers.ts'
 export { fmtShape, fmtInt, fmtNum, sizeFormula } from './messages.ts'

@@ -82,6 +82,10 @@ export interface GraphAnalysis {
   order: string[]
   /** The node whose output is the model's output, or null. */
   outputId: string | null
+  /** The (first) input node, where the images enter, or null when the model has none. */
+  inputId: string | null
+  /** The class count: the length of the output vector when the model ends in softmax over one (the last dense layer's units), else null. */
+  classes: number | null
   totals: GraphTotals
   issues: GraphIssue[]
   hasErrors: boolean

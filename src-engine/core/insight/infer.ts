@@ -1,6 +1,6 @@
 // Inference from a checkpoint: the network compiled for evaluation, its weights applied, batches of any
 // size run through it in chunks of the compiled batch, probabilities copied out.
-import { analyzeGraph } from '../graph/index.ts'
+import { analyzeForTraining, inputOf } from '../graph/index.ts'
 import type { GraphAnalysis, ModelFile } from '../graph/types.ts'
 import type { FloatArray, Kernels } from '../kernels/types.ts'
 import { Network } from '../nn/network.ts'
@@ -15,10 +15,10 @@ export interface InferenceNet {
 }
 
 export function createInferenceNet(model: ModelFile, kernels: Kernels<FloatArray>, weights: Uint8Array, maxBatch = 32): InferenceNet {
-  const analysis = analyzeGraph(model, { forTraining: true })
+  const analysis = analyzeForTraining(model)
   const net = new Network(analysis, kernels, maxBatch, 1)
   applyWeights(net, weights)
-  const input = analysis.nodes.find((n) => n.type === 'input')!
+  const input = inputOf(analysis)
   return { net, analysis, inputShape: input.outputShape as [number, number, number], classes: net.classes }
 }
 

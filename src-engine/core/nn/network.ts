@@ -3,6 +3,7 @@
 // `maxBatch` images, parameters and gradients each in ONE contiguous block (so a worker pool sums and
 // broadcasts them with one loop), branches handled by summing fan-out gradients.
 import type { GraphAnalysis } from '../graph/types.ts'
+import { UntrainableModelError } from '../graph/analyze.ts'
 import type { FloatArray, Kernels } from '../kernels/types.ts'
 import { buildLayer, fusedRelu, type SoftmaxLayer } from './layers/index.ts'
 import { sizeOf, type BuildContext, type Layer, type Param } from './layer.ts'
@@ -45,20 +46,18 @@ export class Network {
   private readonly poolOf: (Layer | null)[]
   private readonly pooledAway: boolean[]
 
-  /** `analysis` must be free of errors and end in softmax (analyzeGraph with forTraining). */
+  /** `analysis` must be free of errors and end in softmax (analyzeForTraining). */
   constructor(analysis: GraphAnalysis, kernels: Kernels<FloatArray>, maxBatch: number, seed: number) {
-    if (analysis.hasErrors) throw new Error(`the model has errors: ${analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('; ')}`)
-    const out = analysis.outputId ? analysis.byId.get(analysis.outputId) : undefined
-    if (!out || out.type !== 'softmax' || out.outputShape?.length !== 1) throw new Error('the model must end in softmax over a vector of class scores')
+    if (analysis.hasErrors) throw new UntrainableModelError(analysis.issues.filter((i) => i.severity === 'error'))
+    if (analysis.classes === null || analysis.inputId === null) throw new Error('the model must end in softmax over a vector of class scores (analyse it with analyzeForTraining)')
     this.kernels = kernels
     this.maxBatch = maxBatch
     const rng = (this.rng = new Rng(seed))
 
     // Only what leads to the output is computed (dead-end branches are warned about in analysis).
     const plan = (this.plan = planNetwork(analysis, maxBatch))
-    const inputNode = plan.input!
-    this.inputSize = sizeOf(inputNode.outputShape!)
-    this.classes = out.outputShape[0]
+    this.inputSize = sizeOf(plan.input!.outputShape!)
+    this.classes = analysis.classes
     this.input = kernels.alloc(maxBatch * this.inputSize)
 
     const { trainable, state: stateSize } = plan
@@ -84,7 +83,7 @@ export class Network {
       },
     }
 
-    const byId = new Map<string, Layer | null>([[inputNode.id, null]])
+    const byId = new Map<string, Layer | null>([[analysis.inputId, null]])
     this.layers = []
     for (const step of plan.steps) {
       const n = step.node
@@ -117,7 +116,7 @@ export class Network {
     // writes or adds as planned.
     this.gradsOf = this.layers.map((l) => plan.byId.get(l.info.id)!.gradInto.map((wanted, k) => (wanted ? byId.get(l.info.inputs[k])?.dOut ?? null : null)))
     this.accumulateOf = this.layers.map((l) => plan.byId.get(l.info.id)!.accumulate)
-    this.output = byId.get(out.id) as SoftmaxLayer
+    this.output = byId.get(analysis.outputId!) as SoftmaxLayer
     this.logits = this.inputsOf[this.layers.indexOf(this.output)][0]
     this.fused = kernels.alloc(maxBatch * this.classes)
   }

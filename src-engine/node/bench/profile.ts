@@ -4,7 +4,7 @@
 // messaging, gradient sum, optimizer, weight broadcast). Also the trainer's peak resident memory per
 // epoch, which must stay flat (every buffer is planned once). Figures, not pass/fail.
 import { availableParallelism } from 'node:os'
-import { analyzeGraph, type ModelFile } from '../../core/graph/index.ts'
+import { analyzeForTraining, inputOf, type ModelFile } from '../../core/graph/index.ts'
 import { planNetwork, type NetworkPlan } from '../../core/nn/plan.ts'
 import { randomSource } from '../../core/data/synthetic.ts'
 import { createTrainer } from '../trainer/index.ts'
@@ -63,12 +63,10 @@ export interface ProfileOptions {
 const maxRssMb = () => process.resourceUsage().maxRSS / 1024
 
 export async function profileModel(model: ModelFile, opts: ProfileOptions = {}): Promise<ModelProfile> {
-  const analysis = analyzeGraph(model, { forTraining: true })
-  if (analysis.hasErrors) throw new Error(`the model cannot be trained: ${analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('; ')}`)
-  const input = analysis.nodes.find((n) => n.type === 'input')!
+  const analysis = analyzeForTraining(model)
+  const input = inputOf(analysis)
   const [h, w, c] = input.outputShape as [number, number, number]
-  const out = analysis.byId.get(analysis.outputId!)!
-  const classes = out.outputShape![0]
+  const classes = analysis.classes
   const batch = opts.batch ?? 64
   const workers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), batch))
   const epochs = Math.max(2, opts.epochs ?? 10)

@@ -5,31 +5,11 @@ import { splitIndices } from '../../core/data/split.ts'
 import { decodeTo, ImageError, probe } from './decode.ts'
 import { forEachLimit } from './pool.ts'
 import { readImageFile } from './read.ts'
-import { type ScanLimits, type Skipped } from './scan.ts'
+import { type ScanLimits } from './scan.ts'
 import { scanFolderOffThread } from './scan-thread.ts'
+import type { HealthReport, Warning } from '../../core/data/health.ts'
 
-export interface Warning {
-  code: string
-  message: string
-}
-
-export interface HealthReport {
-  root: string
-  classes: { name: string; count: number }[]
-  images: number
-  skipped: Skipped[]
-  sizes: { minWidth: number; maxWidth: number; minHeight: number; maxHeight: number }
-  channels: { grey: number; rgb: number; alpha: number }
-  formats: Record<string, number>
-  duplicates: string[][]
-  /** Duplicate groups the validation split (valSplit, seed) would put on both sides: the files named. */
-  leakage: string[][]
-  warnings: Warning[]
-  /** False when training cannot use it: no class with an image, or a single class. */
-  usable: boolean
-  /** Why it is not usable, and what to do. */
-  problem?: string
-}
+export type { HealthReport, Warning } from '../../core/data/health.ts'
 
 export interface InspectOptions {
   /** The split the leakage check assumes (the `train` defaults). */

@@ -3,7 +3,7 @@
 // main thread, never blocking it for long) sums the gradients straight out of the workers' memory,
 // steps the optimizer once, and writes the new weights back.
 import { availableParallelism } from 'node:os'
-import { analyzeGraph } from '../../core/graph/index.ts'
+import { analyzeForTraining } from '../../core/graph/index.ts'
 import type { BatchSource } from '../../core/data/types.ts'
 import { createOptimizer, type Optimizer } from '../../core/train/optimizer.ts'
 import { learningRate } from '../../core/train/schedule.ts'
@@ -26,8 +26,7 @@ export interface CreateTrainerOptions extends TrainerOptions {
 const DIVERGED = 'the loss became NaN or infinite, so the weights can no longer learn; lower the learning rate (try a tenth of it), add batchnorm after the convolutions, or use adam'
 
 export function createTrainer(opts: CreateTrainerOptions): Trainer {
-  const analysis = analyzeGraph(opts.model, { forTraining: true })
-  if (analysis.hasErrors) throw new Error(`the model cannot be trained: ${analysis.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('; ')}`)
+  analyzeForTraining(opts.model) // an untrainable model is refused here, before any worker starts
   const { hyper } = opts
   const batch = hyper.batchSize
   // A step holds at most the batch size and at most the larger set's images; one worker per image at most.

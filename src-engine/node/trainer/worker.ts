@@ -1,6 +1,6 @@
 // A training worker: one copy of the network in shared memory, forward/backward on its share of each batch.
 import { parentPort } from 'node:worker_threads'
-import { analyzeGraph } from '../../core/graph/index.ts'
+import { analyzeForTraining } from '../../core/graph/index.ts'
 import { referenceKernels } from '../../core/kernels/reference.ts'
 import type { FloatArray, Kernels } from '../../core/kernels/types.ts'
 import { Network } from '../../core/nn/network.ts'
@@ -26,7 +26,7 @@ port.on('message', (msg: InitMessage | Command) => {
       const base: Kernels<FloatArray> = msg.kernels === 'fast' && msg.wasm ? createFastKernels(msg.wasm) : referenceKernels('float32')
       const weightSink = new Float64Array(1)
       const kernels = msg.profile ? weightTimedKernels(base, weightSink) : base
-      net = new Network(analyzeGraph(msg.model, { forTraining: true }), kernels, msg.maxShard, msg.seed)
+      net = new Network(analyzeForTraining(msg.model), kernels, msg.maxShard, msg.seed)
       if (msg.profile) {
         timings = new Float64Array(new SharedArrayBuffer((net.layers.length * SLOTS + 1) * 8))
         timeLayers(net, timings, weightSink)

@@ -2,12 +2,12 @@
 // `--profile` / `--model FILE`: the per-layer profile of SmallCNN, a dense-heavy model, LeNet-5 and the
 // VGG-style template (or of the given model file, on synthetic data of its input shape).
 import type { Command } from 'commander'
-import Table from 'cli-table3'
 import { fileURLToPath } from 'node:url'
 import { DENSE_HEAVY, runBench, SMALLCNN } from '../../../src-engine/node/bench/index.ts'
 import { profileModel, type ModelProfile } from '../../../src-engine/node/bench/profile.ts'
 import type { ModelFile } from '../../../src-engine/core/graph/index.ts'
 import { readModelFile } from '../read-model.ts'
+import { gridTable } from '../grid.ts'
 import { CliError, EXIT_USAGE } from '../errors.ts'
 import type { OptimizerName } from '../../../src-engine/core/train/types.ts'
 
@@ -62,7 +62,7 @@ export function registerBench(program: Command): void {
         process.stdout.write(JSON.stringify(r, null, 2) + '\n')
         return
       }
-      const t = new Table({ head: ['workers', 'train img/s', 'infer img/s', 'GEMM GFLOP/s (512^3)'], colAligns: ['right', 'right', 'right', 'right'], style: { head: [], border: [] } })
+      const t = gridTable(['workers', 'train img/s', 'infer img/s', 'GEMM GFLOP/s (512^3)'], ['right', 'right', 'right', 'right'])
       for (const row of r.rows) t.push([row.threads, Math.round(row.trainImagesPerSecond), Math.round(row.inferImagesPerSecond), row.gemmGflops.toFixed(1)])
       process.stdout.write(`SmallCNN, batch ${r.batch}, kernels ${r.kernels}\n${t.toString()}\n`)
       const g = r.rows[r.rows.length - 1].gemmGflops
@@ -74,10 +74,10 @@ export function registerBench(program: Command): void {
 function printProfile(p: ModelProfile): string {
   const ms = (v: number) => (v >= 0.005 ? v.toFixed(2) : '-')
   const gf = (v: number | null) => (v === null ? '-' : `${v.toFixed(1)} (${((100 * v) / p.peakGflops).toFixed(0)}%)`)
-  const t = new Table({
-    head: ['layer', 'type', 'fwd ms', 'bwd data ms', 'bwd weights ms', 'share', 'fwd GFLOP/s', 'data GFLOP/s', 'weights GFLOP/s'],
-    colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'], style: { head: [], border: [] },
-  })
+  const t = gridTable(
+    ['layer', 'type', 'fwd ms', 'bwd data ms', 'bwd weights ms', 'share', 'fwd GFLOP/s', 'data GFLOP/s', 'weights GFLOP/s'],
+    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+  )
   for (const l of p.layers) {
     t.push([l.id, l.type, ms(l.forwardMs), ms(l.backwardDataMs), ms(l.backwardWeightsMs), `${(100 * l.share).toFixed(1)}%`, gf(l.forwardGflops), gf(l.backwardDataGflops), gf(l.backwardWeightsGflops)])
   }

@@ -4,7 +4,7 @@ import type { Command } from 'commander'
 import { gridTable } from '../grid.ts'
 import { esc } from '../escape.ts'
 import { clearCache, defaultCacheDir, listCache } from '../../../src-engine/node/dataset/index.ts'
-import { gib } from '../../services/memory-check.ts'
+import { gib } from '../../../src-engine/core/train/checks.ts'
 
 export function registerCache(program: Command): void {
   program

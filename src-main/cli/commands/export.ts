@@ -1,6 +1,7 @@
 // `cnn-studio export RUN --format onnx|pytorch|weights --out PATH`.
 import type { Command } from 'commander'
-import { EXPORT_FORMATS, exportRun, type ExportFormat } from '../../services/export/export.ts'
+import { exportRun } from '../../services/export/export.ts'
+import { EXPORT_FORMATS, type ExportFormat } from '../../api/contract.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_USAGE } from '../errors.ts'
 import { esc } from '../escape.ts'
 import { checkpointKind, checkpointOption, dbOption, withRunStore } from './insight-shared.ts'
@@ -13,7 +14,7 @@ export function registerExport(program: Command): void {
     .option(...checkpointOption).option(...dbOption)
     .option('--json', 'print one JSON document on stdout')
     .action(async (ref: string, o: { format: string; out: string; checkpoint: string; db?: string; json?: boolean }) => {
-      if (!EXPORT_FORMATS.includes(o.format as ExportFormat)) throw new CliError(`--format must be one of ${EXPORT_FORMATS.join(', ')}, not '${o.format}'`, EXIT_USAGE)
+      if (!(EXPORT_FORMATS as readonly string[]).includes(o.format)) throw new CliError(`--format must be one of ${EXPORT_FORMATS.join(', ')}, not '${o.format}'`, EXIT_USAGE)
       const r = await withRunStore(o.db, (store) => exportRun(store, ref, { format: o.format as ExportFormat, out: o.out, checkpoint: checkpointKind(o.checkpoint) }))
       for (const w of r.warnings) process.stderr.write(`warning: ${esc(w)}\n`)
       const p = r.parity

@@ -1,7 +1,8 @@
 // What evaluate, predict and export share on the command line: the database, a run's checkpoint, and
 // mapping the services' coded errors to the spec's exit codes.
 import { StoreError } from '../../services/store/open.ts'
-import { ServiceError } from '../../services/training.ts'
+import { ServiceError } from '../../services/errors.ts'
+import { CHECKPOINT_KINDS, type CheckpointKind } from '../../api/contract.ts'
 import { DatasetError } from '../../../src-engine/node/dataset/index.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_USAGE } from '../errors.ts'
 import { openStore, storeFailure } from '../open-store.ts'
@@ -10,9 +11,9 @@ import type { Store } from '../../services/store/store.ts'
 export const dbOption = ['--db <file>', 'the experiment database (default: the studio\'s own, or CNN_STUDIO_DB)'] as const
 export const checkpointOption = ['--checkpoint <kind>', 'best (highest validation accuracy) or last', 'best'] as const
 
-export function checkpointKind(v: string): 'best' | 'last' {
-  if (v !== 'best' && v !== 'last') throw new CliError(`--checkpoint must be best or last, not '${v}'`, EXIT_USAGE)
-  return v
+export function checkpointKind(v: string): CheckpointKind {
+  if (!(CHECKPOINT_KINDS as readonly string[]).includes(v)) throw new CliError(`--checkpoint must be ${CHECKPOINT_KINDS.join(' or ')}, not '${v}'`, EXIT_USAGE)
+  return v as CheckpointKind
 }
 
 /** Opens the store, runs `fn`, closes it; a missing run or bad input is exit 2, a run without a checkpoint exit 1. */
@@ -23,7 +24,8 @@ export async function withRunStore<T>(db: string | undefined, fn: (store: Store)
     return await fn(store)
   } catch (e) {
     if (e instanceof StoreError) throw storeFailure(e)
-    if (e instanceof ServiceError) throw new CliError(e.message, e.code === 'BAD_STATE' && /checkpoint/.test(e.message) ? EXIT_NEGATIVE : EXIT_USAGE)
+    // No checkpoint yet: the command ran and the run has nothing to give (1); anything else is the input (2).
+    if (e instanceof ServiceError) throw new CliError(e.message, e.code === 'NO_CHECKPOINT' ? EXIT_NEGATIVE : EXIT_USAGE)
     if (e instanceof DatasetError) throw new CliError(e.message, EXIT_USAGE) // a path that cannot be read, or too many images
     throw e
   } finally {

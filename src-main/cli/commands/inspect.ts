@@ -2,7 +2,8 @@
 // field, the totals, and the issues (shared/spec/model-and-cli.md).
 import type { Command } from 'commander'
 import { analyzeGraph, fmtInt, type GraphAnalysis } from '../../../src-engine/core/graph/index.ts'
-import { countImages, describeEstimate, memorySummary } from '../../services/memory-check.ts'
+import { countImages, memorySummary } from '../../services/memory-check.ts'
+import { describeEstimate } from '../../../src-engine/core/train/checks.ts'
 import { DatasetError } from '../../../src-engine/node/dataset/index.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE } from '../errors.ts'
 import { esc, escRow } from '../escape.ts'

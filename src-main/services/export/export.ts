@@ -8,16 +8,15 @@ import { decodeWeights, encodeWeights } from '../../../src-engine/core/train/wei
 import { Rng } from '../../../src-engine/core/nn/rng.ts'
 import { appFile } from '../../../src-engine/node/app-files.ts'
 import type { Store } from '../store/store.ts'
-import { ServiceError } from '../training.ts'
+import { ServiceError } from '../errors.ts'
 import { inferOffThread } from '../../../src-engine/node/insight/index.ts'
-import { openRunContext, type CheckpointKind, type RunContext } from '../insight/run-context.ts'
+import { openRunContext, type RunContext } from '../insight/run-context.ts'
+import { EXPORT_FORMATS, type CheckpointKind, type ExportFormat } from '../../api/contract.ts'
 import { checkWritable, stem, writeAllOrNothing, type OutFile } from './files.ts'
 import { buildOnnx } from './onnx.ts'
 import { onnxParity, type ParityReport } from './parity.ts'
 import { pytorchScript } from './pytorch.ts'
 
-export type ExportFormat = 'onnx' | 'pytorch' | 'weights'
-export const EXPORT_FORMATS: ExportFormat[] = ['onnx', 'pytorch', 'weights']
 const VERSION = (JSON.parse(readFileSync(appFile('package.json'), 'utf8')) as { version: string }).version
 
 export interface ExportOptions {

@@ -122,7 +122,7 @@ export function buildOnnx(model: ModelFile, weights: Uint8Array, pre: Preprocess
 
   const dims = (d: (number | string)[]) => ({ dim: d.map((v) => (typeof v === 'string' ? { dimParam: v } : { dimValue: v })) })
   const floatType = (d: (number | string)[]) => ({ tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: dims(d) } })
-  const classes = a.byId.get(a.outputId!)!.outputShape![0]
+  const classes = a.classes
   const props: Record<string, string> = {
     'cnn-studio.preprocessing': JSON.stringify(pre),
     input_layout: 'NHWC',

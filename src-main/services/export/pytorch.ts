@@ -1,11 +1,12 @@
 // The PyTorch export: one training script (plain torch; DistributedDataParallel under torchrun) with the
 // network, the preprocessing and the run's settings written into it, and the weights beside it in the
 // studio's own format (float32 + a JSON index), which the script reads without numpy.
+import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import type { ModelFile } from '../../../src-engine/core/graph/index.ts'
 import type { Preprocessing } from '../../../src-engine/core/insight/preprocess.ts'
 import { exportedGraph } from './graph.ts'
-import { PYTORCH_TEMPLATE } from './pytorch-template.ts'
+import { appFile } from '../../../src-engine/node/app-files.ts'
 
 
 /** The graph as the script walks it: needed nodes in topological order, shapes and window geometry resolved. */
@@ -19,6 +20,13 @@ export function scriptGraph(model: ModelFile) {
     })),
   }
 }
+
+/**
+ * The script the export fills in (its __NAME__ placeholders below): a Python file of its own, shipped with
+ * the app (electron-builder.yml `files`), read once.
+ */
+let script: string | null = null
+const template = () => (script ??= readFileSync(appFile('resources/export/train.py'), 'utf8'))
 
 /** A Python string literal holding `value` as JSON (JSON's escapes are all valid in Python strings). */
 const pyJson = (value: unknown) => JSON.stringify(JSON.stringify(value))
@@ -35,5 +43,5 @@ export function pytorchScript(o: { model: ModelFile; preprocessing: Preprocessin
     __SETTINGS__: pyJson(o.settings),
     __WEIGHTS__: JSON.stringify(basename(o.weightsFile)),
   }
-  return PYTORCH_TEMPLATE.replace(/__[A-Z]+__/g, (k) => fill[k] ?? k)
+  return template().replace(/__[A-Z]+__/g, (k) => fill[k] ?? k)
 }

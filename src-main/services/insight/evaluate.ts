@@ -5,10 +5,11 @@ import { classificationReport, type ClassificationReport } from '../../../src-en
 import { DatasetError, loadDataset, subset } from '../../../src-engine/node/dataset/index.ts'
 import type { ImageSet } from '../../../src-engine/core/data/types.ts'
 import type { Store } from '../store/store.ts'
-import { ServiceError } from '../training.ts'
+import { ServiceError } from '../errors.ts'
 import { inferOffThread } from '../../../src-engine/node/insight/index.ts'
 import { pngDataUrl } from './png.ts'
-import { datasetPath, openRunContext, type CheckpointKind } from './run-context.ts'
+import { datasetPath, openRunContext } from './run-context.ts'
+import type { CheckpointKind } from '../../api/contract.ts'
 
 export interface EvaluateOptions {
   split?: 'val' | 'test'

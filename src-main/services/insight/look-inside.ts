@@ -6,12 +6,13 @@ import { gradCam } from '../../../src-engine/core/insight/gradcam.ts'
 import { toInput } from '../../../src-engine/core/insight/preprocess.ts'
 import { topK } from '../../../src-engine/core/insight/infer.ts'
 import type { Store } from '../store/store.ts'
-import { ServiceError } from '../training.ts'
+import { ServiceError } from '../errors.ts'
 import { decodeImage } from './images.ts'
 import { DatasetError } from '../../../src-engine/node/dataset/index.ts'
 import { inferenceNet } from '../../../src-engine/node/insight/index.ts'
 import { pngDataUrl } from './png.ts'
-import { openRunContext, type CheckpointKind } from './run-context.ts'
+import { openRunContext } from './run-context.ts'
+import type { CheckpointKind } from '../../api/contract.ts'
 
 /** Channels shown per layer: beyond 64 tiles a grid stops being readable. */
 const MAX_TILES = 64

@@ -1,12 +1,13 @@
 // The top classes of images (files, a folder, or bytes sent by the page) under a run's checkpoint.
 import { topK } from '../../../src-engine/core/insight/infer.ts'
 import type { Store } from '../store/store.ts'
-import { ServiceError } from '../training.ts'
+import { ServiceError } from '../errors.ts'
 import { forEachLimit } from '../../../src-engine/node/dataset/pool.ts'
 import { resolve } from 'node:path'
 import { decodeImage, listImages, PREDICT_IMAGE_LIMIT, tooManyImages, type DecodedImage, type ImageList } from './images.ts'
 import { inferOffThread } from '../../../src-engine/node/insight/index.ts'
-import { openRunContext, type CheckpointKind } from './run-context.ts'
+import { openRunContext } from './run-context.ts'
+import type { CheckpointKind } from '../../api/contract.ts'
 
 export interface PredictOptions {
   top?: number

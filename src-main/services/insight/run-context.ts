@@ -5,13 +5,14 @@
 // training side). A folder changed since training is reported as a warning rather than silently giving
 // other numbers.
 import { join } from 'node:path'
-import { analyzeGraph, type GraphAnalysis, type ModelFile } from '../../../src-engine/core/graph/index.ts'
+import { analyzeForTraining, inputOf, type GraphAnalysis, type ModelFile } from '../../../src-engine/core/graph/index.ts'
 import type { Preprocessing } from '../../../src-engine/core/insight/preprocess.ts'
 import { channelStats, classCounts, DatasetError, loadDataset, splitIndices, subset, type LoadedDataset, type Target } from '../../../src-engine/node/dataset/index.ts'
 import type { RunRow, Store } from '../store/store.ts'
-import { dataChanges, ServiceError, targetOf } from '../training.ts'
+import { ServiceError } from '../errors.ts'
+import { dataChanges, targetOf } from '../run-data.ts'
 
-export type CheckpointKind = 'best' | 'last'
+import type { CheckpointKind } from '../../api/contract.ts'
 
 export interface RunContext {
   run: RunRow
@@ -40,16 +41,16 @@ export async function openRunContext(store: Store, ref: string, opts: ContextOpt
   const run = store.getRun(ref)
   const kind = opts.checkpoint ?? 'best'
   const ck = store.checkpoint(run.runId, kind)
-  if (!ck) throw new ServiceError('BAD_STATE', `run ${run.runId} has no ${kind} checkpoint yet: it has not finished an epoch (status ${run.status}); train or resume it first`)
+  if (!ck) throw new ServiceError('NO_CHECKPOINT', `run ${run.runId} has no ${kind} checkpoint yet: it has not finished an epoch (status ${run.status}); train or resume it first`)
   const model = store.modelOf(run.runId)
-  const analysis = analyzeGraph(model, { forTraining: true })
-  const a = analysis.nodes.find((n) => n.type === 'input')!.attrs
+  const analysis = analyzeForTraining(model)
+  const a = inputOf(analysis).attrs
   const target = targetOf(analysis)
   const s = run.settings as RunContext['settings'] & { datasetDir?: string }
   const settings = { ...s, valSplit: s.valSplit ?? 0.2, seed: s.seed ?? 1, testDir: s.testDir ?? null }
   const ds = store.datasetOf(run.runId)
   const datasetDir = s.datasetDir ?? ds?.root ?? null
-  const classes: string[] = ds ? ds.classes : Array.from({ length: analysis.byId.get(analysis.outputId!)!.outputShape![0] }, (_, i) => `class${i}`)
+  const classes: string[] = ds ? ds.classes : Array.from({ length: analysis.classes }, (_, i) => `class${i}`)
   const warnings: string[] = []
   const stored = store.normalizationOf(run.runId)
 

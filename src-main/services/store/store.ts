@@ -8,23 +8,18 @@ import { serializeModelFile } from '../../../src-engine/core/graph/index.ts'
 import type { EpochEvent } from '../../../src-engine/core/train/types.ts'
 import { openDatabase, StoreError, translate, type OpenOptions } from './open.ts'
 import { describeOwner, ownerState, thisProcess, type Owner } from './owner.ts'
-import type { StepColumns } from '../../api/contract.ts'
+import { ENDED_STATUSES, IN_PROGRESS_STATUSES, type CheckpointKind, type FinalMetrics, type RunStatus, type StepColumns } from '../../api/contract.ts'
 
-export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'stopped' | 'diverged' | 'failed' | 'interrupted'
 /** A run in one of these states has an owner process that must be alive for the state to be true. */
-export const IN_PROGRESS: readonly RunStatus[] = ['queued', 'running', 'paused']
+export const IN_PROGRESS: readonly RunStatus[] = IN_PROGRESS_STATUSES
+const ENDED: readonly RunStatus[] = ENDED_STATUSES
+/** The in-progress states as an SQL list. */
+const IN_PROGRESS_SQL = IN_PROGRESS_STATUSES.map((s) => `'${s}'`).join(', ')
 
 /** A resume that went ahead although the data had changed (`--force-data`), kept with the run. */
 export interface ForcedResume {
   at: string
   changes: string[]
-}
-
-export interface FinalMetrics {
-  valAccuracy?: number
-  valLoss?: number
-  testAccuracy?: number
-  testLoss?: number
 }
 
 export interface Normalization { mean: number[]; std: number[] }
@@ -142,7 +137,7 @@ export class Store {
 
   /** Refreshes the heartbeat of every run in progress that this process owns. */
   heartbeat(): void {
-    this.write(() => this.db.prepare(`UPDATE runs SET heartbeat_at = ? WHERE owner_instance = ? AND status IN ('queued', 'running', 'paused')`).run(Date.now(), thisProcess().instance))
+    this.write(() => this.db.prepare(`UPDATE runs SET heartbeat_at = ? WHERE owner_instance = ? AND status IN (${IN_PROGRESS_SQL})`).run(Date.now(), thisProcess().instance))
   }
 
   /** Records that a resume went past changed data, with what changed; the run continues on `datasetId`. */
@@ -174,7 +169,7 @@ export class Store {
   setStatus(runId: string, status: RunStatus, extra: { error?: string | null; imagesPerSecond?: number; final?: FinalMetrics } = {}, mine = false): boolean {
     const sets = ['status = @status']
     if (status === 'running') sets.push('started_at = COALESCE(started_at, @now)', 'ended_at = NULL', 'error = NULL')
-    if (['completed', 'stopped', 'diverged', 'failed', 'interrupted'].includes(status)) sets.push('ended_at = @now')
+    if (ENDED.includes(status)) sets.push('ended_at = @now')
     if (extra.error !== undefined) sets.push('error = @error')
     if (extra.imagesPerSecond !== undefined) sets.push('images_per_second = @ips')
     if (extra.final !== undefined) sets.push('final = @final')
@@ -205,7 +200,7 @@ export class Store {
     }).immediate())
   }
 
-  checkpoint(runId: string, kind: 'last' | 'best'): { epoch: number; weights: Uint8Array } | null {
+  checkpoint(runId: string, kind: CheckpointKind): { epoch: number; weights: Uint8Array } | null {
     const r = this.db.prepare('SELECT epoch, weights FROM checkpoints WHERE run_id = ? AND kind = ?').get(runId, kind) as { epoch: number; weights: Buffer } | undefined
     return r ? { epoch: r.epoch, weights: new Uint8Array(r.weights) } : null
   }
@@ -227,11 +222,11 @@ export class Store {
    */
   markInterrupted(): string[] {
     const ids: string[] = []
-    for (const r of this.db.prepare("SELECT id FROM runs WHERE status IN ('running', 'paused', 'queued')").all() as { id: string }[]) {
+    for (const r of this.db.prepare(`SELECT id FROM runs WHERE status IN (${IN_PROGRESS_SQL})`).all() as { id: string }[]) {
       this.write(() => this.db.transaction(() => {
         const run = this.getRun(r.id) // re-read under the write lock: the owner may have just refreshed it
         if (run.status !== 'interrupted') return
-        this.db.prepare("UPDATE runs SET status = 'interrupted', ended_at = ?, error = ? WHERE id = ? AND status IN ('running', 'paused', 'queued')").run(now(), run.error, r.id)
+        this.db.prepare(`UPDATE runs SET status = 'interrupted', ended_at = ?, error = ? WHERE id = ? AND status IN (${IN_PROGRESS_SQL})`).run(now(), run.error, r.id)
         ids.push(r.id)
       }).immediate())
     }

@@ -1,6 +1,6 @@
 // The UI's one way to the main process: `window.studio` (the Electron preload) when present, otherwise
 // the same contract over the WebSocket of `cnn-studio serve` (authenticated by its cookie).
-import type { ApiError, CommandName, Request, Responses, StudioApi, StudioBridge, StudioEvent } from '../../../src-main/api/contract.ts'
+import type { ApiError, CommandName, Request, Responses, SocketFrame, SocketRequest, StudioApi, StudioBridge, StudioEvent } from '../../../src-main/api/contract.ts'
 
 declare global {
   interface Window {
@@ -10,9 +10,12 @@ declare global {
 
 export class StudioError extends Error {
   readonly code: string
+  /** By field path (`settings.batchSize`): what the host found wrong with it. */
+  readonly fields?: Record<string, string>
   constructor(e: ApiError) {
     super(e.message)
     this.code = e.code
+    if (e.fields) this.fields = e.fields
   }
 }
 
@@ -34,14 +37,15 @@ function overWebSocket(): StudioApi {
     })
     opened.catch(() => {})
     socket.addEventListener('message', (m) => {
-      const msg = JSON.parse(String(m.data)) as { event?: StudioEvent; id?: number; ok?: boolean; result?: unknown; error?: ApiError }
-      if (msg.event) {
+      const msg = JSON.parse(String(m.data)) as SocketFrame
+      if ('event' in msg) {
         for (const fn of listeners) fn(msg.event)
         return
       }
-      const p = pending.get(msg.id ?? -1)
+      const id = typeof msg.id === 'number' ? msg.id : -1
+      const p = pending.get(id)
       if (!p) return
-      pending.delete(msg.id!)
+      pending.delete(id)
       if (msg.ok) p.resolve(msg.result)
       else p.reject(new StudioError(msg.error ?? { code: 'INTERNAL', message: 'no answer' }))
     })
@@ -59,7 +63,7 @@ function overWebSocket(): StudioApi {
       const id = next++
       return new Promise<Responses[K]>((resolve, reject) => {
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
-        socket.send(JSON.stringify({ id, command, payload }))
+        socket.send(JSON.stringify({ id, command, payload } satisfies SocketRequest))
       })
     },
     on(listener) {

@@ -7,8 +7,9 @@ import type { EvaluationReport, ExportReport, ImagePrediction, InsightReport, Pr
 import { studio, StudioError } from '../api/client.ts'
 import { task, type Failure } from '../api/request.ts'
 
-export type Checkpoint = 'best' | 'last'
-export type ExportFormat = 'onnx' | 'pytorch' | 'weights'
+import type { CheckpointKind as Checkpoint, ExportFormat } from '../../../src-main/api/contract.ts'
+
+export type { Checkpoint, ExportFormat }
 type Task = 'evaluate' | 'predict' | 'insight' | 'export'
 
 /** An image the user chose, as the contract carries it (its bytes as a data: URL). */

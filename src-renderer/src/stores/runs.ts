@@ -6,6 +6,7 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowReactive, shallowRef } from 'vue'
 import type { RunDetail, RunStatus, RunSummary, StudioEvent } from '../../../src-main/api/contract.ts'
+import { ENDED_STATUSES, IN_PROGRESS_STATUSES } from '../../../src-engine/core/train/status.ts'
 import { studio } from '../api/client.ts'
 import { asFailure, once, task, type Failure } from '../api/request.ts'
 
@@ -25,8 +26,8 @@ export interface Live {
   message: string | null
 }
 
-export const ACTIVE: readonly RunStatus[] = ['queued', 'running', 'paused']
-export const TERMINAL: readonly RunStatus[] = ['completed', 'stopped', 'diverged', 'failed', 'interrupted']
+export const ACTIVE: readonly RunStatus[] = IN_PROGRESS_STATUSES
+export const TERMINAL: readonly RunStatus[] = ENDED_STATUSES
 
 export function emptySeries(): Series {
   return { stepX: [], stepLoss: [], epoch: [], trainLoss: [], valLoss: [], trainAccuracy: [], valAccuracy: [] }

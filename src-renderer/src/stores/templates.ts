@@ -11,7 +11,7 @@ export const useTemplates = defineStore('templates', () => {
   const list = shallowRef<Template[]>([])
   const load = once(() => studio().invoke('templates.list').then((ts) => (list.value = ts.map((t) => {
     const a = analyzeGraph(t.model)
-    const input = a.nodes.find((n) => n.type === 'input')?.outputShape
+    const input = a.inputId ? a.byId.get(a.inputId)!.outputShape : null
     return { ...t, params: a.totals.params, macs: a.totals.macs, input: input ? input.join('x') : '?', blocks: t.model.nodes.length }
   }))))
   return { list, load }

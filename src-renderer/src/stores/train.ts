@@ -5,7 +5,8 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowRef, watch } from 'vue'
 import type { JsonSchema } from '../../../src-main/api/contract.ts'
-import { analyzeGraph, type GraphAnalysis } from '../../../src-engine/core/graph/index.ts'
+import { analyzeGraph } from '../../../src-engine/core/graph/index.ts'
+import { trainingChecks, type CheckFix, type TrainingCheck } from '../../../src-engine/core/train/checks.ts'
 import { studio } from '../api/client.ts'
 import { asFailure, once, task, type Failure } from '../api/request.ts'
 import { useData } from './data.ts'
@@ -21,7 +22,7 @@ export interface Check {
   id: string
   severity: 'error' | 'warning' | 'ok'
   message: string
-  /** A one-click repair (sets the last dense layer's units). */
+  /** A one-click repair (the check's fix as an edit: the last dense layer's units, the input's channels, a softmax). */
   fix?: { label: string; run: () => void }
   /** Where to go to mend it (a node in the designer, the Data screen). */
   link?: { label: string; run: () => void }
@@ -54,11 +55,6 @@ export function parseField(f: Field, raw: FieldValue | undefined): { value?: unk
   if (f.schema.minimum !== undefined && n < f.schema.minimum) return { error: `at least ${f.schema.minimum}` }
   if (f.schema.maximum !== undefined && n > f.schema.maximum) return { error: `at most ${f.schema.maximum}` }
   return { value: n }
-}
-
-/** The last dense layer along the graph: its units are the class count. */
-export function lastDense(a: GraphAnalysis): string | null {
-  return [...a.order].reverse().find((id) => a.byId.get(id)?.type === 'dense') ?? null
 }
 
 export const useTrain = defineStore('train', () => {
@@ -127,41 +123,44 @@ export const useTrain = defineStore('train', () => {
     if (ui.screen === 'train' && (ui.route.params.run ?? null) !== id) ui.setParams(id ? { run: id } : {})
   }
 
-  // ---- the checks the service makes, before it makes them ----
+  // ---- the checks the service makes, before it makes them (core/train/checks.ts, the service's own) ----
   const analysis = computed(() => analyzeGraph(useDesign().doc, { forTraining: true }))
-  const outputUnits = computed(() => {
-    const a = analysis.value
-    const shape = a.outputId ? a.byId.get(a.outputId)?.outputShape : null
-    return shape && shape.length === 1 ? shape[0] : null
+  const outputUnits = computed(() => analysis.value.classes)
+  /** The figures the memory verdict needs of the settings: the form's, or the defaults while it is being filled. */
+  const memorySettings = computed(() => {
+    const v = settings.value
+    const num = (k: string, d: number) => (typeof v[k] === 'number' ? (v[k] as number) : d)
+    return { batchSize: num('batchSize', 32), optimizer: typeof v.optimizer === 'string' ? v.optimizer : 'adam', momentum: num('momentum', 0.9), workers: typeof v.workers === 'number' ? v.workers : undefined }
   })
+  /** What the service will check, as it will check it: the graph, the channels, the classes, what the store can hold, the memory. */
+  const verdict = computed<TrainingCheck[]>(() => {
+    const r = useData().report, info = useData().info
+    const dataset = r ? { root: r.root, classes: r.classes.map((c) => c.name), images: r.images, usable: r.usable, problem: r.problem, skipped: r.skipped.length } : null
+    const machine = info ? { availableBytes: info.memory.availableBytes, totalBytes: info.memory.totalBytes, cores: info.cores } : null
+    return trainingChecks(analysis.value, dataset, memorySettings.value, machine)
+  })
+
+  /** A check's fix, as an edit of the design. */
+  function applyFix(f: CheckFix): { label: string; run: () => void } {
+    const design = useDesign()
+    if (f.kind === 'set-units') return { label: `Set ${f.nodeId}'s units to ${f.value}`, run: () => design.setAttr(f.nodeId, 'units', f.value) }
+    if (f.kind === 'set-input-channels') return { label: `Set ${f.nodeId} to ${f.value} channels (${f.value === 3 ? 'RGB' : 'greyscale'})`, run: () => design.setAttr(f.nodeId, 'channels', f.value) }
+    return { label: `Add softmax after ${f.after}`, run: () => void design.appendLayer('softmax', f.after) }
+  }
 
   const checks = computed<Check[]>(() => {
     const data = useData(), design = useDesign(), ui = useUi()
-    const out: Check[] = []
     const toData = { label: 'Open the Data screen', run: () => ui.navigate('data') }
-    const r = data.report
-    if (!r && data.loading) out.push({ id: 'dataset', severity: 'warning', message: `Reading ${data.recent[0] ?? 'the folder'}…` })
-    else if (!r) out.push({ id: 'dataset', severity: 'error', message: 'No dataset yet: choose a folder of images (one sub-folder per class) on the Data screen, or use the sample.', link: toData })
-    else if (!r.usable) out.push({ id: 'dataset', severity: 'error', message: r.problem ?? `${r.root} cannot be trained on`, link: toData })
-    else out.push({ id: 'dataset', severity: 'ok', message: `${r.images} images in ${r.classes.length} classes (${r.classes.map((c) => c.name).join(', ')}) from ${r.root}${r.skipped.length ? `; ${r.skipped.length} files skipped` : ''}` })
-
-    const graphErrors = analysis.value.issues.filter((i) => i.severity === 'error')
-    for (const [k, i] of graphErrors.entries()) {
+    const toNode = (id?: string) => ({ label: id ? `Show ${id} in the designer` : 'Open the designer', run: () => (id && ui.select([id]), ui.navigate('design')) })
+    const out: Check[] = []
+    if (!data.report && data.loading) out.push({ id: 'dataset', severity: 'warning', message: `Reading ${data.recent[0] ?? 'the folder'}…` })
+    else if (!data.report) out.push({ id: 'dataset', severity: 'error', message: 'No dataset yet: choose a folder of images (one sub-folder per class) on the Data screen, or use the sample.', link: toData })
+    for (const c of verdict.value) {
+      const message = c.id === 'model' ? `Model "${design.name}": ${c.message}` : c.message
       out.push({
-        id: `graph-${k}`, severity: 'error', message: i.message,
-        link: { label: i.nodeId ? `Show ${i.nodeId} in the designer` : 'Open the designer', run: () => (i.nodeId && ui.select([i.nodeId]), ui.navigate('design')) },
-      })
-    }
-    if (!graphErrors.length) out.push({ id: 'model', severity: 'ok', message: `Model "${design.name}": ${design.doc.nodes.length} layers, ${analysis.value.totals.params.toLocaleString('en-US')} parameters` })
-
-    const classes = r?.classes.length ?? 0
-    const units = outputUnits.value
-    if (r?.usable && units !== null && units !== classes) {
-      const dense = lastDense(analysis.value) // the design's analysis, made once above
-      out.push({
-        id: 'classes', severity: 'error',
-        message: `The model ends in ${units} classes but the dataset has ${classes} (${r.classes.map((c) => c.name).join(', ')}).`,
-        ...(dense ? { fix: { label: `Set ${dense}'s units to ${classes}`, run: () => design.setAttr(dense, 'units', classes) } } : {}),
+        id: c.id, severity: c.severity, message,
+        ...(c.fix ? { fix: applyFix(c.fix) } : {}),
+        ...(c.id === 'dataset' && c.severity === 'error' ? { link: toData } : c.id.startsWith('graph-') || (c.nodeId && !c.fix) ? { link: toNode(c.nodeId) } : {}),
       })
     }
     if (Object.keys(errors.value).length) out.push({ id: 'settings', severity: 'error', message: `Fix the settings marked below: ${Object.keys(errors.value).join(', ')}.` })
@@ -180,22 +179,20 @@ export const useTrain = defineStore('train', () => {
       await runs.refresh()
       return id
     } catch (e) {
-      const f = asFailure(e)
-      if (f.code === 'INVALID_SETTINGS') {
-        // "lr: Too big: expected number to be <=10; epochs: ..." -> next to each field
-        const byField: Record<string, string> = {}
-        for (const part of f.message.split('; ')) {
-          const m = part.match(/^(\w+): (.*)$/)
-          if (m && fields.value.some((x) => x.key === m[1])) byField[m[1]] = m[2]
-        }
-        serverErrors.value = byField
+      // The host names each bad field by its path (`batchSize` from the service, `settings.batchSize` from the
+      // contract's check): each goes next to its field.
+      const byField: Record<string, string> = {}
+      for (const [path, message] of Object.entries(asFailure(e).fields ?? {})) {
+        const key = path.split('.').at(-1)!
+        if (fields.value.some((x) => x.key === key)) byField[key] = message
       }
-      startError.value = f
+      serverErrors.value = byField
+      startError.value = asFailure(e)
       return null
     } finally {
       starting.value = false
     }
   }
 
-  return { schema, form, fields, errors, settings, serverErrors, loadError, startError, starting, runId, analysis, outputUnits, checks, canStart, load, set, setForm, follow, start }
+  return { schema, form, fields, errors, settings, serverErrors, loadError, startError, starting, runId, analysis, outputUnits, verdict, checks, canStart, load, set, setForm, follow, start }
 })

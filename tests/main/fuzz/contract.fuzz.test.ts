@@ -85,6 +85,14 @@ function expectReply(r: Reply): void {
     expect(r.error.code).toMatch(/^[A-Z_]+$/)
     expect(typeof r.error.message).toBe('string')
     expect(r.error.message.length).toBeLessThanOrEqual(1001)
+    // fields, when given: at most 32, each path and message clipped like the message's echoes
+    if (r.error.fields !== undefined) {
+      const f = Object.entries(r.error.fields)
+      expect(f.length).toBeGreaterThan(0)
+      expect(f.length).toBeLessThanOrEqual(32)
+      for (const [path, why] of f) expect([typeof why, path.length <= 81, why.length <= 161]).toEqual(['string', true, true])
+      count('fields')
+    }
     count(r.error.code)
   }
   JSON.stringify(r)

@@ -34,6 +34,21 @@ function seeded(models: string[]): { db: string; ids: string[] } {
 }
 
 describe('host commands for the screens', () => {
+  it('a refused start names each bad setting by its path in `fields`, beside the one-line message', async () => {
+    host = createHost({ dbPath: seeded([]).db })
+    const r = await host.invoke('runs.start', { model: template('shapes-cnn'), datasetDir: '/nowhere', settings: { batchSize: 0, lr: -1, optimizer: 'rmsprop' } })
+    expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/^runs\.start: settings\.batchSize: /) } })
+    if (r.ok) return
+    expect(r.error.fields).toEqual({
+      'settings.batchSize': 'Too small: expected number to be >=1',
+      'settings.lr': 'Too small: expected number to be >0',
+      'settings.optimizer': 'Invalid option: expected one of "sgd"|"adam"|"adamw"',
+    })
+    // the service's own check (what the CLI and a direct caller meet) gives them too, relative to the settings
+    const err = await host.service.start({ model: template('shapes-cnn'), datasetDir: '/nowhere', settings: { epochs: 0 } }).catch((e) => e)
+    expect([err.code, err.fields]).toEqual(['INVALID_SETTINGS', { epochs: 'Too small: expected number to be >=1' }])
+  })
+
   it('settings.schema is the settings as JSON schema, with their defaults and ranges', async () => {
     host = createHost({ dbPath: seeded([]).db })
     const r = await host.invoke('settings.schema', undefined)

@@ -6,9 +6,12 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { parseModelFile } from '../../../src-engine/core/graph/index.ts'
+import { analyzeGraph, parseModelFile, type ModelFile } from '../../../src-engine/core/graph/index.ts'
+import { firstError, trainingChecks } from '../../../src-engine/core/train/checks.ts'
 import { Store } from '../../../src-main/services/store/store.ts'
-import { ServiceError, TrainingService, type RunEvent } from '../../../src-main/services/training.ts'
+import { TrainingService } from '../../../src-main/services/training.ts'
+import { ServiceError } from '../../../src-main/services/errors.ts'
+import type { RunEvent } from '../../../src-main/api/contract.ts'
 import { writeMnistFolder } from '../../fixtures/mnist.ts'
 import { BIN, cli } from '../../helpers/cli.ts'
 import { put, solid } from '../../fixtures/images/make.ts'
@@ -53,6 +56,38 @@ describe('refused at the door, nothing written', () => {
     put(one, 'only/1.png', await solid(4, 4, 1, [1]).png().toBuffer())
     expect(await svc.start({ model: lenet, datasetDir: one }).catch((e) => e.code)).toBe('UNUSABLE_DATASET')
     expect(count(store, 'runs')).toBe(0)
+    store.close()
+  })
+
+  // The service refuses on the first error of core/train/checks.ts, with its message: the page's preflight
+  // (tests/renderer/train-compare-stores.test.ts) shows the same list before Start.
+  it('refuses on the first failed training check, with the message the page shows, and writes nothing', async () => {
+    const store = new Store(join(tmp('cnn-svc-'), 'x.db'))
+    const svc = new TrainingService(store, { cacheDir: tmp('cnn-svc-nocache-') })
+    const refusal = async (model: ModelFile) => {
+      const err = await svc.start({ model, datasetDir: digits }).catch((e) => e)
+      expect(err).toBeInstanceOf(ServiceError)
+      const a = analyzeGraph(model, { forTraining: true })
+      const first = firstError(trainingChecks(a, { root: digits, classes: [...Array(10).keys()].map(String), images: 60 }, { batchSize: 32, optimizer: 'adam' }, { availableBytes: Infinity, totalBytes: Infinity, cores: 1 }))!
+      expect([err.code, err.message]).toEqual([first.code, first.message])
+      return err as ServiceError
+    }
+    const four = { ...lenet, nodes: lenet.nodes.map((n) => (n.type === 'input' ? { ...n, attrs: { ...n.attrs, channels: 4 } } : n)) }
+    expect((await refusal(four)).message).toMatch(/^input in: 4 channels describe a feature map/)
+    const noSoftmax = { ...lenet, nodes: lenet.nodes.filter((n) => n.type !== 'softmax'), edges: lenet.edges.filter(([, to]) => lenet.nodes.find((n) => n.id === to)!.type !== 'softmax') }
+    expect((await refusal(noSoftmax)).message).toMatch(/must end in softmax/)
+    const three = { ...lenet, nodes: lenet.nodes.map((n) => (n.id === 'out' ? { ...n, attrs: { units: 3 } } : n)) }
+    expect((await refusal(three)).message).toBe(`the model ends in 3 classes but the dataset has 10 (0, 1, 2, 3, 4, 5, 6, 7, 8, 9), in ${digits}; set the last dense layer's units to 10`)
+    // Over 44.7M parameters its checkpoint could not be stored after the first epoch: refused before any image is decoded.
+    const huge = parseModelFile({
+      format: 'cnn-studio.graph', version: 1,
+      nodes: [{ id: 'in', type: 'input', attrs: { height: 28, width: 28, channels: 1 } }, { id: 'f', type: 'flatten' }, { id: 'wide', type: 'dense', attrs: { units: 57_100 } }, { id: 'fc', type: 'dense', attrs: { units: 10 } }, { id: 'out', type: 'softmax' }],
+      edges: [['in', 'f'], ['f', 'wide'], ['wide', 'fc'], ['fc', 'out']],
+    })
+    const tooBig = await refusal(huge)
+    expect(tooBig.code).toBe('MODEL_TOO_LARGE')
+    expect(tooBig.message).toMatch(/^the model has 45,\d{3},\d{3} parameters: its checkpoint with adam would take 5\d\d,\d{3},\d{3} bytes \(12 bytes a parameter\), more than the 536,870,880 bytes/)
+    expect([count(store, 'runs'), count(store, 'models'), count(store, 'datasets'), count(store, 'checkpoints')]).toEqual([0, 0, 0, 0])
     store.close()
   })
 })

@@ -1,6 +1,4 @@
-// The PyTorch training script the export fills in (__NAME__ placeholders, see pytorch.ts). Kept as a module
-// rather than a .py file beside it so a bundled main process carries it too. Python source follows.
-export const PYTORCH_TEMPLATE = String.raw`#!/usr/bin/env python3
+#!/usr/bin/env python3
 # __TITLE__
 # Written by CNN Studio __VERSION__ from run __RUN__ (checkpoint: __CHECKPOINT__).
 #
@@ -459,4 +457,3 @@ def reduce(sums, distributed):
 
 if __name__ == "__main__":
     main()
-`
