@@ -14,6 +14,10 @@ import { Store, type FinalMetrics, type RunStatus } from './store/store.ts'
 
 export class ServiceError extends Error {
   readonly code: 'INVALID_SETTINGS' | 'INVALID_MODEL' | 'UNUSABLE_DATASET' | 'NOT_FOUND' | 'BAD_STATE' | 'DATA_CHANGED' | 'INSUFFICIENT_MEMORY'
+    /** A checkpoint that cannot be read, or whose weights hold a NaN or an infinity (the run diverged). */
+    | 'DAMAGED' | 'NOT_FINITE'
+    /** A file could not be written (a full disk, permissions); an export target that is not the studio's to replace. */
+    | 'WRITE_FAILED' | 'FILE_EXISTS'
   constructor(code: ServiceError['code'], message: string) {
     super(message)
     this.code = code

@@ -14,7 +14,7 @@ export function checkpointKind(v: string): 'best' | 'last' {
   return v
 }
 
-/** Opens the store, runs `fn`, closes it; a missing run or bad input is exit 2, a run without a checkpoint exit 1. */
+/** Opens the store, runs `fn`, closes it; a missing run or bad input is exit 2, a run without a checkpoint (or with non-finite weights) exit 1. */
 export async function withRunStore<T>(db: string | undefined, fn: (store: Store) => Promise<T>): Promise<T> {
   // evaluate, predict and export only read the run: a read-only database serves them, and none is marked or migrated
   const store = openStore(db, { readonly: true })
@@ -22,7 +22,8 @@ export async function withRunStore<T>(db: string | undefined, fn: (store: Store)
     return await fn(store)
   } catch (e) {
     if (e instanceof StoreError) throw storeFailure(e)
-    if (e instanceof ServiceError) throw new CliError(e.message, e.code === 'BAD_STATE' && /checkpoint/.test(e.message) ? EXIT_NEGATIVE : EXIT_USAGE)
+    // The work ran and the answer is no: no checkpoint yet, weights that diverged, a disk that filled up.
+    if (e instanceof ServiceError) throw new CliError(e.message, (e.code === 'BAD_STATE' && /checkpoint/.test(e.message)) || e.code === 'NOT_FINITE' || e.code === 'WRITE_FAILED' ? EXIT_NEGATIVE : EXIT_USAGE)
     throw e
   } finally {
     store.close()
