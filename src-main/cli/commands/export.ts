@@ -10,11 +10,12 @@ export function registerExport(program: Command): void {
     .argument('<run>', 'a run id, or latest')
     .requiredOption('--format <format>', EXPORT_FORMATS.join(', '))
     .requiredOption('--out <path>', 'the file to write (model.onnx, train.py, model.cnn.json); sidecar files go beside it')
+    .option('--force', 'replace files at --out that are not earlier exports (never the experiment database)')
     .option(...checkpointOption).option(...dbOption)
     .option('--json', 'print one JSON document on stdout')
-    .action(async (ref: string, o: { format: string; out: string; checkpoint: string; db?: string; json?: boolean }) => {
+    .action(async (ref: string, o: { format: string; out: string; checkpoint: string; db?: string; json?: boolean; force?: boolean }) => {
       if (!EXPORT_FORMATS.includes(o.format as ExportFormat)) throw new CliError(`--format must be one of ${EXPORT_FORMATS.join(', ')}, not '${o.format}'`, EXIT_USAGE)
-      const r = await withRunStore(o.db, (store) => exportRun(store, ref, { format: o.format as ExportFormat, out: o.out, checkpoint: checkpointKind(o.checkpoint) }))
+      const r = await withRunStore(o.db, (store) => exportRun(store, ref, { format: o.format as ExportFormat, out: o.out, checkpoint: checkpointKind(o.checkpoint), force: o.force }))
       for (const w of r.warnings) process.stderr.write(`warning: ${esc(w)}\n`)
       const p = r.parity
       const parityOk = !p || (p.agreement === 1 && p.maxProbabilityDifference < 1e-4)

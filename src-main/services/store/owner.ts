@@ -48,7 +48,8 @@ export function thisProcess(): Owner {
   return me
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether process `pid` exists on this machine (EPERM: it does, owned by another user). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
