@@ -2,7 +2,7 @@
 import type { Command } from 'commander'
 import { EXPORT_FORMATS, exportRun, type ExportFormat } from '../../services/export/export.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_USAGE } from '../errors.ts'
-import { esc } from '../escape.ts'
+import { esc, jsonText } from '../escape.ts'
 import { checkpointKind, checkpointOption, dbOption, withRunStore } from './insight-shared.ts'
 
 export function registerExport(program: Command): void {
@@ -19,7 +19,7 @@ export function registerExport(program: Command): void {
       for (const w of r.warnings) process.stderr.write(`warning: ${esc(w)}\n`)
       const p = r.parity
       const parityOk = !p || (p.agreement === 1 && p.maxProbabilityDifference < 1e-4)
-      if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
+      if (o.json) process.stdout.write(jsonText(r))
       else {
         process.stdout.write(`exported ${r.runId} (${r.checkpoint.kind} checkpoint, epoch ${r.checkpoint.epoch}) as ${r.format}:\n${r.files.map((f) => `  ${esc(f)}\n`).join('')}`)
         if (p) process.stdout.write(`parity with onnxruntime on ${p.images} ${p.sample} images: classes agree ${(100 * p.agreement).toFixed(1)}%, largest probability difference ${p.maxProbabilityDifference.toExponential(2)}${parityOk ? '' : ' (MISMATCH)'}\n`)

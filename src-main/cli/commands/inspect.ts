@@ -5,7 +5,7 @@ import { analyzeGraph, fmtInt, type GraphAnalysis } from '../../../src-engine/co
 import { countImages, describeEstimate, memorySummary } from '../../services/memory-check.ts'
 import { DatasetError } from '../../../src-engine/node/dataset/index.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE } from '../errors.ts'
-import { esc, escRow } from '../escape.ts'
+import { esc, escRow, jsonText } from '../escape.ts'
 import { grid } from '../grid.ts'
 import { readModelFile } from '../read-model.ts'
 
@@ -78,7 +78,7 @@ export function registerInspect(program: Command): void {
         throw e
       }
       const memory = memorySummary(a, { batchSize: opts.batchSize, optimizer: opts.optimizer, workers: opts.workers, datasetImages: images })
-      if (opts.json) process.stdout.write(JSON.stringify(inspectJson(a, memory), null, 2) + '\n')
+      if (opts.json) process.stdout.write(jsonText(inspectJson(a, memory)))
       else printTable(model.name ? `${model.name} (${path})` : path, a, memory)
       process.exitCode = a.hasErrors ? EXIT_NEGATIVE : EXIT_OK
     })

@@ -62,6 +62,17 @@ export interface EpochRow extends EpochEvent {
 const now = () => new Date().toISOString()
 const sig7 = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(7)) : v)
 
+/**
+ * Refuses text that is not valid Unicode (a lone UTF-16 surrogate, as a cut emoji leaves): SQLite stores
+ * text as UTF-8, where it would silently become U+FFFD, so what was typed would not come back.
+ */
+function assertWellFormed(what: string, text: string): void {
+  const at = LONE_SURROGATE.exec(text)?.index
+  if (at === undefined) return
+  throw new StoreError('INVALID', `${what} has half of a character at position ${at + 1} (a lone surrogate U+${text.charCodeAt(at).toString(16).toUpperCase()}, as a cut emoji leaves): it cannot be stored as it is; remove it or type the character again`)
+}
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
 /** Sortable by creation: time in base 36, then randomness. */
 const newRunId = () => `r_${Date.now().toString(36)}${randomBytes(4).toString('hex')}`
 
@@ -110,6 +121,7 @@ export class Store {
   }
 
   createRun(r: { name: string; settings: Record<string, unknown>; modelId: number; datasetId: number | null; testDatasetId?: number | null; splitSeed: number; skipped?: unknown[] }): string {
+    assertWellFormed('the run name', r.name)
     const id = newRunId()
     const me = thisProcess()
     this.write(() => this.db.prepare(`INSERT INTO runs (id, name, status, settings, model_id, dataset_id, test_dataset_id, split_seed, created_at, skipped, owner, owner_instance, heartbeat_at)
@@ -307,6 +319,9 @@ export class Store {
 
   /** Rename, star, tag or annotate a run; fields left out keep their value. Throws NOT_FOUND. */
   updateRun(runId: string, patch: { name?: string; starred?: boolean; tags?: string[]; note?: string }): RunRow {
+    if (patch.name !== undefined) assertWellFormed(`the name of run ${runId}`, patch.name)
+    if (patch.note !== undefined) assertWellFormed(`the note of run ${runId}`, patch.note)
+    for (const t of patch.tags ?? []) assertWellFormed(`a tag of run ${runId}`, t)
     // Tags are kept unique, in the order given.
     const values: Record<string, unknown> = {
       name: patch.name, starred: patch.starred === undefined ? undefined : patch.starred ? 1 : 0,

@@ -62,6 +62,28 @@ describe('migrations', () => {
 })
 
 describe('records', () => {
+  it('a note, name or tag with a lone surrogate is refused, naming where; whole characters come back as typed (issue 21)', () => {
+    const s = new Store(join(tmp(), 'n.db'))
+    const id = s.createRun({ name: 'n', settings: {}, modelId: s.saveModel(model).id, datasetId: null, splitSeed: 1 })
+    const cut = 'ok \u{1F600}'.slice(0, -1) // an emoji cut in half: its high surrogate alone
+    const cases: [Parameters<Store['updateRun']>[1], string][] = [[{ note: cut }, `the note of run ${id}`], [{ name: '\uDE00x' }, `the name of run ${id}`], [{ tags: ['a', cut] }, `a tag of run ${id}`]]
+    for (const [patch, what] of cases) {
+      let err: unknown
+      try {
+        s.updateRun(id, patch)
+      } catch (e) {
+        err = e
+      }
+      expect(err).toBeInstanceOf(StoreError)
+      expect((err as StoreError).code).toBe('INVALID')
+      expect((err as StoreError).message).toMatch(new RegExp(`^${what} has half of a character at position \\d+ \\(a lone surrogate U\\+D[8-F][0-9A-F]{2}`))
+    }
+    expect(s.getRun(id).notes).toBe('')
+    const text = 'caf\u00e9 \u{1F600} \u{1D11E}'
+    expect(s.updateRun(id, { note: text }).notes).toBe(text)
+    s.close()
+  })
+
   it('shares one model row between runs of the same graph; epochs and checkpoints in one transaction', () => {
     const s = new Store(join(tmp(), 'r.db'))
     const m1 = s.saveModel(model), m2 = s.saveModel({ ...model, layout: { f: { x: 1, y: 1 } } })
