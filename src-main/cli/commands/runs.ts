@@ -90,7 +90,19 @@ export function registerRuns(program: Command): void {
     .action((ref: string, o: { db?: string; vacuum?: boolean }) => withStore(o.db, (store) => {
       const id = store.getRun(ref).runId
       store.deleteRun(id) // refused while the run is in progress, naming the process that trains it
-      const v = o.vacuum ? store.vacuum() : null
-      process.stdout.write(`deleted ${id}${v ? `; database ${v.before} -> ${v.after} bytes` : ''}\n`)
+      process.stdout.write(`deleted ${id}\n`)
+      if (!o.vacuum) return
+      // The run is gone whatever happens now: the vacuum is reported on its own, and its failure is a negative
+      // answer (exit 1), not bad usage.
+      let v: ReturnType<typeof store.vacuum>
+      try {
+        v = store.vacuum()
+      } catch (e) {
+        if (!(e instanceof StoreError)) throw e
+        const why = e.code === 'DISK_FULL' ? `the disk holding ${store.file} is full, and a vacuum writes the whole database again; free some space, then vacuum it (sqlite3 ${store.file} VACUUM)` : e.message
+        throw new CliError(`${id} was deleted, but the vacuum failed, so the file keeps its size (the space stays inside it, reused by later runs): ${why}`, EXIT_NEGATIVE)
+      }
+      if (v.heldBy) process.stdout.write(`vacuumed, but ${store.file} stays ${v.after} bytes for now: another process is reading it (a studio, serve or another command), so the space comes back only once it lets go of the file\n`)
+      else process.stdout.write(`vacuumed: database ${v.before} -> ${v.after} bytes\n`)
     }))
 }

@@ -344,13 +344,21 @@ export class Store {
     }).immediate())
   }
 
-  /** Gives the space of deleted runs back to the file system. */
-  vacuum(): { before: number; after: number } {
+  /**
+   * Gives the space of deleted runs back to the file system. `heldBy`: the file could not shrink because
+   * another connection is reading it (its snapshot keeps the rewritten pages in the write-ahead log, so the
+   * checkpoint cannot complete); the space comes back at a later checkpoint, once it lets go. Throws a
+   * StoreError (DISK_FULL above all: VACUUM writes the whole database again).
+   */
+  vacuum(): { before: number; after: number; heldBy: 'another connection' | null } {
     const size = () => statSync(this.file).size
-    this.db.pragma('wal_checkpoint(TRUNCATE)')
-    const before = size()
-    this.db.exec('VACUUM')
-    this.db.pragma('wal_checkpoint(TRUNCATE)')
-    return { before, after: size() }
+    const checkpoint = () => (this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[])[0]
+    return this.write(() => {
+      checkpoint()
+      const before = size()
+      this.db.exec('VACUUM')
+      const c = checkpoint()
+      return { before, after: size(), heldBy: c && (c.busy !== 0 || c.checkpointed < c.log) ? 'another connection' : null }
+    })
   }
 }
