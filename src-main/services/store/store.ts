@@ -7,7 +7,7 @@ import type { ModelFile } from '../../../src-engine/core/graph/types.ts'
 import { serializeModelFile } from '../../../src-engine/core/graph/index.ts'
 import type { EpochEvent } from '../../../src-engine/core/train/types.ts'
 import { openDatabase, StoreError, translate, type OpenOptions } from './open.ts'
-import { describeOwner, ownerState, thisProcess, type Owner } from './owner.ts'
+import { describeOwner, heldElsewhere, ownerState, thisProcess, type Owner } from './owner.ts'
 import type { StepColumns } from '../../api/contract.ts'
 
 export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'stopped' | 'diverged' | 'failed' | 'interrupted'
@@ -132,7 +132,9 @@ export class Store {
 
   /** Throws IN_USE naming the owner when `run` is in progress in another live process (or in this one, unless `here` is allowed). */
   assertNotOwnedElsewhere(run: RunRow, doing: string, allowHere = false): void {
-    if (!IN_PROGRESS.includes(run.status) || !run.owner) return
+    if (!IN_PROGRESS.includes(run.status)) return
+    // In progress without an owner: an older studio's run that row() did not judge gone (owner.ts).
+    if (!run.owner) throw new StoreError('IN_USE', `run ${run.runId} is ${run.status} in an older CNN Studio, which records no owner: another process has the database open and the run's last progress is recent, so it may still be training; you cannot ${doing} it from here: stop it in that studio first, or close it (the run is taken as interrupted once nothing else has the file open, or after an hour without progress)`)
     if (run.ownedHere) {
       if (allowHere) return
       throw new StoreError('IN_USE', `run ${run.runId} is ${run.status} in this studio; stop it before you ${doing} it`)
@@ -257,7 +259,7 @@ export class Store {
     const owner = r.owner ? { ...(JSON.parse(r.owner as string) as Owner), heartbeatAt: (r.heartbeat_at as number) ?? null } : null
     const ownedHere = !!owner && owner.instance === thisProcess().instance
     if (IN_PROGRESS.includes(status)) {
-      const s = ownerState(owner, owner?.heartbeatAt ?? null)
+      const s = ownerState(owner, owner?.heartbeatAt ?? (r.heartbeat_at as number | undefined) ?? null, Date.now(), () => heldElsewhere(this.file))
       if (!s.alive) {
         status = 'interrupted'
         error = `${s.why}: the run was interrupted; what it had recorded is kept, and it can be resumed from its last checkpoint (cnn-studio runs resume ${r.id as string})`
