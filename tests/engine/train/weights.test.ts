@@ -2,18 +2,11 @@
 // JSON.parse message; and the finiteness check export, evaluate and predict rely on.
 import { describe, expect, it } from 'vitest'
 import { decodeWeights, encodeWeights, firstNonFinite, OPTIMIZER_STATE, WeightsError } from '../../../src-engine/core/train/weights.ts'
+import { thrown } from '../../helpers/errors.ts'
 
 const blob = () => encodeWeights([{ name: 'c1.weight', data: Float32Array.of(1, 2, 3) }, { name: 'c1.bias', data: Float32Array.of(0.5) }], { model: 'm' })
 
-function failure(b: Uint8Array): WeightsError {
-  try {
-    decodeWeights(b)
-  } catch (e) {
-    expect(e).toBeInstanceOf(WeightsError)
-    return e as WeightsError
-  }
-  throw new Error('expected a WeightsError')
-}
+const failure = (b: Uint8Array) => thrown(() => decodeWeights(b), WeightsError)
 
 describe('decodeWeights on a damaged blob', () => {
   it('a header cut or overwritten mid-way: "damaged", not "Unterminated string in JSON"', () => {

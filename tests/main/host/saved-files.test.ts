@@ -11,6 +11,7 @@ import { createHost, type Host } from '../../../src-main/host/host.ts'
 import { parseModelFile } from '../../../src-engine/core/graph/index.ts'
 import { writeFilesAtomic } from '../../../src-main/services/atomic-write.ts'
 import { ServiceError } from '../../../src-main/services/training.ts'
+import { thrown } from '../../helpers/errors.ts'
 
 const model = parseModelFile(readFileSync(new URL('../../../resources/templates/lenet5.cnn.json', import.meta.url), 'utf8'))
 let host: Host | null = null
@@ -64,13 +65,7 @@ describe('failed writes', () => {
 
   it('all or nothing: a second file that cannot be written removes the first one\'s temporary', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cnn-saved-'))
-    let err: unknown
-    try {
-      writeFilesAtomic([{ path: join(dir, 'a.onnx'), data: 'a' }, { path: join(dir, 'no', 'b.json'), data: 'b' }], 'write the export')
-    } catch (e) {
-      err = e
-    }
-    expect(err).toBeInstanceOf(ServiceError)
+    const err = thrown(() => writeFilesAtomic([{ path: join(dir, 'a.onnx'), data: 'a' }, { path: join(dir, 'no', 'b.json'), data: 'b' }], 'write the export'), ServiceError)
     expect(err).toMatchObject({ code: 'WRITE_FAILED', message: `could not write the export ${join(dir, 'no', 'b.json')}: its folder does not exist; nothing was written` })
     expect(readdirSync(dir)).toEqual([])
   })

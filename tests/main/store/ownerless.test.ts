@@ -2,27 +2,19 @@
 // studio upgrades the file (issue 21, item 13): it must not be taken as interrupted at once, which let it be
 // resumed and trained twice. It is alive while another process has the database open and its last progress
 // (stamped by the upgrade, and by every epoch that studio records) is recent; gone once neither holds.
-import Database from 'better-sqlite3'
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { migrate, StoreError } from '../../../src-main/services/store/open.ts'
+import { StoreError } from '../../../src-main/services/store/open.ts'
 import { OWNERLESS_STALE_MS } from '../../../src-main/services/store/owner.ts'
 import { Store } from '../../../src-main/services/store/store.ts'
+import { thrown } from '../../helpers/errors.ts'
+import { olderStudioFile } from './old-files.ts'
 
 /** A schema-2 file (before owners were recorded) with one run it is training, as that studio left it. */
-function schema2File(): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'cnn-ownerless-')), 'old.db')
-  const db = new Database(file)
-  db.pragma('journal_mode = WAL')
-  migrate(db, 2)
-  db.prepare("INSERT INTO models (hash, name, json, created_at) VALUES ('h', 'm', '{}', 'now')").run()
-  db.prepare("INSERT INTO runs (id, name, status, settings, model_id, split_seed, created_at, started_at) VALUES ('r_old', 'old run', 'running', '{}', 1, 1, '2026-01-01', '2026-01-01')").run()
-  db.close()
-  return file
-}
+const schema2File = () => olderStudioFile(join(mkdtempSync(join(tmpdir(), 'cnn-ownerless-')), 'old.db'), 2, 'running')
 
 /** The older studio: holds the file open as it does while training, and records an epoch when told to (as its recordEpoch did). */
 function olderStudio(file: string): Promise<ChildProcessWithoutNullStreams & { say(line: string): Promise<void> }> {
@@ -44,15 +36,7 @@ function olderStudio(file: string): Promise<ChildProcessWithoutNullStreams & { s
 let child: ChildProcessWithoutNullStreams | null = null
 afterEach(() => { child?.kill() })
 
-function claimFails(s: Store): StoreError {
-  try {
-    s.claim('r_old')
-  } catch (e) {
-    expect(e).toBeInstanceOf(StoreError)
-    return e as StoreError
-  }
-  throw new Error('expected the claim to be refused')
-}
+const claimFails = (s: Store) => thrown(() => s.claim('r_old'), StoreError)
 
 describe('a run an older studio is still training', () => {
   it('after the upgrade it reads as running and cannot be resumed here; once that studio is gone it is interrupted', async () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { Store } from '../../../src-main/services/store/store.ts'
 import { APPLICATION_ID, migrate, SCHEMA_VERSION, StoreError } from '../../../src-main/services/store/open.ts'
 import { chainModel } from '../../helpers/graphs.ts'
+import { thrown } from '../../helpers/errors.ts'
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'cnn-store-'))
 const model = chainModel([8, 8, 1], [['f', 'flatten'], ['fc', 'dense', { units: 2 }], ['out', 'softmax']])
@@ -68,15 +69,9 @@ describe('records', () => {
     const cut = 'ok \u{1F600}'.slice(0, -1) // an emoji cut in half: its high surrogate alone
     const cases: [Parameters<Store['updateRun']>[1], string][] = [[{ note: cut }, `the note of run ${id}`], [{ name: '\uDE00x' }, `the name of run ${id}`], [{ tags: ['a', cut] }, `a tag of run ${id}`]]
     for (const [patch, what] of cases) {
-      let err: unknown
-      try {
-        s.updateRun(id, patch)
-      } catch (e) {
-        err = e
-      }
-      expect(err).toBeInstanceOf(StoreError)
-      expect((err as StoreError).code).toBe('INVALID')
-      expect((err as StoreError).message).toMatch(new RegExp(`^${what} has half of a character at position \\d+ \\(a lone surrogate U\\+D[8-F][0-9A-F]{2}`))
+      const err = thrown(() => s.updateRun(id, patch), StoreError)
+      expect(err.code).toBe('INVALID')
+      expect(err.message).toMatch(new RegExp(`^${what} has half of a character at position \\d+ \\(a lone surrogate U\\+D[8-F][0-9A-F]{2}`))
     }
     expect(s.getRun(id).notes).toBe('')
     const text = 'caf\u00e9 \u{1F600} \u{1D11E}'
