@@ -71,14 +71,19 @@ async function paritySample(ctx: RunContext, count: number): Promise<{ x: Float3
 export async function exportRun(store: Store, ref: string, opts: ExportOptions): Promise<ExportResult> {
   if (!EXPORT_FORMATS.includes(opts.format)) throw new ServiceError('INVALID_SETTINGS', `unknown format '${opts.format}'; use one of ${EXPORT_FORMATS.join(', ')}`)
   const out = resolve(opts.out)
-  const target = { database: store.file, force: opts.force }
-  const mainKind: ExportedFile = opts.format === 'onnx' ? 'onnx' : opts.format === 'pytorch' ? 'pytorch-script' : 'model'
-  checkTarget(out, mainKind, target)
+  const base = stem(out)
+  // Every file is checked before any work (a refusal costs nothing), and again just before writing: the
+  // ONNX parity check takes a while.
+  const plan: { path: string; kind: ExportedFile }[] = opts.format === 'onnx'
+    ? [{ path: out, kind: 'onnx' }, { path: `${base}.preprocessing.json`, kind: 'onnx-preprocessing' }]
+    : [{ path: out, kind: opts.format === 'pytorch' ? 'pytorch-script' : 'model' }, { path: `${base}.weights`, kind: 'weights' }]
+  if (plan[0].path === plan[1].path) throw new ServiceError('INVALID_SETTINGS', `--out ${out} would be overwritten by its own sidecar file; name it with its usual ending (.onnx, .py, .cnn.json)`)
+  const check = () => plan.forEach((f) => checkTarget(f.path, f.kind, { database: store.file, force: opts.force }))
+  check()
   const ctx = await openRunContext(store, ref, { checkpoint: opts.checkpoint, cacheDir: opts.cacheDir })
   const weights = modelWeights(ctx.checkpoint.weights)
-  const base = stem(out)
   const pre = ctx.preprocessing
-  const files: (OutFile & { kind: ExportedFile })[] = []
+  let data: [Uint8Array | string, Uint8Array | string]
   let parity: ParityReport | null = null
 
   if (opts.format === 'onnx') {
@@ -87,21 +92,15 @@ export async function exportRun(store: Store, ref: string, opts: ExportOptions):
     const { probs: ours } = await inferOffThread(ctx.model, weights, { x: s.x }, s.n)
     parity = await onnxParity(onnx, s.x, s.n, [pre.height, pre.width, pre.channels], ours, pre.classes.length, s.sample)
     const sidecar = { format: 'cnn-studio.onnx-preprocessing', version: 1, model: `${out}`, input: 'input', output: 'probabilities', preprocessing: pre, runId: ctx.run.runId, checkpoint: { kind: ctx.checkpoint.kind, epoch: ctx.checkpoint.epoch }, parity }
-    files.push({ path: out, data: onnx, kind: 'onnx' }, { path: `${base}.preprocessing.json`, data: JSON.stringify(sidecar, null, 2) + '\n', kind: 'onnx-preprocessing' })
+    data = [onnx, JSON.stringify(sidecar, null, 2) + '\n']
   } else if (opts.format === 'pytorch') {
-    const weightsFile = `${base}.weights`
     const settings = { ...ctx.settings, datasetDir: ctx.datasetDir }
-    files.push(
-      { kind: 'pytorch-script', path: out, data: pytorchScript({ model: ctx.model, preprocessing: pre, settings, weightsFile, scriptFile: out, runId: ctx.run.runId, checkpoint: `${ctx.checkpoint.kind}, epoch ${ctx.checkpoint.epoch}`, version: VERSION }) },
-      { path: weightsFile, data: weights, kind: 'weights' },
-    )
+    data = [pytorchScript({ model: ctx.model, preprocessing: pre, settings, weightsFile: plan[1].path, scriptFile: out, runId: ctx.run.runId, checkpoint: `${ctx.checkpoint.kind}, epoch ${ctx.checkpoint.epoch}`, version: VERSION }), weights]
   } else {
-    files.push({ path: out, data: serializeModelFile(ctx.model), kind: 'model' }, { path: `${base}.weights`, data: weights, kind: 'weights' })
+    data = [serializeModelFile(ctx.model), weights]
   }
-  if (new Set(files.map((f) => f.path)).size < files.length) throw new ServiceError('INVALID_SETTINGS', `--out ${out} would be overwritten by its own sidecar file; name it with its usual ending (.onnx, .py, .cnn.json)`)
-  for (const f of files.slice(1)) checkTarget(f.path, f.kind, target)
-  // Checked again now the files are built: the ONNX parity check can take a while.
-  checkTarget(out, mainKind, target)
+  check()
+  const files: OutFile[] = plan.map((f, i) => ({ path: f.path, data: data[i] }))
   writeFilesAtomic(files, 'write the export')
   return { runId: ctx.run.runId, format: opts.format, checkpoint: { kind: ctx.checkpoint.kind, epoch: ctx.checkpoint.epoch }, files: files.map((f) => f.path), parity, warnings: ctx.warnings }
 }
