@@ -102,7 +102,8 @@ export const COMMANDS = {
   'runs.evaluate': z.object({ runId, split: z.enum(['val', 'test']).optional(), testDir: path.optional(), checkpoint: checkpointKind.optional() }).strict(),
   'runs.predict': z.object({ runId, images: z.array(imageInput).min(1).max(64), top: z.number().int().min(1).max(1000).optional(), checkpoint: checkpointKind.optional() }).strict(),
   'runs.insight': z.object({ runId, image: imageInput, classIndex: z.number().int().min(0).optional(), checkpoint: checkpointKind.optional() }).strict(),
-  'runs.export': z.object({ runId, format: z.enum(EXPORT_FORMATS), out: path, checkpoint: checkpointKind.optional() }).strict(),
+  /** `force` replaces a file at `out` that is not an earlier export (never the experiment database). */
+  'runs.export': z.object({ runId, format: z.enum(EXPORT_FORMATS), out: path, checkpoint: checkpointKind.optional(), force: z.boolean().optional() }).strict(),
 } as const
 
 export type CommandName = keyof typeof COMMANDS

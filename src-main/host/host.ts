@@ -154,7 +154,7 @@ export function createHost(opts: HostOptions = {}): Host {
       const src = imageSource(p.image)
       return lookInside(store, p.runId, typeof src === 'string' ? { name: src, bytes: null } : src, { classIndex: p.classIndex, checkpoint: p.checkpoint, cacheDir: opts.cacheDir })
     },
-    'runs.export': (p) => exportRun(store, p.runId, { format: p.format, out: p.out, checkpoint: p.checkpoint, cacheDir: opts.cacheDir }),
+    'runs.export': (p) => exportRun(store, p.runId, { format: p.format, out: p.out, checkpoint: p.checkpoint, cacheDir: opts.cacheDir, force: p.force }),
   }
 
   return {

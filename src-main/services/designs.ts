@@ -1,17 +1,21 @@
 // The design the studio had open, kept beside the experiment database so it reopens where the user left it
 // (the browser's storage is per port, and `serve` picks a new port each time, so the page cannot keep it).
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { parseModelFile, type ModelFile } from '../../src-engine/core/graph/index.ts'
+import { reasonOf, writeFileAtomic } from './atomic-write.ts'
+import { ServiceError } from './errors.ts'
 
 export interface Autosave { model: ModelFile; path: string | null; dirty: boolean }
 
-/** Writes through a temporary file and a rename, so a crash leaves the old file or the new one, never half of one. */
+/** Saves a design whole or not at all (atomic-write.ts); a failure is WRITE_FAILED saying where and why. */
 export function writeAtomic(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true })
-  const tmp = `${file}.${process.pid}.tmp`
-  writeFileSync(tmp, text)
-  renameSync(tmp, file)
+  try {
+    mkdirSync(dirname(file), { recursive: true })
+  } catch (e) {
+    throw new ServiceError('WRITE_FAILED', `could not save the design to ${file}: ${reasonOf(e)}`)
+  }
+  writeFileAtomic(file, text, 'save the design to')
 }
 
 export function writeAutosave(file: string, a: Autosave): void {

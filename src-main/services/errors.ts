@@ -7,6 +7,10 @@ export type ServiceErrorCode =
   | 'INSUFFICIENT_MEMORY' | 'MODEL_TOO_LARGE'
   /** A run that has not finished an epoch, so it has no checkpoint to evaluate, predict with or export. */
   | 'NO_CHECKPOINT'
+  /** A checkpoint that cannot be read, or whose weights hold a NaN or an infinity (the run diverged). */
+  | 'DAMAGED' | 'NOT_FINITE'
+  /** A file could not be written (a full disk, permissions); an export target that is not the studio's to replace. */
+  | 'WRITE_FAILED' | 'FILE_EXISTS'
 
 export class ServiceError extends Error {
   readonly code: ServiceErrorCode

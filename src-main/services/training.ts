@@ -16,9 +16,6 @@ import { dataChanges, targetOf } from './run-data.ts'
 import { HEARTBEAT_MS } from './store/owner.ts'
 import { Store } from './store/store.ts'
 
-// Moved to errors.ts; kept here for the files that still import it from the training service (export/files.ts,
-// insight/images.ts, hardened in another branch): to go once they import it from errors.ts.
-export { ServiceError }
 
 export interface StartRequest {
   model: ModelFile

@@ -80,4 +80,22 @@ describe('human output escapes user text', () => {
     expectInert(r.stdout)
     expect(r.stdout).toContain('\\e[2Jfcm')
   })
+
+  it('--json: the C1 controls JSON.stringify leaves raw are \\u escapes, and the document reads back the same (issue 21)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnn-esc-json-'))
+    const db = join(dir, 'runs.db')
+    const store = new Store(db)
+    const m = store.saveModel(parseModelFile({ format: 'cnn-studio.graph', version: 1, name: `m${C1}`, nodes: [{ id: 'in', type: 'input', attrs: { height: 8, width: 8, channels: 1 } }, { id: 'fc', type: 'dense', attrs: { units: 2 } }, { id: 'sm', type: 'softmax' }], edges: [['in', 'fc'], ['fc', 'sm']] }))
+    const name = `${C1}x\u0085\u007f${TITLE}`
+    const id = store.createRun({ name, settings: {}, modelId: m.id, datasetId: null, splitSeed: 1 })
+    store.close()
+    for (const args of [['runs', 'list', '--json'], ['runs', 'show', id, '--json']]) {
+      const r = cli([...args, '--db', db])
+      expect(r.code, r.stderr).toBe(0)
+      expectInert(r.stdout.replace(/\n/g, ' '))
+      expect(r.stdout).toContain('\\u009b31mx\\u0085\\u007f\\u001b]0;pwned\\u0007')
+      const j = JSON.parse(r.stdout)
+      expect(args[1] === 'list' ? j.runs[0].name : j.name).toBe(name)
+    }
+  })
 })

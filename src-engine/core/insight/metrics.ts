@@ -60,7 +60,11 @@ export function classificationReport(probs: Float32Array, labels: Int32Array, cl
     const predicted = confusion.reduce((s, r) => s + r[c], 0)
     const support = confusion[c].reduce((a, b) => a + b, 0)
     const precision = ratio(tp, predicted), recall = ratio(tp, support)
-    const f1 = precision !== null && recall !== null ? (precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0) : null
+    // scikit-learn's f1_score (zero_division=0, the labels present in the truth or the predictions): a class
+    // with images but no correct prediction has F1 0, predicted or not (recall 0), and so has a class that is
+    // only ever predicted wrongly (precision 0); a class neither present nor predicted has no F1 (null) and
+    // is left out of the macro mean, as sklearn leaves out a label it never sees.
+    const f1 = support === 0 && predicted === 0 ? null : tp === 0 ? 0 : (2 * precision! * recall!) / (precision! + recall!)
     return { class: name, precision, recall, f1, support }
   })
   const f1s = perClass.map((p) => p.f1).filter((f): f is number => f !== null)

@@ -45,7 +45,15 @@ export function decodeWeights(blob: Uint8Array): { tensors: Map<string, Float32A
   const version = view.getUint32(4, true)
   if (version > WEIGHTS_VERSION) throw new WeightsError(`weights version ${version} is newer than this studio reads (${WEIGHTS_VERSION}): update the studio`)
   const len = view.getUint32(8, true)
-  const header = JSON.parse(new TextDecoder().decode(blob.subarray(12, 12 + len))) as Header
+  if (12 + len > blob.length) throw new WeightsError(`weights file is damaged: its header says ${len} bytes, the file has ${blob.length - 12} after the first 12`)
+  let header: Header
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(blob.subarray(12, 12 + len))) as Header
+  } catch (e) {
+    throw new WeightsError(`weights file is damaged: its header is not readable JSON (${e instanceof Error ? e.message : String(e)})`)
+  }
+  const listed = header && typeof header === 'object' && Array.isArray(header.tensors) && header.tensors.every((t) => t && typeof t.name === 'string' && Number.isSafeInteger(t.size) && t.size >= 0)
+  if (!listed) throw new WeightsError('weights file is damaged: its header does not list the tensors')
   const start = Math.ceil((12 + len) / 4) * 4
   // Copy to an aligned buffer: the blob may sit at any byte offset (for example inside a SQLite row).
   const body = blob.slice(start)
@@ -59,6 +67,24 @@ export function decodeWeights(blob: Uint8Array): { tensors: Map<string, Float32A
   }
   return { tensors, meta: header.meta }
 }
+
+/** The optimizer's moments a training checkpoint carries: not part of the model, so not checked for finiteness. */
+export const OPTIMIZER_STATE = 'optimizer.state'
+
+/**
+ * The first tensor of a model's weights (the optimizer state aside) holding a NaN or an infinity, with the
+ * first such value; null when every number is finite. One pass, stopping at the first bad value.
+ */
+export function firstNonFinite(tensors: Map<string, Float32Array>): { name: string; index: number; value: number } | null {
+  for (const [name, t] of tensors) {
+    if (name === OPTIMIZER_STATE) continue
+    for (let i = 0; i < t.length; i++) if (!Number.isFinite(t[i])) return { name, index: i, value: t[i] }
+  }
+  return null
+}
+
+/** How a non-finite value is named in messages: NaN, +infinity or -infinity. */
+export const describeNonFinite = (v: number): string => (Number.isNaN(v) ? 'NaN' : v > 0 ? '+infinity' : '-infinity')
 
 /** Where each tensor of a network goes: its parameters in one block, its non-trainable state in another. */
 export interface WeightsLayout {

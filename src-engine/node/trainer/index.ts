@@ -8,7 +8,7 @@ import type { BatchSource } from '../../core/data/types.ts'
 import { createOptimizer, type Optimizer } from '../../core/train/optimizer.ts'
 import { learningRate } from '../../core/train/schedule.ts'
 import type { EpochEvent, Evaluation, Trainer, TrainerOptions, TrainResult } from '../../core/train/types.ts'
-import { encodeWeights, unpackWeights } from '../../core/train/weights.ts'
+import { describeNonFinite, encodeWeights, OPTIMIZER_STATE, unpackWeights } from '../../core/train/weights.ts'
 import { planShards } from '../../core/nn/plan.ts'
 import { createFastKernels, loadKernelModule } from '../wasm-kernels.ts'
 import { WorkerPool } from './pool.ts'
@@ -23,7 +23,8 @@ export interface CreateTrainerOptions extends TrainerOptions {
   profile?: TrainerProfile
 }
 
-const DIVERGED = 'the loss became NaN or infinite, so the weights can no longer learn; lower the learning rate (try a tenth of it), add batchnorm after the convolutions, or use adam'
+const ADVICE = 'lower the learning rate (try a tenth of it), add batchnorm after the convolutions, or use adam'
+const DIVERGED = `the loss became NaN or infinite, so the weights can no longer learn; ${ADVICE}`
 
 export function createTrainer(opts: CreateTrainerOptions): Trainer {
   analyzeForTraining(opts.model) // an untrainable model is refused here, before any worker starts
@@ -75,7 +76,7 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
   function loadWeights(blob: Uint8Array): void {
     const w0 = pool!.workers[0]
     const tensors = unpackWeights(blob, { params: w0.layout, state: w0.stateNames }, master, state, true)
-    const opt = tensors.get('optimizer.state')
+    const opt = tensors.get(OPTIMIZER_STATE)
     if (opt) optimizer.loadState(opt)
   }
 
@@ -87,8 +88,20 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
       tensors.push({ name: s.name, data: state.subarray(o, o + s.size) })
       o += s.size
     }
-    tensors.push({ name: 'optimizer.state', data: optimizer.state() })
+    tensors.push({ name: OPTIMIZER_STATE, data: optimizer.state() })
     return encodeWeights(tensors, { model: opts.model.name ?? null })
+  }
+
+  /** Why the weights after a step are unusable (the first NaN or infinity, by tensor), or null when all are finite. */
+  function nonFiniteWeight(w0: { layout: { name: string; offset: number; size: number }[]; stateNames: { name: string; size: number }[] }): string | null {
+    const where = (block: FloatArray, names: { name: string; size: number; offset?: number }[]): string | null => {
+      const i = firstNonFiniteIndex(block)
+      if (i < 0) return null
+      let o = 0
+      const t = names.find((n) => { const start = n.offset ?? o; o = start + n.size; return i >= start && i < start + n.size })
+      return `the weights became ${describeNonFinite(block[i])} (in ${t?.name ?? `number ${i}`}) after the optimizer's step, so they can no longer learn; ${ADVICE}`
+    }
+    return where(master, w0.layout) ?? (state.length ? where(state, w0.stateNames) : null)
   }
 
   /** Splits n images of `b` across the workers and copies each share into that worker's shared input. */
@@ -202,6 +215,10 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
           state.fill(0)
           for (const w of ws) for (let i = 0; i < state.length; i++) state[i] += w.stateBlock[i] / ws.length
         }
+        // The step itself can overflow weights the gradient check passed (a huge learning rate): such a run
+        // ends here, before an epoch's end could write them as a checkpoint that export and predict would use.
+        const bad = nonFiniteWeight(pool!.workers[0])
+        if (bad) return result('diverged', `epoch ${epoch + 1}, step ${step + 1}: ${bad}`)
         broadcast()
         if (opts.profile) {
           const p = opts.profile.step, end = performance.now()
@@ -296,4 +313,16 @@ function sumGradients(sum: Float32Array, g: FloatArray[]): number {
     for (let i = 0; i < n; i++) check += sum[i]
   }
   return check
+}
+
+/**
+ * Index of the first NaN or infinity in `a`, or -1. `x - x` is 0 for every finite x and NaN otherwise, so one
+ * branch-free pass decides (about as cheap as a copy of the block), and only a bad block is searched.
+ */
+function firstNonFiniteIndex(a: FloatArray): number {
+  let s = 0
+  for (let i = 0; i < a.length; i++) s += a[i] - a[i]
+  if (s === 0) return -1
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i
+  return -1
 }

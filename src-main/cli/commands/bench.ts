@@ -2,6 +2,7 @@
 // `--profile` / `--model FILE`: the per-layer profile of SmallCNN, a dense-heavy model, LeNet-5 and the
 // VGG-style template (or of the given model file, on synthetic data of its input shape).
 import type { Command } from 'commander'
+import { jsonText } from '../escape.ts'
 import { fileURLToPath } from 'node:url'
 import { DENSE_HEAVY, runBench, SMALLCNN } from '../../../src-engine/node/bench/index.ts'
 import { profileModel, type ModelProfile } from '../../../src-engine/node/bench/profile.ts'
@@ -54,12 +55,12 @@ export function registerBench(program: Command): void {
             throw new CliError(`${opts.model ?? m.name ?? 'model'}: ${(e as Error).message}`, EXIT_USAGE)
           }
         }
-        process.stdout.write(opts.json ? JSON.stringify(results, null, 2) + '\n' : results.map(printProfile).join('\n'))
+        process.stdout.write(opts.json ? jsonText(results) : results.map(printProfile).join('\n'))
         return
       }
       const r = await runBench({ threads: opts.workers, onProgress: progress })
       if (opts.json) {
-        process.stdout.write(JSON.stringify(r, null, 2) + '\n')
+        process.stdout.write(jsonText(r))
         return
       }
       const t = gridTable(['workers', 'train img/s', 'infer img/s', 'GEMM GFLOP/s (512^3)'], ['right', 'right', 'right', 'right'])

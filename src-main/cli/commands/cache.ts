@@ -2,7 +2,7 @@
 // folder): its size against its cap, one line per dataset folder and input size, and clearing it.
 import type { Command } from 'commander'
 import { gridTable } from '../grid.ts'
-import { esc } from '../escape.ts'
+import { esc, jsonText } from '../escape.ts'
 import { clearCache, defaultCacheDir, listCache } from '../../../src-engine/node/dataset/index.ts'
 import { gib } from '../../../src-engine/core/train/checks.ts'
 
@@ -18,7 +18,7 @@ export function registerCache(program: Command): void {
       const freed = o.clear ? clearCache(dir) : null
       const after = o.clear ? listCache(dir) : listing
       if (o.json) {
-        process.stdout.write(JSON.stringify({ ...after, ...(freed !== null ? { cleared: { bytes: freed, files: listing.files.length + listing.thumbnails.files } } : {}) }, null, 2) + '\n')
+        process.stdout.write(jsonText({ ...after, ...(freed !== null ? { cleared: { bytes: freed, files: listing.files.length + listing.thumbnails.files } } : {}) }))
         return
       }
       if (freed !== null) {

@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { gridTable } from '../grid.ts'
 import { DatasetError, inspectDataset, type HealthReport } from '../../../src-engine/node/dataset/index.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE } from '../errors.ts'
-import { esc } from '../escape.ts'
+import { esc, jsonText } from '../escape.ts'
 import { progress } from '../progress.ts'
 
 function print(r: HealthReport): void {
@@ -43,7 +43,7 @@ export function registerDataset(program: Command): void {
       } finally {
         bar.stop()
       }
-      if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n')
+      if (opts.json) process.stdout.write(jsonText(report))
       else print(report)
       if (!report.usable && !opts.json) process.stderr.write(`cnn-studio: ${esc(report.problem)}\n`)
       process.exitCode = report.usable ? EXIT_OK : EXIT_NEGATIVE

@@ -1,6 +1,6 @@
 // `cnn-studio evaluate RUN [--split val|test] [--test-dir DIR] [--checkpoint best|last] [--json]`.
 import type { Command } from 'commander'
-import { esc, escRow } from '../escape.ts'
+import { esc, escRow, jsonText } from '../escape.ts'
 import { gridTable } from '../grid.ts'
 import { evaluateRun } from '../../services/insight/evaluate.ts'
 import { CliError, EXIT_USAGE } from '../errors.ts'
@@ -17,7 +17,7 @@ export function registerEvaluate(program: Command): void {
       if (o.split !== undefined && o.split !== 'val' && o.split !== 'test') throw new CliError(`--split must be val or test, not '${o.split}'`, EXIT_USAGE)
       const r = await withRunStore(o.db, (store) => evaluateRun(store, ref, { split: o.split as 'val' | 'test' | undefined, testDir: o.testDir, checkpoint: checkpointKind(o.checkpoint) }))
       for (const w of r.warnings) process.stderr.write(`warning: ${esc(w)}\n`)
-      if (o.json) return void process.stdout.write(JSON.stringify(r, null, 2) + '\n')
+      if (o.json) return void process.stdout.write(jsonText(r))
       const cm = gridTable(['true \\ predicted', ...r.classes.map(esc)])
       r.confusion.forEach((row, i) => cm.push([esc(r.classes[i]), ...row.map((v, j) => `${v} (${pct(r.normalized[i][j])})`)]))
       const pc = gridTable(['class', 'precision', 'recall', 'F1', 'images'])

@@ -16,7 +16,7 @@ export function checkpointKind(v: string): CheckpointKind {
   return v as CheckpointKind
 }
 
-/** Opens the store, runs `fn`, closes it; a missing run or bad input is exit 2, a run without a checkpoint exit 1. */
+/** Opens the store, runs `fn`, closes it; a missing run or bad input is exit 2, a run without a checkpoint (or with non-finite weights) exit 1. */
 export async function withRunStore<T>(db: string | undefined, fn: (store: Store) => Promise<T>): Promise<T> {
   // evaluate, predict and export only read the run: a read-only database serves them, and none is marked or migrated
   const store = openStore(db, { readonly: true })
@@ -24,8 +24,9 @@ export async function withRunStore<T>(db: string | undefined, fn: (store: Store)
     return await fn(store)
   } catch (e) {
     if (e instanceof StoreError) throw storeFailure(e)
-    // No checkpoint yet: the command ran and the run has nothing to give (1); anything else is the input (2).
-    if (e instanceof ServiceError) throw new CliError(e.message, e.code === 'NO_CHECKPOINT' ? EXIT_NEGATIVE : EXIT_USAGE)
+    // The work ran and the answer is no: no checkpoint yet, weights that diverged, a disk that filled up (1);
+    // anything else is the input (2).
+    if (e instanceof ServiceError) throw new CliError(e.message, e.code === 'NO_CHECKPOINT' || e.code === 'NOT_FINITE' || e.code === 'WRITE_FAILED' ? EXIT_NEGATIVE : EXIT_USAGE)
     if (e instanceof DatasetError) throw new CliError(e.message, EXIT_USAGE) // a path that cannot be read, or too many images
     throw e
   } finally {

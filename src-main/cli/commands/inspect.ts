@@ -6,7 +6,7 @@ import { countImages, memorySummary } from '../../services/memory-check.ts'
 import { describeEstimate } from '../../../src-engine/core/train/checks.ts'
 import { DatasetError } from '../../../src-engine/node/dataset/index.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE } from '../errors.ts'
-import { esc, escRow } from '../escape.ts'
+import { esc, escRow, jsonText } from '../escape.ts'
 import { grid } from '../grid.ts'
 import { readModelFile } from '../read-model.ts'
 
@@ -79,7 +79,7 @@ export function registerInspect(program: Command): void {
         throw e
       }
       const memory = memorySummary(a, { batchSize: opts.batchSize, optimizer: opts.optimizer, workers: opts.workers, datasetImages: images })
-      if (opts.json) process.stdout.write(JSON.stringify(inspectJson(a, memory), null, 2) + '\n')
+      if (opts.json) process.stdout.write(jsonText(inspectJson(a, memory)))
       else printTable(model.name ? `${model.name} (${path})` : path, a, memory)
       process.exitCode = a.hasErrors ? EXIT_NEGATIVE : EXIT_OK
     })

@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { PREDICT_IMAGE_LIMIT } from '../../services/insight/images.ts'
 import { predictImages } from '../../services/insight/predict.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_USAGE } from '../errors.ts'
-import { esc } from '../escape.ts'
+import { esc, jsonText } from '../escape.ts'
 import { checkpointKind, checkpointOption, dbOption, pct, withRunStore } from './insight-shared.ts'
 
 export function registerPredict(program: Command): void {
@@ -18,7 +18,7 @@ export function registerPredict(program: Command): void {
       const r = await withRunStore(o.db, (store) => predictImages(store, ref, paths, { top: o.top, checkpoint: checkpointKind(o.checkpoint) }))
       for (const w of r.warnings) process.stderr.write(`warning: ${esc(w)}\n`)
       for (const s of r.skipped) process.stderr.write(`skipped ${esc(s.path)}: ${esc(s.reason)}\n`)
-      if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
+      if (o.json) process.stdout.write(jsonText(r))
       else for (const p of r.predictions) process.stdout.write(`${esc(p.path)}: ${p.top.map((t) => `${esc(t.class)} ${pct(t.probability)}`).join(', ')}\n`)
       if (!r.predictions.length) process.exitCode = EXIT_NEGATIVE
     })

@@ -4,7 +4,7 @@ import { compareRuns, figuresCache } from '../../services/compare.ts'
 import { StoreError } from '../../services/store/open.ts'
 import { TrainingService } from '../../services/training.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE } from '../errors.ts'
-import { esc, escRow } from '../escape.ts'
+import { esc, escRow, jsonText } from '../escape.ts'
 import { openStore, runJson, storeFailure } from '../open-store.ts'
 import { pct } from './insight-shared.ts'
 import { finalJson, trainOnce } from './train.ts'
@@ -35,7 +35,7 @@ export function registerRuns(program: Command): void {
     .action((o: { db?: string; json?: boolean }) => withStore(o.db, (store) => {
       const figuresOf = figuresCache(store)
       const rows = store.listRuns().map((r) => ({ runId: r.runId, name: r.name, status: r.status, createdAt: r.createdAt, model: r.model, dataset: r.dataset, final: r.final ?? {}, ...figuresOf(r) }))
-      if (o.json) return void process.stdout.write(JSON.stringify({ runs: rows }, null, 2) + '\n')
+      if (o.json) return void process.stdout.write(jsonText({ runs: rows }))
       const t = table(['run', 'name', 'status', 'model', 'params', 'MACs', 'dataset', 'val acc', 'test acc', 'created'])
       for (const r of rows) t.push(escRow([r.runId, r.name, r.status, r.model, big(r.params), big(r.macs), r.dataset ?? '-', pct(r.final.valAccuracy), pct(r.final.testAccuracy), r.createdAt.replace('T', ' ').slice(0, 19)]))
       process.stdout.write(rows.length ? `${t.toString()}\n` : 'no runs yet: cnn-studio train MODEL.cnn.json DIR\n')
@@ -44,7 +44,7 @@ export function registerRuns(program: Command): void {
   runs.command('show').description('one run: settings, every epoch, final metrics').argument('<run>', 'a run id, or latest').option(...dbOpt).option('--json', 'print one JSON document on stdout')
     .action((ref: string, o: { db?: string; json?: boolean }) => withStore(o.db, (store) => {
       const j = runJson(store, store.getRun(ref).runId)
-      if (o.json) return void process.stdout.write(JSON.stringify(j, null, 2) + '\n')
+      if (o.json) return void process.stdout.write(jsonText(j))
       const t = table(['epoch', 'loss', 'acc', 'val loss', 'val acc', 'lr', 'seconds'])
       for (const e of j.epochs) t.push([e.epoch, e.trainLoss.toFixed(4), pct(e.trainAccuracy), e.valLoss?.toFixed(4) ?? '-', pct(e.valAccuracy), e.lr.toPrecision(3), e.seconds.toFixed(1)])
       process.stdout.write(`${esc(j.runId)} ${esc(j.name)} (${j.status}) on ${esc(j.dataset)}\nsettings: ${esc(JSON.stringify(j.settings))}\n${t.toString()}\n` +
@@ -57,7 +57,7 @@ export function registerRuns(program: Command): void {
     .action((refs: string[], o: { db?: string; json?: boolean }) => withStore(o.db, (store) => {
       if (refs.length < 2) throw new CliError('compare needs at least two runs', EXIT_USAGE)
       const c = compareRuns(store, refs)
-      if (o.json) return void process.stdout.write(JSON.stringify(c, null, 2) + '\n')
+      if (o.json) return void process.stdout.write(jsonText(c))
       const t = table(['', ...c.runs.map((r) => esc(r.runId))])
       t.push(escRow(['name', ...c.runs.map((r) => r.name)]), ['status', ...c.runs.map((r) => r.status)], escRow(['model', ...c.runs.map((r) => r.model)]),
         ['params', ...c.runs.map((r) => big(r.params))], ['MACs / image', ...c.runs.map((r) => big(r.macs))])
@@ -76,7 +76,7 @@ export function registerRuns(program: Command): void {
         const id = store.getRun(ref).runId
         await trainOnce(service, async () => (await service.resume(id, { forceData: o.forceData }), { runId: id }), !!o.json)
         const j = finalJson(store, service, id)
-        process.stdout.write(o.json ? JSON.stringify(j, null, 2) + '\n' : `run ${id} ${j.status} after ${j.epochs.length} epochs${j.error ? `\n${j.error}` : ''}\n`)
+        process.stdout.write(o.json ? jsonText(j) : `run ${id} ${j.status} after ${j.epochs.length} epochs${j.error ? `\n${j.error}` : ''}\n`)
         process.exitCode = j.status === 'completed' ? EXIT_OK : EXIT_NEGATIVE
       } catch (e) {
         if (e instanceof StoreError) throw storeFailure(e)
@@ -90,7 +90,19 @@ export function registerRuns(program: Command): void {
     .action((ref: string, o: { db?: string; vacuum?: boolean }) => withStore(o.db, (store) => {
       const id = store.getRun(ref).runId
       store.deleteRun(id) // refused while the run is in progress, naming the process that trains it
-      const v = o.vacuum ? store.vacuum() : null
-      process.stdout.write(`deleted ${id}${v ? `; database ${v.before} -> ${v.after} bytes` : ''}\n`)
+      process.stdout.write(`deleted ${id}\n`)
+      if (!o.vacuum) return
+      // The run is gone whatever happens now: the vacuum is reported on its own, and its failure is a negative
+      // answer (exit 1), not bad usage.
+      let v: ReturnType<typeof store.vacuum>
+      try {
+        v = store.vacuum()
+      } catch (e) {
+        if (!(e instanceof StoreError)) throw e
+        const why = e.code === 'DISK_FULL' ? `the disk holding ${store.file} is full, and a vacuum writes the whole database again; free some space, then vacuum it (sqlite3 ${store.file} VACUUM)` : e.message
+        throw new CliError(`${id} was deleted, but the vacuum failed, so the file keeps its size (the space stays inside it, reused by later runs): ${why}`, EXIT_NEGATIVE)
+      }
+      if (v.heldBy) process.stdout.write(`vacuumed, but ${store.file} stays ${v.after} bytes for now: another process is reading it (a studio, serve or another command), so the space comes back only once it lets go of the file\n`)
+      else process.stdout.write(`vacuumed: database ${v.before} -> ${v.after} bytes\n`)
     }))
 }

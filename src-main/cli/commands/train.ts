@@ -1,6 +1,7 @@
 // `cnn-studio train MODEL.cnn.json DIR`: trains, records the run in the experiment database, shows a
 // progress bar (stderr), prints the result (or the spec's JSON with --json). Ctrl-C stops cleanly.
 import type { Command } from 'commander'
+import { jsonText } from '../escape.ts'
 import { resolve } from 'node:path'
 import { StoreError } from '../../services/store/open.ts'
 import type { Store } from '../../services/store/store.ts'
@@ -92,7 +93,7 @@ export function registerTrain(program: Command): void {
       try {
         const runId = await trainOnce(service, () => service.start({ model, datasetDir: resolve(dir), testDir: o.testDir ? resolve(o.testDir) : undefined, settings }), !!o.json)
         const result = finalJson(store, service, runId)
-        if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+        if (o.json) process.stdout.write(jsonText(result))
         else {
           const f = result.final as Record<string, number>
           process.stdout.write(`run ${result.runId} ${result.status}: ${result.epochs.length} epoch${result.epochs.length === 1 ? '' : 's'}` +

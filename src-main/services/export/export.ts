@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { serializeModelFile } from '../../../src-engine/core/graph/index.ts'
 import { toInput } from '../../../src-engine/core/insight/preprocess.ts'
-import { decodeWeights, encodeWeights } from '../../../src-engine/core/train/weights.ts'
+import { decodeWeights, encodeWeights, OPTIMIZER_STATE } from '../../../src-engine/core/train/weights.ts'
 import { Rng } from '../../../src-engine/core/nn/rng.ts'
 import { appFile } from '../../../src-engine/node/app-files.ts'
 import type { Store } from '../store/store.ts'
@@ -12,7 +12,8 @@ import { ServiceError } from '../errors.ts'
 import { inferOffThread } from '../../../src-engine/node/insight/index.ts'
 import { openRunContext, type RunContext } from '../insight/run-context.ts'
 import { EXPORT_FORMATS, type CheckpointKind, type ExportFormat } from '../../api/contract.ts'
-import { checkWritable, stem, writeAllOrNothing, type OutFile } from './files.ts'
+import { writeFilesAtomic, type OutFile } from '../atomic-write.ts'
+import { checkTarget, stem, type ExportedFile } from './files.ts'
 import { buildOnnx } from './onnx.ts'
 import { onnxParity, type ParityReport } from './parity.ts'
 import { pytorchScript } from './pytorch.ts'
@@ -26,6 +27,8 @@ export interface ExportOptions {
   cacheDir?: string
   /** Images in the ONNX parity check (default 64). */
   paritySample?: number
+  /** Replace existing files that are not earlier exports of this kind (the experiment database never). */
+  force?: boolean
 }
 
 export interface ExportResult {
@@ -41,7 +44,7 @@ export interface ExportResult {
 /** The weights without the optimizer state: what running or re-training the model needs. */
 function modelWeights(blob: Uint8Array): Uint8Array {
   const { tensors, meta } = decodeWeights(blob)
-  return encodeWeights([...tensors].filter(([name]) => name !== 'optimizer.state').map(([name, data]) => ({ name, data })), meta)
+  return encodeWeights([...tensors].filter(([name]) => name !== OPTIMIZER_STATE).map(([name, data]) => ({ name, data })), meta)
 }
 
 /** Up to `count` preprocessed images of the run's folder (evenly spaced through it), else seeded noise. */
@@ -67,12 +70,19 @@ async function paritySample(ctx: RunContext, count: number): Promise<{ x: Float3
 export async function exportRun(store: Store, ref: string, opts: ExportOptions): Promise<ExportResult> {
   if (!EXPORT_FORMATS.includes(opts.format)) throw new ServiceError('INVALID_SETTINGS', `unknown format '${opts.format}'; use one of ${EXPORT_FORMATS.join(', ')}`)
   const out = resolve(opts.out)
-  checkWritable(out)
+  const base = stem(out)
+  // Every file is checked before any work (a refusal costs nothing), and again just before writing: the
+  // ONNX parity check takes a while.
+  const plan: { path: string; kind: ExportedFile }[] = opts.format === 'onnx'
+    ? [{ path: out, kind: 'onnx' }, { path: `${base}.preprocessing.json`, kind: 'onnx-preprocessing' }]
+    : [{ path: out, kind: opts.format === 'pytorch' ? 'pytorch-script' : 'model' }, { path: `${base}.weights`, kind: 'weights' }]
+  if (plan[0].path === plan[1].path) throw new ServiceError('INVALID_SETTINGS', `--out ${out} would be overwritten by its own sidecar file; name it with its usual ending (.onnx, .py, .cnn.json)`)
+  const check = () => plan.forEach((f) => checkTarget(f.path, f.kind, { database: store.file, force: opts.force }))
+  check()
   const ctx = await openRunContext(store, ref, { checkpoint: opts.checkpoint, cacheDir: opts.cacheDir })
   const weights = modelWeights(ctx.checkpoint.weights)
-  const base = stem(out)
   const pre = ctx.preprocessing
-  const files: OutFile[] = []
+  let data: [Uint8Array | string, Uint8Array | string]
   let parity: ParityReport | null = null
 
   if (opts.format === 'onnx') {
@@ -81,19 +91,15 @@ export async function exportRun(store: Store, ref: string, opts: ExportOptions):
     const { probs: ours } = await inferOffThread(ctx.model, weights, { x: s.x }, s.n)
     parity = await onnxParity(onnx, s.x, s.n, [pre.height, pre.width, pre.channels], ours, pre.classes.length, s.sample)
     const sidecar = { format: 'cnn-studio.onnx-preprocessing', version: 1, model: `${out}`, input: 'input', output: 'probabilities', preprocessing: pre, runId: ctx.run.runId, checkpoint: { kind: ctx.checkpoint.kind, epoch: ctx.checkpoint.epoch }, parity }
-    files.push({ path: out, data: onnx }, { path: `${base}.preprocessing.json`, data: JSON.stringify(sidecar, null, 2) + '\n' })
+    data = [onnx, JSON.stringify(sidecar, null, 2) + '\n']
   } else if (opts.format === 'pytorch') {
-    const weightsFile = `${base}.weights`
     const settings = { ...ctx.settings, datasetDir: ctx.datasetDir }
-    files.push(
-      { path: out, data: pytorchScript({ model: ctx.model, preprocessing: pre, settings, weightsFile, scriptFile: out, runId: ctx.run.runId, checkpoint: `${ctx.checkpoint.kind}, epoch ${ctx.checkpoint.epoch}`, version: VERSION }) },
-      { path: weightsFile, data: weights },
-    )
+    data = [pytorchScript({ model: ctx.model, preprocessing: pre, settings, weightsFile: plan[1].path, scriptFile: out, runId: ctx.run.runId, checkpoint: `${ctx.checkpoint.kind}, epoch ${ctx.checkpoint.epoch}`, version: VERSION }), weights]
   } else {
-    files.push({ path: out, data: serializeModelFile(ctx.model) }, { path: `${base}.weights`, data: weights })
+    data = [serializeModelFile(ctx.model), weights]
   }
-  if (new Set(files.map((f) => f.path)).size < files.length) throw new ServiceError('INVALID_SETTINGS', `--out ${out} would be overwritten by its own sidecar file; name it with its usual ending (.onnx, .py, .cnn.json)`)
-  for (const f of files.slice(1)) checkWritable(f.path)
-  writeAllOrNothing(files)
+  check()
+  const files: OutFile[] = plan.map((f, i) => ({ path: f.path, data: data[i] }))
+  writeFilesAtomic(files, 'write the export')
   return { runId: ctx.run.runId, format: opts.format, checkpoint: { kind: ctx.checkpoint.kind, epoch: ctx.checkpoint.epoch }, files: files.map((f) => f.path), parity, warnings: ctx.warnings }
 }

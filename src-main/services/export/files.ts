@@ -1,14 +1,20 @@
-// Writing an export's files all or nothing: each goes to a temporary file in its own folder (so the
-// rename is atomic on one file system), and only when every one is written are they renamed into place.
-// A failure removes the temporaries and leaves whatever was at the paths before untouched.
-import { accessSync, constants, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+// Where an export may write. Every target is checked before any work is done: its folder exists and is
+// writable; it is not the experiment database (nor its -wal, -shm or -journal), compared by real path so a
+// symlinked folder or name cannot hide it; it is a regular file or nothing (a device or a FIFO would be
+// replaced by a file); and a file already there is replaced only when it is an earlier export of the same
+// kind, or when the user says so (--force). The files are then written all or nothing (atomic-write.ts).
+import { accessSync, closeSync, constants, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { randomBytes } from 'node:crypto'
-import { ServiceError } from '../training.ts'
+import { ServiceError } from '../errors.ts'
 
-export interface OutFile {
-  path: string
-  data: Uint8Array | string
+/** What an export writes, so an earlier one can be told from a file of the user's. */
+export type ExportedFile = 'onnx' | 'onnx-preprocessing' | 'pytorch-script' | 'weights' | 'model'
+
+export interface TargetOptions {
+  /** The experiment database the export reads from: never written over. */
+  database: string
+  /** Replace an existing regular file that is not an earlier export (--force). */
+  force?: boolean
 }
 
 /** Throws a clear error before any work is done if `path` cannot be written (no folder, a folder there, read-only). */
@@ -33,17 +39,112 @@ export function checkWritable(path: string): void {
   }
 }
 
-export function writeAllOrNothing(files: OutFile[]): void {
-  const tag = `${process.pid}.${randomBytes(3).toString('hex')}`
-  const temps = files.map((f) => join(dirname(f.path), `.${basename(f.path)}.${tag}.tmp`))
+/** The entry `path` names, with its folder's links resolved (a rename replaces exactly this entry). */
+function entryOf(path: string): string {
   try {
-    files.forEach((f, i) => writeFileSync(temps[i], f.data))
-  } catch (e) {
-    for (const t of temps) rmSync(t, { force: true })
-    const err = e as NodeJS.ErrnoException
-    throw new ServiceError('BAD_STATE', `cannot write ${files.map((f) => f.path).join(', ')}: ${err.code === 'ENOSPC' ? 'the disk is full' : err.code === 'EACCES' ? 'permission denied' : err.message}; nothing was written`)
+    return join(realpathSync(dirname(path)), basename(path))
+  } catch {
+    return path
   }
-  files.forEach((f, i) => renameSync(temps[i], f.path))
+}
+
+const DB_FILES: [string, string][] = [['', 'the experiment database'], ['-wal', "the experiment database's write-ahead log"], ['-shm', "the experiment database's shared-memory index"], ['-journal', "the experiment database's journal"]]
+
+/** Every name under which the database's files can be reached (as given, and by real path), with what each is. */
+function databaseEntries(database: string): Map<string, string> {
+  const names = new Map<string, string>()
+  let real = database
+  try {
+    real = realpathSync(database)
+  } catch {
+    // not created yet
+  }
+  for (const base of [database, real]) for (const [suffix, what] of DB_FILES) names.set(entryOf(`${base}${suffix}`), what)
+  return names
+}
+
+function kindOf(st: Stats): string | null {
+  if (st.isFIFO()) return 'a FIFO (named pipe)'
+  if (st.isCharacterDevice()) return 'a character device'
+  if (st.isBlockDevice()) return 'a block device'
+  if (st.isSocket()) return 'a socket'
+  if (st.isDirectory()) return 'a folder'
+  return null
+}
+
+/** The first `max` bytes of a regular file (never more, whatever its size). */
+function head(path: string, max: number): Buffer {
+  const fd = openSync(path, 'r')
+  try {
+    const buf = Buffer.alloc(Math.min(max, statSync(path).size))
+    const n = readSync(fd, buf, 0, buf.length, 0)
+    return buf.subarray(0, n)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+const json = (path: string): { format?: unknown } | null => {
+  try {
+    const b = head(path, 16 << 20)
+    return b.length < 16 << 20 ? JSON.parse(b.toString('utf8')) : null
+  } catch {
+    return null
+  }
+}
+
+const CNNW = Buffer.from('CNNW', 'latin1')
+/** ModelProto field 2 (producer_name) = "cnn-studio", as onnx.ts writes it near the start of the file. */
+const ONNX_PRODUCER = Buffer.concat([Buffer.of(0x12, 10), Buffer.from('cnn-studio', 'latin1')])
+
+const DESCRIBED: Record<ExportedFile, string> = {
+  onnx: 'an ONNX model', 'onnx-preprocessing': 'an ONNX preprocessing file', 'pytorch-script': 'a PyTorch script', weights: 'a weights file', model: 'a model file with its weights beside it',
+}
+
+/** Whether `path` is a file an earlier export of this kind wrote. */
+function isEarlierExport(path: string, kind: ExportedFile, stem: string): boolean {
+  try {
+    switch (kind) {
+      case 'onnx': return head(path, 4096).includes(ONNX_PRODUCER)
+      case 'onnx-preprocessing': return json(path)?.format === 'cnn-studio.onnx-preprocessing'
+      case 'pytorch-script': return /^#!\/usr\/bin\/env python3\n#[^\n]*\n# Written by CNN Studio /.test(head(path, 4096).toString('utf8'))
+      case 'weights': return head(path, 4).equals(CNNW)
+      // A model file is also the user's own document: it is an export only beside the weights one wrote.
+      case 'model': return json(path)?.format === 'cnn-studio.graph' && head(`${stem}.weights`, 4).equals(CNNW)
+    }
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Refuses, before any work, a target that is the experiment database or one of its files (by real path),
+ * that is not a regular file, or that is a file of the user's (not an earlier export of this kind) unless
+ * `force`.
+ */
+export function checkTarget(path: string, kind: ExportedFile, opts: TargetOptions): void {
+  checkWritable(path)
+  const entry = entryOf(path)
+  let real = entry
+  try {
+    real = realpathSync(path)
+  } catch {
+    // nothing there yet (or a dangling link, which the rename replaces)
+  }
+  const db = databaseEntries(opts.database)
+  const what = db.get(entry) ?? db.get(real)
+  if (what) throw new ServiceError('FILE_EXISTS', `cannot write ${path}: it is ${what} (${opts.database}), which the export reads from; writing there would destroy every run. Choose another --out`)
+  let st: Stats
+  try {
+    st = statSync(path)
+  } catch {
+    return // nothing there, or a dangling link (the rename replaces the link alone)
+  }
+  const other = kindOf(st)
+  if (other) throw new ServiceError('FILE_EXISTS', `cannot write ${path}: it is ${other}, not a regular file, and an export writes regular files (it would be replaced by one); choose another --out`)
+  if (!opts.force && !isEarlierExport(path, kind, stem(path))) {
+    throw new ServiceError('FILE_EXISTS', `${path} already exists and is not ${DESCRIBED[kind]} that CNN Studio exported; choose another --out, or add --force to replace it`)
+  }
 }
 
 /** `dir/name.onnx` -> `dir/name`; `dir/model.cnn.json` -> `dir/model`. */

@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { DatasetError, decodeTo, FileReadError, ImageError, listFolderOffThread, readImageFile, SCAN_LIMITS, specialKind, type Target } from '../../../src-engine/node/dataset/index.ts'
-import { ServiceError } from '../training.ts'
+import { ServiceError } from '../errors.ts'
 
 /**
  * Images one request expands to at most (runs.predict, `predict`): 10,000 images is a minute or two of

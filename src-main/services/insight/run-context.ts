@@ -7,6 +7,7 @@
 import { join } from 'node:path'
 import { analyzeForTraining, inputOf, type GraphAnalysis, type ModelFile } from '../../../src-engine/core/graph/index.ts'
 import type { Preprocessing } from '../../../src-engine/core/insight/preprocess.ts'
+import { decodeWeights, describeNonFinite, firstNonFinite, WeightsError } from '../../../src-engine/core/train/weights.ts'
 import { channelStats, classCounts, DatasetError, loadDataset, splitIndices, subset, type LoadedDataset, type Target } from '../../../src-engine/node/dataset/index.ts'
 import type { RunRow, Store } from '../store/store.ts'
 import { ServiceError } from '../errors.ts'
@@ -42,6 +43,7 @@ export async function openRunContext(store: Store, ref: string, opts: ContextOpt
   const kind = opts.checkpoint ?? 'best'
   const ck = store.checkpoint(run.runId, kind)
   if (!ck) throw new ServiceError('NO_CHECKPOINT', `run ${run.runId} has no ${kind} checkpoint yet: it has not finished an epoch (status ${run.status}); train or resume it first`)
+  checkWeights(run.runId, kind, ck)
   const model = store.modelOf(run.runId)
   const analysis = analyzeForTraining(model)
   const a = inputOf(analysis).attrs
@@ -91,6 +93,23 @@ export async function openRunContext(store: Store, ref: string, opts: ContextOpt
     background: [255, 255, 255], scale: 1 / 255, mean, std, classes,
   }
   return { run, model, analysis, checkpoint: { kind, epoch: ck.epoch, weights: ck.weights }, preprocessing, target, datasetDir, settings, warnings, loadData, validationIndices }
+}
+
+/**
+ * Refuses a checkpoint that cannot be decoded, or whose weights hold a NaN or an infinity (a run that
+ * diverged before the trainer checked its weights): exporting, evaluating or predicting with them would
+ * give NaN everywhere, and the message must say why, not blame the runtime.
+ */
+function checkWeights(runId: string, kind: CheckpointKind, ck: { epoch: number; weights: Uint8Array }): void {
+  let tensors: Map<string, Float32Array>
+  try {
+    tensors = decodeWeights(ck.weights).tensors
+  } catch (e) {
+    if (!(e instanceof WeightsError)) throw e
+    throw new ServiceError('DAMAGED', `run ${runId}'s ${kind} checkpoint (epoch ${ck.epoch}) cannot be read: ${e.message}; try the other one (--checkpoint ${kind === 'best' ? 'last' : 'best'}), or resume or retrain the run`)
+  }
+  const bad = firstNonFinite(tensors)
+  if (bad) throw new ServiceError('NOT_FINITE', `run ${runId}'s weights are not finite (${describeNonFinite(bad.value)} in ${bad.name}, ${kind} checkpoint of epoch ${ck.epoch}): it diverged; train again with a smaller learning rate`)
 }
 
 /** Absolute path of a file of the training folder from its relative name. */

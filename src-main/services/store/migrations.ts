@@ -41,4 +41,18 @@ export const MIGRATIONS: string[] = [
   // 4: the per-channel mean and std a run was trained with (input normalize: dataset), so predict and
   // export need not the training folder, and a folder changed since cannot change what the network sees
   `ALTER TABLE runs ADD COLUMN normalization TEXT;`,
+  // 5: runs an older studio (before schema 3, which records no owner) is still training in another process.
+  // Such a run has no heartbeat, so it gets one here, at the upgrade, and one every time that studio records
+  // an epoch or a status (these triggers run in its connection too): owner.ts then takes it as alive until its
+  // progress is old, rather than as interrupted at once, which let it be resumed and trained twice.
+  `
+  UPDATE runs SET heartbeat_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)
+    WHERE owner IS NULL AND status IN ('queued', 'running', 'paused');
+  CREATE TRIGGER ownerless_progress_epoch AFTER INSERT ON epochs BEGIN
+    UPDATE runs SET heartbeat_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) WHERE id = NEW.run_id AND owner IS NULL;
+  END;
+  CREATE TRIGGER ownerless_progress_status AFTER UPDATE OF status ON runs WHEN NEW.owner IS NULL BEGIN
+    UPDATE runs SET heartbeat_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) WHERE id = NEW.id;
+  END;
+  `,
 ]

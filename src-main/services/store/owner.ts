@@ -3,7 +3,7 @@
 // trains, waits paused or waits queued. Any reader decides from these whether the owner is still there:
 // a run in progress whose owner is gone is shown as `interrupted`, and only such runs are written so.
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { basename } from 'node:path'
 
@@ -48,7 +48,8 @@ export function thisProcess(): Owner {
   return me
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether process `pid` exists on this machine (EPERM: it does, owned by another user). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
@@ -57,9 +58,55 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Whether the owner of a run in progress is still there; `why` says how it is known to be gone. */
-export function ownerState(owner: Owner | null, heartbeatAt: number | null, now = Date.now()): { alive: true } | { alive: false; why: string } {
-  if (!owner) return { alive: false, why: 'it was started by an older studio that did not record its process' }
+/**
+ * How long a run of an older studio (no owner recorded, schema < 3) counts as alive after its last sign of
+ * life: that studio writes only at an epoch's end, and the upgrade (migration 5) or its last epoch stamps it.
+ */
+export const OWNERLESS_STALE_MS = 3600_000
+
+/**
+ * Whether a process other than this one has `file` open as SQLite does (a POSIX lock on the database or its
+ * -shm, which every connection in WAL mode holds while open): true or false from Linux's /proc/locks, null
+ * where that cannot be known.
+ */
+export function heldElsewhere(file: string): boolean | null {
+  let locks: string
+  const inodes = new Set<string>()
+  try {
+    locks = readFileSync('/proc/locks', 'utf8')
+    for (const f of [file, `${file}-shm`]) {
+      try {
+        inodes.add(String(statSync(f).ino))
+      } catch {
+        // no -shm: no connection in WAL mode
+      }
+    }
+  } catch {
+    return null
+  }
+  return locks.split('\n').some((line) => {
+    // "1: POSIX  ADVISORY  READ 8092 fe:00:2253614 128 128" (an OFD lock shows pid -1)
+    const f = line.trim().split(/\s+/)
+    const i = f.findIndex((x) => /^[0-9a-f]+:[0-9a-f]+:\d+$/.test(x))
+    return i > 0 && inodes.has(f[i].split(':')[2]) && f[i - 1] !== String(process.pid) && f[1] === 'POSIX'
+  })
+}
+
+/**
+ * Whether the owner of a run in progress is still there; `why` says how it is known to be gone. A run with no
+ * owner was started by a studio older than schema 3: it is gone once no other process has the database
+ * open (`held`), or once its last sign of life (`heartbeatAt`, stamped by migration 5) is older than
+ * OWNERLESS_STALE_MS; until then another process may be that studio, still training it.
+ */
+export function ownerState(owner: Owner | null, heartbeatAt: number | null, now = Date.now(), held: () => boolean | null = () => null): { alive: true } | { alive: false; why: string } {
+  if (!owner) {
+    const older = 'it was started by an older studio that did not record its process'
+    if (heartbeatAt !== null && now - heartbeatAt > OWNERLESS_STALE_MS) return { alive: false, why: `${older}, and its last progress was ${Math.round((now - heartbeatAt) / 60_000)} min ago (the limit is ${OWNERLESS_STALE_MS / 60_000} min)` }
+    const h = held()
+    if (h === false) return { alive: false, why: `${older}, and no other process has the database open` }
+    if (h === null && heartbeatAt === null) return { alive: false, why: older }
+    return { alive: true }
+  }
   if (owner.instance === thisProcess().instance) return { alive: true }
   if (owner.host === thisProcess().host) {
     if (!pidAlive(owner.pid)) return { alive: false, why: `its process (${owner.label}, pid ${owner.pid}) is gone` }

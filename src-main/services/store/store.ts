@@ -7,7 +7,7 @@ import type { ModelFile } from '../../../src-engine/core/graph/types.ts'
 import { serializeModelFile } from '../../../src-engine/core/graph/index.ts'
 import type { EpochEvent } from '../../../src-engine/core/train/types.ts'
 import { openDatabase, StoreError, translate, type OpenOptions } from './open.ts'
-import { describeOwner, ownerState, thisProcess, type Owner } from './owner.ts'
+import { describeOwner, heldElsewhere, ownerState, thisProcess, type Owner } from './owner.ts'
 import { ENDED_STATUSES, IN_PROGRESS_STATUSES, type CheckpointKind, type FinalMetrics, type RunStatus, type StepColumns } from '../../api/contract.ts'
 
 /** A run in one of these states has an owner process that must be alive for the state to be true. */
@@ -57,6 +57,17 @@ export interface EpochRow extends EpochEvent {
 const now = () => new Date().toISOString()
 const sig7 = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(7)) : v)
 
+/**
+ * Refuses text that is not valid Unicode (a lone UTF-16 surrogate, as a cut emoji leaves): SQLite stores
+ * text as UTF-8, where it would silently become U+FFFD, so what was typed would not come back.
+ */
+function assertWellFormed(what: string, text: string): void {
+  const at = LONE_SURROGATE.exec(text)?.index
+  if (at === undefined) return
+  throw new StoreError('INVALID', `${what} has half of a character at position ${at + 1} (a lone surrogate U+${text.charCodeAt(at).toString(16).toUpperCase()}, as a cut emoji leaves): it cannot be stored as it is; remove it or type the character again`)
+}
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
 /** Sortable by creation: time in base 36, then randomness. */
 const newRunId = () => `r_${Date.now().toString(36)}${randomBytes(4).toString('hex')}`
 
@@ -105,6 +116,7 @@ export class Store {
   }
 
   createRun(r: { name: string; settings: Record<string, unknown>; modelId: number; datasetId: number | null; testDatasetId?: number | null; splitSeed: number; skipped?: unknown[] }): string {
+    assertWellFormed('the run name', r.name)
     const id = newRunId()
     const me = thisProcess()
     this.write(() => this.db.prepare(`INSERT INTO runs (id, name, status, settings, model_id, dataset_id, test_dataset_id, split_seed, created_at, skipped, owner, owner_instance, heartbeat_at)
@@ -115,7 +127,9 @@ export class Store {
 
   /** Throws IN_USE naming the owner when `run` is in progress in another live process (or in this one, unless `here` is allowed). */
   assertNotOwnedElsewhere(run: RunRow, doing: string, allowHere = false): void {
-    if (!IN_PROGRESS.includes(run.status) || !run.owner) return
+    if (!IN_PROGRESS.includes(run.status)) return
+    // In progress without an owner: an older studio's run that row() did not judge gone (owner.ts).
+    if (!run.owner) throw new StoreError('IN_USE', `run ${run.runId} is ${run.status} in an older CNN Studio, which records no owner: another process has the database open and the run's last progress is recent, so it may still be training; you cannot ${doing} it from here: stop it in that studio first, or close it (the run is taken as interrupted once nothing else has the file open, or after an hour without progress)`)
     if (run.ownedHere) {
       if (allowHere) return
       throw new StoreError('IN_USE', `run ${run.runId} is ${run.status} in this studio; stop it before you ${doing} it`)
@@ -240,7 +254,7 @@ export class Store {
     const owner = r.owner ? { ...(JSON.parse(r.owner as string) as Owner), heartbeatAt: (r.heartbeat_at as number) ?? null } : null
     const ownedHere = !!owner && owner.instance === thisProcess().instance
     if (IN_PROGRESS.includes(status)) {
-      const s = ownerState(owner, owner?.heartbeatAt ?? null)
+      const s = ownerState(owner, owner?.heartbeatAt ?? (r.heartbeat_at as number | undefined) ?? null, Date.now(), () => heldElsewhere(this.file))
       if (!s.alive) {
         status = 'interrupted'
         error = `${s.why}: the run was interrupted; what it had recorded is kept, and it can be resumed from its last checkpoint (cnn-studio runs resume ${r.id as string})`
@@ -302,6 +316,9 @@ export class Store {
 
   /** Rename, star, tag or annotate a run; fields left out keep their value. Throws NOT_FOUND. */
   updateRun(runId: string, patch: { name?: string; starred?: boolean; tags?: string[]; note?: string }): RunRow {
+    if (patch.name !== undefined) assertWellFormed(`the name of run ${runId}`, patch.name)
+    if (patch.note !== undefined) assertWellFormed(`the note of run ${runId}`, patch.note)
+    for (const t of patch.tags ?? []) assertWellFormed(`a tag of run ${runId}`, t)
     // Tags are kept unique, in the order given.
     const values: Record<string, unknown> = {
       name: patch.name, starred: patch.starred === undefined ? undefined : patch.starred ? 1 : 0,
@@ -324,13 +341,21 @@ export class Store {
     }).immediate())
   }
 
-  /** Gives the space of deleted runs back to the file system. */
-  vacuum(): { before: number; after: number } {
+  /**
+   * Gives the space of deleted runs back to the file system. `heldBy`: the file could not shrink because
+   * another connection is reading it (its snapshot keeps the rewritten pages in the write-ahead log, so the
+   * checkpoint cannot complete); the space comes back at a later checkpoint, once it lets go. Throws a
+   * StoreError (DISK_FULL above all: VACUUM writes the whole database again).
+   */
+  vacuum(): { before: number; after: number; heldBy: 'another connection' | null } {
     const size = () => statSync(this.file).size
-    this.db.pragma('wal_checkpoint(TRUNCATE)')
-    const before = size()
-    this.db.exec('VACUUM')
-    this.db.pragma('wal_checkpoint(TRUNCATE)')
-    return { before, after: size() }
+    const checkpoint = () => (this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[])[0]
+    return this.write(() => {
+      checkpoint()
+      const before = size()
+      this.db.exec('VACUUM')
+      const c = checkpoint()
+      return { before, after: size(), heldBy: c && (c.busy !== 0 || c.checkpointed < c.log) ? 'another connection' : null }
+    })
   }
 }

@@ -152,6 +152,25 @@ describe('classification report', () => {
     expect(r.loss).toBeCloseTo(-(Math.log(0.7) + Math.log(0.2) + Math.log(0.8) + Math.log(0.4) + Math.log(0.4)) / 5, 6)
   })
 
+  it('a model that predicts one class for every image: the classes it never predicts have F1 0, macro F1 1/6 (issue 21)', () => {
+    // 3 balanced classes, 2 images each, every one predicted 'a': a has P 1/3, R 1, F1 1/2; b and c R 0, F1 0.
+    const labels = Int32Array.from([0, 0, 1, 1, 2, 2])
+    const probs = Float32Array.from(Array.from({ length: 6 }, () => [0.8, 0.1, 0.1]).flat())
+    const r = classificationReport(probs, labels, ['a', 'b', 'c'])
+    expect(r.perClass.map((p) => [p.precision, p.recall, p.f1])).toEqual([[1 / 3, 1, 0.5], [null, 0, 0], [null, 0, 0]])
+    expect(r.macroF1).toBeCloseTo(1 / 6, 12)
+  })
+
+  it('F1 as scikit-learn counts it: a class only ever predicted wrongly is 0, one neither present nor predicted is left out', () => {
+    // true a, a, b; predicted a, c, b: c has no images but one prediction (P 0, F1 0); d is nowhere (F1 null).
+    const labels = Int32Array.from([0, 0, 1])
+    const probs = Float32Array.from([0.7, 0.1, 0.1, 0.1, 0.1, 0.1, 0.7, 0.1, 0.1, 0.7, 0.1, 0.1])
+    const r = classificationReport(probs, labels, ['a', 'b', 'c', 'd'])
+    expect(r.perClass.map((p) => [p.precision, p.recall, p.f1, p.support])).toEqual([[1, 0.5, 2 / 3, 2], [1, 1, 1, 1], [0, null, 0, 0], [null, null, null, 0]])
+    // sklearn: f1_score([0, 0, 1], [0, 2, 1], average='macro') = (2/3 + 1 + 0) / 3
+    expect(r.macroF1).toBeCloseTo((2 / 3 + 1 + 0) / 3, 12)
+  })
+
   it('preprocesses bytes as the training batches do', () => {
     const out = toInput(Uint8Array.from([0, 255, 51, 102]), { channels: 2, mean: [0.5, 0], std: [0.5, 2] })
     expect(Array.from(out)).toEqual([-1, 0.5, Math.fround(-0.6), Math.fround(0.2)])

@@ -7,6 +7,7 @@ import { randomSource } from '../../../src-engine/core/data/synthetic.ts'
 import { createTrainer } from '../../../src-engine/node/trainer/index.ts'
 import type { Hyper } from '../../../src-engine/core/train/types.ts'
 import { emptyStepProfile, type TrainerProfile } from '../../../src-engine/node/trainer/profile.ts'
+import { decodeWeights, firstNonFinite } from '../../../src-engine/core/train/weights.ts'
 import { chainModel } from '../../helpers/graphs.ts'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -78,6 +79,28 @@ describe('trainer', () => {
     await t.close()
     expect(r.status).toBe('diverged')
     expect(r.message).toMatch(/lower the learning rate/)
+  })
+
+  it('weights the step itself makes infinite end the run as diverged before the epoch writes them (issue 21)', async () => {
+    // One step an epoch: its step is the epoch's last, so no later loss could show the weights are gone. Inputs
+    // of 1e18 keep the step's loss and gradient finite (logits ~1e18, gradients ~1e17); lr 1e30 overflows float32.
+    const src = randomSource(16, [8, 8, 3], 4, 2)
+    const huge = { ...src, startEpoch: (e: number) => src.startEpoch(e), nextBatch: (x: Float32Array, y: Int32Array, max: number) => {
+      const n = src.nextBatch(x, y, max)
+      for (let i = 0; i < x.length; i++) x[i] *= 1e18
+      return n
+    } }
+    const written: Uint8Array[] = []
+    const t = createTrainer({
+      model: small, train: huge, hyper: hyper({ epochs: 3, batchSize: 16, optimizer: 'sgd', lr: 1e30, momentum: 0 }), workers: 1,
+      onEpoch: (_e, weights) => { written.push(weights()) },
+    })
+    const r = await t.run()
+    await t.close()
+    expect(r.status).toBe('diverged')
+    expect(r.message).toMatch(/epoch 1, step 1: the weights became (NaN|[+-]infinity) \(in \w+\.(weight|bias)\) after the optimizer's step.*lower the learning rate/)
+    for (const w of written) expect(firstNonFinite(decodeWeights(w).tensors)).toBeNull()
+    expect(written).toHaveLength(0)
   })
 
   it('pauses, resumes and stops between steps; events carry the step and the rate', async () => {

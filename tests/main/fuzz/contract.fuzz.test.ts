@@ -70,6 +70,9 @@ const SHAPED: Record<string, fc.Arbitrary<unknown>> = {
   'prefs.set': fc.record({ theme: fc.constantFrom('light', 'dark'), recentFolders: fc.array(path, { maxLength: 3 }) }, { requiredKeys: [] }),
   // No dialogs in a browser's host: these answer null and write nothing, whatever the path says.
   'dialogs.saveModel': fc.record({ model, path, suggestedName: fc.string() }, { requiredKeys: ['model'] }),
+  // Never over the database, whatever `force` says (issue 21); seeded runs have no checkpoint, so nothing is written.
+  'runs.export': fc.record({ runId, format: fc.constantFrom('onnx', 'pytorch', 'weights'), out: fc.oneof(path, fc.constant(dbFile), fc.constant(`${dbFile}-wal`)), force: fc.boolean() }, { requiredKeys: ['runId', 'format', 'out'] }),
+  'runs.update': fc.record({ runId, note: fc.oneof(fc.string(), fc.constant('cut \uD83D')), tags: fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }) }, { requiredKeys: ['runId'] }),
   ...Object.fromEntries(['runs.get', 'runs.pause', 'runs.resume', 'runs.stop', 'runs.delete'].map((c) => [c, fc.record({ runId })])),
 }
 const shapedCall = fc.constantFrom(...NAMES).chain((c) => fc.tuple(fc.constant(c), fc.oneof({ weight: 3, arbitrary: SHAPED[c] ?? fc.constant(undefined) }, { weight: 1, arbitrary: payload })))

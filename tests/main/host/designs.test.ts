@@ -34,7 +34,10 @@ describe('prefs', () => {
     for (const bad of [{ theme: 'neon' }, { recentFolders: [''] }, { volume: 11 }, { trainForm: { epochs: 20 } }]) {
       expect(await host.invoke('prefs.set', bad)).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } })
     }
+    // A value it cannot use is dropped alone (issue 21: a whole file was dropped for one bad or unknown key).
     writeFileSync(join(dir, 'studio-prefs.json'), '{"theme": "dark", "recentFolders": 7}')
+    expect(await host.invoke('prefs.get', undefined)).toEqual({ ok: true, result: { theme: 'dark' } })
+    writeFileSync(join(dir, 'studio-prefs.json'), '{"theme": "dark", "recen')
     expect(await host.invoke('prefs.get', undefined)).toEqual({ ok: true, result: {} })
   })
 })

@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Store } from '../../../src-main/services/store/store.ts'
-import { APPLICATION_ID, migrate } from '../../../src-main/services/store/open.ts'
+import { APPLICATION_ID } from '../../../src-main/services/store/open.ts'
 import { cli } from '../../helpers/cli.ts'
 import { chainModel } from '../../helpers/graphs.ts'
+import { olderStudioFile } from './old-files.ts'
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'cnn-foreign-'))
 const shapesModel = new URL('../../../resources/templates/shapes-cnn.cnn.json', import.meta.url).pathname
@@ -73,13 +74,7 @@ describe('another program\'s SQLite file', () => {
   })
 
   it('a studio file from before the mark (schema 2, unmarked, WAL) is recognised, read, and marked by the first writer', () => {
-    const file = join(tmp(), 'old.db')
-    const db = new Database(file)
-    db.pragma('journal_mode = WAL')
-    migrate(db, 2)
-    db.prepare("INSERT INTO models (hash, name, json, created_at) VALUES ('h', 'm', '{}', 'now')").run()
-    db.prepare("INSERT INTO runs (id, name, status, settings, model_id, split_seed, created_at) VALUES ('r_old', 'old run', 'running', '{}', 1, 1, '2026-01-01')").run()
-    db.close()
+    const file = olderStudioFile(join(tmp(), 'old.db'), 2, 'running')
     const list = cli(['runs', 'list', '--db', file, '--json'])
     expect(list.code, list.stderr).toBe(0)
     // An older studio recorded no owner: the run can only have been left behind.

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { Store } from '../../../src-main/services/store/store.ts'
 import { APPLICATION_ID, migrate, SCHEMA_VERSION, StoreError } from '../../../src-main/services/store/open.ts'
 import { chainModel } from '../../helpers/graphs.ts'
+import { thrown } from '../../helpers/errors.ts'
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'cnn-store-'))
 const model = chainModel([8, 8, 1], [['f', 'flatten'], ['fc', 'dense', { units: 2 }], ['out', 'softmax']])
@@ -62,6 +63,22 @@ describe('migrations', () => {
 })
 
 describe('records', () => {
+  it('a note, name or tag with a lone surrogate is refused, naming where; whole characters come back as typed (issue 21)', () => {
+    const s = new Store(join(tmp(), 'n.db'))
+    const id = s.createRun({ name: 'n', settings: {}, modelId: s.saveModel(model).id, datasetId: null, splitSeed: 1 })
+    const cut = 'ok \u{1F600}'.slice(0, -1) // an emoji cut in half: its high surrogate alone
+    const cases: [Parameters<Store['updateRun']>[1], string][] = [[{ note: cut }, `the note of run ${id}`], [{ name: '\uDE00x' }, `the name of run ${id}`], [{ tags: ['a', cut] }, `a tag of run ${id}`]]
+    for (const [patch, what] of cases) {
+      const err = thrown(() => s.updateRun(id, patch), StoreError)
+      expect(err.code).toBe('INVALID')
+      expect(err.message).toMatch(new RegExp(`^${what} has half of a character at position \\d+ \\(a lone surrogate U\\+D[8-F][0-9A-F]{2}`))
+    }
+    expect(s.getRun(id).notes).toBe('')
+    const text = 'caf\u00e9 \u{1F600} \u{1D11E}'
+    expect(s.updateRun(id, { note: text }).notes).toBe(text)
+    s.close()
+  })
+
   it('shares one model row between runs of the same graph; epochs and checkpoints in one transaction', () => {
     const s = new Store(join(tmp(), 'r.db'))
     const m1 = s.saveModel(model), m2 = s.saveModel({ ...model, layout: { f: { x: 1, y: 1 } } })
