@@ -58,7 +58,10 @@ export const COMMANDS = {
   }).strict(),
   /** The training settings with every default filled in, for the settings form. */
   'settings.defaults': none,
-  'datasets.inspect': z.object({ dir: path, valSplit: z.number().min(0).max(0.9).optional(), seed: z.number().int().min(0).optional() }).strict(),
+  /** `readId`: names this read in its `dataset` progress events and to `datasets.cancel`. */
+  'datasets.inspect': z.object({ dir: path, valSplit: z.number().min(0).max(0.9).optional(), seed: z.number().int().min(0).optional(), readId: z.string().min(1).max(100).optional() }).strict(),
+  /** Stops the read of that id (its scan worker and its decoding); the read answers CANCELLED. Unknown or finished ids: nothing. */
+  'datasets.cancel': z.object({ readId: z.string().min(1).max(100) }).strict(),
   'runs.list': none,
   'runs.get': z.object({ runId }).strict(),
   'runs.start': z.object({ model, datasetDir: path, testDir: path.optional(), settings: TrainSettings.optional() }).strict(),
@@ -148,8 +151,11 @@ export interface Comparison {
   /** The first two runs' architectures (runs.diff gives any other pair). */
   architecture: ArchitectureDiff
 }
+/** Images per split of a root with train/ and test/ (and val/). */
+export interface SplitCounts { train: number; test?: number; val?: number }
 export interface HealthReport {
-  root: string; classes: { name: string; count: number }[]; images: number; skipped: { path: string; reason: string }[]
+  /** In a train/test root, the classes of train/: `count` is the class's training images, `splits` its images per split. */
+  root: string; classes: { name: string; count: number; splits?: SplitCounts }[]; images: number; skipped: { path: string; reason: string }[]
   sizes: { minWidth: number; maxWidth: number; minHeight: number; maxHeight: number }
   channels: { grey: number; rgb: number; alpha: number }
   formats: Record<string, number>
@@ -158,6 +164,9 @@ export interface HealthReport {
   /** Duplicate groups the validation split would put on both sides. */
   leakage: string[][]
   warnings: { code: string; message: string }[]; usable: boolean; problem?: string
+  /** A root with train/ and test/ (and val/ or valid/): images per split, and the split folders (absolute paths). */
+  splits?: SplitCounts
+  layout?: { train: string; test?: string; val?: string }
 }
 export type JsonSchema = { type?: string; properties?: Record<string, JsonSchema>; enum?: unknown[]; default?: unknown; minimum?: number; maximum?: number; exclusiveMinimum?: number; maxLength?: number }
 
@@ -188,6 +197,7 @@ export interface Responses {
   'models.analyze': { nodes: { id: string; type: string; outputShape: number[] | null; params: number; macs: number; receptiveField: number | null }[]; totals: { params: number; trainableParams: number; nonTrainableParams: number; macs: number }; issues: { nodeId?: string; severity: 'error' | 'warning'; code: string; message: string }[]; memory?: MemorySummary }
   'settings.defaults': Settings
   'datasets.inspect': HealthReport
+  'datasets.cancel': null
   'runs.list': RunSummary[]
   'runs.get': RunDetail
   'runs.start': { runId: string }
@@ -219,6 +229,8 @@ export type StudioEvent =
   | { type: 'status'; runId: string; status: RunStatus; message?: string }
   | { type: 'progress'; runId: string; epoch: number; epochs: number; step: number; stepsPerEpoch: number; loss: number; accuracy: number; imagesPerSecond: number; etaSeconds: number }
   | { type: 'epoch'; runId: string; epoch: number; trainLoss: number; trainAccuracy: number; valLoss?: number; valAccuracy?: number; lr: number; seconds: number }
+  /** A folder being read (`datasets.inspect` with a readId): files found by the scan, then images decoded of `total`. */
+  | { type: 'dataset'; readId: string; dir: string; phase: 'scan' | 'decode'; seen: number; decoded: number; total: number }
   /** A native menu item (Electron) was chosen: the id of the action the page sent it as (`menu.set`). */
   | { type: 'menu'; action: string }
 

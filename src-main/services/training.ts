@@ -4,7 +4,7 @@
 // It owns the runs it trains (store/owner.ts) and keeps their heartbeat; runs whose owner died become
 // `interrupted` and can be resumed from their last checkpoint, on the data they were trained on.
 import { analyzeGraph, type GraphAnalysis, type ModelFile } from '../../src-engine/core/graph/index.ts'
-import { classCounts, createBatchSource, DatasetError, loadDataset, scanFolderOffThread, splitStratified, channelStats, type LoadedDataset, type Scan, type Target } from '../../src-engine/node/dataset/index.ts'
+import { classCounts, createBatchSource, DatasetError, detectLayout, loadDataset, scanFolderOffThread, splitStratified, channelStats, type LoadedDataset, type Scan, type Target } from '../../src-engine/node/dataset/index.ts'
 import { createTrainer } from '../../src-engine/node/trainer/index.ts'
 import type { Trainer } from '../../src-engine/core/train/types.ts'
 import { parseSettings, type TrainSettings } from '../api/settings.ts'
@@ -37,6 +37,8 @@ interface Job {
   model: ModelFile
   data: LoadedDataset
   test: LoadedDataset | null
+  /** A validation folder (a root's val/): it replaces the random split of `data`. */
+  val: LoadedDataset | null
   settings: TrainSettings
   /** Resuming: the checkpoint to start from. */
   from?: { epoch: number; weights: Uint8Array }
@@ -53,6 +55,17 @@ export const targetOf = (a: GraphAnalysis): Target => {
   return { height: input.attrs.height as number, width: input.attrs.width as number, channels: input.attrs.channels as 1 | 3, resize: input.attrs.resize as Target['resize'] }
 }
 const list = (xs: string[]) => xs.map((x) => `'${x}'`).join(', ')
+
+/**
+ * The folders a run reads from the folder it was given: a root with train/ and test/ (and val/) trains on
+ * train/, tests on test/ unless another test folder is named, and validates on val/ instead of a random
+ * split; any other folder is its own training folder. Recorded runs keep the root, so this is asked again
+ * on resume and by insight.
+ */
+export function splitFolders(datasetDir: string, testDir?: string | null): { train: string; test: string | null; val: string | null } {
+  const l = detectLayout(datasetDir)
+  return { train: l?.train ?? datasetDir, test: testDir ?? l?.test ?? null, val: l?.val ?? null }
+}
 
 /** What differs between the classes and images a run was trained on and the folder now; empty when nothing does. */
 export function dataChanges(stored: { classes: string[]; fingerprint: string; counts: number[] }, now: { classes: string[]; fingerprint: string; counts: number[] }): string[] {
@@ -153,20 +166,23 @@ export class TrainingService {
       throw new ServiceError('INVALID_MODEL', `input ${input.id}: ${input.attrs.channels} channels describe a feature map, which the studio can analyse but not train: training reads images, so set channels to 1 (greyscale) or 3 (RGB colour)`)
     }
     const target = targetOf(a)
-    const scans = await this.checkMemory(a, settings, [req.datasetDir, req.testDir])
-    const data = await this.load(req.datasetDir, target, scans.get(req.datasetDir))
-    const test = req.testDir ? await this.load(req.testDir, target, scans.get(req.testDir), data.set.classes) : null
+    const dirs = splitFolders(req.datasetDir, req.testDir)
+    const scans = await this.checkMemory(a, settings, [dirs.train, dirs.test, dirs.val])
+    const data = await this.load(dirs.train, target, scans.get(dirs.train))
+    const test = dirs.test ? await this.load(dirs.test, target, scans.get(dirs.test), data.set.classes) : null
+    const val = dirs.val ? await this.load(dirs.val, target, scans.get(dirs.val), data.set.classes) : null
     const classes = a.byId.get(a.outputId!)!.outputShape![0]
     if (classes !== data.set.classes.length) {
-      throw new ServiceError('INVALID_MODEL', `the model ends in ${classes} classes but ${req.datasetDir} has ${data.set.classes.length} (${data.set.classes.join(', ')}); set the last dense layer's units to ${data.set.classes.length}`)
+      throw new ServiceError('INVALID_MODEL', `the model ends in ${classes} classes but ${dirs.train} has ${data.set.classes.length} (${data.set.classes.join(', ')}); set the last dense layer's units to ${data.set.classes.length}`)
     }
     const model = this.store.saveModel(req.model)
     const counts = classCounts(data.set)
     const datasetId = this.store.saveDataset({ root: req.datasetDir, fingerprint: data.fingerprint, classes: data.set.classes, counts })
-    const testId = test ? this.store.saveDataset({ root: req.testDir!, fingerprint: test.fingerprint, classes: test.set.classes, counts: classCounts(test.set) }) : null
+    const testId = test ? this.store.saveDataset({ root: dirs.test!, fingerprint: test.fingerprint, classes: test.set.classes, counts: classCounts(test.set) }) : null
     const name = settings.name ?? `${req.model.name ?? 'model'} ${settings.optimizer} lr ${settings.lr}`
-    const runId = this.store.createRun({ name, settings: { ...settings, datasetDir: req.datasetDir, testDir: req.testDir ?? null }, modelId: model.id, datasetId, testDatasetId: testId, splitSeed: settings.seed, skipped: data.skipped })
-    this.enqueue({ runId, model: req.model, data, test, settings })
+    const recorded = { ...settings, datasetDir: req.datasetDir, testDir: dirs.test, ...(dirs.val ? { valDir: dirs.val } : {}) }
+    const runId = this.store.createRun({ name, settings: recorded, modelId: model.id, datasetId, testDatasetId: testId, splitSeed: settings.seed, skipped: data.skipped })
+    this.enqueue({ runId, model: req.model, data, test, val, settings })
     return { runId }
   }
 
@@ -188,8 +204,9 @@ export class TrainingService {
     const model = this.store.modelOf(runId)
     const a = analyzeGraph(model, { forTraining: true })
     const target = targetOf(a)
-    const scans = await this.checkMemory(a, s, [s.datasetDir, s.testDir])
-    const data = await this.load(s.datasetDir, target, scans.get(s.datasetDir))
+    const dirs = splitFolders(s.datasetDir, s.testDir)
+    const scans = await this.checkMemory(a, s, [dirs.train, dirs.test, dirs.val])
+    const data = await this.load(dirs.train, target, scans.get(dirs.train))
     const classes = a.byId.get(a.outputId!)!.outputShape![0]
     if (classes !== data.set.classes.length) {
       throw new ServiceError('DATA_CHANGED', `run ${runId} cannot resume: its model ends in ${classes} classes but ${s.datasetDir} now has ${data.set.classes.length} (${data.set.classes.join(', ')}), even --force-data cannot change that; put the folder back as it was, or start a new run with the last dense layer's units set to ${data.set.classes.length}`)
@@ -200,14 +217,15 @@ export class TrainingService {
     if (changes.length && !opts.forceData) {
       throw new ServiceError('DATA_CHANGED', `run ${runId} cannot resume: ${s.datasetDir} changed since it was trained: ${changes.join('; ')}. Put the folder back as it was, start a new run on it as it is now, or resume anyway with --force-data (recorded with the run)`)
     }
-    const test = s.testDir ? await this.load(s.testDir, target, scans.get(s.testDir), data.set.classes) : null
+    const test = dirs.test ? await this.load(dirs.test, target, scans.get(dirs.test), data.set.classes) : null
+    const val = dirs.val ? await this.load(dirs.val, target, scans.get(dirs.val), data.set.classes) : null
     this.store.claim(runId)
     if (changes.length) {
       const datasetId = this.store.saveDataset({ root: s.datasetDir, fingerprint: data.fingerprint, classes: data.set.classes, counts })
       this.store.recordForced(runId, changes, datasetId)
     }
     const from = this.store.checkpoint(runId, 'last') ?? undefined
-    this.enqueue({ runId, model, data, test, settings: s, from })
+    this.enqueue({ runId, model, data, test, val, settings: s, from })
   }
 
   /** A run this service does not train: refused naming its owner when another live process has it. */
@@ -292,7 +310,8 @@ export class TrainingService {
     }
     let trainer: Trainer | null = null
     try {
-      const { train, val } = splitStratified(data.set, s.valSplit, s.seed)
+      // A validation folder replaces the random split: the whole training folder trains.
+      const { train, val } = job.val ? { train: data.set, val: job.val.set } : splitStratified(data.set, s.valSplit, s.seed)
       // A resumed run keeps the statistics its weights were trained against, even on a folder changed since.
       const byDataset = analyzeGraph(job.model).nodes.find((n) => n.type === 'input')!.attrs.normalize === 'dataset'
       let normalize = byDataset ? this.store.normalizationOf(runId) : null

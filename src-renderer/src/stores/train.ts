@@ -61,6 +61,12 @@ export function lastDense(a: GraphAnalysis): string | null {
   return [...a.order].reverse().find((id) => a.byId.get(id)?.type === 'dense') ?? null
 }
 
+/** The split a folder's report assumes: the form's validation split and seed, where they are numbers. */
+export function formSplit(form: Record<string, FieldValue>): { valSplit?: number; seed?: number } {
+  const v = Number(form.valSplit), seed = Number(form.seed)
+  return { ...(String(form.valSplit ?? '').trim() !== '' && Number.isFinite(v) ? { valSplit: v } : {}), ...(String(form.seed ?? '').trim() !== '' && Number.isInteger(seed) ? { seed } : {}) }
+}
+
 export const useTrain = defineStore('train', () => {
   const schema = shallowRef<JsonSchema | null>(null)
   const form = reactive<Record<string, FieldValue>>({})
@@ -69,6 +75,9 @@ export const useTrain = defineStore('train', () => {
   const startError = ref<Failure | null>(null)
   const starting = ref(false)
   const fields = computed(() => (schema.value ? fieldsOf(schema.value) : []))
+  /** The folder the run is tested on at the end: filled from the dataset's test/ (a train/test root), editable, optional. */
+  const testDir = ref('')
+  watch(() => useData().report, (r) => void (testDir.value = r?.layout?.test ?? ''))
 
   const parsed = computed(() => {
     const values: Record<string, unknown> = {}
@@ -175,7 +184,8 @@ export const useTrain = defineStore('train', () => {
     starting.value = true
     startError.value = null
     try {
-      const { runId: id } = await studio().invoke('runs.start', { model: design.doc, datasetDir: data.report.root, settings: settings.value })
+      const test = testDir.value.trim()
+      const { runId: id } = await studio().invoke('runs.start', { model: design.doc, datasetDir: data.report.root, ...(test ? { testDir: test } : {}), settings: settings.value })
       follow(id)
       await runs.refresh()
       return id
@@ -197,5 +207,5 @@ export const useTrain = defineStore('train', () => {
     }
   }
 
-  return { schema, form, fields, errors, settings, serverErrors, loadError, startError, starting, runId, analysis, outputUnits, checks, canStart, load, set, setForm, follow, start }
+  return { schema, form, fields, errors, settings, serverErrors, loadError, startError, starting, runId, analysis, outputUnits, checks, canStart, testDir, load, set, setForm, follow, start }
 })
