@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core'
 import type { ChildProcess } from 'node:child_process'
 import { launch, serve } from '../helpers/browser.ts'
 import { makeSplitRoot } from '../fixtures/split-root.ts'
+import { put, solid } from '../fixtures/images/make.ts'
 
 const shots = new URL('../.tmp/data/', import.meta.url).pathname
 const VIEWS = [{ width: 1280, height: 800 }, { width: 1024, height: 700 }]
@@ -28,6 +29,9 @@ beforeAll(async () => {
   await makeSplitRoot(root, { train: 12, test: 4 })
   await makeSplitRoot(broken, { train: 4, test: 2 })
   rmSync(join(broken, 'test/green'), { recursive: true })
+  // drawings with transparency and a grey scan, as real folders have: the channels tile names both
+  for (let i = 0; i < 2; i++) put(broken, `train/red/alpha-${i}.png`, await solid(16, 16, 4, [200, 20, 20, 100 + i]).png().toBuffer())
+  put(broken, 'train/blue/grey.png', await solid(16, 16, 1, [90]).png().toBuffer())
   // A folder big enough that its read is still going while the page is looked at (copies of one file:
   // the read decodes each of them).
   const one = join(root, 'train/red/0.png')
@@ -113,6 +117,7 @@ describe('a train/test root, from the Data screen to a run with test accuracy', 
     expect(await page.getByTestId('report-ok').count()).toBe(0)
     expect(await page.locator('[data-testid=report-splits] tr[data-class=green] td.missing').count()).toBe(1)
     expect(await page.getByTestId('data-to-train').isDisabled()).toBe(true)
+    expect(await page.getByTestId('report-channels').innerText()).toMatch(/18 colour\s+1 grey\s+2 with alpha, flattened onto white/)
     await shoot(page, 'error')
     await page.close()
   })
