@@ -77,7 +77,7 @@ export const useTrain = defineStore('train', () => {
   const fields = computed(() => (schema.value ? fieldsOf(schema.value) : []))
   /** The folder the run is tested on at the end: filled from the dataset's test/ (a train/test root), editable, optional. */
   const testDir = ref('')
-  watch(() => useData().report, (r) => void (testDir.value = r?.layout?.test ?? ''))
+  watch(() => useData().report, (r) => void (testDir.value = r?.layout?.test ?? ''), { immediate: true })
 
   const parsed = computed(() => {
     const values: Record<string, unknown> = {}
