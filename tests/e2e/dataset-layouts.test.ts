@@ -77,7 +77,7 @@ async function read(page: Page, dir: string): Promise<void> {
 /** The text of a run's cell in the column headed `label`. */
 const cell = (page: Page, runId: string, label: string) => page.evaluate(([id, l]) => {
   const table = document.querySelector('[data-testid=runs-table]')!
-  const col = [...table.querySelectorAll('thead th')].findIndex((th) => (th.textContent ?? '').trim().startsWith(l))
+  const col = Array.from(table.querySelectorAll('thead th')).findIndex((th) => (th.textContent ?? '').trim().startsWith(l))
   return (table.querySelector(`tbody tr[data-run="${id}"]`)?.children[col] as HTMLElement | undefined)?.innerText.trim() ?? null
 }, [runId, label] as const)
 
