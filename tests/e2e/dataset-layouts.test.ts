@@ -119,6 +119,14 @@ describe('a train/test root, from the Data screen to a run with test accuracy', 
     expect(await page.getByTestId('data-to-train').isDisabled()).toBe(true)
     expect(await page.getByTestId('report-channels').innerText()).toMatch(/18 colour\s+1 grey\s+2 with alpha, flattened onto white/)
     await shoot(page, 'error')
+
+    // an empty folder: "cannot be trained on", and no green "No warnings" beside it
+    mkdirSync(join(tmp, 'empty'))
+    await read(page, join(tmp, 'empty'))
+    await expect.poll(() => page.getByTestId('report-images').innerText(), { timeout: 120_000 }).toBe('0')
+    expect(await page.getByTestId('report-problem').count()).toBe(1)
+    expect(await page.locator('[data-testid=report-warnings] li[data-code=UNUSABLE]').count()).toBe(1)
+    expect(await page.getByTestId('report-ok').count()).toBe(0)
     await page.close()
   })
 

@@ -156,8 +156,10 @@ export async function inspectDataset(root: string, opts: InspectOptions = {}): P
     const ex = across[0].map((i) => ok[i].rel).join(', ')
     warnings.push({ code: 'DUPLICATE_ACROSS_CLASSES', message: `${across.length} image${across.length === 1 ? ' is' : 's are'} filed under more than one class (e.g. ${ex}); the same picture cannot be both: keep each in its right class only` })
   }
-  if (groups.length > across.length) {
-    warnings.push({ code: 'DUPLICATES', message: `${groups.length - across.length} image${groups.length - across.length === 1 ? ' appears' : 's appear'} more than once within a class; duplicates count twice in training: delete the copies` })
+  // Copies in two split folders of one class are leakage (below), not copies that count twice in training.
+  const within = groups.filter((g) => new Set(g.map((i) => ok[i].label)).size === 1 && new Set(g.map((i) => ok[i].split)).size === 1).length
+  if (within) {
+    warnings.push({ code: 'DUPLICATES', message: `${within} image${within === 1 ? ' appears' : 's appear'} more than once within a class; duplicates count twice in training: delete the copies` })
   }
   const leakage = leakageOf(ok, groups, scan.classes.length, layout, opts)
   if (leakage.across.length) {

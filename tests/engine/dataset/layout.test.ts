@@ -69,6 +69,7 @@ describe('the report of a train/test root', () => {
     expect(r.leakage).toEqual([['train/red/0.png', 'test/red/copy.png']])
     const w = r.warnings.find((x) => x.code === 'SPLIT_LEAKAGE')
     expect(w?.message).toMatch(/more than one split folder/)
+    expect(r.warnings.map((x) => x.code)).not.toContain('DUPLICATES') // not a copy that counts twice in training
   })
 
   it('stops a read when cancelled, with CANCELLED', async () => {
