@@ -144,6 +144,7 @@ describe('a train/test root, from the Data screen to a run with test accuracy', 
     if (await fix.count()) await fix.click()
     await expect.poll(() => page.locator('[data-testid=preflight] li[data-severity=error]').count(), { timeout: 60_000 }).toBe(0)
     expect(await page.getByTestId('setting-testDir').inputValue()).toBe(join(root, 'test'))
+    await shoot(page, 'train-test-folder')
     await page.getByTestId('setting-epochs').fill('2')
     await page.getByTestId('train-start').click()
     await expect.poll(() => page.getByTestId('train-progress').getAttribute('data-status'), { timeout: 600_000, interval: 1000 }).toBe('completed')

@@ -61,6 +61,7 @@ describe('reading a folder', () => {
     await data.open('/root')
     await nextTick()
     expect(train.testDir).toBe('/root/test')
+    expect(train.checks.find((c) => c.id === 'dataset')?.message).toMatch(/^40 training images in 2 classes .* from \/root, 10 test$/)
     // the contact sheets are asked of train/, where the class folders are
     expect(invoke.mock.calls.some(([c, p]) => c === 'datasets.thumbnails' && p.dir === '/root/train')).toBe(true)
     await data.open('/plain')

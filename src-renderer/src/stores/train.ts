@@ -61,6 +61,10 @@ export function lastDense(a: GraphAnalysis): string | null {
   return [...a.order].reverse().find((id) => a.byId.get(id)?.type === 'dense') ?? null
 }
 
+/** A train/test root's other splits, after its training images: what the run validates and tests on. */
+const splitsNote = (s: { test?: number; val?: number }) =>
+  `${s.val !== undefined ? `, ${s.val} validation (val/ replaces the split)` : ''}${s.test !== undefined ? `, ${s.test} test` : ''}`
+
 /** The split a folder's report assumes: the form's validation split and seed, where they are numbers. */
 export function formSplit(form: Record<string, FieldValue>): { valSplit?: number; seed?: number } {
   const v = Number(form.valSplit), seed = Number(form.seed)
@@ -152,7 +156,7 @@ export const useTrain = defineStore('train', () => {
     if (!r && data.loading) out.push({ id: 'dataset', severity: 'warning', message: `Reading ${data.recent[0] ?? 'the folder'}…` })
     else if (!r) out.push({ id: 'dataset', severity: 'error', message: 'No dataset yet: choose a folder of images (one sub-folder per class) on the Data screen, or use the sample.', link: toData })
     else if (!r.usable) out.push({ id: 'dataset', severity: 'error', message: r.problem ?? `${r.root} cannot be trained on`, link: toData })
-    else out.push({ id: 'dataset', severity: 'ok', message: `${r.images} images in ${r.classes.length} classes (${r.classes.map((c) => c.name).join(', ')}) from ${r.root}${r.skipped.length ? `; ${r.skipped.length} files skipped` : ''}` })
+    else out.push({ id: 'dataset', severity: 'ok', message: `${r.splits ? `${r.splits.train} training images` : `${r.images} images`} in ${r.classes.length} classes (${r.classes.map((c) => c.name).join(', ')}) from ${r.root}${r.splits ? splitsNote(r.splits) : ''}${r.skipped.length ? `; ${r.skipped.length} files skipped` : ''}` })
 
     const graphErrors = analysis.value.issues.filter((i) => i.severity === 'error')
     for (const [k, i] of graphErrors.entries()) {
