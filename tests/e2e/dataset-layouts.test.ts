@@ -17,7 +17,7 @@ import { put, solid } from '../fixtures/images/make.ts'
 const shots = new URL('../.tmp/data/', import.meta.url).pathname
 const VIEWS = [{ width: 1280, height: 800 }, { width: 1024, height: 700 }]
 let browser: Browser, child: ChildProcess, url: string, db: string, tmp: string
-let root: string, broken: string, big: string
+let root: string, broken: string, big: string, withVal: string
 const pageErrors: string[] = []
 
 beforeAll(async () => {
@@ -28,6 +28,8 @@ beforeAll(async () => {
   big = join(tmp, 'big')
   await makeSplitRoot(root, { train: 12, test: 4 })
   await makeSplitRoot(broken, { train: 4, test: 2 })
+  withVal = join(tmp, 'with-valid')
+  await makeSplitRoot(withVal, { train: 4, test: 2, val: 3, names: { val: 'valid' } })
   rmSync(join(broken, 'test/green'), { recursive: true })
   // drawings with transparency and a grey scan, as real folders have: the channels tile names both
   for (let i = 0; i < 2; i++) put(broken, `train/red/alpha-${i}.png`, await solid(16, 16, 4, [200, 20, 20, 100 + i]).png().toBuffer())
@@ -95,6 +97,16 @@ describe('a train/test root, from the Data screen to a run with test accuracy', 
     expect(await page.getByTestId('report-ok').count()).toBe(1)
     await expect.poll(() => page.getByTestId('contact-sheet').count(), { timeout: 120_000 }).toBe(3)
     await shoot(page, 'report-splits')
+
+    // a valid/ folder: its column, and the split slider replaced by it
+    await read(page, withVal)
+    await expect.poll(() => splits.locator('td[data-total=val]').count(), { timeout: 120_000 }).toBe(1)
+    expect(await splits.locator('td[data-total=val]').innerText()).toBe('9')
+    expect(await splits.locator('th').allInnerTexts()).toEqual(['Class', 'train/', 'test/', 'valid/'])
+    expect(await page.getByTestId('prep-val-folder').innerText()).toMatch(/12 images to train on; the 9 of the dataset's validation folder/)
+    expect(await page.getByTestId('prep-split').isDisabled()).toBe(true)
+    await read(page, root)
+    await expect.poll(() => splits.locator('td[data-total=val]').count(), { timeout: 120_000 }).toBe(0)
 
     // a long read: its progress at once, the report it replaces marked, then cancelled
     await read(page, big)
