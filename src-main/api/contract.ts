@@ -4,7 +4,7 @@
 // cross as { code, message }. The renderer imports only types from this file's folder.
 import { z } from 'zod'
 import type { ModelFile } from '../../src-engine/core/graph/types.ts'
-import type { HealthReport } from '../../src-engine/core/data/health.ts'
+import type { HealthReport, SplitCounts } from '../../src-engine/core/data/health.ts'
 import { ENDED_STATUSES, IN_PROGRESS_STATUSES, RUN_STATUSES, type RunStatus } from '../../src-engine/core/train/status.ts'
 import { clip, ECHO_LIMIT, fieldsOf } from './issues.ts'
 import { TrainSettings } from './settings.ts'
@@ -67,7 +67,10 @@ export const COMMANDS = {
   }).strict(),
   /** The training settings with every default filled in, for the settings form. */
   'settings.defaults': none,
-  'datasets.inspect': z.object({ dir: path, valSplit: z.number().min(0).max(0.9).optional(), seed: z.number().int().min(0).optional() }).strict(),
+  /** `readId`: names this read in its `dataset` progress events and to `datasets.cancel`. */
+  'datasets.inspect': z.object({ dir: path, valSplit: z.number().min(0).max(0.9).optional(), seed: z.number().int().min(0).optional(), readId: z.string().min(1).max(100).optional() }).strict(),
+  /** Stops the read of that id (its scan worker and its decoding); the read answers CANCELLED. Unknown or finished ids: nothing. */
+  'datasets.cancel': z.object({ readId: z.string().min(1).max(100) }).strict(),
   'runs.list': none,
   'runs.get': z.object({ runId }).strict(),
   'runs.start': z.object({ model, datasetDir: path, testDir: path.optional(), settings: TrainSettings.optional() }).strict(),
@@ -161,7 +164,7 @@ export interface Comparison {
   architecture: ArchitectureDiff
 }
 /** What datasets.inspect answers (declared in the engine core, which fills it). */
-export type { HealthReport }
+export type { HealthReport, SplitCounts }
 export type JsonSchema = { type?: string; properties?: Record<string, JsonSchema>; enum?: unknown[]; default?: unknown; minimum?: number; maximum?: number; exclusiveMinimum?: number; maxLength?: number }
 
 // Insight and export (issue 10).
@@ -191,6 +194,7 @@ export interface Responses {
   'models.analyze': { nodes: { id: string; type: string; outputShape: number[] | null; params: number; macs: number; receptiveField: number | null }[]; totals: { params: number; trainableParams: number; nonTrainableParams: number; macs: number }; issues: { nodeId?: string; severity: 'error' | 'warning'; code: string; message: string }[]; memory?: MemorySummary }
   'settings.defaults': Settings
   'datasets.inspect': HealthReport
+  'datasets.cancel': null
   'runs.list': RunSummary[]
   'runs.get': RunDetail
   'runs.start': { runId: string }
@@ -225,6 +229,8 @@ export type RunEvent =
   | { type: 'epoch'; runId: string; epoch: number; trainLoss: number; trainAccuracy: number; valLoss?: number; valAccuracy?: number; lr: number; seconds: number }
 export type StudioEvent =
   | RunEvent
+  /** A folder being read (`datasets.inspect` with a readId): files found by the scan, then images decoded of `total`. */
+  | { type: 'dataset'; readId: string; dir: string; phase: 'scan' | 'decode'; seen: number; decoded: number; total: number }
   /** A native menu item (Electron) was chosen: the id of the action the page sent it as (`menu.set`). */
   | { type: 'menu'; action: string }
 

@@ -9,7 +9,8 @@ import { clip, validate, type ApiError, type CommandName, type MenuItem, type Re
 import { analyzeGraph, parseModelFile, serializeModelFile } from '../../src-engine/core/graph/index.ts'
 import { readAutosave, writeAtomic, writeAutosave } from '../services/designs.ts'
 import { parseSettings, TrainSettings } from '../api/settings.ts'
-import { classSheet, DatasetError, inspectDataset } from '../../src-engine/node/dataset/index.ts'
+import { classSheet, DatasetError } from '../../src-engine/node/dataset/index.ts'
+import { DatasetReads } from '../services/dataset-reads.ts'
 import { appFile } from '../../src-engine/node/app-files.ts'
 import { compareRuns, diffModels, figuresCache } from '../services/compare.ts'
 import { machineFacts, memorySummary } from '../services/memory-check.ts'
@@ -74,6 +75,11 @@ export function createHost(opts: HostOptions = {}): Host {
   // page merely names.
   const writable = new Set<string>()
   const figuresOf = figuresCache(store)
+  // Progress of folder reads fans out to the same subscribers as the training service's events.
+  const readListeners = new Set<(e: StudioEvent) => void>()
+  const reads = new DatasetReads((e) => {
+    for (const fn of readListeners) fn(e)
+  })
   const summary = (r: RunRow): RunSummary => ({
     runId: r.runId, name: r.name, status: r.status, createdAt: r.createdAt, model: r.model, dataset: r.dataset, final: r.final ?? {}, imagesPerSecond: r.imagesPerSecond, starred: r.starred,
     tags: r.tags, note: r.notes, ...figuresOf(r),
@@ -101,7 +107,8 @@ export function createHost(opts: HostOptions = {}): Host {
       if (!r.ok) throw new Error(r.message)
       return r.settings
     },
-    'datasets.inspect': (p) => inspectDataset(p.dir, { valSplit: p.valSplit, seed: p.seed }),
+    'datasets.inspect': (p) => reads.inspect(p.dir, { valSplit: p.valSplit, seed: p.seed, readId: p.readId }),
+    'datasets.cancel': (p) => (reads.cancel(p.readId), null),
     'runs.list': () => store.listRuns().map(summary),
     'runs.get': (p): RunDetail => {
       const r = store.getRun(p.runId)
@@ -170,7 +177,17 @@ export function createHost(opts: HostOptions = {}): Host {
         return { ok: false, error: errorOf(e) }
       }
     },
-    subscribe: (fn) => service.subscribe(fn),
-    close: () => store.close(),
+    subscribe: (fn) => {
+      readListeners.add(fn)
+      const off = service.subscribe(fn)
+      return () => {
+        readListeners.delete(fn)
+        off()
+      }
+    },
+    close: () => {
+      reads.cancelAll()
+      store.close()
+    },
   }
 }

@@ -1,7 +1,18 @@
-// What a run is trained on, as training and a run's insight context both need it: how the model's input
-// decodes images, and what changed in its folder since.
+// What a run is trained on, as training and a run's insight context both need it: the folders it reads, how
+// the model's input decodes images, and what changed in its folder since.
 import { inputOf, type GraphAnalysis } from '../../src-engine/core/graph/index.ts'
-import type { Target } from '../../src-engine/node/dataset/index.ts'
+import { detectLayout, type Target } from '../../src-engine/node/dataset/index.ts'
+
+/**
+ * The folders a run reads from the folder it was given: a root with train/ and test/ (and val/) trains on
+ * train/, tests on test/ unless another test folder is named, and validates on val/ instead of a random
+ * split; any other folder is its own training folder. Recorded runs keep the root, so this is asked again
+ * on resume and by insight.
+ */
+export function splitFolders(datasetDir: string, testDir?: string | null): { train: string; test: string | null; val: string | null } {
+  const l = detectLayout(datasetDir)
+  return { train: l?.train ?? datasetDir, test: testDir ?? l?.test ?? null, val: l?.val ?? null }
+}
 
 /** How the images of a model's input are decoded: its size, channels and resize policy. */
 export const targetOf = (a: GraphAnalysis): Target => {

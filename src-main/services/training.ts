@@ -12,7 +12,7 @@ import type { FinalMetrics, RunEvent, RunStatus } from '../api/contract.ts'
 import { parseSettings, type TrainSettings } from '../api/settings.ts'
 import { ServiceError, type ServiceErrorCode } from './errors.ts'
 import { machineFacts } from './memory-check.ts'
-import { dataChanges, targetOf } from './run-data.ts'
+import { dataChanges, splitFolders, targetOf } from './run-data.ts'
 import { HEARTBEAT_MS } from './store/owner.ts'
 import { Store } from './store/store.ts'
 
@@ -29,6 +29,8 @@ interface Job {
   model: ModelFile
   data: LoadedDataset
   test: LoadedDataset | null
+  /** A validation folder (a root's val/): it replaces the random split of `data`. */
+  val: LoadedDataset | null
   settings: TrainSettings
   /** Resuming: the checkpoint to start from. */
   from?: { epoch: number; weights: Uint8Array }
@@ -126,19 +128,22 @@ export class TrainingService {
     // The model's own errors first: a broken model is refused without touching the folders.
     const modelError = firstError(trainingChecks(a, null, settings, null))
     if (modelError) throw refusal(modelError)
-    const scans = await this.scan([req.datasetDir, req.testDir])
-    const failed = firstError(this.check(a, settings, req.datasetDir, scans))
+    const dirs = splitFolders(req.datasetDir, req.testDir)
+    const scans = await this.scan([dirs.train, dirs.test, dirs.val])
+    const failed = firstError(this.check(a, settings, dirs.train, scans))
     if (failed) throw refusal(failed)
     const target = targetOf(a)
-    const data = await this.load(req.datasetDir, target, scans.get(req.datasetDir))
-    const test = req.testDir ? await this.load(req.testDir, target, scans.get(req.testDir), data.set.classes) : null
+    const data = await this.load(dirs.train, target, scans.get(dirs.train))
+    const test = dirs.test ? await this.load(dirs.test, target, scans.get(dirs.test), data.set.classes) : null
+    const val = dirs.val ? await this.load(dirs.val, target, scans.get(dirs.val), data.set.classes) : null
     const model = this.store.saveModel(req.model)
     const counts = classCounts(data.set)
     const datasetId = this.store.saveDataset({ root: req.datasetDir, fingerprint: data.fingerprint, classes: data.set.classes, counts })
-    const testId = test ? this.store.saveDataset({ root: req.testDir!, fingerprint: test.fingerprint, classes: test.set.classes, counts: classCounts(test.set) }) : null
+    const testId = test ? this.store.saveDataset({ root: dirs.test!, fingerprint: test.fingerprint, classes: test.set.classes, counts: classCounts(test.set) }) : null
     const name = settings.name ?? `${req.model.name ?? 'model'} ${settings.optimizer} lr ${settings.lr}`
-    const runId = this.store.createRun({ name, settings: { ...settings, datasetDir: req.datasetDir, testDir: req.testDir ?? null }, modelId: model.id, datasetId, testDatasetId: testId, splitSeed: settings.seed, skipped: data.skipped })
-    this.enqueue({ runId, model: req.model, data, test, settings })
+    const recorded = { ...settings, datasetDir: req.datasetDir, testDir: dirs.test, ...(dirs.val ? { valDir: dirs.val } : {}) }
+    const runId = this.store.createRun({ name, settings: recorded, modelId: model.id, datasetId, testDatasetId: testId, splitSeed: settings.seed, skipped: data.skipped })
+    this.enqueue({ runId, model: req.model, data, test, val, settings })
     return { runId }
   }
 
@@ -160,28 +165,30 @@ export class TrainingService {
     const model = this.store.modelOf(runId)
     const a = analyzeGraph(model, { forTraining: true })
     const target = targetOf(a)
-    const scans = await this.scan([s.datasetDir, s.testDir])
-    const failed = firstError(this.check(a, s, s.datasetDir, scans))
+    const dirs = splitFolders(s.datasetDir, s.testDir)
+    const scans = await this.scan([dirs.train, dirs.test, dirs.val])
+    const failed = firstError(this.check(a, s, dirs.train, scans))
     if (failed?.id === 'classes') {
-      const now = scans.get(s.datasetDir)!.classes
+      const now = scans.get(dirs.train)!.classes
       throw new ServiceError('DATA_CHANGED', `run ${runId} cannot resume: its model ends in ${a.classes} classes but ${s.datasetDir} now has ${now.length} (${now.join(', ')}), even --force-data cannot change that; put the folder back as it was, or start a new run with the last dense layer's units set to ${now.length}`)
     }
     if (failed) throw refusal(failed)
-    const data = await this.load(s.datasetDir, target, scans.get(s.datasetDir))
+    const data = await this.load(dirs.train, target, scans.get(dirs.train))
     const stored = this.store.datasetOf(runId)
     const counts = classCounts(data.set)
     const changes = stored ? dataChanges(stored, { classes: data.set.classes, fingerprint: data.fingerprint, counts }) : []
     if (changes.length && !opts.forceData) {
       throw new ServiceError('DATA_CHANGED', `run ${runId} cannot resume: ${s.datasetDir} changed since it was trained: ${changes.join('; ')}. Put the folder back as it was, start a new run on it as it is now, or resume anyway with --force-data (recorded with the run)`)
     }
-    const test = s.testDir ? await this.load(s.testDir, target, scans.get(s.testDir), data.set.classes) : null
+    const test = dirs.test ? await this.load(dirs.test, target, scans.get(dirs.test), data.set.classes) : null
+    const val = dirs.val ? await this.load(dirs.val, target, scans.get(dirs.val), data.set.classes) : null
     this.store.claim(runId)
     if (changes.length) {
       const datasetId = this.store.saveDataset({ root: s.datasetDir, fingerprint: data.fingerprint, classes: data.set.classes, counts })
       this.store.recordForced(runId, changes, datasetId)
     }
     const from = this.store.checkpoint(runId, 'last') ?? undefined
-    this.enqueue({ runId, model, data, test, settings: s, from })
+    this.enqueue({ runId, model, data, test, val, settings: s, from })
   }
 
   /** A run this service does not train: refused naming its owner when another live process has it. */
@@ -266,7 +273,8 @@ export class TrainingService {
     }
     let trainer: Trainer | null = null
     try {
-      const { train, val } = splitStratified(data.set, s.valSplit, s.seed)
+      // A validation folder replaces the random split: the whole training folder trains.
+      const { train, val } = job.val ? { train: data.set, val: job.val.set } : splitStratified(data.set, s.valSplit, s.seed)
       // A resumed run keeps the statistics its weights were trained against, even on a folder changed since.
       const a = analyzeGraph(job.model)
       const byDataset = a.byId.get(a.inputId!)!.attrs.normalize === 'dataset'

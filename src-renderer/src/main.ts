@@ -9,6 +9,7 @@ import { restoreDesign } from './actions/file.ts'
 import { menuItems } from './actions/registry.ts'
 import { installShortcuts } from './composables/useShortcuts.ts'
 import { useApp } from './stores/app.ts'
+import { useData } from './stores/data.ts'
 import { useRuns } from './stores/runs.ts'
 import { usePrefs } from './stores/prefs.ts'
 
@@ -18,9 +19,10 @@ const app = createApp(App).use(createPinia())
 void usePrefs().load().then(async () => {
   const actions = useActions()
   installShortcuts(actions)
-  // The one event subscription (RENDERER.md): menu items to the actions, run events to the runs store by runId.
+  // The one event subscription (RENDERER.md): menu items to the actions, run events to the runs store by runId, folder-read progress to the data store.
   studio().on((e) => {
     if (e.type === 'menu') actions.run(e.action)
+    else if (e.type === 'dataset') useData().onProgress(e)
     else useRuns().onEvent(e)
   })
   // The native menu is made from the registry's items (Electron; a browser's host ignores them). Unsent, the

@@ -1,9 +1,10 @@
 // Image folders as datasets: scan, health report, decoding through a cache, thumbnails.
 export { scanFolder, listFolder, DatasetError, SCAN_LIMITS, type Scan, type ScanLimits, type ScannedFile, type Skipped } from './scan.ts'
-export { scanFolderOffThread, listFolderOffThread } from './scan-thread.ts'
+export { scanFolderOffThread, listFolderOffThread, cancelled, type ScanWatch } from './scan-thread.ts'
+export { detectLayout, type SplitLayout, type SplitName } from './layout.ts'
 export { readImageFile, FileReadError } from './read.ts'
 export { FILE_SIZE_LIMIT, specialKind } from './file-kind.ts'
-export { inspectDataset, type HealthReport, type InspectOptions, type Warning } from './report.ts'
+export { inspectDataset, type HealthReport, type InspectOptions, type SplitCounts, type Warning } from './report.ts'
 export { loadDataset, type LoadOptions, type LoadedDataset } from './load.ts'
 export { decodeTo, probe, ImageError, PIXEL_LIMIT, type Target, type Fit } from './decode.ts'
 export { defaultCacheDir, listCache, clearCache, cacheLimit, type CacheListing } from './cache.ts'

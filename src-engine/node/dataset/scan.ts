@@ -36,7 +36,7 @@ export interface Scan {
 }
 
 export class DatasetError extends Error {
-  readonly code: 'NOT_FOUND' | 'NOT_A_FOLDER' | 'UNREADABLE' | 'UNUSABLE' | 'TOO_LARGE'
+  readonly code: 'NOT_FOUND' | 'NOT_A_FOLDER' | 'UNREADABLE' | 'UNUSABLE' | 'TOO_LARGE' | 'CANCELLED'
   constructor(code: DatasetError['code'], message: string) {
     super(message)
     this.code = code
@@ -90,7 +90,11 @@ interface Walk {
   filesSeen: Map<string, string>
   /** The error a cap (in folders or files) stops the walk with. */
   tooLarge: (what: string, dir: string) => DatasetError
+  /** Told the files found so far, every SEEN_EVERY files (a long scan shows it is moving). */
+  onSeen?: (files: number) => void
 }
+
+const SEEN_EVERY = 256
 
 const relTo = (root: string, p: string) => relative(root, p).split('\\').join('/')
 
@@ -148,6 +152,7 @@ function walk(w: Walk, dir: string, dirStat: BigIntStats, ancestors: Set<string>
       if (w.filesSeen.size >= limits.files) throw w.tooLarge(`${limits.files.toLocaleString('en-US')} files`, dir)
       w.filesSeen.set(fileId, rel(p))
       w.files.push({ rel: rel(p), abs: p, size: Number(s.size), mtimeMs: msOf(s.mtimeNs), label })
+      if (w.onSeen && w.files.length % SEEN_EVERY === 0) w.onSeen(w.files.length)
     } else {
       skipped.push({ path: rel(p), reason: `${specialKind(s) ?? 'not a regular file'}${e.isSymbolicLink() ? ' (through a link)' : ''}, not an image file; not read` })
     }
@@ -155,7 +160,7 @@ function walk(w: Walk, dir: string, dirStat: BigIntStats, ancestors: Set<string>
   ancestors.delete(id)
 }
 
-export function scanFolder(root: string, limits: ScanLimits = SCAN_LIMITS): Scan {
+export function scanFolder(root: string, limits: ScanLimits = SCAN_LIMITS, onSeen?: (files: number) => void): Scan {
   const st = statRoot(root)
   const rel = (p: string) => relTo(root, p)
   const skipped: Skipped[] = []
@@ -184,7 +189,7 @@ export function scanFolder(root: string, limits: ScanLimits = SCAN_LIMITS): Scan
   }
 
   const w: Walk = {
-    root, limits, files, skipped, foldersSeen: new Map([[realId(st), '.']]), filesSeen: new Map(),
+    root, limits, files, skipped, foldersSeen: new Map([[realId(st), '.']]), filesSeen: new Map(), onSeen,
     tooLarge: (what, dir) => new DatasetError('TOO_LARGE', `${root}: the scan stopped at ${what} (reached ${rel(dir) || '.'}); a dataset is a folder with one sub-folder of images per class. Is a class folder a link to a large tree, such as / or a home folder? Link to the images themselves instead`),
   }
   classDirs.forEach((name, label) => {
@@ -206,10 +211,10 @@ export function scanFolder(root: string, limits: ScanLimits = SCAN_LIMITS): Scan
  * followed, each real folder read and each real file listed once, loops, devices and oversize files skipped
  * with their reason. The files' label is 0 and `classes` is empty. Stops with TOO_LARGE past `limits.files`.
  */
-export function listFolder(root: string, limits: ScanLimits = SCAN_LIMITS): Scan {
+export function listFolder(root: string, limits: ScanLimits = SCAN_LIMITS, onSeen?: (files: number) => void): Scan {
   const st = statRoot(root)
   const w: Walk = {
-    root, limits, files: [], skipped: [], foldersSeen: new Map(), filesSeen: new Map(),
+    root, limits, files: [], skipped: [], foldersSeen: new Map(), filesSeen: new Map(), onSeen,
     tooLarge: (what, dir) => new DatasetError('TOO_LARGE', `${root}: the listing stopped at ${what} (reached ${relTo(root, dir) || '.'})`),
   }
   walk(w, root, st, new Set(), 0, 0)

@@ -7,10 +7,14 @@ import { esc, jsonText } from '../escape.ts'
 import { progress } from '../progress.ts'
 
 function print(r: HealthReport): void {
-  const t = gridTable(['class', 'images'], ['left', 'right'])
-  for (const c of r.classes) t.push([esc(c.name), c.count])
+  // A train/test root: a column per split folder (classes from its train/).
+  const keys = (['train', 'test', 'val'] as const).filter((k) => r.splits?.[k] !== undefined)
+  const folder = (k: (typeof keys)[number]) => `${esc(r.layout?.[k]?.split(/[\\/]/).pop() ?? k)}/`
+  const t = keys.length ? gridTable(['class', ...keys.map(folder)], ['left', ...keys.map(() => 'right' as const)]) : gridTable(['class', 'images'], ['left', 'right'])
+  for (const c of r.classes) t.push(keys.length ? [esc(c.name), ...keys.map((k) => c.splits?.[k] ?? 0)] : [esc(c.name), c.count])
   const lines = [
-    `${esc(r.root)}: ${r.images} image${r.images === 1 ? '' : 's'} in ${r.classes.length} class${r.classes.length === 1 ? '' : 'es'}`,
+    `${esc(r.root)}: ${r.images} image${r.images === 1 ? '' : 's'} in ${r.classes.length} class${r.classes.length === 1 ? '' : 'es'}` +
+      (keys.length ? ` (splits: ${keys.map((k) => `${folder(k)} ${r.splits![k]}`).join(', ')})` : ''),
     t.toString(),
     r.images ? `sizes: ${r.sizes.minWidth}x${r.sizes.minHeight} to ${r.sizes.maxWidth}x${r.sizes.maxHeight}; channels: ${r.channels.grey} grey, ${r.channels.rgb} colour, ${r.channels.alpha} with transparency; formats: ${Object.entries(r.formats).map(([f, n]) => `${n} ${esc(f)}`).join(', ')}` : '',
   ]
@@ -29,8 +33,8 @@ export function registerDataset(program: Command): void {
   const dataset = program.command('dataset').description('image folders (one sub-folder per class)')
   dataset
     .command('inspect')
-    .description('the health report of an image folder: classes, sizes, channels, skipped files, duplicates, warnings')
-    .argument('<dir>', 'the dataset folder')
+    .description('the health report of an image folder: classes, sizes, channels, skipped files, duplicates, warnings; a root with train/ and test/ (and val/) is read as one dataset with its splits')
+    .argument('<dir>', 'the dataset folder (one sub-folder per class), or a root with train/ and test/')
     .option('--json', 'print one JSON document on stdout')
     .action(async (dir: string, opts: { json?: boolean }) => {
       const bar = progress('reading images')

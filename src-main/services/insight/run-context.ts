@@ -11,7 +11,7 @@ import { decodeWeights, describeNonFinite, firstNonFinite, WeightsError } from '
 import { channelStats, classCounts, DatasetError, loadDataset, splitIndices, subset, type LoadedDataset, type Target } from '../../../src-engine/node/dataset/index.ts'
 import type { RunRow, Store } from '../store/store.ts'
 import { ServiceError } from '../errors.ts'
-import { dataChanges, targetOf } from '../run-data.ts'
+import { dataChanges, splitFolders, targetOf } from '../run-data.ts'
 
 import type { CheckpointKind } from '../../api/contract.ts'
 
@@ -61,7 +61,7 @@ export async function openRunContext(store: Store, ref: string, opts: ContextOpt
     if (!datasetDir) throw new ServiceError('NOT_FOUND', `run ${run.runId} has no training folder recorded`)
     let d: LoadedDataset
     try {
-      d = await loadDataset(datasetDir, target, { cacheDir: opts.cacheDir })
+      d = await loadDataset(splitFolders(datasetDir).train, target, { cacheDir: opts.cacheDir }) // a train/test root: its train/
     } catch (e) {
       if (e instanceof DatasetError) throw new ServiceError('UNUSABLE_DATASET', `run ${run.runId} was trained on ${datasetDir}, which cannot be read now: ${e.message}`)
       throw e
@@ -77,6 +77,8 @@ export async function openRunContext(store: Store, ref: string, opts: ContextOpt
   })())
   let val: Int32Array | null = null
   const validationIndices = async () => {
+    const valDir = (s as { valDir?: string }).valDir
+    if (valDir) throw new ServiceError('BAD_STATE', `run ${run.runId} was validated on the folder ${valDir}, not on a split of its training folder; evaluate it on that folder: --split test --test-dir ${valDir}`)
     const d = await loadData()
     return (val ??= splitIndices(d.set.labels, d.set.classes.length, settings.valSplit, settings.seed).val)
   }

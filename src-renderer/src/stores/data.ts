@@ -4,7 +4,7 @@
 // design): the Data screen edits them where they are used, so nothing is copied and nothing drifts.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowReactive, shallowRef } from 'vue'
-import type { HealthReport, Responses } from '../../../src-main/api/contract.ts'
+import type { HealthReport, Responses, StudioEvent } from '../../../src-main/api/contract.ts'
 import { studio } from '../api/client.ts'
 import { asFailure, task, type Failure } from '../api/request.ts'
 import { useApp, type AppInfo } from './app.ts'
@@ -13,6 +13,9 @@ import { usePrefs } from './prefs.ts'
 const RECENT_MAX = 8
 
 export type Sheet = Responses['datasets.thumbnails']
+export type ReadProgress = Extract<StudioEvent, { type: 'dataset' }>
+
+let reads = 0
 
 export const useData = defineStore('data', () => {
   const app = useApp()
@@ -29,6 +32,12 @@ export const useData = defineStore('data', () => {
   const prefs = usePrefs()
   const recent = ref<string[]>((prefs.values.recentFolders ?? []).slice(0, RECENT_MAX))
   const sheets = shallowReactive(new Map<string, Sheet | Failure>())
+  /** The folder being read now, its read's id (for progress events and cancel), and how far it has got. */
+  const readingDir = ref('')
+  const readId = ref<string | null>(null)
+  const progress = shallowRef<ReadProgress | null>(null)
+  /** The report on screen is not of the folder being read: shown marked as the previous folder's until the read ends. */
+  const stale = computed(() => loading.value && !!report.value && readingDir.value !== report.value.root)
 
   async function loadInfo(): Promise<AppInfo | null> {
     try {
@@ -62,8 +71,12 @@ export const useData = defineStore('data', () => {
       error.value = { code: 'NO_PATH', message: 'type the path of a folder that has one sub-folder of images per class' }
       return false
     }
+    const id = `read-${++reads}`
+    readId.value = id
+    readingDir.value = p
+    progress.value = null
     const read = await reading.run(async (current) => {
-      const r = await studio().invoke('datasets.inspect', { dir: p, ...split })
+      const r = await studio().invoke('datasets.inspect', { dir: p, ...split, readId: id })
       if (!current()) return false
       report.value = r
       reportSplit.value = split.valSplit ?? 0.2
@@ -73,7 +86,27 @@ export const useData = defineStore('data', () => {
       void loadSheets(current)
       return true
     })
+    if (readId.value === id) {
+      readId.value = null
+      progress.value = null
+    }
     return read === true
+  }
+
+  /** Stops the read under way; it answers CANCELLED and the report shown stays (marked as the previous folder's). */
+  async function cancel(): Promise<void> {
+    const id = readId.value
+    if (!id) return
+    try {
+      await studio().invoke('datasets.cancel', { readId: id })
+    } catch (e) {
+      error.value = asFailure(e)
+    }
+  }
+
+  /** A `dataset` event: the progress of this page's read (another window's reads are not ours). */
+  function onProgress(e: ReadProgress): void {
+    if (e.readId === readId.value) progress.value = e
   }
 
   /** The native folder dialog (Electron); null in a browser, where the page shows a path field instead. */
@@ -94,12 +127,12 @@ export const useData = defineStore('data', () => {
       if (!current()) return
       if (c.count === 0) continue
       try {
-        sheets.set(c.name, await studio().invoke('datasets.thumbnails', { dir: r.root, className: c.name, count: 16 }))
+        sheets.set(c.name, await studio().invoke('datasets.thumbnails', { dir: r.layout?.train ?? r.root, className: c.name, count: 16 }))
       } catch (e) {
         sheets.set(c.name, asFailure(e))
       }
     }
   }
 
-  return { info, restore, dir, report, reportSplit, loading, error, recent, sheets, loadInfo, open, pick, remember, forget }
+  return { info, restore, dir, report, reportSplit, loading, error, recent, sheets, readingDir, progress, stale, loadInfo, open, cancel, onProgress, pick, remember, forget }
 })

@@ -155,7 +155,7 @@ export const useRuns = defineStore('runs', () => {
 
   /** Routes one event from the main process; called by main.ts's only subscription. */
   function onEvent(e: StudioEvent): void {
-    if (e.type === 'menu') return
+    if (e.type === 'menu' || e.type === 'dataset') return
     const l = liveOf(e.runId)
     if (e.type === 'status') {
       l.message = e.message ?? (e.status === 'running' ? null : l.message)

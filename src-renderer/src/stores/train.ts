@@ -57,6 +57,11 @@ export function parseField(f: Field, raw: FieldValue | undefined): { value?: unk
   return { value: n }
 }
 
+/** The split a folder's report assumes: the form's validation split and seed, where they are numbers. */
+export function formSplit(form: Record<string, FieldValue>): { valSplit?: number; seed?: number } {
+  const v = Number(form.valSplit), seed = Number(form.seed)
+  return { ...(String(form.valSplit ?? '').trim() !== '' && Number.isFinite(v) ? { valSplit: v } : {}), ...(String(form.seed ?? '').trim() !== '' && Number.isInteger(seed) ? { seed } : {}) }
+}
 export const useTrain = defineStore('train', () => {
   const schema = shallowRef<JsonSchema | null>(null)
   const form = reactive<Record<string, FieldValue>>({})
@@ -65,6 +70,9 @@ export const useTrain = defineStore('train', () => {
   const startError = ref<Failure | null>(null)
   const starting = ref(false)
   const fields = computed(() => (schema.value ? fieldsOf(schema.value) : []))
+  /** The folder the run is tested on at the end: filled from the dataset's test/ (a train/test root), editable, optional. */
+  const testDir = ref('')
+  watch(() => useData().report, (r) => void (testDir.value = r?.layout?.test ?? ''), { immediate: true })
 
   const parsed = computed(() => {
     const values: Record<string, unknown> = {}
@@ -135,7 +143,7 @@ export const useTrain = defineStore('train', () => {
   /** What the service will check, as it will check it: the graph, the channels, the classes, what the store can hold, the memory. */
   const verdict = computed<TrainingCheck[]>(() => {
     const r = useData().report, info = useData().info
-    const dataset = r ? { root: r.root, classes: r.classes.map((c) => c.name), images: r.images, usable: r.usable, problem: r.problem, skipped: r.skipped.length } : null
+    const dataset = r ? { root: r.root, classes: r.classes.map((c) => c.name), images: r.images, usable: r.usable, problem: r.problem, skipped: r.skipped.length, ...(r.splits ? { splits: r.splits } : {}) } : null
     const machine = info ? { availableBytes: info.memory.availableBytes, totalBytes: info.memory.totalBytes, cores: info.cores } : null
     return trainingChecks(analysis.value, dataset, memorySettings.value, machine)
   })
@@ -174,7 +182,8 @@ export const useTrain = defineStore('train', () => {
     starting.value = true
     startError.value = null
     try {
-      const { runId: id } = await studio().invoke('runs.start', { model: design.doc, datasetDir: data.report.root, settings: settings.value })
+      const test = testDir.value.trim()
+      const { runId: id } = await studio().invoke('runs.start', { model: design.doc, datasetDir: data.report.root, ...(test ? { testDir: test } : {}), settings: settings.value })
       follow(id)
       await runs.refresh()
       return id
@@ -194,5 +203,5 @@ export const useTrain = defineStore('train', () => {
     }
   }
 
-  return { schema, form, fields, errors, settings, serverErrors, loadError, startError, starting, runId, analysis, outputUnits, verdict, checks, canStart, load, set, setForm, follow, start }
+  return { schema, form, fields, errors, settings, serverErrors, loadError, startError, starting, runId, analysis, outputUnits, verdict, checks, canStart, testDir, load, set, setForm, follow, start }
 })
