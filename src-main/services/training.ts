@@ -11,6 +11,7 @@ import { parseSettings, type TrainSettings } from '../api/settings.ts'
 import { checkMemory } from './memory-check.ts'
 import { HEARTBEAT_MS } from './store/owner.ts'
 import { Store, type FinalMetrics, type RunStatus } from './store/store.ts'
+import { judgeRun } from './verdict.ts'
 
 export class ServiceError extends Error {
   readonly code: 'INVALID_SETTINGS' | 'INVALID_MODEL' | 'UNUSABLE_DATASET' | 'NOT_FOUND' | 'BAD_STATE' | 'DATA_CHANGED' | 'INSUFFICIENT_MEMORY'
@@ -276,6 +277,15 @@ export class TrainingService {
     }
   }
 
+  /** The end-of-run verdict (verdict.ts); a store that cannot record it loses only the verdict, not the run. */
+  private recordVerdict(runId: string, v: ReturnType<typeof judgeRun>): void {
+    try {
+      this.store.setVerdict(runId, v)
+    } catch {
+      // a full disk: the status write that follows reports it
+    }
+  }
+
   private async execute(job: Job): Promise<void> {
     const { runId, settings: s, data } = job
     const ended = (status: RunStatus, extra: Parameters<Store['setStatus']>[2] = {}) => {
@@ -342,6 +352,7 @@ export class TrainingService {
           Object.assign(final, { testAccuracy: ev.accuracy, testLoss: ev.loss })
         }
       }
+      this.recordVerdict(runId, r.status === 'completed' ? judgeRun(this.store.epochs(runId), data.set.classes.length, s.lr) : null)
       ended(r.status, { imagesPerSecond: r.imagesPerSecond, final, error: r.message ?? null })
     } catch (e) {
       ended('failed', { error: e instanceof Error ? e.message : String(e) })
