@@ -22,6 +22,12 @@ export const when = (iso: string) => DATE.format(new Date(iso))
 // With seconds: two runs started a minute apart (or in the same minute) are told apart.
 const DATE_S = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' })
 export const whenExact = (iso: string) => DATE_S.format(new Date(iso))
+// For a table: the year only when it is not this one.
+const DAY_S = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit' })
+export const whenShort = (iso: string) => {
+  const d = new Date(iso)
+  return d.getFullYear() === new Date().getFullYear() ? DAY_S.format(d) : DATE_S.format(d)
+}
 /** A duration as a clock: 42 s as "0:42", 1 h 2 min 3 s as "1:02:03". */
 export const clock = (s: number | null | undefined) => {
   if (typeof s !== 'number' || !Number.isFinite(s) || s < 0) return '–'

@@ -7,9 +7,9 @@ export type ValAccFrom = 'last' | 'best'
 export type ColumnKey = 'model' | 'params' | 'dataset' | 'lr' | 'epochs' | 'valAccuracy' | 'testAccuracy' | 'createdAt' | 'duration'
 
 /** Every column after name and status, in table order; `always` ones are shown whatever the prefs say. */
-export const COLUMNS: { key: ColumnKey; label: string; num?: boolean }[] = [
+export const COLUMNS: { key: ColumnKey; label: string; num?: boolean; title?: string }[] = [
   { key: 'model', label: 'Model' }, { key: 'params', label: 'Params', num: true }, { key: 'dataset', label: 'Dataset' },
-  { key: 'lr', label: 'Learning rate', num: true }, { key: 'epochs', label: 'Epochs', num: true },
+  { key: 'lr', label: 'LR', title: 'Learning rate', num: true }, { key: 'epochs', label: 'Epochs', num: true },
   { key: 'valAccuracy', label: 'Val acc', num: true }, { key: 'testAccuracy', label: 'Test acc', num: true },
   { key: 'createdAt', label: 'Created' }, { key: 'duration', label: 'Duration', num: true },
 ]
