@@ -146,6 +146,15 @@ describe('the run page', () => {
     for (const [w, h] of [[1280, 800], [1024, 700]] as const) {
       const page = await browser.newPage({ viewport: { width: w, height: h } })
       await page.goto(url)
+      // The table as it first shows: every default column, the last epoch's accuracy.
+      await page.getByTestId('nav-runs').click()
+      await page.getByTestId('runs-table').waitFor(LONG)
+      await page.getByTestId('val-acc-from').selectOption('last')
+      if (!(await page.getByTestId('run-lr').count())) {
+        await page.getByTestId('columns-button').click()
+        await page.getByTestId('column-lr').check()
+        await page.getByTestId('columns-button').click()
+      }
       for (const theme of ['light', 'dark'] as const) {
         await setTheme(page, theme)
         await page.getByTestId('nav-runs').click()
