@@ -39,6 +39,10 @@ export const StudioPrefs = z.object({
   recentFolders: z.array(path).max(20).optional(),
   /** The train form as it was left: field name to what was typed (or a checkbox). */
   trainForm: z.record(z.string().max(64), z.union([z.string().max(1000), z.boolean()])).refine((r) => Object.keys(r).length <= 64, 'at most 64 fields').optional(),
+  /** The Runs table's optional columns the user chose to show (RunsTable.vue names them). */
+  runsColumns: z.array(z.string().regex(/^[a-zA-Z]+$/).max(40)).max(30).optional(),
+  /** Whose "Val acc" Runs and Compare show: the last epoch's, or the best checkpoint's. */
+  valAccEpoch: z.enum(['last', 'best']).optional(),
 }).strict()
 export type StudioPrefs = z.infer<typeof StudioPrefs>
 
@@ -107,6 +111,10 @@ export const COMMANDS = {
   'runs.insight': z.object({ runId, image: imageInput, classIndex: z.number().int().min(0).optional(), checkpoint: checkpointKind.optional() }).strict(),
   /** `force` replaces a file at `out` that is not an earlier export (never the experiment database). */
   'runs.export': z.object({ runId, format: z.enum(EXPORT_FORMATS), out: path, checkpoint: checkpointKind.optional(), force: z.boolean().optional() }).strict(),
+  /** The run page's evaluation: the best checkpoint on the validation split (or the run's test folder), made once and kept with the run. */
+  'runs.evaluation': z.object({ runId, split: z.enum(['val', 'test']).optional() }).strict(),
+  /** An export made in a temporary folder of the host and sent back as bytes, named after the run, for a download or a save dialog. */
+  'runs.download': z.object({ runId, format: z.enum(EXPORT_FORMATS), checkpoint: checkpointKind.optional() }).strict(),
 } as const
 
 export type CommandName = keyof typeof COMMANDS
@@ -115,11 +123,22 @@ export type Request<K extends CommandName> = z.input<(typeof COMMANDS)[K]>
 /** A run's states (declared in the engine core, where the page can import the lists too). */
 export { ENDED_STATUSES, IN_PROGRESS_STATUSES, RUN_STATUSES, type RunStatus }
 export interface FinalMetrics { valAccuracy?: number; valLoss?: number; testAccuracy?: number; testLoss?: number }
+/** A completed run that did not learn (src-main/services/verdict.ts): why, what to try, and both in one sentence. */
+export interface RunVerdict { didNotLearn: true; reason: string; advice: string; message: string }
+/** An epoch of a run with its validation accuracy (null when nothing was held out). */
+export interface EpochMark { epoch: number; valAccuracy: number | null }
 export interface RunSummary {
   runId: string; name: string; status: RunStatus; createdAt: string; model: string; dataset: string | null; final: FinalMetrics; imagesPerSecond: number | null; starred: boolean
   tags: string[]; note: string
   /** The model's parameter count and multiply-accumulates per image. */
   params: number; macs: number
+  /** When training started and ended (null until then). */
+  startedAt?: string | null; endedAt?: string | null
+  /** The settings' learning rate and number of epochs. */
+  lr?: number | null; epochsPlanned?: number | null
+  /** The last epoch recorded, and the epoch of the best checkpoint (the highest validation accuracy). */
+  lastEpoch?: EpochMark | null; bestEpoch?: EpochMark | null
+  verdict?: RunVerdict | null
 }
 export interface EpochMetrics { epoch: number; trainLoss: number; trainAccuracy: number; valLoss: number | null; valAccuracy: number | null; lr: number; seconds: number }
 /** Sampled training steps, one array a field; null where the engine reported a loss that is not a number. */
@@ -220,6 +239,9 @@ export interface Responses {
   'runs.predict': PredictReport
   'runs.insight': InsightReport
   'runs.export': ExportReport
+  /** `data`: each file's bytes in base64, the main file first; `report`'s paths were in the host's temporary folder, now removed. */
+  'runs.download': { files: { name: string; data: string }[]; report: ExportReport }
+  'runs.evaluation': EvaluationReport
 }
 
 /** What the training service reports of a run. */

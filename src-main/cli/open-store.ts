@@ -42,5 +42,7 @@ export function runJson(store: Store, runId: string) {
     evaluations: store.evaluations(run.runId),
     owner: run.owner ? { host: run.owner.host, pid: run.owner.pid, process: run.owner.label, heartbeatAt: run.owner.heartbeatAt === null ? null : new Date(run.owner.heartbeatAt).toISOString() } : null,
     dataForced: run.dataForced,
+    /** Set when the completed run did not learn (services/verdict.ts): { didNotLearn, reason, advice, message }. */
+    verdict: run.verdict ?? null,
   }
 }

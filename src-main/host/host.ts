@@ -2,8 +2,9 @@
 // every request is validated at the boundary, dispatched to the services, and errors come back as
 // { code, message }. Events from the training service fan out to every subscriber.
 import { availableParallelism, freemem, totalmem } from 'node:os'
-import { readdirSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, dirname, join } from 'node:path'
 import { z } from 'zod'
 import { clip, validate, type ApiError, type CommandName, type MenuItem, type Reply, type Request, type Responses, type RunDetail, type RunSummary, type StudioEvent } from '../api/contract.ts'
 import { analyzeGraph, parseModelFile, serializeModelFile } from '../../src-engine/core/graph/index.ts'
@@ -20,7 +21,7 @@ import { StoreError } from '../services/store/open.ts'
 import { Store, type RunRow } from '../services/store/store.ts'
 import { ServiceError } from '../services/errors.ts'
 import { TrainingService } from '../services/training.ts'
-import { evaluateRun } from '../services/insight/evaluate.ts'
+import { evaluateRun, storedEvaluation } from '../services/insight/evaluate.ts'
 import { predictImages } from '../services/insight/predict.ts'
 import { lookInside } from '../services/insight/look-inside.ts'
 import { exportRun } from '../services/export/export.ts'
@@ -66,6 +67,12 @@ const MESSAGE_LIMIT = 1000
 const imageSource = (i: { path: string } | { name: string; data: string }): string | { name: string; bytes: Buffer } =>
   'path' in i ? i.path : { name: i.name, bytes: Buffer.from(i.data.replace(/^data:[^,]*,/, ''), 'base64') }
 
+const numberOr = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
+/** The main file's ending per export format (its sidecars are named from the same stem). */
+const EXTENSION = { onnx: '.onnx', pytorch: '.py', weights: '.cnn.json' } as const
+/** A run's name as a file name: what no file system or browser download would refuse or reinterpret. */
+export const fileStem = (name: string): string => name.replace(/[^\w.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 100) || 'model'
+
 export function createHost(opts: HostOptions = {}): Host {
   const store = new Store(defaultDbPath(opts.dbPath))
   const service = new TrainingService(store, { cacheDir: opts.cacheDir })
@@ -80,9 +87,11 @@ export function createHost(opts: HostOptions = {}): Host {
   const reads = new DatasetReads((e) => {
     for (const fn of readListeners) fn(e)
   })
-  const summary = (r: RunRow): RunSummary => ({
+  const summary = (r: RunRow, marks = store.epochMarks(r.runId)): RunSummary => ({
     runId: r.runId, name: r.name, status: r.status, createdAt: r.createdAt, model: r.model, dataset: r.dataset, final: r.final ?? {}, imagesPerSecond: r.imagesPerSecond, starred: r.starred,
     tags: r.tags, note: r.notes, ...figuresOf(r),
+    startedAt: r.startedAt, endedAt: r.endedAt, lr: numberOr(r.settings.lr), epochsPlanned: numberOr(r.settings.epochs),
+    lastEpoch: marks.get(r.runId)?.last ?? null, bestEpoch: marks.get(r.runId)?.best ?? null, verdict: r.verdict,
   })
 
   const handlers: { [K in CommandName]: (p: Request<K>) => Promise<Responses[K]> | Responses[K] } = {
@@ -109,7 +118,10 @@ export function createHost(opts: HostOptions = {}): Host {
     },
     'datasets.inspect': (p) => reads.inspect(p.dir, { valSplit: p.valSplit, seed: p.seed, readId: p.readId }),
     'datasets.cancel': (p) => (reads.cancel(p.readId), null),
-    'runs.list': () => store.listRuns().map(summary),
+    'runs.list': () => {
+      const marks = store.epochMarks()
+      return store.listRuns().map((r) => summary(r, marks))
+    },
     'runs.get': (p): RunDetail => {
       const r = store.getRun(p.runId)
       return {
@@ -162,6 +174,19 @@ export function createHost(opts: HostOptions = {}): Host {
       return lookInside(store, p.runId, typeof src === 'string' ? { name: src, bytes: null } : src, { classIndex: p.classIndex, checkpoint: p.checkpoint, cacheDir: opts.cacheDir })
     },
     'runs.export': (p) => exportRun(store, p.runId, { format: p.format, out: p.out, checkpoint: p.checkpoint, cacheDir: opts.cacheDir, force: p.force }),
+    'runs.evaluation': (p) => storedEvaluation(store, p.runId, { split: p.split, cacheDir: opts.cacheDir }),
+    // The page never names a path on this machine: the files are made in a private temporary folder, read back
+    // and removed, and the page saves them (a download in a browser, Electron's save dialog).
+    'runs.download': async (p) => {
+      const dir = mkdtempSync(join(tmpdir(), 'cnn-studio-export-'))
+      try {
+        const out = join(dir, `${fileStem(store.getRun(p.runId).name)}${EXTENSION[p.format]}`)
+        const report = await exportRun(store, p.runId, { format: p.format, out, checkpoint: p.checkpoint, cacheDir: opts.cacheDir })
+        return { files: report.files.map((f) => ({ name: basename(f), data: readFileSync(f).toString('base64') })), report }
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
   }
 
   return {

@@ -15,6 +15,7 @@ import { machineFacts } from './memory-check.ts'
 import { dataChanges, splitFolders, targetOf } from './run-data.ts'
 import { HEARTBEAT_MS } from './store/owner.ts'
 import { Store } from './store/store.ts'
+import { judgeRun } from './verdict.ts'
 
 
 export interface StartRequest {
@@ -257,6 +258,15 @@ export class TrainingService {
     }
   }
 
+  /** The end-of-run verdict (verdict.ts); a store that cannot record it loses only the verdict, not the run. */
+  private recordVerdict(runId: string, v: ReturnType<typeof judgeRun>): void {
+    try {
+      this.store.setVerdict(runId, v)
+    } catch {
+      // a full disk: the status write that follows reports it
+    }
+  }
+
   private async execute(job: Job): Promise<void> {
     const { runId, settings: s, data } = job
     const ended = (status: RunStatus, extra: Parameters<Store['setStatus']>[2] = {}) => {
@@ -325,6 +335,7 @@ export class TrainingService {
           Object.assign(final, { testAccuracy: ev.accuracy, testLoss: ev.loss })
         }
       }
+      this.recordVerdict(runId, r.status === 'completed' ? judgeRun(this.store.epochs(runId), data.set.classes.length, s.lr) : null)
       ended(r.status, { imagesPerSecond: r.imagesPerSecond, final, error: r.message ?? null })
     } catch (e) {
       ended('failed', { error: e instanceof Error ? e.message : String(e) })

@@ -19,5 +19,22 @@ export const duration = (s: number) => {
 }
 const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 export const when = (iso: string) => DATE.format(new Date(iso))
+// With seconds: two runs started a minute apart (or in the same minute) are told apart.
+const DATE_S = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' })
+export const whenExact = (iso: string) => DATE_S.format(new Date(iso))
+// For a table: the year only when it is not this one.
+const DAY_S = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit' })
+export const whenShort = (iso: string) => {
+  const d = new Date(iso)
+  return d.getFullYear() === new Date().getFullYear() ? DAY_S.format(d) : DATE_S.format(d)
+}
+/** A duration as a clock: 42 s as "0:42", 1 h 2 min 3 s as "1:02:03". */
+export const clock = (s: number | null | undefined) => {
+  if (typeof s !== 'number' || !Number.isFinite(s) || s < 0) return '–'
+  const t = Math.round(s), h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), sec = String(t % 60).padStart(2, '0')
+  return h ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`
+}
+/** A learning rate as typed (0.001, 1e-5), never rounded to 0. */
+export const lrText = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? String(Number(v.toPrecision(4))) : '–')
 /** A settings value as a short string (null and absent as a dash). */
 export const value = (v: unknown) => (v === undefined || v === null ? '–' : typeof v === 'string' ? v : JSON.stringify(v))

@@ -1,5 +1,6 @@
 // End to end, as a user would: the sample trained briefly through the CLI, the run's page in Chromium via
-// `cnn-studio serve`, its checkpoint exported to ONNX from the page, and the parity check shown there.
+// `cnn-studio serve`, its best checkpoint's stored evaluation, its checkpoint exported to ONNX from the page
+// (downloaded), and the parity check shown there.
 import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,6 +9,7 @@ import type { Browser } from 'playwright-core'
 import type { ChildProcess } from 'node:child_process'
 import { launch, serve } from '../helpers/browser.ts'
 import { cli } from '../helpers/cli.ts'
+import { fileStem } from '../../src-main/host/host.ts'
 
 const shots = new URL('../.tmp/', import.meta.url).pathname
 const SAMPLE = new URL('../../resources/sample-dataset/shapes', import.meta.url).pathname
@@ -31,7 +33,7 @@ afterAll(async () => {
 
 describe('a run\'s insight in the studio', () => {
   it('evaluates, predicts a chosen image, exports to ONNX and shows the parity check', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } })
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1600 }, acceptDownloads: true })
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(e.message))
     await page.goto(url)
@@ -39,8 +41,7 @@ describe('a run\'s insight in the studio', () => {
     await page.locator(`[data-testid=runs-table] tbody tr[data-run="${runId}"]`).getByTestId('run-open').click()
     await page.getByTestId('run-page').waitFor()
     await page.getByTestId('run-insight').waitFor()
-    await page.getByTestId('evaluate-button').click()
-    await page.getByTestId('confusion-matrix').waitFor()
+    await page.getByTestId('confusion-matrix').waitFor({ timeout: 120_000 })
     expect(await page.getByTestId('evaluation-summary').innerText()).toMatch(/72 images, epoch \d: accuracy [\d.]+%/)
     // a cell with images (a briefly trained model may put a whole class elsewhere) opens their gallery
     const cell = page.locator('[data-testid=confusion-matrix] td:not(.empty)').first()
@@ -52,12 +53,16 @@ describe('a run\'s insight in the studio', () => {
     expect(await page.getByTestId('predict-top').innerText()).toMatch(/triangle|circle|square/)
     const out = join(work, 'export')
     mkdirSync(out)
-    await page.getByTestId('export-out').fill(join(out, 'shapes.onnx'))
+    const downloads: Promise<void>[] = []
+    page.on('download', (d) => downloads.push(d.saveAs(join(out, d.suggestedFilename()))))
     await page.getByTestId('export-button').click()
     const parity = page.getByTestId('parity')
-    await parity.waitFor({ timeout: 60_000 })
+    await parity.waitFor({ timeout: 120_000 })
+    await expect.poll(() => downloads.length, { timeout: 60_000 }).toBe(2)
+    await Promise.all(downloads)
     expect(await parity.innerText()).toMatch(/on 64 dataset images: predicted classes agree 100\.0%, largest probability difference \d\.\d\de-\d+ ✓/)
-    expect(readdirSync(out).sort()).toEqual(['shapes.onnx', 'shapes.preprocessing.json'])
+    const stem = fileStem(JSON.parse(cli(['runs', 'show', runId, '--json', '--db', join(work, 'e2e.db')]).stdout).name)
+    expect(readdirSync(out).sort()).toEqual([`${stem}.onnx`, `${stem}.preprocessing.json`])
     await parity.scrollIntoViewIfNeeded()
     await page.screenshot({ path: join(shots, 'insight.png'), fullPage: true })
     expect(errors).toEqual([])

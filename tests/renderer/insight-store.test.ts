@@ -27,13 +27,16 @@ beforeEach(() => {
 })
 
 describe('insight store', () => {
-  it('evaluates the open run with its split and checkpoint, and opens a cell as a gallery sorted by confidence', async () => {
+  it('asks for the run\'s one stored evaluation (validation, then test), and opens a cell as a gallery sorted by confidence', async () => {
     const s = useInsight()
     s.open('r_1')
-    s.checkpoint = 'last'
     invoke.mockResolvedValueOnce(report)
     await s.evaluate()
-    expect(invoke).toHaveBeenCalledWith('runs.evaluate', { runId: 'r_1', split: 'val', checkpoint: 'last' })
+    expect(invoke).toHaveBeenCalledWith('runs.evaluation', { runId: 'r_1', split: 'val' })
+    invoke.mockResolvedValueOnce(report)
+    await s.evaluate('test')
+    expect(invoke).toHaveBeenLastCalledWith('runs.evaluation', { runId: 'r_1', split: 'test' })
+    expect(s.split).toBe('test')
     s.openCell(0, 1)
     expect(s.gallery.map((p) => p.path)).toEqual(['z', 'x'])
     s.closeCell()
@@ -73,10 +76,10 @@ describe('insight store', () => {
   it('keeps a failed export\'s coded error, and a run switch clears what belonged to the last run', async () => {
     const s = useInsight()
     s.open('r_1')
-    invoke.mockRejectedValueOnce(new StudioError({ code: 'NOT_FOUND', message: 'cannot write /x/m.onnx: the folder /x does not exist' }))
-    await s.exportModel('onnx', ' /x/m.onnx ')
-    expect(invoke).toHaveBeenCalledWith('runs.export', { runId: 'r_1', format: 'onnx', out: '/x/m.onnx', checkpoint: 'best' })
-    expect(s.errors.export).toEqual({ code: 'NOT_FOUND', message: 'cannot write /x/m.onnx: the folder /x does not exist' })
+    invoke.mockRejectedValueOnce(new StudioError({ code: 'BAD_STATE', message: 'run r_1 has no best checkpoint yet' }))
+    await s.download('onnx')
+    expect(invoke).toHaveBeenCalledWith('runs.download', { runId: 'r_1', format: 'onnx', checkpoint: 'best' })
+    expect(s.errors.export).toEqual({ code: 'BAD_STATE', message: 'run r_1 has no best checkpoint yet' })
     expect(s.busy.export).toBe(false)
     invoke.mockResolvedValueOnce(report)
     await s.evaluate()

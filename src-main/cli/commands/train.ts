@@ -98,7 +98,7 @@ export function registerTrain(program: Command): void {
           const f = result.final as Record<string, number>
           process.stdout.write(`run ${result.runId} ${result.status}: ${result.epochs.length} epoch${result.epochs.length === 1 ? '' : 's'}` +
             `${f.valAccuracy !== undefined ? `, validation accuracy ${(100 * f.valAccuracy).toFixed(1)}%` : ''}${f.testAccuracy !== undefined ? `, test accuracy ${(100 * f.testAccuracy).toFixed(1)}%` : ''}` +
-            `, ${Math.round(result.imagesPerSecond)} img/s\n${result.error ? `${result.error}\n` : ''}`)
+            `, ${Math.round(result.imagesPerSecond)} img/s\n${result.error ? `${result.error}\n` : ''}${result.verdict ? `${result.verdict.message}\n` : ''}`)
         }
         process.exitCode = result.status === 'completed' ? EXIT_OK : EXIT_NEGATIVE
       } finally {

@@ -91,3 +91,27 @@ export async function evaluateRun(store: Store, ref: string, opts: EvaluateOptio
     classes, predictions, warnings: ctx.warnings,
   }
 }
+
+/**
+ * The run page's evaluation: the best checkpoint on the validation split (or the run's test folder), computed
+ * once and kept with the run (store schema 6), so the confusion matrix and its galleries are there on every
+ * visit. A stored one made from another best checkpoint (the run was resumed since) is made again.
+ */
+export async function storedEvaluation(store: Store, ref: string, opts: { split?: 'val' | 'test'; cacheDir?: string } = {}): Promise<EvaluationResult> {
+  const run = store.getRun(ref)
+  const split = opts.split ?? 'val'
+  const best = store.checkpoint(run.runId, 'best')
+  if (!best) throw new ServiceError('BAD_STATE', `run ${run.runId} has no checkpoint yet: it has not finished an epoch (status ${run.status})`)
+  const kept = store.storedEvaluation(run.runId, split, 'best')
+  if (kept && kept.epoch === best.epoch) return JSON.parse(kept.report) as EvaluationResult
+  const r = await evaluateRun(store, run.runId, { split, checkpoint: 'best', cacheDir: opts.cacheDir, thumbnails: true })
+  // A read-only (or older, unmigrated) file still gets its evaluation, just not kept.
+  if (!store.readonly) {
+    try {
+      store.saveStoredEvaluation(run.runId, split, 'best', r.checkpoint.epoch, JSON.stringify(r))
+    } catch {
+      // a full disk: the evaluation is shown all the same, and made again next time
+    }
+  }
+  return r
+}

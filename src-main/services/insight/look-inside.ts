@@ -13,6 +13,7 @@ import { inferenceNet } from '../../../src-engine/node/insight/index.ts'
 import { pngDataUrl } from './png.ts'
 import { openRunContext } from './run-context.ts'
 import type { CheckpointKind } from '../../api/contract.ts'
+import { heatColour } from '../../../src-engine/core/insight/heat.ts'
 
 /** Channels shown per layer: beyond 64 tiles a grid stops being readable. */
 const MAX_TILES = 64
@@ -48,12 +49,6 @@ function grid(tiles: Float32Array[], h: number, w: number, ch: 1 | 3): { data: U
     }
   })
   return { data, width, height, columns }
-}
-
-/** Jet-like colours for a heat value in [0, 1]: blue, cyan, yellow, red. */
-function heatColour(v: number): [number, number, number] {
-  const c = (x: number) => Math.round(255 * Math.min(1, Math.max(0, x)))
-  return [c(1.5 - Math.abs(4 * v - 3)), c(1.5 - Math.abs(4 * v - 2)), c(1.5 - Math.abs(4 * v - 1))]
 }
 
 export async function lookInside(store: Store, ref: string, image: { name: string; bytes: Buffer | null }, opts: { classIndex?: number; checkpoint?: CheckpointKind; cacheDir?: string } = {}): Promise<InsightResult> {

@@ -55,4 +55,13 @@ export const MIGRATIONS: string[] = [
     UPDATE runs SET heartbeat_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) WHERE id = NEW.id;
   END;
   `,
+  // 6: the end-of-run verdict (services/verdict.ts: a run that did not learn, and what to try), and the run
+  // page's evaluation of its best checkpoint, kept whole (every image's prediction and thumbnail) so its
+  // confusion matrix and galleries are computed once, not on every visit
+  `
+  ALTER TABLE runs ADD COLUMN verdict TEXT;
+  CREATE TABLE stored_evaluations (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, split TEXT NOT NULL, checkpoint TEXT NOT NULL,
+    epoch INTEGER NOT NULL, report TEXT NOT NULL, PRIMARY KEY (run_id, split, checkpoint));
+  `,
 ]

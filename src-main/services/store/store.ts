@@ -9,6 +9,7 @@ import type { EpochEvent } from '../../../src-engine/core/train/types.ts'
 import { openDatabase, StoreError, translate, type OpenOptions } from './open.ts'
 import { describeOwner, heldElsewhere, ownerState, thisProcess, type Owner } from './owner.ts'
 import { ENDED_STATUSES, IN_PROGRESS_STATUSES, type CheckpointKind, type FinalMetrics, type RunStatus, type StepColumns } from '../../api/contract.ts'
+import type { Verdict } from '../verdict.ts'
 
 /** A run in one of these states has an owner process that must be alive for the state to be true. */
 export const IN_PROGRESS: readonly RunStatus[] = IN_PROGRESS_STATUSES
@@ -48,6 +49,8 @@ export interface RunRow {
   ownedHere: boolean
   dataForced: ForcedResume[]
   datasetId: number | null
+  /** Set when a completed run did not learn (schema 6; null before, or for a run that learnt). */
+  verdict: Verdict | null
 }
 
 export interface EpochRow extends EpochEvent {
@@ -262,6 +265,7 @@ export class Store {
     }
     return {
       owner, ownedHere, dataForced: JSON.parse((r.data_forced as string) ?? '[]'), datasetId: (r.dataset_id as number) ?? null,
+      verdict: r.verdict ? JSON.parse(r.verdict as string) : null,
       runId: r.id as string, name: r.name as string, status, settings: JSON.parse(r.settings as string),
       model: (r.model_name as string) ?? 'model', modelHash: r.model_hash as string, dataset: (r.dataset_root as string) ?? null,
       createdAt: r.created_at as string, startedAt: (r.started_at as string) ?? null, endedAt: (r.ended_at as string) ?? null,
@@ -339,6 +343,39 @@ export class Store {
       if (r.changes === 0) throw new StoreError('NOT_FOUND', `no run '${runId}'`)
       this.db.prepare('DELETE FROM models WHERE id NOT IN (SELECT model_id FROM runs)').run()
     }).immediate())
+  }
+
+  /** Schema 6 added verdicts and stored evaluations; an older file opened read-only has neither. */
+  private get hasSchema6(): boolean {
+    return (this.db.pragma('user_version', { simple: true }) as number) >= 6
+  }
+
+  /** Records (or clears, with null) the end-of-run verdict. */
+  setVerdict(runId: string, v: Verdict | null): void {
+    this.write(() => this.db.prepare('UPDATE runs SET verdict = ? WHERE id = ?').run(v ? JSON.stringify(v) : null, runId))
+  }
+
+  /** Each run's last epoch and its best-checkpoint epoch, with their validation accuracy (one run, or all). */
+  epochMarks(runId?: string): Map<string, { last: { epoch: number; valAccuracy: number | null } | null; best: { epoch: number; valAccuracy: number | null } | null }> {
+    const where = runId ? ' WHERE run_id = ?' : ''
+    const args = runId ? [runId] : []
+    const out = new Map<string, { last: { epoch: number; valAccuracy: number | null } | null; best: { epoch: number; valAccuracy: number | null } | null }>()
+    const mark = (id: string) => out.get(id) ?? (out.set(id, { last: null, best: null }), out.get(id)!)
+    const last = this.db.prepare(`SELECT e.run_id AS id, e.epoch, e.val_accuracy AS acc FROM epochs e JOIN (SELECT run_id, MAX(epoch) AS m FROM epochs${where} GROUP BY run_id) x ON x.run_id = e.run_id AND x.m = e.epoch`).all(...args) as { id: string; epoch: number; acc: number | null }[]
+    for (const r of last) mark(r.id).last = { epoch: r.epoch, valAccuracy: r.acc }
+    const best = this.db.prepare(`SELECT run_id AS id, epoch, val_accuracy AS acc FROM checkpoints WHERE kind = 'best'${where ? ' AND run_id = ?' : ''}`).all(...args) as { id: string; epoch: number; acc: number | null }[]
+    for (const r of best) mark(r.id).best = { epoch: r.epoch, valAccuracy: r.acc }
+    return out
+  }
+
+  /** The stored evaluation (a JSON report) of a run's checkpoint on a split, with the epoch it was made at. */
+  storedEvaluation(runId: string, split: string, checkpoint: string): { epoch: number; report: string } | null {
+    if (!this.hasSchema6) return null
+    return (this.db.prepare('SELECT epoch, report FROM stored_evaluations WHERE run_id = ? AND split = ? AND checkpoint = ?').get(runId, split, checkpoint) as { epoch: number; report: string } | undefined) ?? null
+  }
+
+  saveStoredEvaluation(runId: string, split: string, checkpoint: string, epoch: number, report: string): void {
+    this.write(() => this.db.prepare('INSERT OR REPLACE INTO stored_evaluations (run_id, split, checkpoint, epoch, report) VALUES (?, ?, ?, ?, ?)').run(runId, split, checkpoint, epoch, report))
   }
 
   /**

@@ -11,6 +11,8 @@ import type { CheckpointKind as Checkpoint, ExportFormat } from '../../../src-ma
 
 export type { Checkpoint, ExportFormat }
 type Task = 'evaluate' | 'predict' | 'insight' | 'export'
+/** Where a gallery image is opened: its prediction, its Grad-CAM, or its feature maps. */
+export type InsightView = 'predict' | 'gradcam' | 'maps'
 
 /** An image the user chose, as the contract carries it (its bytes as a data: URL). */
 export interface PickedImage { name: string; data: string }
@@ -25,11 +27,25 @@ export function readImage(file: Blob & { name: string }): Promise<PickedImage> {
   })
 }
 
+/** Saves one file the host sent (base64): a download in a browser; in Electron the same link opens its save dialog. */
+export function saveFile(name: string, base64: string): void {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }))
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name
+  a.style.display = 'none'
+  document.body.append(a)
+  a.click()
+  a.remove()
+  // The download has taken the bytes once the click is handled; a minute is ample for a slow save dialog.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000)
+}
+
 export const useInsight = defineStore('insight', () => {
   const runId = ref<string | null>(null)
   const checkpoint = ref<Checkpoint>('best')
   const split = ref<'val' | 'test'>('val')
-  const testDir = ref('')
   const evaluation = shallowRef<EvaluationReport | null>(null)
   /** [true class, predicted class] of the open gallery. */
   const cell = ref<[number, number] | null>(null)
@@ -37,6 +53,10 @@ export const useInsight = defineStore('insight', () => {
   const prediction = shallowRef<PredictReport | null>(null)
   const insight = shallowRef<InsightReport | null>(null)
   const exported = shallowRef<ExportReport | null>(null)
+  /** The names of the files the last export saved. */
+  const saved = ref<string[]>([])
+  /** Which view a gallery image was opened in, so the page can bring it into sight. */
+  const view = ref<InsightView | null>(null)
   // One task each: the newest request of a kind wins (an earlier image's late prediction or Grad-CAM is
   // dropped), and opening another run drops what is still out for the last one.
   const tasks = { evaluate: task(), predict: task(), insight: task(), export: task() }
@@ -55,14 +75,18 @@ export const useInsight = defineStore('insight', () => {
     if (runId.value === id) return
     runId.value = id
     evaluation.value = prediction.value = insight.value = exported.value = picked.value = null
-    cell.value = null
+    cell.value = view.value = null
+    saved.value = []
+    split.value = 'val'
     for (const n of names) tasks[n].clear()
   }
 
-  async function evaluate(): Promise<void> {
+  /** The run's one evaluation: its best checkpoint on the validation split or its test folder, made once and kept with the run. */
+  async function evaluate(which: 'val' | 'test' = split.value): Promise<void> {
     const id = runId.value
     if (!id) return
-    const r = await tasks.evaluate.run(() => studio().invoke('runs.evaluate', { runId: id, split: split.value, checkpoint: checkpoint.value, ...(split.value === 'test' && testDir.value.trim() ? { testDir: testDir.value.trim() } : {}) }))
+    split.value = which
+    const r = await tasks.evaluate.run(() => studio().invoke('runs.evaluation', { runId: id, split: which }))
     if (r) {
       evaluation.value = r
       cell.value = null
@@ -76,11 +100,13 @@ export const useInsight = defineStore('insight', () => {
     cell.value = null
   }
 
-  /** Predicts the image and looks inside it (the predicted class's Grad-CAM). */
-  async function pick(image: PickedImage): Promise<void> {
+  /** Predicts the image and looks inside it (the predicted class's Grad-CAM); `to` names the view to show. */
+  async function pick(image: PickedImage, to: InsightView | null = null): Promise<void> {
     const id = runId.value
     if (!id) return
     picked.value = image
+    view.value = to
+    prediction.value = null
     insight.value = null
     const [p] = await Promise.all([
       tasks.predict.run(() => studio().invoke('runs.predict', { runId: id, images: [image], top: 5, checkpoint: checkpoint.value })),
@@ -97,13 +123,18 @@ export const useInsight = defineStore('insight', () => {
     if (r) insight.value = r
   }
 
-  async function exportModel(format: ExportFormat, out: string): Promise<void> {
+  /** Exports the checkpoint in the host's temporary folder and saves the files here, named after the run. */
+  async function download(format: ExportFormat): Promise<void> {
     const id = runId.value
     if (!id) return
     exported.value = null
-    const r = await tasks.export.run(() => studio().invoke('runs.export', { runId: id, format, out: out.trim(), checkpoint: checkpoint.value }))
-    if (r) exported.value = r
+    saved.value = []
+    const r = await tasks.export.run(() => studio().invoke('runs.download', { runId: id, format, checkpoint: checkpoint.value }))
+    if (!r) return
+    for (const f of r.files) saveFile(f.name, f.data)
+    saved.value = r.files.map((f) => f.name)
+    exported.value = r.report
   }
 
-  return { runId, checkpoint, split, testDir, evaluation, cell, gallery, picked, prediction, insight, exported, busy, errors, open, evaluate, openCell, closeCell, pick, explain, exportModel }
+  return { runId, checkpoint, split, evaluation, cell, gallery, picked, prediction, insight, exported, saved, view, busy, errors, open, evaluate, openCell, closeCell, pick, explain, download }
 })

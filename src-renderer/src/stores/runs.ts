@@ -9,6 +9,7 @@ import type { RunDetail, RunStatus, RunSummary, StudioEvent } from '../../../src
 import { ENDED_STATUSES, IN_PROGRESS_STATUSES } from '../../../src-engine/core/train/status.ts'
 import { studio } from '../api/client.ts'
 import { asFailure, once, task, type Failure } from '../api/request.ts'
+import { runSeconds, valAccOf, type ValAccFrom } from './run-columns.ts'
 
 export type ProgressEvent = Extract<StudioEvent, { type: 'progress' }>
 
@@ -53,18 +54,21 @@ export function seriesOf(d: Pick<RunDetail, 'steps' | 'epochs'>): Series {
   return s
 }
 
-export type SortKey = 'name' | 'status' | 'model' | 'dataset' | 'valAccuracy' | 'testAccuracy' | 'params' | 'createdAt'
+export type SortKey = 'name' | 'status' | 'model' | 'dataset' | 'valAccuracy' | 'testAccuracy' | 'params' | 'createdAt' | 'lr' | 'epochs' | 'duration'
 export interface Filter { status: string; model: string; dataset: string; text: string; starred: boolean }
 
 /** The runs a filter keeps, sorted: a pure function so the table and the benchmark measure the same thing. */
-export function filterRuns(list: readonly RunSummary[], f: Filter, sort: { key: SortKey; dir: 1 | -1 }): RunSummary[] {
+export function filterRuns(list: readonly RunSummary[], f: Filter, sort: { key: SortKey; dir: 1 | -1 }, valAcc: ValAccFrom = 'last'): RunSummary[] {
   const text = f.text.trim().toLowerCase()
   const out = list.filter((r) =>
     (!f.status || r.status === f.status) && (!f.model || r.model === f.model) && (!f.dataset || r.dataset === f.dataset) && (!f.starred || r.starred) &&
     (!text || `${r.name} ${r.runId} ${r.model} ${r.dataset ?? ''} ${r.tags.join(' ')} ${r.note}`.toLowerCase().includes(text)))
   const key = (r: RunSummary): string | number => {
     switch (sort.key) {
-      case 'valAccuracy': return r.final.valAccuracy ?? -1
+      case 'valAccuracy': return valAccOf(r, valAcc).value ?? -1
+      case 'lr': return r.lr ?? -1
+      case 'epochs': return r.epochsPlanned ?? -1
+      case 'duration': return runSeconds(r) ?? -1
       case 'testAccuracy': return r.final.testAccuracy ?? -1
       case 'params': return r.params
       case 'dataset': return r.dataset ?? ''
@@ -90,9 +94,11 @@ export const useRuns = defineStore('runs', () => {
   const failures = shallowReactive(new Map<string, Failure>())
   const filter = reactive<Filter>({ status: '', model: '', dataset: '', text: '', starred: false })
   const sort = ref<{ key: SortKey; dir: 1 | -1 }>({ key: 'createdAt', dir: -1 })
+  /** Whose validation accuracy the table shows and sorts by (the prefs remember it; RunsTable sets it). */
+  const valAccFrom = ref<ValAccFrom>('last')
 
   const byId = computed(() => new Map(list.value.map((r) => [r.runId, r])))
-  const visible = computed(() => filterRuns(list.value, filter, sort.value))
+  const visible = computed(() => filterRuns(list.value, filter, sort.value, valAccFrom.value))
   const models = computed(() => [...new Set(list.value.map((r) => r.model))].sort())
   const datasets = computed(() => [...new Set(list.value.map((r) => r.dataset).filter((d): d is string => !!d))].sort())
   const active = computed(() => list.value.filter((r) => ACTIVE.includes(r.status)))
@@ -144,7 +150,7 @@ export const useRuns = defineStore('runs', () => {
       l.series = s
       l.message = d.error
       l.version++
-      if (byId.value.has(runId)) patchSummary(runId, { status: d.status, final: d.final, name: d.name, starred: d.starred, tags: d.tags, note: d.note })
+      if (byId.value.has(runId)) patchSummary(runId, { status: d.status, final: d.final, name: d.name, starred: d.starred, tags: d.tags, note: d.note, startedAt: d.startedAt, endedAt: d.endedAt, lastEpoch: d.lastEpoch, bestEpoch: d.bestEpoch, verdict: d.verdict })
       failures.delete(runId)
       return d
     } catch (e) {
@@ -225,5 +231,5 @@ export const useRuns = defineStore('runs', () => {
     return true
   }
 
-  return { list, loaded, error, details, live, failures, filter, sort, byId, visible, models, datasets, active, refresh, get, onEvent, liveOf, pause, resume, stop, update, remove }
+  return { list, loaded, error, details, live, failures, filter, sort, valAccFrom, byId, visible, models, datasets, active, refresh, get, onEvent, liveOf, pause, resume, stop, update, remove }
 })
