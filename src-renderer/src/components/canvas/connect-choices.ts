@@ -3,6 +3,7 @@
 // why a second input needs an add or concat before it is picked.
 import { analyzeGraph, getLayer, type ModelFile } from '../../../../src-engine/core/graph/index.ts'
 import { connect } from '../../stores/model-edits.ts'
+import type { useDesign } from '../../stores/design.ts'
 import type { ConnectAsk } from '../../stores/ui.ts'
 
 export interface ConnectChoice {
@@ -34,4 +35,15 @@ export function filterChoices(list: readonly ConnectChoice[], query: string): Co
   const q = query.trim().toLowerCase()
   if (!q) return [...list]
   return list.filter((c) => c.id.toLowerCase().includes(q) || c.type.includes(q) || c.label.toLowerCase().includes(q))
+}
+
+/**
+ * What picking `picked` does: the edge as one undoable edit and a spoken confirmation, or, when it is refused,
+ * nothing but the reason (returned, for the picker to show).
+ */
+export function connectPicked(design: Pick<ReturnType<typeof useDesign>, 'connect' | 'say' | 'notice'>, ask: ConnectAsk, picked: string): string | null {
+  const [from, to] = edgeOf(ask, picked)
+  if (!design.connect(from, to)) return design.notice?.text ?? `${from} cannot be connected to ${to}`
+  design.say(`Connected ${from} -> ${to}`, 'info')
+  return null
 }
