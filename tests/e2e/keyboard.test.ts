@@ -71,7 +71,7 @@ describe('the designer by keyboard', () => {
     await page.getByTestId('node-c1').waitFor({ timeout: 60_000 })
     const hint = page.getByTestId('first-start')
     await hint.waitFor({ timeout: 30_000 })
-    expect(await hint.innerText()).toMatch(/sample model/)
+    expect(await hint.innerText()).toMatch(/This is the sample/)
     expect(await page.getByTestId('first-start-train').innerText()).toBe('Train the sample')
     expect(await page.getByTestId('first-start-data').innerText()).toBe('Bring your folder')
     for (const theme of ['light', 'dark'] as const) {
@@ -108,6 +108,7 @@ describe('the designer by keyboard', () => {
     await picker.waitFor({ timeout: 30_000 })
     await expect.poll(() => focusedTestId(page)).toBe('connect-search')
     expect(await picker.getByRole('heading').innerText()).toBe('Connect … into add1')
+    await shot(page, 'connect-into-light')
     await page.keyboard.type('relu1')
     await page.keyboard.press('Enter')
     await picker.waitFor({ state: 'detached', timeout: 30_000 })
@@ -118,6 +119,7 @@ describe('the designer by keyboard', () => {
     await page.keyboard.press('c')
     await picker.waitFor({ timeout: 30_000 })
     expect(await picker.getByRole('heading').innerText()).toBe('Connect add1 to…')
+    expect(await picker.getByTestId('connect-none').innerText()).toMatch(/No block can take an edge from add1 yet/)
     for (const theme of ['light', 'dark'] as const) {
       await setTheme(page, theme)
       await shot(page, `connect-picker-${theme}`)
