@@ -87,6 +87,18 @@ describe('the designer by keyboard', () => {
     await expect.poll(() => focusedTestId(page), { timeout: 30_000 }).toBe('data-path')
     expect(errors).toEqual([])
     await page.close()
+
+    // "Train the sample": one press starts a run of the sample, followed on the Train screen
+    const second = await open()
+    await second.page.getByTestId('first-start-train').waitFor({ timeout: 60_000 })
+    await second.page.getByTestId('first-start-train').focus()
+    await second.page.keyboard.press('Enter')
+    await second.page.getByTestId('screen-train').waitFor({ timeout: 60_000 })
+    const progress = second.page.getByTestId('train-progress')
+    await expect.poll(() => progress.getAttribute('data-run'), { timeout: 120_000 }).toBeTruthy()
+    await expect.poll(() => progress.getAttribute('data-status'), { timeout: 120_000 }).toMatch(/running|completed/)
+    expect(second.errors).toEqual([])
+    await second.page.close()
   })
 
   it('builds a model with an add skip from a blank one, no mouse, and the analysis finds no errors', async () => {
@@ -135,6 +147,7 @@ describe('the designer by keyboard', () => {
     expect(await edge(page, 'add1', 'conv1').count()).toBe(0)
     await page.keyboard.press('Escape')
     await picker.waitFor({ state: 'detached', timeout: 30_000 })
+    expect(await page.getByTestId('notice').count()).toBe(0) // the reason was said in the picker, no toast left behind
 
     // Shift+E from add1: the last edge into it (conv2 -> add1), again: the one before (the skip); Delete removes
     // it, Ctrl+Z brings it back

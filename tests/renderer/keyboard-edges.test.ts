@@ -89,6 +89,7 @@ describe('connecting from the keyboard', () => {
     const steps = design.past.length
     expect(connectChoices(design.doc, ui.connecting).find((c) => c.id === picked)?.reason).toMatch(reason)
     expect(connectPicked(design, ui.connecting, picked)).toMatch(reason)
+    expect(design.notice).toBeNull() // said in the picker, not again in a toast behind it
     expect(design.doc).toBe(before)
     expect(design.past.length).toBe(steps)
   })

@@ -43,7 +43,12 @@ export function filterChoices(list: readonly ConnectChoice[], query: string): Co
  */
 export function connectPicked(design: Pick<ReturnType<typeof useDesign>, 'connect' | 'say' | 'notice'>, ask: ConnectAsk, picked: string): string | null {
   const [from, to] = edgeOf(ask, picked)
-  if (!design.connect(from, to)) return design.notice?.text ?? `${from} cannot be connected to ${to}`
+  if (!design.connect(from, to)) {
+    // The picker shows the reason beside the list; a toast saying it again would outlive the picker.
+    const why = design.notice?.text ?? `${from} cannot be connected to ${to}`
+    design.notice = null
+    return why
+  }
   design.say(`Connected ${from} -> ${to}`, 'info')
   return null
 }
