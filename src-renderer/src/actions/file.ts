@@ -133,10 +133,11 @@ export async function restoreDesign(): Promise<void> {
       const sample = useSample()
       if (!(await sample.use(['design']))) d.say(`The sample model could not be opened: ${sample.error?.message}`)
       else {
-        // The welcome says what to do first: once the user acts (an edit, or another file opened) it has done its job.
+        // The welcome is about the sample: another file opened (new, open, a template) ends it. Not an edit: the
+        // canvas would resize under a block being brought into view.
         const ui = useUi()
         ui.firstStart = true
-        const stop = watch(() => d.doc, () => { ui.firstStart = false; stop() })
+        const stop = watch(() => d.savedDoc, () => { ui.firstStart = false; stop() })
       }
     }
   } catch (e) {
