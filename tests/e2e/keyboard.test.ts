@@ -175,6 +175,17 @@ describe('the designer by keyboard', () => {
     await expect.poll(() => page.getByTestId('design-totals').innerText()).toMatch(/no issues/)
     expect(await page.getByTestId('design-errors').count()).toBe(0)
     await shot(page, 'built-by-keyboard')
+
+    // the ? sheet lists the new keys, from the same registry the key listener reads
+    await page.keyboard.press('?')
+    const sheet = page.getByTestId('help-sheet')
+    await sheet.waitFor({ timeout: 30_000 })
+    for (const [id, keys] of [['connect', 'C'], ['connect-into', 'Shift+C'], ['next-edge', 'E'], ['previous-edge', 'Shift+E']]) {
+      expect(await sheet.locator(`[data-action="${id}"] kbd`).innerText(), id).toBe(keys)
+    }
+    await shot(page, 'help-sheet-light')
+    await page.keyboard.press('Escape')
+    await sheet.waitFor({ state: 'detached', timeout: 30_000 })
     expect(errors).toEqual([])
     await page.close()
   })
