@@ -132,6 +132,13 @@ export async function restoreDesign(): Promise<void> {
     else {
       const sample = useSample()
       if (!(await sample.use(['design']))) d.say(`The sample model could not be opened: ${sample.error?.message}`)
+      else {
+        // The welcome is about the sample: another file opened (new, open, a template) ends it. Not an edit: the
+        // canvas would resize under a block being brought into view.
+        const ui = useUi()
+        ui.firstStart = true
+        const stop = watch(() => d.savedDoc, () => { ui.firstStart = false; stop() })
+      }
     }
   } catch (e) {
     d.say(`The last design could not be reopened: ${message(e)}`)

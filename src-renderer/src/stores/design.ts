@@ -8,7 +8,7 @@ import { issuesByNode } from '../composables/useGraphView.ts'
 import * as edits from './model-edits.ts'
 import { autoLayout, makeRoom, needsLayout, rowBelow } from './auto-layout.ts'
 import { pasteOffset } from './placement.ts'
-import { useUi } from './ui.ts'
+import { edgeKey, useUi } from './ui.ts'
 
 const HISTORY_LIMIT = 200
 
@@ -76,6 +76,8 @@ export const useDesign = defineStore('design', () => {
     const ui = useUi()
     const ids = new Set(doc.value.nodes.map((n) => n.id))
     if ([...ui.selection].some((id) => !ids.has(id))) ui.select([...ui.selection].filter((id) => ids.has(id)))
+    const keys = new Set(doc.value.edges.map(edgeKey))
+    if ([...ui.edgeSelection].some((k) => !keys.has(k))) ui.selectEdges([...ui.edgeSelection].filter((k) => keys.has(k)))
   }
 
   /** Opens `model` as the design: history starts empty, and the design is clean unless `dirty` says it is an unsaved copy. */

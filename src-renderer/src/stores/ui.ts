@@ -15,8 +15,13 @@ export interface CanvasApi {
   fit(): void
   /** Measured card sizes by node id, for auto-layout. */
   sizes(): Record<string, { width: number; height: number }>
-  selectedEdges(): [string, string][]
 }
+
+/** An edge's id on the canvas and in the edge selection: `from->to`. */
+export const edgeKey = (e: readonly [string, string]) => `${e[0]}->${e[1]}`
+
+/** The connect picker: the selected block and which end of the new edge it is ('from': it feeds the picked one). */
+export interface ConnectAsk { id: string; end: 'from' | 'to' }
 
 /** `#/compare?runs=a,b` -> { screen: 'compare', params: { runs: 'a,b' } }; anything unknown opens the designer. */
 export function parseHash(hash: string): Route {
@@ -46,6 +51,12 @@ export const useUi = defineStore('ui', () => {
   const helpOpen = ref(false)
   const galleryOpen = ref(false)
   const canvas = shallowRef<CanvasApi | null>(null)
+  /** Selected edges, by `edgeKey`; replaced, never mutated. Selecting blocks clears it (one selection at a time). */
+  const edgeSelection = shallowRef<ReadonlySet<string>>(new Set())
+  /** The connect picker, open while set (actions/edit.ts, ConnectPicker.vue). */
+  const connecting = ref<ConnectAsk | null>(null)
+  /** A first start (nothing to reopen): the designer says what to do next until dismissed. */
+  const firstStart = ref(false)
 
   function navigate(screen: Screen, params: Record<string, string> = {}): void {
     route.value = { screen, params }
@@ -63,6 +74,12 @@ export const useUi = defineStore('ui', () => {
   }
   function select(ids: Iterable<string>): void {
     selection.value = new Set(ids)
+    if (selection.value.size && edgeSelection.value.size) edgeSelection.value = new Set()
+  }
+  /** Selects edges (by `edgeKey`) instead of blocks. */
+  function selectEdges(keys: Iterable<string>): void {
+    edgeSelection.value = new Set(keys)
+    if (edgeSelection.value.size && selection.value.size) selection.value = new Set()
   }
   function toggleTheme(): void {
     theme.value = theme.value === 'dark' ? 'light' : 'dark'
@@ -72,5 +89,5 @@ export const useUi = defineStore('ui', () => {
     if (globalThis.document) document.documentElement.dataset.theme = t
   }, { immediate: true })
 
-  return { route, screen, theme, selection, helpOpen, galleryOpen, canvas, navigate, setParams, fromLocation, select, toggleTheme }
+  return { route, screen, theme, selection, edgeSelection, helpOpen, galleryOpen, connecting, firstStart, canvas, navigate, setParams, fromLocation, select, selectEdges, toggleTheme }
 })
