@@ -79,6 +79,14 @@ export const COMMANDS = {
   'runs.predict': z.object({ runId, images: z.array(imageInput).min(1).max(64), top: z.number().int().min(1).max(1000).optional(), checkpoint: checkpointKind.optional() }).strict(),
   'runs.insight': z.object({ runId, image: imageInput, classIndex: z.number().int().min(0).optional(), checkpoint: checkpointKind.optional() }).strict(),
   'runs.export': z.object({ runId, format: z.enum(['onnx', 'pytorch', 'weights']), out: path, checkpoint: checkpointKind.optional() }).strict(),
+  /** Learn (issue 19): one window of a conv/pool block of a run's checkpoint or of a model with seeded weights, on an image; with the block's tensors, the unit's receptive field and its effective receptive field. */
+  'learn.explain': z.object({
+    runId: runId.optional(), model: model.optional(), node: z.string().min(1).max(200), image: imageInput,
+    at: z.tuple([z.number().int().min(0), z.number().int().min(0)]).optional(), filter: z.number().int().min(0).optional(),
+    checkpoint: checkpointKind.optional(), seed: z.number().int().min(0).max(2 ** 31).optional(),
+  }).strict().refine((p) => (p.runId === undefined) !== (p.model === undefined), 'give either runId or model'),
+  /** Images to explain: a run's training folder (or `dir`), a few per class. */
+  'learn.images': z.object({ runId: runId.optional(), dir: path.optional(), perClass: z.number().int().min(1).max(50).optional() }).strict(),
 } as const
 
 export type CommandName = keyof typeof COMMANDS
@@ -164,6 +172,9 @@ export interface InsightReport {
   gradCam: { classIndex: number; class: string; layerId: string; camShape: number[]; cam: number[]; weights: number[]; heatmap: string; overlay: string } | null
 }
 export interface ParityReport { images: number; sample: 'dataset' | 'random'; maxProbabilityDifference: number; agreement: number; runtime: string }
+// Learn (issue 19): the step types are the engine core's own.
+export type { LearnBlock, LearnReport } from './learn-report.ts'
+import type { LearnReport } from './learn-report.ts'
 export interface ExportReport { runId: string; format: 'onnx' | 'pytorch' | 'weights'; checkpoint: { kind: 'best' | 'last'; epoch: number }; files: string[]; parity: ParityReport | null; warnings: string[] }
 
 export interface Responses {
@@ -197,6 +208,8 @@ export interface Responses {
   'runs.predict': PredictReport
   'runs.insight': InsightReport
   'runs.export': ExportReport
+  'learn.explain': LearnReport
+  'learn.images': { dir: string; images: { path: string; class: string }[] }
 }
 
 export type StudioEvent =

@@ -20,6 +20,7 @@ import { ServiceError, TrainingService } from '../services/training.ts'
 import { evaluateRun } from '../services/insight/evaluate.ts'
 import { predictImages } from '../services/insight/predict.ts'
 import { lookInside } from '../services/insight/look-inside.ts'
+import { explainBlock, learnImages } from '../services/insight/learn.ts'
 import { exportRun } from '../services/export/export.ts'
 import { readPrefs, writePrefs } from '../services/prefs.ts'
 
@@ -149,6 +150,8 @@ export function createHost(opts: HostOptions = {}): Host {
       return lookInside(store, p.runId, typeof src === 'string' ? { name: src, bytes: null } : src, { classIndex: p.classIndex, checkpoint: p.checkpoint, cacheDir: opts.cacheDir })
     },
     'runs.export': (p) => exportRun(store, p.runId, { format: p.format, out: p.out, checkpoint: p.checkpoint, cacheDir: opts.cacheDir }),
+    'learn.explain': (p) => explainBlock(store, { run: p.runId, model: p.model ? parseModelFile(p.model) : undefined, node: p.node, image: imageSource(p.image), at: p.at, filter: p.filter, checkpoint: p.checkpoint, seed: p.seed, detail: true, cacheDir: opts.cacheDir }),
+    'learn.images': (p) => learnImages(store, p),
   }
 
   return {
