@@ -83,7 +83,7 @@ export const COMMANDS = {
   'learn.explain': z.object({
     runId: runId.optional(), model: model.optional(), node: z.string().min(1).max(200), image: imageInput,
     at: z.tuple([z.number().int().min(0), z.number().int().min(0)]).optional(), filter: z.number().int().min(0).optional(),
-    checkpoint: checkpointKind.optional(), seed: z.number().int().min(0).max(2 ** 31).optional(),
+    checkpoint: checkpointKind.optional(), seed: z.number().int().min(0).max(2 ** 31).optional(), label: z.number().int().min(0).max(100_000).optional(),
   }).strict().refine((p) => (p.runId === undefined) !== (p.model === undefined), 'give either runId or model'),
   /** Images to explain: a run's training folder (or `dir`), a few per class. */
   'learn.images': z.object({ runId: runId.optional(), dir: path.optional(), perClass: z.number().int().min(1).max(50).optional() }).strict(),

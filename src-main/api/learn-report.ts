@@ -32,6 +32,12 @@ export interface LearnReport {
   block?: LearnBlock
   /** The decoded image at the network's input size, PNG data URL. */
   image?: string
+  /**
+   * A conv's gradients for this one image and `label` (its true class, or the predicted one): the engine's
+   * backward pass of the cross-entropy. `dout` is dL/dz at the conv's output before its fused ReLU [H, W, Cout],
+   * `weightGrad` [kh, kw, Cin, Cout] and `biasGrad` [Cout] are the engine's own parameter gradients.
+   */
+  gradient?: { label: number; className: string | null; loss: number; dout: number[]; weightGrad: number[]; biasGrad: number[] | null }
   /** |d unit / d input| summed over the image's channels, [H * W] row-major, and its maximum. */
   effective?: { height: number; width: number; max: number; map: number[] }
   warnings: string[]

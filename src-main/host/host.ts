@@ -150,7 +150,7 @@ export function createHost(opts: HostOptions = {}): Host {
       return lookInside(store, p.runId, typeof src === 'string' ? { name: src, bytes: null } : src, { classIndex: p.classIndex, checkpoint: p.checkpoint, cacheDir: opts.cacheDir })
     },
     'runs.export': (p) => exportRun(store, p.runId, { format: p.format, out: p.out, checkpoint: p.checkpoint, cacheDir: opts.cacheDir }),
-    'learn.explain': (p) => explainBlock(store, { run: p.runId, model: p.model ? parseModelFile(p.model) : undefined, node: p.node, image: imageSource(p.image), at: p.at, filter: p.filter, checkpoint: p.checkpoint, seed: p.seed, detail: true, cacheDir: opts.cacheDir }),
+    'learn.explain': (p) => explainBlock(store, { run: p.runId, model: p.model ? parseModelFile(p.model) : undefined, node: p.node, image: imageSource(p.image), at: p.at, filter: p.filter, checkpoint: p.checkpoint, seed: p.seed, label: p.label, detail: true, cacheDir: opts.cacheDir }),
     'learn.images': (p) => learnImages(store, p),
   }
 

@@ -36,6 +36,8 @@ export interface LearnRequest {
   seed?: number
   /** Also the block's tensors, the image and the effective receptive field (the page steps through them). */
   detail?: boolean
+  /** The class whose cross-entropy gives a conv's gradients (detail); default: the predicted class. */
+  label?: number
   cacheDir?: string
 }
 
@@ -52,7 +54,7 @@ export class LearnError extends ServiceError {
 const invalid = (message: string, field = 'request') => new LearnError(field, message)
 
 /** The network and preprocessing of a run's checkpoint or of a model with seeded weights. */
-async function networkFor(store: Store | null, req: LearnRequest): Promise<{ net: Network; analysis: GraphAnalysis; preprocessing: Pick<Preprocessing, 'channels' | 'mean' | 'std'>; target: ReturnType<typeof targetOf>; source: LearnExplanation['source']; warnings: string[] }> {
+async function networkFor(store: Store | null, req: LearnRequest): Promise<{ net: Network; analysis: GraphAnalysis; preprocessing: Pick<Preprocessing, 'channels' | 'mean' | 'std'> & { classes?: string[] }; target: ReturnType<typeof targetOf>; source: LearnExplanation['source']; warnings: string[] }> {
   const kernels = await fastKernels()
   const image = typeof req.image === 'string' ? req.image : req.image.name
   if (req.run) {
@@ -124,6 +126,21 @@ export async function explainBlock(store: Store | null, req: LearnRequest): Prom
     result.image = await pngDataUrl(decoded.pixels, target.width, target.height, target.channels)
     const e = effectiveReceptiveField(net, info.id, at, filter)
     result.effective = { height: e.height, width: e.width, max: e.max, map: Array.from(e.map) }
+    if (info.type === 'conv2d') {
+      // The engine's backward of this image's loss: after it the conv's dOut holds dL/dz (its fused ReLU's
+      // mask applied by its own backward, or by the max-pool that does it) and its parameters their gradients.
+      const probs = net.forward(1, false)
+      let label = req.label ?? 0
+      if (req.label === undefined) for (let k = 1; k < net.classes; k++) if (probs[k] > probs[label]) label = k
+      if (!Number.isInteger(label) || label < 0 || label >= net.classes) throw invalid(`class ${label} is out of range: the model has classes 0..${net.classes - 1}`, 'label')
+      const { lossSum } = net.backward(Int32Array.of(label), 1, 1)
+      result.gradient = {
+        label, className: preprocessing.classes?.[label] ?? null, loss: lossSum,
+        dout: Array.from(layer.dOut.subarray(0, layer.outSize)),
+        weightGrad: Array.from(layer.params.find((p) => p.name === `${info.id}.weight`)!.grad),
+        biasGrad: b ? Array.from(layer.params.find((p) => p.name === `${info.id}.bias`)!.grad) : null,
+      }
+    }
   }
   return result
 }
