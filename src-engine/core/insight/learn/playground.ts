@@ -29,6 +29,8 @@ export interface PlaygroundResult {
   steps: ConvStep[]
   /** Rows and columns at the bottom/right no window reaches (the stride's remainder). */
   unseen: { rows: number; cols: number }
+  /** The upstream gradient as read, [filter][row][col]. */
+  dout?: number[][][]
   weightGrad?: number[][][][]
   terms?: GradTerm[][][][][]
   biasGrad?: number[]
@@ -101,6 +103,6 @@ export function explainPlayground<T extends FloatArray>(input: PlaygroundInput, 
   const steps: ConvStep[] = []
   for (let f = 0; f < problem.cout; f++) for (let r = 0; r < g.outH; r++) for (let c = 0; c < g.outW; c++) steps.push(convStep(problem, f, [r, c]))
   const result: PlaygroundResult = { problem, output: convOutput(problem, kernels), steps, unseen: { rows: g.droppedRows, cols: g.droppedCols } }
-  if (dout) Object.assign(result, convGradients(problem, dout, kernels), { terms: allWeightTerms(problem, dout) })
+  if (dout) Object.assign(result, convGradients(problem, dout, kernels), { dout, terms: allWeightTerms(problem, dout) })
   return result
 }
