@@ -6,6 +6,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import type { ApiError, LearnReport } from '../../../src-main/api/contract.ts'
+import type { ModelFile } from '../../../src-engine/core/graph/types.ts'
 import { referenceKernels } from '../../../src-engine/core/kernels/reference.ts'
 import { explainPlayground, LearnInputError, toChannels, type ConvProblem, type PlaygroundResult } from '../../../src-engine/core/insight/learn/index.ts'
 import { studio } from '../api/client.ts'
@@ -47,6 +48,8 @@ export const useLearn = defineStore('learn', () => {
   const image = shallowRef<{ path: string } | PickedImage | null>(null)
   const label = ref<number | null>(null)
   const report = shallowRef<LearnReport | null>(null)
+  /** The run's own model (its blocks), when a run is the source; else the open design's. */
+  const runModel = shallowRef<ModelFile | null>(null)
   const busy = ref(false)
   const error = ref<ApiError | null>(null)
   // the view
@@ -114,6 +117,8 @@ export const useLearn = defineStore('learn', () => {
     if (n >= total.value) { playing.value = false; return }
     pos.value = [Math.floor(n / outW.value), n % outW.value]
     done.value = Math.max(done.value, n + 1)
+    // A pool's window is explained by the main process (its winner is the kernel's argmax).
+    if (source.value === 'block' && view.value?.kind === 'pool') void explainAt()
   }
   function jump(r: number, c: number): void {
     pos.value = [r, c]
@@ -156,6 +161,15 @@ export const useLearn = defineStore('learn', () => {
   }
   async function open(opts: { node?: string; runId?: string | null; image?: { path: string } | PickedImage | null }): Promise<void> {
     source.value = 'block'
+    if (opts.runId !== undefined && opts.runId !== runId.value) runModel.value = null
+    const run = opts.runId !== undefined ? opts.runId : runId.value
+    if (run && !runModel.value) {
+      try {
+        runModel.value = (await studio().invoke('runs.get', { runId: run })).modelFile
+      } catch (e) {
+        error.value = asFailure(e)
+      }
+    }
     if (opts.node !== undefined) node.value = opts.node
     if (opts.runId !== undefined) runId.value = opts.runId
     if (opts.image !== undefined) image.value = opts.image
@@ -173,7 +187,7 @@ export const useLearn = defineStore('learn', () => {
   }
 
   return {
-    source, fields, preset, node, runId, seed, images, image, label, report, busy, error, filter, pos, done, channel, weight, playing,
+    source, fields, preset, node, runId, runModel, seed, images, image, label, report, busy, error, filter, pos, done, channel, weight, playing,
     played, view, outH, outW, total, reset, step, jump, usePreset, setField, explainAt, open, loadImages,
   }
 })
