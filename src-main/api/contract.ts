@@ -115,6 +115,14 @@ export const COMMANDS = {
   'runs.evaluation': z.object({ runId, split: z.enum(['val', 'test']).optional() }).strict(),
   /** An export made in a temporary folder of the host and sent back as bytes, named after the run, for a download or a save dialog. */
   'runs.download': z.object({ runId, format: z.enum(EXPORT_FORMATS), checkpoint: checkpointKind.optional() }).strict(),
+  /** Learn (issue 19): one window of a conv/pool block of a run's checkpoint or of a model with seeded weights, on an image; with the block's tensors, the unit's receptive field and its effective receptive field. */
+  'learn.explain': z.object({
+    runId: runId.optional(), model: model.optional(), node: z.string().min(1).max(200), image: imageInput,
+    at: z.tuple([z.number().int().min(0), z.number().int().min(0)]).optional(), filter: z.number().int().min(0).optional(),
+    checkpoint: checkpointKind.optional(), seed: z.number().int().min(0).max(2 ** 31).optional(), label: z.number().int().min(0).max(100_000).optional(),
+  }).strict().refine((p) => (p.runId === undefined) !== (p.model === undefined), 'give either runId or model'),
+  /** Images to explain: a run's training folder (or `dir`), a few per class. */
+  'learn.images': z.object({ runId: runId.optional(), dir: path.optional(), perClass: z.number().int().min(1).max(50).optional() }).strict(),
 } as const
 
 export type CommandName = keyof typeof COMMANDS
@@ -204,6 +212,9 @@ export interface InsightReport {
   gradCam: { classIndex: number; class: string; layerId: string; camShape: number[]; cam: number[]; weights: number[]; heatmap: string; overlay: string } | null
 }
 export interface ParityReport { images: number; sample: 'dataset' | 'random'; maxProbabilityDifference: number; agreement: number; runtime: string }
+// Learn (issue 19): the step types are the engine core's own.
+export type { LearnBlock, LearnReport } from './learn-report.ts'
+import type { LearnReport } from './learn-report.ts'
 export interface ExportReport { runId: string; format: ExportFormat; checkpoint: { kind: CheckpointKind; epoch: number }; files: string[]; parity: ParityReport | null; warnings: string[] }
 
 export interface Responses {
@@ -242,6 +253,8 @@ export interface Responses {
   /** `data`: each file's bytes in base64, the main file first; `report`'s paths were in the host's temporary folder, now removed. */
   'runs.download': { files: { name: string; data: string }[]; report: ExportReport }
   'runs.evaluation': EvaluationReport
+  'learn.explain': LearnReport
+  'learn.images': { dir: string; images: { path: string; class: string }[] }
 }
 
 /** What the training service reports of a run. */

@@ -13,6 +13,7 @@ import { registerCache } from './commands/cache.ts'
 import { registerEvaluate } from './commands/evaluate.ts'
 import { registerPredict } from './commands/predict.ts'
 import { registerExport } from './commands/export.ts'
+import { registerExplain } from './commands/explain.ts'
 
 export function buildProgram(): Command {
   const program = new Command('cnn-studio')
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerEvaluate(program)
   registerPredict(program)
   registerExport(program)
+  registerExplain(program)
   registerServe(program)
   registerBench(program)
   registerCache(program)

@@ -24,6 +24,7 @@ import { TrainingService } from '../services/training.ts'
 import { evaluateRun, storedEvaluation } from '../services/insight/evaluate.ts'
 import { predictImages } from '../services/insight/predict.ts'
 import { lookInside } from '../services/insight/look-inside.ts'
+import { explainBlock, learnImages } from '../services/insight/learn.ts'
 import { exportRun } from '../services/export/export.ts'
 import { readPrefs, writePrefs } from '../services/prefs.ts'
 
@@ -187,6 +188,8 @@ export function createHost(opts: HostOptions = {}): Host {
         rmSync(dir, { recursive: true, force: true })
       }
     },
+    'learn.explain': (p) => explainBlock(store, { run: p.runId, model: p.model ? parseModelFile(p.model) : undefined, node: p.node, image: imageSource(p.image), at: p.at, filter: p.filter, checkpoint: p.checkpoint, seed: p.seed, label: p.label, detail: true, cacheDir: opts.cacheDir }),
+    'learn.images': (p) => learnImages(store, p),
   }
 
   return {

@@ -4,7 +4,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import { usePrefs } from './prefs.ts'
 
-export const SCREENS = ['design', 'data', 'train', 'runs', 'compare'] as const
+export const SCREENS = ['design', 'data', 'train', 'runs', 'compare', 'learn'] as const
 export type Screen = (typeof SCREENS)[number]
 export type Theme = 'light' | 'dark'
 
