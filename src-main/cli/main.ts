@@ -13,6 +13,8 @@ import { registerCache } from './commands/cache.ts'
 import { registerEvaluate } from './commands/evaluate.ts'
 import { registerPredict } from './commands/predict.ts'
 import { registerExport } from './commands/export.ts'
+import { registerImport } from './commands/import.ts'
+import { registerRewrite } from './commands/rewrite.ts'
 
 export function buildProgram(): Command {
   const program = new Command('cnn-studio')
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerEvaluate(program)
   registerPredict(program)
   registerExport(program)
+  registerImport(program)
+  registerRewrite(program)
   registerServe(program)
   registerBench(program)
   registerCache(program)
