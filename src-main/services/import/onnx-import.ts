@@ -125,6 +125,12 @@ export function importOnnx(bytes: Uint8Array, file: string, name?: string): Impo
 
     switch (op) {
       case 'Identity': vals.set(out, need(x, 'input')); break
+      case 'Pad': {
+        const pads = ins[1] ? Array.from(constOf(ins[1], 'pads').data) : Array.isArray(a.pads) ? a.pads : []
+        if (pads.some((p) => p !== 0)) refuse(`pads [${pads.join(', ')}]: only a Pad that adds nothing passes; put the padding on the conv or pool`)
+        vals.set(out, need(x, 'input'))
+        break
+      }
       case 'Constant': {
         const t = a.value
         if (!t || typeof t !== 'object' || Array.isArray(t)) refuse('only a tensor value is supported')

@@ -27,6 +27,7 @@ export const ONNX_OPS: Readonly<Record<string, OpRule>> = {
   Reshape: { layer: 'flatten', note: 'to 2D only: [N, -1], [0, -1] or [N, C*H*W] from a constant shape' },
   Softmax: { layer: 'softmax', note: 'over the classes (axis 1 or -1 of [N, classes])' },
   Transpose: { layer: null, note: 'NHWC<->NCHW only (perm [0, 3, 1, 2] after an NHWC input, [0, 2, 3, 1] before a flatten)' },
+  Pad: { layer: null, note: 'of zeros only (PyTorch writes one before an AveragePool): passes through' },
   Identity: { layer: null, note: 'passes through' },
   Constant: { layer: null, note: 'a constant argument (a Reshape shape, a Dropout ratio)' },
 }
