@@ -2,10 +2,9 @@
 // as a design (services/import/onnx-import.ts), and with --weights its weights in the studio's layout, which
 // `train --init-weights` can start from. A file that cannot be imported is refused whole with a one-line
 // reason and exit 2: not ONNX, truncated, several inputs or outputs, a dynamic image size, an op outside the table.
-import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { analyzeGraph, fmtInt, serializeModelFile } from '../../../src-engine/core/graph/index.ts'
-import { ImportError, importOnnx } from '../../services/import/onnx-import.ts'
+import { ImportError, importOnnx, readOnnx } from '../../services/import/onnx-import.ts'
 import { writeFileAtomic } from '../../services/import/write.ts'
 import { CliError, EXIT_USAGE } from '../errors.ts'
 import { esc } from '../escape.ts'
@@ -19,17 +18,10 @@ export function registerImport(program: Command): void {
     .option('--weights <file>', 'also write the weights, in the studio\'s layout (*.weights)')
     .option('--name <name>', 'the design\'s name (default: the ONNX graph\'s)')
     .option('--json', 'print one JSON document on stdout')
-    .action((file: string, opts: { out: string; weights?: string; name?: string; json?: boolean }) => {
-      let bytes: Uint8Array
-      try {
-        bytes = readFileSync(file)
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code
-        throw new CliError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}`, EXIT_USAGE)
-      }
+    .action(async (file: string, opts: { out: string; weights?: string; name?: string; json?: boolean }) => {
       let r
       try {
-        r = importOnnx(bytes, file, opts.name)
+        r = importOnnx(await readOnnx(file), file, opts.name)
       } catch (e) {
         if (e instanceof ImportError) throw new CliError(e.message, EXIT_USAGE)
         throw e

@@ -6,10 +6,27 @@
 // Everything is checked before anything is returned: an op outside the table refuses the whole file.
 import { analyzeGraph, parseModelFile, windowGeometry, type Edge, type ModelFile, type NodeSpec, type Padding } from '../../../src-engine/core/graph/index.ts'
 import { encodeWeights, type NamedTensor } from '../../../src-engine/core/train/weights.ts'
+import { FileReadError, readImageFile } from '../../../src-engine/node/dataset/index.ts'
 import { ONNX_OPS } from './op-table.ts'
 import { attrsOf, decodeOnnx, ImportError, tensorValues, type AttrValue, type OnnxNode } from './onnx-read.ts'
 
 export { ImportError }
+
+/** The largest ONNX file read: far above the CNNs the studio trains (VGG-16's weights are 528 MiB). */
+export const ONNX_SIZE_LIMIT = 1024 * 2 ** 20
+
+/**
+ * The ONNX file's bytes, read as the studio reads any path a page may name (a regular file only, capped, off
+ * the event loop), or an ImportError that says why it cannot be read.
+ */
+export async function readOnnx(file: string): Promise<Uint8Array> {
+  try {
+    return await readImageFile(file, ONNX_SIZE_LIMIT)
+  } catch (e) {
+    if (e instanceof FileReadError) throw new ImportError(`cannot read ${file}: ${e.message.replace(/image file/g, 'ONNX file')}`)
+    throw e
+  }
+}
 
 type MapVal = { kind: 'map'; id: string; layout: 'NCHW' | 'NHWC'; h: number; w: number; c: number }
 /** `chw`: the vector is a flattened NCHW map of that size, in ONNX's order. `pooled`: ONNX sees it as [N, C, 1, 1]. */
