@@ -9,6 +9,7 @@ import { createTrainer } from '../../src-engine/node/trainer/index.ts'
 import type { Trainer } from '../../src-engine/core/train/types.ts'
 import { parseSettings, type TrainSettings } from '../api/settings.ts'
 import { checkMemory } from './memory-check.ts'
+import { weightsMisfit } from './import/weights-fit.ts'
 import { HEARTBEAT_MS } from './store/owner.ts'
 import { Store, type FinalMetrics, type RunStatus } from './store/store.ts'
 
@@ -30,6 +31,8 @@ export interface StartRequest {
   datasetDir: string
   testDir?: string
   settings?: unknown
+  /** Start from these weights (an import's, fine-tuning) instead of a seeded initialisation; every tensor must fit. */
+  initialWeights?: Uint8Array
 }
 
 interface Job {
@@ -160,13 +163,15 @@ export class TrainingService {
     if (classes !== data.set.classes.length) {
       throw new ServiceError('INVALID_MODEL', `the model ends in ${classes} classes but ${req.datasetDir} has ${data.set.classes.length} (${data.set.classes.join(', ')}); set the last dense layer's units to ${data.set.classes.length}`)
     }
+    const misfit = req.initialWeights ? weightsMisfit(a, req.initialWeights) : null
+    if (misfit) throw new ServiceError('INVALID_MODEL', `cannot start from these weights: ${misfit}`)
     const model = this.store.saveModel(req.model)
     const counts = classCounts(data.set)
     const datasetId = this.store.saveDataset({ root: req.datasetDir, fingerprint: data.fingerprint, classes: data.set.classes, counts })
     const testId = test ? this.store.saveDataset({ root: req.testDir!, fingerprint: test.fingerprint, classes: test.set.classes, counts: classCounts(test.set) }) : null
     const name = settings.name ?? `${req.model.name ?? 'model'} ${settings.optimizer} lr ${settings.lr}`
     const runId = this.store.createRun({ name, settings: { ...settings, datasetDir: req.datasetDir, testDir: req.testDir ?? null }, modelId: model.id, datasetId, testDatasetId: testId, splitSeed: settings.seed, skipped: data.skipped })
-    this.enqueue({ runId, model: req.model, data, test, settings })
+    this.enqueue({ runId, model: req.model, data, test, settings, ...(req.initialWeights ? { from: { epoch: 0, weights: req.initialWeights } } : {}) })
     return { runId }
   }
 
