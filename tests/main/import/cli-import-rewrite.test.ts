@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import onnxProto from 'onnx-proto'
 import { analyzeGraph, parseModelFile, serializeModelFile } from '../../../src-engine/core/graph/index.ts'
 import { buildOnnx } from '../../../src-main/services/export/onnx.ts'
+import { importOnnx } from '../../../src-main/services/import/onnx-import.ts'
 import { cli } from '../../helpers/cli.ts'
 import { seededWeights } from './seeded-weights.ts'
 
@@ -67,6 +68,22 @@ describe('cnn-studio import', () => {
     expect(a.nodes.map((n) => n.type)).toEqual(['input', 'conv2d', 'relu', 'globalavgpool', 'dense', 'softmax'])
     expect(a.byId.get('conv1')!.attrs.padding).toBe('same')
     expect(existsSync(join(dir, 'ok.weights'))).toBe(true)
+  })
+
+  it('MatMul + Add of a constant is one dense layer with its bias; a Reshape to [N, -1] is a flatten', () => {
+    const nodes: N[] = [
+      convNodes[0], convNodes[1],
+      { op: 'Reshape', in: ['r', 'shape'], out: 'f' },
+      { op: 'MatMul', in: ['f', 'fw'], out: 'mm' },
+      { op: 'Add', in: ['mm', 'fb'], out: 'y' },
+    ]
+    const m = onnx.ModelProto.decode(readFileSync(onnxFile('mm.onnx', { nodes, inits: [...convInits.slice(0, 2), ['fw', [256, 4]], ['fb', [4]]] })))
+    m.graph!.initializer!.push({ name: 'shape', dims: [2], dataType: onnx.TensorProto.DataType.INT64, int64Data: [0, -1] })
+    const r = importOnnx(onnx.ModelProto.encode(m).finish(), 'mm.onnx')
+    const a = analyzeGraph(r.model, { forTraining: true })
+    expect(a.nodes.map((n) => n.type)).toEqual(['input', 'conv2d', 'relu', 'flatten', 'dense', 'softmax'])
+    expect(a.byId.get('fc1')!.params).toBe(8 * 8 * 4 * 4 + 4)
+    expect(r.ops).toMatchObject({ MatMul: 1, Add: 1, Reshape: 1 })
   })
 
   it('refuses an op outside the table, naming every node that uses one, and writes nothing', () => {
