@@ -7,6 +7,7 @@ import type { ModelFile } from '../../src-engine/core/graph/types.ts'
 import type { HealthReport, SplitCounts } from '../../src-engine/core/data/health.ts'
 import { ENDED_STATUSES, IN_PROGRESS_STATUSES, RUN_STATUSES, type RunStatus } from '../../src-engine/core/train/status.ts'
 import { clip, ECHO_LIMIT, fieldsOf } from './issues.ts'
+import type { RewriteResult } from '../../src-engine/core/graph/rewrites.ts'
 import { TrainSettings } from './settings.ts'
 import type { TrainSettings as Settings } from './settings.ts'
 
@@ -71,6 +72,10 @@ export const COMMANDS = {
   }).strict(),
   /** The training settings with every default filled in, for the settings form. */
   'settings.defaults': none,
+  /** An ONNX model on this machine opened as a design (services/import): the model file, what the import warns about, the ops it read. */
+  'models.import': z.object({ path }).strict(),
+  /** One of the course's rewrites (core/graph/rewrites.ts) applied to a design: the new design and the figures before and after, or why it does not apply. */
+  'models.rewrite': z.object({ model, rule: z.enum(['stack3x3', 'gap-head', 'bottleneck', 'mlp-baseline']), node: z.string().min(1).max(200).optional(), width: z.number().int().min(1).max(65536).optional() }).strict(),
   /** `readId`: names this read in its `dataset` progress events and to `datasets.cancel`. */
   'datasets.inspect': z.object({ dir: path, valSplit: z.number().min(0).max(0.9).optional(), seed: z.number().int().min(0).optional(), readId: z.string().min(1).max(100).optional() }).strict(),
   /** Stops the read of that id (its scan worker and its decoding); the read answers CANCELLED. Unknown or finished ids: nothing. */
@@ -223,6 +228,8 @@ export interface Responses {
   'templates.list': { id: string; name: string; model: ModelFile }[]
   'models.analyze': { nodes: { id: string; type: string; outputShape: number[] | null; params: number; macs: number; receptiveField: number | null }[]; totals: { params: number; trainableParams: number; nonTrainableParams: number; macs: number }; issues: { nodeId?: string; severity: 'error' | 'warning'; code: string; message: string }[]; memory?: MemorySummary }
   'settings.defaults': Settings
+  'models.import': { model: ModelFile; warnings: string[]; ops: Record<string, number> }
+  'models.rewrite': RewriteResult
   'datasets.inspect': HealthReport
   'datasets.cancel': null
   'runs.list': RunSummary[]

@@ -14,6 +14,8 @@ import { registerEvaluate } from './commands/evaluate.ts'
 import { registerPredict } from './commands/predict.ts'
 import { registerExport } from './commands/export.ts'
 import { registerExplain } from './commands/explain.ts'
+import { registerImport } from './commands/import.ts'
+import { registerRewrite } from './commands/rewrite.ts'
 
 export function buildProgram(): Command {
   const program = new Command('cnn-studio')
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerPredict(program)
   registerExport(program)
   registerExplain(program)
+  registerImport(program)
+  registerRewrite(program)
   registerServe(program)
   registerBench(program)
   registerCache(program)

@@ -26,6 +26,8 @@ import { predictImages } from '../services/insight/predict.ts'
 import { lookInside } from '../services/insight/look-inside.ts'
 import { explainBlock, learnImages } from '../services/insight/learn.ts'
 import { exportRun } from '../services/export/export.ts'
+import { ImportError, importOnnx, readOnnx } from '../services/import/onnx-import.ts'
+import { rewriteModel } from '../../src-engine/core/graph/rewrites.ts'
 import { readPrefs, writePrefs } from '../services/prefs.ts'
 
 const TEMPLATES = appFile('resources/templates/')
@@ -61,6 +63,7 @@ function errorOf(e: unknown): ApiError {
   if (e instanceof ServiceError) return { code: e.code, message: short(e.message), ...(e.fields ? { fields: e.fields } : {}) }
   if (e instanceof StoreError || e instanceof DatasetError) return { code: e.code, message: short(e.message) }
   if (e instanceof Error && (e.name === 'ModelFileError' || e.name === 'UntrainableModelError')) return { code: 'INVALID_MODEL', message: short(e.message) }
+  if (e instanceof ImportError) return { code: 'IMPORT_REFUSED', message: short(e.message) }
   return { code: 'INTERNAL', message: short(e instanceof Error ? e.message : String(e)) }
 }
 const MESSAGE_LIMIT = 1000
@@ -112,6 +115,11 @@ export function createHost(opts: HostOptions = {}): Host {
         totals: a.totals, issues: a.issues, memory: memorySummary(a, p.memory ?? {}),
       }
     },
+    'models.import': async (p) => {
+      const r = importOnnx(await readOnnx(p.path), p.path)
+      return { model: r.model, warnings: r.warnings, ops: r.ops }
+    },
+    'models.rewrite': (p) => rewriteModel(parseModelFile(p.model), p.rule, { node: p.node, width: p.width }),
     'settings.defaults': () => {
       const r = parseSettings({})
       if (!r.ok) throw new Error(r.message)

@@ -13,6 +13,7 @@ import { parseSettings, type TrainSettings } from '../api/settings.ts'
 import { ServiceError, type ServiceErrorCode } from './errors.ts'
 import { machineFacts } from './memory-check.ts'
 import { dataChanges, splitFolders, targetOf } from './run-data.ts'
+import { weightsMisfit } from './import/weights-fit.ts'
 import { HEARTBEAT_MS } from './store/owner.ts'
 import { Store } from './store/store.ts'
 import { judgeRun } from './verdict.ts'
@@ -23,6 +24,8 @@ export interface StartRequest {
   datasetDir: string
   testDir?: string
   settings?: unknown
+  /** Start from these weights (an import's, fine-tuning) instead of a seeded initialisation; every tensor must fit. */
+  initialWeights?: Uint8Array
 }
 
 interface Job {
@@ -134,6 +137,9 @@ export class TrainingService {
     const failed = firstError(this.check(a, settings, dirs.train, scans))
     if (failed) throw refusal(failed)
     const target = targetOf(a)
+    // Weights to start from (an import: "train from these weights") must fit the model, tensor by tensor.
+    const misfit = req.initialWeights ? weightsMisfit(a, req.initialWeights) : null
+    if (misfit) throw new ServiceError('INVALID_MODEL', `cannot start from these weights: ${misfit}`)
     const data = await this.load(dirs.train, target, scans.get(dirs.train))
     const test = dirs.test ? await this.load(dirs.test, target, scans.get(dirs.test), data.set.classes) : null
     const val = dirs.val ? await this.load(dirs.val, target, scans.get(dirs.val), data.set.classes) : null
@@ -144,7 +150,7 @@ export class TrainingService {
     const name = settings.name ?? `${req.model.name ?? 'model'} ${settings.optimizer} lr ${settings.lr}`
     const recorded = { ...settings, datasetDir: req.datasetDir, testDir: dirs.test, ...(dirs.val ? { valDir: dirs.val } : {}) }
     const runId = this.store.createRun({ name, settings: recorded, modelId: model.id, datasetId, testDatasetId: testId, splitSeed: settings.seed, skipped: data.skipped })
-    this.enqueue({ runId, model: req.model, data, test, val, settings })
+    this.enqueue({ runId, model: req.model, data, test, val, settings, ...(req.initialWeights ? { from: { epoch: 0, weights: req.initialWeights } } : {}) })
     return { runId }
   }
 

@@ -56,7 +56,8 @@ export function decodeWeights(blob: Uint8Array): { tensors: Map<string, Float32A
   if (!listed) throw new WeightsError('weights file is damaged: its header does not list the tensors')
   const start = Math.ceil((12 + len) / 4) * 4
   // Copy to an aligned buffer: the blob may sit at any byte offset (for example inside a SQLite row).
-  const body = blob.slice(start)
+  // (Uint8Array's slice: a Node Buffer's own slice would be a view at the same unaligned offset.)
+  const body = Uint8Array.prototype.slice.call(blob, start)
   const floats = new Float32Array(body.buffer, 0, body.byteLength / 4)
   const tensors = new Map<string, Float32Array>()
   let o = 0

@@ -2,6 +2,7 @@
 // progress bar (stderr), prints the result (or the spec's JSON with --json). Ctrl-C stops cleanly.
 import type { Command } from 'commander'
 import { jsonText } from '../escape.ts'
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { StoreError } from '../../services/store/open.ts'
 import type { Store } from '../../services/store/store.ts'
@@ -17,7 +18,7 @@ const int = (v: string) => (/^-?\d+$/.test(v) ? Number.parseInt(v, 10) : Number.
 
 interface TrainOpts {
   epochs: number; batchSize: number; optimizer: string; lr?: number; momentum: number; valSplit: number
-  testDir?: string; seed: number; augment: string; workers?: number; name?: string; db?: string; json?: boolean
+  testDir?: string; seed: number; augment: string; workers?: number; name?: string; db?: string; json?: boolean; initWeights?: string
 }
 
 /** Runs one training to its end through the service, with the bar and Ctrl-C handling; returns the run id. */
@@ -80,10 +81,17 @@ export function registerTrain(program: Command): void {
     .option('--augment <kind>', 'none, flip, shift or flip+shift', 'none')
     .option('--workers <n>', 'worker threads (default: all cores)', int)
     .option('--name <text>', 'a name for the run')
+    .option('--init-weights <file>', 'start from these weights (cnn-studio import --weights, export --format weights) instead of a seeded initialisation')
     .option('--db <file>', 'the experiment database (default: the studio\'s own, or CNN_STUDIO_DB)')
     .option('--json', 'print the result as one JSON document on stdout')
     .action(async (modelPath: string, dir: string, o: TrainOpts) => {
       const model = readModelFile(modelPath)
+      let initialWeights: Uint8Array | undefined
+      try {
+        if (o.initWeights) initialWeights = new Uint8Array(readFileSync(o.initWeights))
+      } catch (e) {
+        throw new CliError(`cannot read ${o.initWeights}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT_USAGE)
+      }
       const store = openStore(o.db)
       const service = new TrainingService(store)
       const settings = {
@@ -91,7 +99,7 @@ export function registerTrain(program: Command): void {
         valSplit: o.valSplit, seed: o.seed, augment: o.augment, workers: o.workers,
       }
       try {
-        const runId = await trainOnce(service, () => service.start({ model, datasetDir: resolve(dir), testDir: o.testDir ? resolve(o.testDir) : undefined, settings }), !!o.json)
+        const runId = await trainOnce(service, () => service.start({ model, datasetDir: resolve(dir), testDir: o.testDir ? resolve(o.testDir) : undefined, settings, initialWeights }), !!o.json)
         const result = finalJson(store, service, runId)
         if (o.json) process.stdout.write(jsonText(result))
         else {
