@@ -11,9 +11,13 @@ function pad(p: unknown): string {
   return p === undefined ? 'valid' : `p${p}`
 }
 
-/** The key attributes, from the analysed (defaults filled in) attrs when there are some, else the file's. */
+/**
+ * The key attributes: the file's as typed, over the analysed ones (which fill in the defaults). The file's win
+ * so that a value the layer cannot take shows on the card as it stands in its field (with the card's error
+ * badge), not the last value that was valid.
+ */
 export function shortAttrs(spec: NodeSpec, info?: NodeInfo): string {
-  const a = info && Object.keys(info.attrs).length ? info.attrs : (spec.attrs ?? {})
+  const a: Record<string, unknown> = { ...(info?.attrs ?? {}), ...(spec.attrs ?? {}) }
   switch (spec.type) {
     case 'input': return `${a.height ?? '?'}x${a.width ?? '?'}x${a.channels ?? '?'}`
     case 'conv2d': return `${a.kernel !== undefined ? sq(a.kernel) : '?'} s${st(a.stride ?? 1)} ${pad(a.padding)}, ${a.filters ?? '?'}`
