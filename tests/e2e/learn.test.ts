@@ -68,6 +68,17 @@ describe('Learn', () => {
     expect(await page.getByTestId('rf-text').innerText()).toMatch(/rows 9–11, columns 19–21 \(3×3 pixels\)/)
     await page.getByTestId('rf-box').scrollIntoViewIfNeeded()
     await shot(page, 'receptive-field')
+    // what if c1 slid with stride 3 and no padding: its own input and filters give a 10x10 map, and the stride's
+    // remainder leaves 2 rows and 2 columns that no window sees; the model itself is unchanged
+    await page.getByTestId('learn-whatif-stride').fill('3')
+    await page.getByTestId('learn-whatif-stride').press('Tab')
+    await page.getByTestId('learn-whatif-padding').fill('0')
+    await page.getByTestId('learn-whatif-padding').press('Tab')
+    await expect.poll(() => page.locator('[data-testid=learn-output] .cell').count(), { timeout: 20_000 }).toBe(100)
+    expect(await page.locator('.stage').innerText()).toMatch(/leaves 2 row\(s\) and 2 column\(s\)/)
+    await shot(page, 'what-if-stride')
+    await page.getByTestId('learn-whatif-reset').click()
+    await expect.poll(() => page.locator('[data-testid=learn-output] .cell').count(), { timeout: 20_000 }).toBe(32 * 32)
     // a deeper block starts at its corner: its 8x8 field clipped at the image, the rest padding
     await page.getByTestId('learn-node').selectOption('c2')
     await page.waitForFunction(() => /c2 /.test(document.querySelector('[data-testid=rf-text]')?.textContent ?? ''), undefined, { timeout: 60_000 })

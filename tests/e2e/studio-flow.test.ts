@@ -151,7 +151,7 @@ describe('a new user, from the sample folder to two compared runs', () => {
     await page.getByTestId('run-tag-input').fill('baseline')
     await page.getByTestId('run-tag-input').press('Enter')
     await page.getByTestId('run-tag').first().waitFor()
-    await page.locator('[data-testid=run-confusion] table').waitFor({ timeout: 120_000 })
+    await page.locator('[data-testid=confusion-matrix]').waitFor({ timeout: 120_000 })
     await shoot(page, 'run-page')
     await page.getByTestId('back-to-runs').click()
     expect(await rowOf(page, runA).innerText()).toMatch(/baseline: the sample settings/)

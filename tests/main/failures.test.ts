@@ -79,17 +79,21 @@ describe('failures end cleanly', () => {
     }
   })
 
-  it('a network too big for the engine\'s memory: failed with the reason and exit 1, no hang, no thread left', async () => {
+  it('a network too big for a worker\'s WebAssembly memory is refused up front with the figure, before any image is decoded', async () => {
     const dir = tmp('cnn-alloc-')
     const data = join(dir, 'data')
     for (const c of ['a', 'b']) for (let i = 0; i < 6; i++) put(data, `${c}/${i}.png`, await solid(8, 8, 3, [i * 20, c === 'a' ? 0 : 200, 50]).png().toBuffer())
-    // 12 images, batch 8 on 2 workers: 1024x1024x64 feature maps for a shard of 4 images: 2 GiB of outputs and gradients in each worker, beyond its 2 GiB memory.
+    // 12 images, batch 8 on 2 workers: 1024x1024x64 feature maps for a shard of 4 images, 2 GiB of outputs and
+    // gradients in each worker, beyond the 2 GiB its WebAssembly memory can address. It used to start, load its
+    // images and fail "out of memory" seconds later (the Network's own refusal is tested in tests/engine/nn/memory.test.ts).
     const big = writeModel(dir, chain('big', [1024, 1024, 3], [['c', 'conv2d', { filters: 64, kernel: 3, padding: 'same' }], ['g', 'globalavgpool'], ['d', 'dense', { units: 2 }], ['out', 'softmax']]))
-    const r = await run(['train', big, data, '--epochs', '2', '--batch-size', '8', '--workers', '2', '--db', join(dir, 'a.db'), '--json'], { ...process.env, CNN_STUDIO_CACHE: join(dir, 'cache') })
+    const cache = join(dir, 'cache')
+    const r = await run(['train', big, data, '--epochs', '2', '--batch-size', '8', '--workers', '2', '--db', join(dir, 'a.db'), '--json'], { ...process.env, CNN_STUDIO_CACHE: cache })
     expect(r.code, r.stderr).toBe(1)
-    const j = JSON.parse(r.stdout)
-    expect(j.status).toBe('failed')
-    expect(j.error).toMatch(/out of memory .* use a smaller batch size or model/)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toMatch(/each worker needs [\d.]+ GiB of WebAssembly memory for its network \(4 images of the batch\), more than the 2\.0 GiB a worker can address, so it was not started: use a smaller batch size or more workers/)
+    expect(existsSync(cache) ? readdirSync(cache) : []).toEqual([]) // nothing decoded
+    expect(JSON.parse(cli(['runs', 'list', '--db', join(dir, 'a.db'), '--json']).stdout).runs).toEqual([])
     expect(gone(r.pid)).toBe(true)
   })
 

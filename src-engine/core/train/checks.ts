@@ -39,12 +39,9 @@ export interface DatasetFacts {
   splits?: { train: number; test?: number; val?: number }
 }
 
-/** The images a folder gives a run, in words: a train/test root's splits after its training images. */
-function imagesText(d: DatasetFacts): string {
-  if (!d.splits) return plural(d.images, 'image')
-  const { train, val, test } = d.splits
-  return `${plural(train, 'training image')}${val !== undefined ? `, ${val} validation (val/ replaces the split)` : ''}${test !== undefined ? `, ${test} test` : ''}`
-}
+/** A train/test root's other splits, after its training images and folder: what the run validates and tests on. */
+const splitsNote = (s: { val?: number; test?: number }) =>
+  `${s.val !== undefined ? `, ${s.val} validation (val/ replaces the split)` : ''}${s.test !== undefined ? `, ${s.test} test` : ''}`
 
 export interface CheckSettings {
   batchSize: number
@@ -143,7 +140,7 @@ export function trainingChecks(a: GraphAnalysis, dataset: DatasetFacts | null, s
   const out: TrainingCheck[] = []
   if (dataset) {
     if (dataset.usable === false) out.push({ id: 'dataset', severity: 'error', code: 'UNUSABLE_DATASET', message: dataset.problem ?? `${dataset.root} cannot be trained on` })
-    else out.push({ id: 'dataset', severity: 'ok', message: `${imagesText(dataset)} in ${dataset.classes.length} classes (${dataset.classes.join(', ')}) from ${dataset.root}${dataset.skipped ? `; ${plural(dataset.skipped, 'file')} skipped` : ''}` })
+    else out.push({ id: 'dataset', severity: 'ok', message: `${dataset.splits ? plural(dataset.splits.train, 'training image') : plural(dataset.images, 'image')} in ${dataset.classes.length} classes (${dataset.classes.join(', ')}) from ${dataset.root}${dataset.splits ? splitsNote(dataset.splits) : ''}${dataset.skipped ? `; ${plural(dataset.skipped, 'file')} skipped` : ''}` })
   }
 
   const errors = a.issues.filter((i) => i.severity === 'error')

@@ -8,7 +8,8 @@ import { computed, ref, shallowRef, watch } from 'vue'
 import type { ApiError, LearnReport } from '../../../src-main/api/contract.ts'
 import type { ModelFile } from '../../../src-engine/core/graph/types.ts'
 import { referenceKernels } from '../../../src-engine/core/kernels/reference.ts'
-import { explainPlayground, LearnInputError, toChannels, type ConvProblem, type PlaygroundResult } from '../../../src-engine/core/insight/learn/index.ts'
+import { convOutput, explainPlayground, LearnInputError, toChannels, type ConvProblem, type PlaygroundResult } from '../../../src-engine/core/insight/learn/index.ts'
+import { windowGeometry } from '../../../src-engine/core/graph/window.ts'
 import { studio } from '../api/client.ts'
 import { asFailure } from '../api/request.ts'
 import { useDesign } from './design.ts'
@@ -60,6 +61,14 @@ export const useLearn = defineStore('learn', () => {
   const channel = ref(0)
   const weight = ref<PickedWeight | null>(null)
   const playing = ref(false)
+  /**
+   * "What if": a conv block's own input and filters with another stride or padding, computed here by the
+   * engine core (the model is untouched). Null: the block as it is. Its gradient and receptive fields belong
+   * to the block's own geometry, so they are not shown meanwhile.
+   */
+  const whatIf = ref<{ stride: number; padding: number } | null>(null)
+  /** Why a what-if geometry gives no output (the kernel larger than the padded input), or null. */
+  const whatIfError = ref<string | null>(null)
 
   const played = computed<{ result: PlaygroundResult | null; error: { field: string; message: string } | null }>(() => {
     try {
@@ -86,6 +95,11 @@ export const useLearn = defineStore('learn', () => {
     if (report.value!.kind !== 'conv' || !b.weights) return { kind: 'pool' as const, problem: { h, w, cin, cout, x: b.x, weights: [], bias: null, geometry: g } as ConvProblem, output: toChannels(b.out, g.outH, g.outW, cout), relu: false, dout: null, engineGrad: null, unseen: { rows: g.droppedRows, cols: g.droppedCols } }
     const grad = report.value!.gradient
     const problem: ConvProblem = { h, w, cin, cout, x: b.x, weights: b.weights, bias: b.bias, geometry: g }
+    const alt = whatIf.value ? windowGeometry(h, w, [g.kh, g.kw], whatIf.value.stride, whatIf.value.padding) : null
+    if (alt && alt.outH >= 1 && alt.outW >= 1) {
+      const tried: ConvProblem = { ...problem, geometry: alt }
+      return { kind: 'conv' as const, problem: tried, output: convOutput(tried, kernels, b.relu), relu: b.relu, dout: null, engineGrad: null, unseen: { rows: alt.droppedRows, cols: alt.droppedCols } }
+    }
     return {
       kind: 'conv' as const, problem, output: toChannels(b.out, g.outH, g.outW, cout), relu: b.relu,
       dout: grad ? toChannels(grad.dout, g.outH, g.outW, cout) : null,
@@ -123,7 +137,21 @@ export const useLearn = defineStore('learn', () => {
   function jump(r: number, c: number): void {
     pos.value = [r, c]
     done.value = Math.max(done.value, r * outW.value + c + 1)
-    if (source.value === 'block') void explainAt()
+    if (source.value === 'block' && !whatIf.value) void explainAt()
+  }
+  /** Tries the block with another stride and padding (null: back to its own), keeping the model as it is. */
+  function tryGeometry(next: { stride: number; padding: number } | null): void {
+    whatIfError.value = null
+    const b = report.value?.block
+    if (next && b?.geometry) {
+      const [h, w] = b.inShape
+      const alt = windowGeometry(h, w, [b.geometry.kh, b.geometry.kw], next.stride, next.padding)
+      if (alt.outH < 1 || alt.outW < 1) {
+        whatIfError.value = `a ${b.geometry.kh}x${b.geometry.kw} kernel does not fit in the ${h + 2 * next.padding}x${w + 2 * next.padding} padded input: (${h} + 2*${next.padding} - ${b.geometry.kh}) / ${next.stride} + 1 < 1`
+        return
+      }
+    }
+    whatIf.value = next
   }
   let timer: ReturnType<typeof setInterval> | null = null
   watch(playing, (on) => {
@@ -173,6 +201,8 @@ export const useLearn = defineStore('learn', () => {
     if (opts.node !== undefined) node.value = opts.node
     if (opts.runId !== undefined) runId.value = opts.runId
     if (opts.image !== undefined) image.value = opts.image
+    whatIf.value = null
+    whatIfError.value = null
     reset()
     report.value = null
     await explainAt()
@@ -188,6 +218,6 @@ export const useLearn = defineStore('learn', () => {
 
   return {
     source, fields, preset, node, runId, runModel, seed, images, image, label, report, busy, error, filter, pos, done, channel, weight, playing,
-    played, view, outH, outW, total, reset, step, jump, usePreset, setField, explainAt, open, loadImages,
+    played, view, outH, outW, total, whatIf, whatIfError, reset, step, jump, tryGeometry, usePreset, setField, explainAt, open, loadImages,
   }
 })
