@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Locator, Page } from 'playwright-core'
-import { launch, serve } from '../helpers/browser.ts'
+import { serveAndLaunch, closeAll } from '../helpers/browser.ts'
 import { cli } from '../helpers/cli.ts'
 
 const shots = new URL('../.tmp/a11y/', import.meta.url).pathname
@@ -30,13 +30,9 @@ beforeAll(async () => {
     expect(r.code, r.stderr).toBe(0)
     runIds.push((JSON.parse(r.stdout) as { runId: string }).runId)
   }
-  ;({ url, child } = await serve(db))
-  browser = await launch()
+  ;({ url, child, browser } = await serveAndLaunch(db))
 })
-afterAll(async () => {
-  await browser?.close()
-  child?.kill('SIGTERM')
-})
+afterAll(() => closeAll(browser, child))
 
 async function open(size = { width: 1280, height: 800 }): Promise<{ page: Page; errors: string[] }> {
   // The studio's CSP allows no inline script: the page lets axe-core in, nothing else changes.

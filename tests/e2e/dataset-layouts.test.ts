@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import type { ChildProcess } from 'node:child_process'
-import { launch, serve } from '../helpers/browser.ts'
+import { serveAndLaunch, closeAll } from '../helpers/browser.ts'
 import { makeSplitRoot } from '../fixtures/split-root.ts'
 import { put, solid } from '../fixtures/images/make.ts'
 
@@ -42,13 +42,9 @@ beforeAll(async () => {
     for (let i = 0; i < 6000; i++) copyFileSync(one, join(big, cls, `${i}.png`))
   }
   db = join(tmp, 'layouts.db')
-  ;({ url, child } = await serve(db))
-  browser = await launch()
+  ;({ url, child, browser } = await serveAndLaunch(db))
 }, 300_000)
-afterAll(async () => {
-  await browser?.close()
-  child?.kill('SIGTERM')
-})
+afterAll(() => closeAll(browser, child))
 
 async function open(): Promise<Page> {
   const page = await browser.newPage({ viewport: VIEWS[0] })

@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { parseModelFile } from '../../src-engine/core/graph/index.ts'
-import { launch, serve } from '../helpers/browser.ts'
+import { serve, serveAndLaunch, closeAll, openPage } from '../helpers/browser.ts'
 
 const shots = new URL('../.tmp/designer/', import.meta.url).pathname
 const tmp = mkdtempSync(join(tmpdir(), 'cnn-designer-'))
@@ -17,23 +17,11 @@ let browser: Browser, child: ChildProcess, url: string
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
-  ;({ url, child } = await serve(join(tmp, 'e2e.db')))
-  browser = await launch()
+  ;({ url, child, browser } = await serveAndLaunch(join(tmp, 'e2e.db')))
 })
-afterAll(async () => {
-  await browser?.close()
-  child?.kill('SIGTERM')
-})
+afterAll(() => closeAll(browser, child))
 
-async function open(target = url): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true })
-  const errors: string[] = []
-  page.on('pageerror', (e) => errors.push(e.message))
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()) })
-  page.on('dialog', (d) => void d.accept()) // "discard unsaved changes?" is answered yes
-  await page.goto(target)
-  return { page, errors }
-}
+const open = (target = url) => openPage(browser, target, { acceptDownloads: true, console: true, acceptDialogs: true })
 const shot = (page: Page, name: string) => page.screenshot({ path: join(shots, `${name}.png`) })
 const text = (page: Page, id: string) => page.getByTestId(id).innerText()
 const node = (page: Page, id: string) => page.getByTestId(`node-${id}`)

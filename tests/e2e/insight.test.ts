@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import type { ChildProcess } from 'node:child_process'
-import { launch, serve } from '../helpers/browser.ts'
+import { serveAndLaunch, closeAll, openPage } from '../helpers/browser.ts'
 import { cli } from '../helpers/cli.ts'
 import { fileStem } from '../../src-main/host/host.ts'
 
@@ -23,20 +23,13 @@ beforeAll(async () => {
   const r = cli(['train', SHAPES, SAMPLE, '--epochs', '3', '--batch-size', '16', '--lr', '0.005', '--db', db, '--json'], { env: { ...process.env, CNN_STUDIO_CACHE: join(work, 'cache') } })
   expect(r.code, r.stderr).toBe(0)
   runId = JSON.parse(r.stdout).runId
-  ;({ url, child } = await serve(db))
-  browser = await launch()
+  ;({ url, child, browser } = await serveAndLaunch(db))
 })
-afterAll(async () => {
-  await browser?.close()
-  child?.kill('SIGTERM')
-})
+afterAll(() => closeAll(browser, child))
 
 describe('a run\'s insight in the studio', () => {
   it('evaluates, predicts a chosen image, exports to ONNX and shows the parity check', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1600 }, acceptDownloads: true })
-    const errors: string[] = []
-    page.on('pageerror', (e) => errors.push(e.message))
-    await page.goto(url)
+    const { page, errors } = await openPage(browser, url, { viewport: { width: 1280, height: 1600 }, acceptDownloads: true })
     await page.getByTestId('nav-runs').click()
     await page.locator(`[data-testid=runs-table] tbody tr[data-run="${runId}"]`).getByTestId('run-open').click()
     await page.getByTestId('run-page').waitFor()

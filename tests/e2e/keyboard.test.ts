@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import type { ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { launch, serve } from '../helpers/browser.ts'
+import { serveAndLaunch, closeAll, openPage } from '../helpers/browser.ts'
 
 const shots = new URL('../.tmp/keys/', import.meta.url).pathname
 const tmp = mkdtempSync(join(tmpdir(), 'cnn-keys-'))
@@ -20,24 +20,12 @@ let browser: Browser, child: ChildProcess, url: string
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
-  ;({ url, child } = await serve(join(tmp, 'keys.db')))
-  browser = await launch()
+  ;({ url, child, browser } = await serveAndLaunch(join(tmp, 'keys.db')))
 })
-afterAll(async () => {
-  await browser?.close()
-  child?.kill('SIGTERM')
-})
+afterAll(() => closeAll(browser, child))
 
-async function open(): Promise<{ page: Page; errors: string[] }> {
-  // The studio's CSP allows no inline script: the page lets axe-core in, nothing else changes.
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, bypassCSP: true })
-  const errors: string[] = []
-  page.on('pageerror', (e) => errors.push(e.message))
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()) })
-  page.on('dialog', (d) => void d.accept())
-  await page.goto(url)
-  return { page, errors }
-}
+// The studio's CSP allows no inline script: the page lets axe-core in (bypassCSP), nothing else changes.
+const open = () => openPage(browser, url, { bypassCSP: true, console: true, acceptDialogs: true })
 const shot = (page: Page, name: string) => page.screenshot({ path: join(shots, `${name}.png`) })
 const setTheme = (page: Page, theme: 'light' | 'dark') => page.evaluate((t) => { document.documentElement.dataset.theme = t }, theme)
 const focusedTestId = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? '')

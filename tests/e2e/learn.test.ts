@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { launch, serve } from '../helpers/browser.ts'
+import { serveAndLaunch, closeAll, openPage } from '../helpers/browser.ts'
 
 const shots = new URL('../.tmp/learn/', import.meta.url).pathname
 const tmp = mkdtempSync(join(tmpdir(), 'cnn-learn-'))
@@ -16,22 +16,11 @@ let browser: Browser, child: ChildProcess, url: string
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
-  ;({ url, child } = await serve(join(tmp, 'e2e.db')))
-  browser = await launch()
+  ;({ url, child, browser } = await serveAndLaunch(join(tmp, 'e2e.db')))
 })
-afterAll(async () => {
-  await browser?.close()
-  child?.kill('SIGTERM')
-})
+afterAll(() => closeAll(browser, child))
 
-async function open(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  const errors: string[] = []
-  page.on('pageerror', (e) => errors.push(e.message))
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()) })
-  await page.goto(url)
-  return { page, errors }
-}
+const open = () => openPage(browser, url, { console: true })
 const shot = async (page: Page, name: string) => {
   for (const theme of ['light', 'dark']) {
     await page.evaluate((t) => { document.documentElement.dataset.theme = t }, theme)

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import type { ChildProcess } from 'node:child_process'
-import { launch, serve } from '../helpers/browser.ts'
+import { serveAndLaunch, closeAll, openPage } from '../helpers/browser.ts'
 import { cli } from '../helpers/cli.ts'
 
 const shots = new URL('../.tmp/run-page/', import.meta.url).pathname
@@ -31,13 +31,9 @@ beforeAll(async () => {
   const db = join(work, 'e2e.db')
   bad = train(db, '9', '2', 'shapes lr 9')
   good = train(db, '0.005', '4', 'shapes lr 0.005')
-  ;({ url, child } = await serve(db))
-  browser = await launch()
+  ;({ url, child, browser } = await serveAndLaunch(db))
 }, 900_000)
-afterAll(async () => {
-  await browser?.close()
-  child?.kill('SIGTERM')
-})
+afterAll(() => closeAll(browser, child))
 
 async function openRun(page: Page, runId: string): Promise<void> {
   await page.getByTestId('nav-runs').click()
@@ -54,10 +50,7 @@ async function setTheme(page: Page, theme: 'light' | 'dark'): Promise<void> {
 
 describe('the run page', () => {
   it('has one confusion matrix, the best checkpoint\'s, whose cells open the gallery; an image opens in Grad-CAM; an export downloads', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true })
-    const errors: string[] = []
-    page.on('pageerror', (e) => errors.push(e.message))
-    await page.goto(url)
+    const { page, errors } = await openPage(browser, url, { viewport: { width: 1280, height: 1000 }, acceptDownloads: true })
     await openRun(page, good)
     const matrix = page.getByTestId('confusion-matrix')
     await matrix.waitFor(LONG)

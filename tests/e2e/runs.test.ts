@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { parseModelFile } from '../../src-engine/core/graph/index.ts'
 import { Store } from '../../src-main/services/store/store.ts'
-import { launch, serve } from '../helpers/browser.ts'
+import { serve, serveAndLaunch, closeAll } from '../helpers/browser.ts'
 import type { ChildProcess } from 'node:child_process'
 
 const shots = new URL('../.tmp/', import.meta.url).pathname
@@ -25,13 +25,9 @@ beforeAll(async () => {
     store.setStatus(id, 'completed', { final: { valAccuracy: acc }, imagesPerSecond: 5000 })
   }
   store.close()
-  ;({ url, child } = await serve(db))
-  browser = await launch()
+  ;({ url, child, browser } = await serveAndLaunch(db))
 })
-afterAll(async () => {
-  await browser?.close()
-  child?.kill('SIGTERM')
-})
+afterAll(() => closeAll(browser, child))
 
 describe('the studio in Chromium through cnn-studio serve', () => {
   it('connects with the printed URL and lists the runs', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import type { ChildProcess } from 'node:child_process'
-import { launch, serve } from '../helpers/browser.ts'
+import { serveAndLaunch, closeAll } from '../helpers/browser.ts'
 import { put, solid } from '../fixtures/images/make.ts'
 
 const shots = new URL('../.tmp/', import.meta.url).pathname
@@ -20,13 +20,9 @@ const pageErrors: string[] = []
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
   const db = join(mkdtempSync(join(tmpdir(), 'cnn-flow-')), 'flow.db')
-  ;({ url, child } = await serve(db))
-  browser = await launch()
+  ;({ url, child, browser } = await serveAndLaunch(db))
 })
-afterAll(async () => {
-  await browser?.close()
-  child?.kill('SIGTERM')
-})
+afterAll(() => closeAll(browser, child))
 
 async function open(): Promise<Page> {
   const page = await browser.newPage({ viewport: VIEW })

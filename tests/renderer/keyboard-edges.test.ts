@@ -11,20 +11,12 @@ import { canonical } from '../../src-renderer/src/actions/registry.ts'
 import { connectChoices, connectPicked, filterChoices } from '../../src-renderer/src/components/canvas/connect-choices.ts'
 import { useDesign } from '../../src-renderer/src/stores/design.ts'
 import { useUi } from '../../src-renderer/src/stores/ui.ts'
+import { chainModel } from '../helpers/graphs.ts'
 
 // in -> c1 -> r1 -> a1 (add, one input so far) -> gap -> fc -> out
 const skip = (): ModelFile => ({
-  format: 'cnn-studio.graph', version: 1, name: 'skip',
-  nodes: [
-    { id: 'in', type: 'input', attrs: { height: 8, width: 8, channels: 1 } },
-    { id: 'c1', type: 'conv2d', attrs: { filters: 4, kernel: 3, padding: 'same' } },
-    { id: 'r1', type: 'relu' },
-    { id: 'a1', type: 'add' },
-    { id: 'gap', type: 'globalavgpool' },
-    { id: 'fc', type: 'dense', attrs: { units: 2 } },
-    { id: 'out', type: 'softmax' },
-  ],
-  edges: [['in', 'c1'], ['c1', 'r1'], ['r1', 'a1'], ['a1', 'gap'], ['gap', 'fc'], ['fc', 'out']],
+  ...chainModel([8, 8, 1], [['c1', 'conv2d', { filters: 4, kernel: 3, padding: 'same' }], ['r1', 'relu'], ['a1', 'add'], ['gap', 'globalavgpool'], ['fc', 'dense', { units: 2 }], ['out', 'softmax']]),
+  name: 'skip',
   layout: { in: { x: 0, y: 0 }, c1: { x: 0, y: 100 }, r1: { x: 0, y: 200 }, a1: { x: 0, y: 300 }, gap: { x: 0, y: 400 }, fc: { x: 0, y: 500 }, out: { x: 0, y: 600 } },
 })
 

@@ -2,19 +2,9 @@
 import { describe, expect, it } from 'vitest'
 import { analyzeGraph, type ModelFile } from '../../src-engine/core/graph/index.ts'
 import { totalsOf } from '../../src-renderer/src/components/summary/totals.ts'
+import { chainModel } from '../helpers/graphs.ts'
 
-const model: ModelFile = {
-  format: 'cnn-studio.graph', version: 1,
-  nodes: [
-    { id: 'in', type: 'input', attrs: { height: 8, width: 8, channels: 1 } },
-    { id: 'c1', type: 'conv2d', attrs: { filters: 4, kernel: 3, padding: 'same' } },
-    { id: 'bn', type: 'batchnorm' },
-    { id: 'gap', type: 'globalavgpool' },
-    { id: 'fc', type: 'dense', attrs: { units: 2 } },
-    { id: 'out', type: 'softmax' },
-  ],
-  edges: [['in', 'c1'], ['c1', 'bn'], ['bn', 'gap'], ['gap', 'fc'], ['fc', 'out']],
-}
+const model: ModelFile = chainModel([8, 8, 1], [['c1', 'conv2d', { filters: 4, kernel: 3, padding: 'same' }], ['bn', 'batchnorm'], ['gap', 'globalavgpool'], ['fc', 'dense', { units: 2 }], ['out', 'softmax']])
 
 describe('selection totals', () => {
   const a = analyzeGraph(model)
