@@ -190,6 +190,26 @@ describe('the designer', () => {
     expect(errors).toEqual([])
   })
 
+  it('flags a model that cannot train (a dense head with no softmax) and adds the softmax in one click', async () => {
+    const { page, errors } = await open()
+    await node(page, 'in').waitFor()
+    const model = { format: 'cnn-studio.graph', version: 1, name: 'no head', nodes: [
+      { id: 'in', type: 'input', attrs: { height: 8, width: 8, channels: 3 } }, { id: 'c1', type: 'conv2d', attrs: { filters: 4, kernel: 3 } },
+      { id: 'gap', type: 'globalavgpool' }, { id: 'fc', type: 'dense', attrs: { units: 3 } }],
+    edges: [['in', 'c1'], ['c1', 'gap'], ['gap', 'fc']] }
+    writeFileSync(join(tmp, 'no-head.cnn.json'), JSON.stringify(model))
+    await openFile(page, join(tmp, 'no-head.cnn.json'))
+    // the same verdict Train refuses on: never "no issues" here
+    await expect.poll(() => text(page, 'design-errors')).toMatch(/1 error: NO_CLASSIFIER/)
+    expect(await page.getByTestId('design-totals').innerText()).not.toMatch(/no issues/)
+    await page.getByTestId('design-fix').click()
+    await expect.poll(() => page.getByTestId('design-errors').count()).toBe(0)
+    expect(await page.locator('.vue-flow__node').count()).toBe(5)
+    await page.keyboard.press('Control+z') // one undo step takes the fix back
+    await expect.poll(() => page.getByTestId('design-errors').count()).toBe(1)
+    expect(errors).toEqual([])
+  })
+
   it('connects by dragging handles, refuses a loop with its reason, and box-selects to delete', async () => {
     const { page, errors } = await open()
     await node(page, 'in').waitFor()

@@ -203,5 +203,5 @@ export const useTrain = defineStore('train', () => {
     }
   }
 
-  return { schema, form, fields, errors, settings, serverErrors, loadError, startError, starting, runId, analysis, outputUnits, verdict, checks, canStart, testDir, load, set, setForm, follow, start }
+  return { schema, form, fields, errors, settings, serverErrors, loadError, startError, starting, runId, analysis, outputUnits, verdict, checks, canStart, testDir, fixFor: applyFix, load, set, setForm, follow, start }
 })
