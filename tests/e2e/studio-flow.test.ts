@@ -255,15 +255,16 @@ describe('two pages on one studio', () => {
     await a.getByTestId('nav-train').click()
     await a.locator('[data-testid=preflight] li[data-check=dataset][data-severity=ok]').waitFor()
     await a.locator('[data-testid=preflight] li[data-check=model][data-severity=ok]').waitFor()
-    // the design is shared (autosaved): an earlier test may have fitted it to a 2-class folder
+    await a.getByTestId('setting-epochs').fill('200')
+    await b.getByTestId('nav-train').click()
+    await b.getByTestId('screen-train').waitFor()
+    // the design is shared (autosaved): an earlier test may have fitted it to a 2-class folder. Checked right
+    // before Start, once both pages are up (once, on CI, it was startable before b opened and not after)
     await expect.poll(async () => {
       if (await a.getByTestId('fix-classes').count()) await a.getByTestId('fix-classes').click()
       return a.getByTestId('train-start').isEnabled()
     }, { timeout: 30_000 }).toBe(true)
     expect(await a.locator('[data-testid=preflight] li[data-severity=error]').count()).toBe(0)
-    await a.getByTestId('setting-epochs').fill('200')
-    await b.getByTestId('nav-train').click()
-    await b.getByTestId('screen-train').waitFor()
     await a.getByTestId('train-start').click()
     await a.getByTestId('train-progress').waitFor()
     const runId = await a.getByTestId('train-progress').getAttribute('data-run')
