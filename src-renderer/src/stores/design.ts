@@ -30,7 +30,6 @@ export const useDesign = defineStore('design', () => {
   const path = ref<string | null>(null)
   const notice = ref<Notice | null>(null)
   const clipboard = shallowRef<edits.Clip | null>(null)
-  let pasteCount = 0
 
   // Two computeds that keep their reference while only `layout` changes (a drag), so analysis reruns on real
   // edits only; no debounce needed (about 1 ms for 500 nodes).
@@ -173,16 +172,12 @@ export const useDesign = defineStore('design', () => {
 
   function copy(ids: Iterable<string> = useUi().selection): boolean {
     const clip = edits.copyNodes(doc.value, ids)
-    if (clip) {
-      clipboard.value = clip
-      pasteCount = 0
-    }
+    if (clip) clipboard.value = clip
     return !!clip
   }
 
   function paste(): string[] {
     if (!clipboard.value) return []
-    pasteCount++
     const { doc: next, ids } = edits.pasteClip(doc.value, clipboard.value, pasteOffset(doc.value, clipboard.value))
     if (!ids.length) {
       say('an input cannot be pasted: a model has one input', 'info')
@@ -195,11 +190,9 @@ export const useDesign = defineStore('design', () => {
 
   function duplicate(ids: Iterable<string> = useUi().selection): string[] {
     const keep = clipboard.value
-    const keepCount = pasteCount
     if (!copy(ids)) return []
     const out = paste()
     clipboard.value = keep
-    pasteCount = keepCount
     return out
   }
 
