@@ -4,6 +4,7 @@ import { normaliseAttrs } from './attrs.ts'
 import { describeCycle, findCycles } from './cycles.ts'
 import { registerBuiltinLayers } from './layers.ts'
 import { tooLarge } from './limits.ts'
+import { BlockError, blockIssues, expandBlocks, hasBlocks, isBlockNode } from './blocks.ts'
 import { getLayer, type ShapeContext } from './registry.ts'
 import type { GraphAnalysis, GraphIssue, ModelFile, NodeInfo, NodeSpec, Shape } from './types.ts'
 
@@ -26,6 +27,24 @@ const error = (code: string, nodeId: string | undefined, message: string): Graph
 
 export function analyzeGraph(model: ModelFile, opts: AnalyzeOptions = {}): GraphAnalysis {
   registerBuiltinLayers()
+  // A model with blocks is analysed as its expansion (ids `s1/c1`): every figure is the expansion's by construction.
+  if (hasBlocks(model)) {
+    let expanded: ModelFile
+    const extra = blockIssues(model)
+    try {
+      expanded = expandBlocks(model, { lenient: true })
+    } catch (e) {
+      if (!(e instanceof BlockError)) throw e
+      expanded = { ...model, nodes: model.nodes.filter((n) => !isBlockNode(n)), edges: model.edges.filter(([f, t]) => ![f, t].some((id) => model.nodes.some((n) => n.id === id && isBlockNode(n)))) }
+      extra.push(error('BLOCK_IDS', undefined, e.message))
+    }
+    const a = analyzeGraph(expanded, opts)
+    if (extra.length) {
+      a.issues = [...extra, ...a.issues]
+      a.hasErrors = a.issues.some((i) => i.severity === 'error')
+    }
+    return a
+  }
   const issues: GraphIssue[] = []
   const specs = new Map<string, NodeSpec>()
   const incoming = new Map<string, string[]>()

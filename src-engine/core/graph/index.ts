@@ -2,7 +2,12 @@
 // the engine, the CLI and the exporters all go through here.
 export type * from './types.ts'
 export { pair, windowGeometry, type WindowGeometry } from './window.ts'
-export { parseModelFile, serializeModelFile, ModelFileError, MODEL_FORMAT, MODEL_FORMAT_VERSION, MAX_NODES, type ModelFileErrorCode } from './model-file.ts'
+export { parseModelFile, serializeModelFile, parseBlockDef, ModelFileError, MODEL_FORMAT, MODEL_FORMAT_VERSION, MAX_NODES, type ModelFileErrorCode } from './model-file.ts'
+export {
+  BLOCK_TYPE, BLOCK_INPUT, MAX_REPEAT, BLOCK_NAME, BlockError, isBlockNode, hasBlocks, definitionOf, repeatOf, copyPrefix, ownerOf,
+  expandBlocks, blockIssues, blockSummaries, uniqueBlockName, makeBlock, unpackBlock, type BlockSummary, type MakeBlockResult,
+} from './blocks.ts'
+export { parseBlockFile, serializeBlockFile, BLOCK_FORMAT, type BlockFile } from './block-file.ts'
 export { analyzeGraph, analyzeForTraining, inputOf, UntrainableModelError, type AnalyzeOptions, type TrainableAnalysis } from './analyze.ts'
 export { getLayer, layerTypes, allLayers, registerLayer, type AttrDef, type AttrKind, type LayerDef, type LayerCategory } from './registry.ts'
 export { registerBuiltinLayers } from './layers.ts'

@@ -21,6 +21,25 @@ export interface ModelFile {
   nodes: NodeSpec[]
   edges: Edge[]
   layout?: Record<string, { x: number; y: number }>
+  /** Reusable blocks by name (core/graph/blocks.ts); nodes of type `block` use them. */
+  blocks?: Record<string, BlockDef>
+}
+
+/** One exposed parameter of a block: the inner attributes it sets, and its value where an instance sets none. */
+export interface BlockParam {
+  /** `[innerNodeId, attribute]` pairs, e.g. `[["c1", "filters"], ["c2", "filters"]]`. */
+  binds: [string, string][]
+  default?: unknown
+}
+
+/** A block's definition: a subgraph whose edges from `$input` take the block's input, and whose `output` node gives its output. */
+export interface BlockDef {
+  nodes: NodeSpec[]
+  edges: Edge[]
+  output: string
+  params?: Record<string, BlockParam>
+  description?: string
+  layout?: Record<string, { x: number; y: number }>
 }
 
 export type Severity = 'error' | 'warning'
@@ -37,6 +56,8 @@ export type IssueCode =
   | 'BAD_ATTR'
   | 'NEEDS_FLATTEN'
   | 'NO_CLASSIFIER'
+  | 'UNKNOWN_BLOCK'
+  | 'BLOCK_INPUTS'
   | (string & {})
 
 export interface GraphIssue {
