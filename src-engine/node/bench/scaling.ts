@@ -1,12 +1,14 @@
 // How a training step scales with workers (`bench --scaling`): the real trainer profiled at 1..N workers,
 // the efficiency of each count, and what the measured serial part predicts for machines with more cores.
 //
-// Two predictions, because the serial part of a data-parallel step is not one constant: the coordinator's
-// gradient sum and weight broadcast grow with the worker count (one pass per worker), its optimizer does
-// not. So the model fitted here is step(N) = parallel / N + a + b * N, with a + b * N the coordinator's
-// serial milliseconds (scatter, messaging, gradient sum, optimizer, broadcast) fitted over the measured
-// counts, and parallel = the layers' time at one worker. Amdahl's law with the serial fraction at one
-// worker is printed beside it: it is the optimistic bound the fitted model falls short of when b > 0.
+// Two predictions, because the part of a step that does not shrink with more workers need not be constant:
+// a coordinator that summed every worker's gradient and copied the weights back to each would grow with the
+// count (the trainer before the sharded step did). So the model fitted here is
+// step(N) = parallel / N + a + b * N, with a + b * N the milliseconds that do not divide (batch copy-in,
+// messaging, and the gradient sum, optimizer and weight copies, which each worker now does on its slice:
+// 1/N of the weights in N blocks, a constant) fitted over the measured counts, and parallel = the layers'
+// time at one worker. Amdahl's law with the serial fraction at one worker is printed beside it: the bound
+// the fitted model falls short of when b > 0.
 import type { ModelFile } from '../../core/graph/index.ts'
 import { profileModel, type ModelProfile } from './profile.ts'
 
