@@ -1,9 +1,10 @@
 // Our engine beside the PyTorch reference in one sitting (shared/bench/README.md), interleaved
 // (ours, theirs, ours, theirs, ...) so both see the same machine, then the ratios and their spread.
-// `node scripts/bench-vs-torch.mjs [rounds] [--base DIR] [--cpu]`: DIR, another checkout's root, adds its
-// figures to each round (before/after). `--cpu`: one thread each, in CPU time (scripts/bench-cpu.ts and
-// scripts/pytorch_smallcnn_cpu.py), steadier when other processes share the machine; DIR then needs
-// scripts/bench-cpu.ts too. Figures, not pass/fail.
+// `node scripts/bench-vs-torch.mjs [rounds] [--base DIR] [--cpu] [--net smallcnn|photo]`: DIR, another checkout's
+// root, adds its figures to each round (before/after). `--cpu`: one thread each, in CPU time (scripts/bench-cpu.ts
+// and scripts/pytorch_smallcnn_cpu.py), steadier when other processes share the machine; DIR then needs
+// scripts/bench-cpu.ts too. `--net photo`: the photo-sized net (96x96x3) against its twin scripts/pytorch_photo.py
+// (wall time, 2 threads). Figures, not pass/fail.
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -14,6 +15,10 @@ const rounds = Number(args.find((a) => /^\d+$/.test(a)) ?? 3)
 const baseAt = args.indexOf('--base')
 const base = baseAt >= 0 ? args[baseAt + 1] : null
 const cpu = args.includes('--cpu')
+const netAt = args.indexOf('--net')
+const net = netAt >= 0 ? args[netAt + 1] : 'smallcnn'
+if (!['smallcnn', 'photo'].includes(net)) throw new Error(`--net is smallcnn or photo, not ${net}`)
+if (cpu && net !== 'smallcnn') throw new Error('--cpu measures SmallCNN only')
 const root = fileURLToPath(new URL('..', import.meta.url))
 const reference = fileURLToPath(new URL('../../shared/bench/pytorch_smallcnn.py', import.meta.url))
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'
@@ -26,13 +31,13 @@ function ours(dir) {
     const m = /train img\/CPU-s med=(\d+).*infer med=(\d+)/.exec(r.stdout)
     return { train: Number(m[1]), infer: Number(m[2]), rows: null }
   }
-  const r = spawnSync(process.execPath, [`${dir}/bin/cnn-studio.mjs`, 'bench', '--json'], { encoding: 'utf8', timeout: 600_000 })
+  const r = spawnSync(process.execPath, [`${dir}/bin/cnn-studio.mjs`, 'bench', '--json', '--net', net], { encoding: 'utf8', timeout: 900_000 })
   if (r.status !== 0) throw new Error(`cnn-studio bench failed in ${dir}: ${r.stderr}`)
   const j = JSON.parse(r.stdout)
   return { train: j.trainImagesPerSecond, infer: j.inferImagesPerSecond, rows: j.rows }
 }
 function torch() {
-  const script = cpu ? fileURLToPath(new URL('./pytorch_smallcnn_cpu.py', import.meta.url)) : reference
+  const script = cpu ? fileURLToPath(new URL('./pytorch_smallcnn_cpu.py', import.meta.url)) : net === 'photo' ? fileURLToPath(new URL('./pytorch_photo.py', import.meta.url)) : reference
   const r = spawnSync(python, cpu ? [script] : [script, '2', 'nhwc'], { encoding: 'utf8', env: { ...process.env, ...malloc }, timeout: 600_000 })
   if (r.status !== 0) throw new Error(`the PyTorch reference failed: ${r.stderr}`)
   const m = cpu ? /train img\/CPU-s med=(\d+).*infer med=(\d+)/.exec(r.stdout) : /train img\/s med=(\d+).*infer img\/s med=(\d+)/.exec(r.stdout)
@@ -50,7 +55,7 @@ for (let i = 0; i < rounds; i++) {
   rows.push(row)
   const b = row.base ? `, base ${row.base.train} / ${row.base.infer}` : ''
   const what = cpu ? 'img/CPU-s (train / infer, 1 thread)' : `img/s (train / infer, 2 workers; 1 worker ${Math.round(row.ours.rows[0].trainImagesPerSecond)} / ${Math.round(row.ours.rows[0].inferImagesPerSecond)})`
-  console.log(`round ${i + 1} (load ${row.loadBefore} -> ${row.loadAfter}): ours ${row.ours.train} / ${row.ours.infer} ${what}, PyTorch ${row.torch.train} / ${row.torch.infer}${b}; ratio ${(row.ours.train / row.torch.train).toFixed(2)} / ${(row.ours.infer / row.torch.infer).toFixed(2)}`)
+  console.log(`${net === 'photo' ? 'Photo-96 ' : ''}round ${i + 1} (load ${row.loadBefore} -> ${row.loadAfter}): ours ${row.ours.train} / ${row.ours.infer} ${what}, PyTorch ${row.torch.train} / ${row.torch.infer}${b}; ratio ${(row.ours.train / row.torch.train).toFixed(2)} / ${(row.ours.infer / row.torch.infer).toFixed(2)}`)
 }
 const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const span = (xs) => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`

@@ -68,5 +68,37 @@ describe('cnn-studio bench --profile', () => {
     const opt = cli(['bench', '--profile', '--optimizer', 'rmsprop'])
     expect(opt.code).toBe(2)
     expect(opt.stderr).toMatch(/--optimizer must be one of sgd, adam, adamw/)
+    const net = cli(['bench', '--net', 'resnet'])
+    expect(net.code).toBe(2)
+    expect(net.stderr).toMatch(/--net must be one of smallcnn, photo/)
+  })
+})
+
+describe('cnn-studio bench --scaling', () => {
+  it('trains with 1..N workers and prints each count\'s efficiency, the fitted serial part and the predicted speedups', () => {
+    const r = cli(['bench', '--scaling', '--model', model, '--batch', '8', '--epochs', '2', '--steps', '2', '--workers', '2', '--json'], { timeout: 300_000 })
+    expect(r.stderr).not.toMatch(/cnn-studio:/)
+    expect(r.code).toBe(0)
+    const [s] = JSON.parse(r.stdout)
+    expect(s.model).toBe('Branchy')
+    expect(s.rows.map((x: { workers: number }) => x.workers)).toEqual([1, 2])
+    expect(s.rows[0].efficiency).toBeCloseTo(1, 6)
+    for (const x of s.rows) expect(x.serialMs).toBeGreaterThan(0)
+    expect(s.projected.map((p: { workers: number }) => p.workers)).toEqual([8, 16])
+    for (const p of s.projected) expect(p.amdahl).toBeGreaterThan(0)
+  })
+})
+
+describe('the scaling model', () => {
+  it('fits the serial part as a line over the worker counts and predicts from it', async () => {
+    const { fitLine, projectSpeedup } = await import('../../src-engine/node/bench/scaling.ts')
+    expect(fitLine([[1, 3], [2, 5], [3, 7]])).toEqual({ a: 1, b: 2 })
+    expect(fitLine([[1, 4]])).toEqual({ a: 4, b: 0 })
+    // 100 ms at one worker, 10 of them serial and fixed: Amdahl's 1 / (0.1 + 0.9 / 16) = 6.4 either way.
+    const fixed = projectSpeedup(100, { a: 10, b: 0 }, 16)
+    expect(fixed.amdahl).toBeCloseTo(6.4, 6)
+    expect(fixed.fitted).toBeCloseTo(6.4, 6)
+    // The same 10 ms, half of it growing with the workers: at 16, 90/16 + 5 + 5*16 = 90.6 ms, a speedup of 1.1.
+    expect(projectSpeedup(100, { a: 5, b: 5 }, 16).fitted).toBeCloseTo(100 / 90.625, 6)
   })
 })

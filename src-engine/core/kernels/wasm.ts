@@ -113,6 +113,8 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
         step: (params, grads, lr) => ex.sgdStep(p(params as Float32Array), p(grads as Float32Array), p(buf), p(decay), size, lr, s.momentum, wd, +!!s.nesterov),
         state: () => Float32Array.from(buf),
         loadState: (st) => buf.set(st.subarray(0, size)),
+        buffers: () => [buf],
+        setStep: () => {},
       }
     }
     const b1 = s.beta1 ?? 0.9, b2 = s.beta2 ?? 0.999, eps = s.epsilon ?? 1e-8
@@ -127,6 +129,10 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
       state: () => adamState(m, v, t),
       loadState(st) {
         t = loadAdamState(st, m, v)
+      },
+      buffers: () => [m, v],
+      setStep(n) {
+        t = n
       },
     }
   }

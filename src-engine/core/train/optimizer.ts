@@ -20,12 +20,17 @@ export interface Optimizer {
   /** Optimizer state (momentum buffers, Adam moments and step count) to keep in a checkpoint. */
   state(): Float32Array
   loadState(s: Float32Array): void
+  /** The live state tensors (SGD: the momentum buffer; Adam: m, v), for a trainer that shards the optimizer across workers and reads their slices into one checkpoint. */
+  buffers(): FloatArray[]
+  /** Adam's step count, when a coordinator keeps it for every shard (SGD has none). */
+  setStep(t: number): void
 }
 
-export function createOptimizer(size: number, decayMask: Uint8Array, s: OptimizerSettings): Optimizer {
+/** `alloc`: where the state tensors live (shared memory, for a sharded optimizer the coordinator reads). */
+export function createOptimizer(size: number, decayMask: Uint8Array, s: OptimizerSettings, alloc: (n: number) => FloatArray = (n) => new Float32Array(n)): Optimizer {
   const wd = s.weightDecay ?? 0
   if (s.optimizer === 'sgd') {
-    const buf = new Float32Array(size)
+    const buf = alloc(size)
     const mu = s.momentum
     return {
       // One pass over every parameter each step: settings are read once, outside the loop.
@@ -39,11 +44,13 @@ export function createOptimizer(size: number, decayMask: Uint8Array, s: Optimize
       },
       state: () => Float32Array.from(buf),
       loadState: (st) => buf.set(st.subarray(0, size)),
+      buffers: () => [buf],
+      setStep: () => {},
     }
   }
   const b1 = s.beta1 ?? 0.9, b2 = s.beta2 ?? 0.999, eps = s.epsilon ?? 1e-8
   const decoupled = s.optimizer === 'adamw'
-  const m = new Float32Array(size), v = new Float32Array(size)
+  const m = alloc(size), v = alloc(size)
   let t = 0
   return {
     step(p, g, lr) {
@@ -64,6 +71,10 @@ export function createOptimizer(size: number, decayMask: Uint8Array, s: Optimize
     state: () => adamState(m, v, t),
     loadState(st) {
       t = loadAdamState(st, m, v)
+    },
+    buffers: () => [m, v],
+    setStep(n) {
+      t = n
     },
   }
 }

@@ -1,7 +1,7 @@
 // The per-layer profile (`cnn-studio bench --profile [--model FILE]`): trains any model on synthetic data of
 // its input shape with the real trainer and workers, and says where a step's time goes: each layer's
 // forward, backward-data and backward-weights, and what happens outside the layers (batch copy-in,
-// messaging, gradient sum, optimizer, weight broadcast). Also the trainer's peak resident memory per
+// messaging, and the gradient sum, optimizer and weight copies the workers do on their slices). Also the trainer's peak resident memory per
 // epoch, which must stay flat (every buffer is planned once). Figures, not pass/fail.
 import { availableParallelism } from 'node:os'
 import { analyzeForTraining, inputOf, type ModelFile } from '../../core/graph/index.ts'

@@ -1,16 +1,18 @@
 // The trainer: data-parallel training on worker threads. Each worker holds a copy of the network in
-// shared memory and runs forward/backward on its share of every batch; the coordinator (here, on the
-// main thread, never blocking it for long) sums the gradients straight out of the workers' memory,
-// steps the optimizer once, and writes the new weights back.
+// shared memory and runs forward/backward on its share of every batch, then sums its slice of the gradient
+// over all workers, steps the optimizer on that slice and writes the new weights into every copy
+// (worker.ts). The coordinator (here, on the main thread, never blocking it for long) hands out batches,
+// averages the batchnorm statistics and reads the weights and optimizer state out of the workers' memory
+// for a checkpoint; nothing it does per step grows with the parameter count times the workers.
 import { availableParallelism } from 'node:os'
 import { analyzeForTraining } from '../../core/graph/index.ts'
 import type { BatchSource } from '../../core/data/types.ts'
-import { createOptimizer, type Optimizer } from '../../core/train/optimizer.ts'
+import { adamState, loadAdamState } from '../../core/train/optimizer.ts'
 import { learningRate } from '../../core/train/schedule.ts'
 import type { EpochEvent, Evaluation, Trainer, TrainerOptions, TrainResult } from '../../core/train/types.ts'
 import { describeNonFinite, encodeWeights, OPTIMIZER_STATE, unpackWeights } from '../../core/train/weights.ts'
 import { planShards } from '../../core/nn/plan.ts'
-import { createFastKernels, loadKernelModule } from '../wasm-kernels.ts'
+import { loadKernelModule } from '../wasm-kernels.ts'
 import { WorkerPool } from './pool.ts'
 import type { Command, KernelChoice } from './protocol.ts'
 import type { FloatArray } from '../../core/kernels/types.ts'
@@ -36,72 +38,79 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
   const kernelChoice: KernelChoice = opts.kernels ?? 'fast'
 
   let pool: WorkerPool | null = null
-  let master: Float32Array, gradSum: Float32Array, state: Float32Array, decay: Uint8Array
-  let optimizer: Optimizer
+  let state: Float32Array
+  /** Optimizer steps taken (Adam's bias correction counts them; a resumed run continues the count). */
+  let optSteps = 0
   // Two batch buffers: the next batch is prepared (decoded, augmented) while the workers run this one.
   let bufs: { x: Float32Array; y: Int32Array }[]
   const ready = (async () => {
     const wasm = kernelChoice === 'fast' ? await loadKernelModule() : undefined
-    pool = await WorkerPool.start(workerCount, opts.model, maxShard, hyper.seed, kernelChoice, wasm, !!opts.profile)
+    pool = await WorkerPool.start(workerCount, opts.model, maxShard, hyper.seed, kernelChoice, hyper, wasm, !!opts.profile)
     const w0 = pool.workers[0]
     if (opts.profile) {
       opts.profile.layers = w0.layers
       opts.profile.workerTimings = pool.workers.map((w) => w.timings!)
     }
-    // With the fast kernels the optimizer's update runs in SIMD on this thread, over weights and
-    // gradient sums kept in that module's memory (in plain JS, Adam costs ~10 ns a parameter a step).
-    const own = wasm ? createFastKernels(wasm) : null
-    const size = w0.paramBlock.length
-    master = own ? own.alloc(size) : new Float32Array(size)
-    master.set(w0.paramBlock)
-    gradSum = own ? own.alloc(size) : new Float32Array(size)
     state = Float32Array.from(w0.stateBlock)
-    decay = new Uint8Array(size)
-    for (const p of w0.layout) if (p.decay) decay.fill(1, p.offset, p.offset + p.size)
-    optimizer = own ? own.createOptimizer(size, decay, hyper) : createOptimizer(size, decay, hyper)
     bufs = [0, 1].map(() => ({ x: new Float32Array(stepImages * w0.inputSize), y: new Int32Array(stepImages) }))
-    if (opts.initialWeights) loadWeights(opts.initialWeights)
-    broadcast()
+    // Every copy starts from worker 0's initialisation (or the checkpoint).
+    const master = Float32Array.from(w0.paramBlock)
+    if (opts.initialWeights) loadWeights(opts.initialWeights, master)
+    for (const w of pool.workers) {
+      w.paramBlock.set(master)
+      w.stateBlock.set(state)
+    }
   })()
   // Keep an unhandled rejection from surfacing before run() or evaluate() awaits it.
   ready.catch(() => {})
 
-  function broadcast(): void {
-    for (const w of pool!.workers) {
-      w.paramBlock.set(master)
-      w.stateBlock.set(state)
-    }
+  /** The optimizer's state tensors over the whole parameter vector, from each worker's slice (SGD: momentum; Adam: m, v). */
+  function optimizerTensors(): Float32Array[] {
+    const ws = pool!.workers
+    const size = ws[0].paramBlock.length
+    return ws[0].optimizerBuffers.map((_, j) => {
+      const full = new Float32Array(size)
+      for (const w of ws) full.set(w.optimizerBuffers[j].subarray(0, w.slice[1] - w.slice[0]), w.slice[0])
+      return full
+    })
   }
 
-  function loadWeights(blob: Uint8Array): void {
+  function loadWeights(blob: Uint8Array, master: Float32Array): void {
     const w0 = pool!.workers[0]
     const tensors = unpackWeights(blob, { params: w0.layout, state: w0.stateNames }, master, state, true)
     const opt = tensors.get(OPTIMIZER_STATE)
-    if (opt) optimizer.loadState(opt)
+    if (!opt) return
+    const size = master.length
+    const full = optimizerTensors()
+    if (full.length === 1) full[0].set(opt.subarray(0, size))
+    else optSteps = loadAdamState(opt, full[0], full[1])
+    for (const w of pool!.workers) full.forEach((t, j) => w.optimizerBuffers[j].set(t.subarray(w.slice[0], w.slice[1])))
   }
 
   function exportWeights(): Uint8Array {
     const w0 = pool!.workers[0]
+    // After a step every copy holds the same weights: worker 0's are the model's.
+    const master = w0.paramBlock
     const tensors = w0.layout.map((p) => ({ name: p.name, data: master.subarray(p.offset, p.offset + p.size) }))
     let o = 0
     for (const s of w0.stateNames) {
       tensors.push({ name: s.name, data: state.subarray(o, o + s.size) })
       o += s.size
     }
-    tensors.push({ name: OPTIMIZER_STATE, data: optimizer.state() })
+    const full = optimizerTensors()
+    tensors.push({ name: OPTIMIZER_STATE, data: full.length === 1 ? full[0] : adamState(full[0], full[1], optSteps) })
     return encodeWeights(tensors, { model: opts.model.name ?? null })
   }
 
   /** Why the weights after a step are unusable (the first NaN or infinity, by tensor), or null when all are finite. */
-  function nonFiniteWeight(w0: { layout: { name: string; offset: number; size: number }[]; stateNames: { name: string; size: number }[] }): string | null {
-    const where = (block: FloatArray, names: { name: string; size: number; offset?: number }[]): string | null => {
-      const i = firstNonFiniteIndex(block)
+  function nonFiniteWeight(w0: { paramBlock: FloatArray; layout: { name: string; offset: number; size: number }[]; stateNames: { name: string; size: number }[] }, badParam: number): string | null {
+    const where = (block: FloatArray, i: number, names: { name: string; size: number; offset?: number }[]): string | null => {
       if (i < 0) return null
       let o = 0
       const t = names.find((n) => { const start = n.offset ?? o; o = start + n.size; return i >= start && i < start + n.size })
       return `the weights became ${describeNonFinite(block[i])} (in ${t?.name ?? `number ${i}`}) after the optimizer's step, so they can no longer learn; ${ADVICE}`
     }
-    return where(master, w0.layout) ?? (state.length ? where(state, w0.stateNames) : null)
+    return where(w0.paramBlock, badParam, w0.layout) ?? (state.length ? where(state, firstNonFiniteIndex(state), w0.stateNames) : null)
   }
 
   /** Splits n images of `b` across the workers and copies each share into that worker's shared input. */
@@ -189,7 +198,11 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
         if (stopping) return result('stopped')
         const stepStart = performance.now()
         lr = learningRate(hyper.lr, hyper.schedule, epoch * stepsPerEpoch + step, stepsPerEpoch, totalSteps)
-        const cmds = scatter(bufs[cur], n, (share) => ({ type: 'train', n: share, scale: 1 / n }))
+        const cmds: Command[] = scatter(bufs[cur], n, (share) => ({ type: 'train', n: share, scale: 1 / n, used: 0, lr, t: optSteps }))
+        const used = cmds.length
+        for (const c of cmds) if (c.type === 'train') c.used = used
+        // A worker without images this step (a last, short batch) still reduces and steps its slice.
+        while (cmds.length < pool!.workers.length) cmds.push({ type: 'train', n: 0, scale: 0, used, lr, t: optSteps })
         const tRun = performance.now()
         const running = pool!.run(cmds)
         const nextN = opts.train.nextBatch(bufs[1 - cur].x, bufs[1 - cur].y, stepImages) // overlaps the workers
@@ -202,14 +215,11 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
           stepCorrect += r.correct
         }
         if (!Number.isFinite(stepLoss)) return result('diverged', `epoch ${epoch + 1}, step ${step + 1}: ${DIVERGED}`)
-        const ws = pool!.workers.slice(0, rs.length)
-        // Weights can blow up in the gradient before the loss of this step shows it: its sum is checked
-        // in the same pass that adds the shards (one pass over the parameters, not three).
-        const check = sumGradients(gradSum, ws.map((w) => w.gradBlock))
-        if (!Number.isFinite(check)) return result('diverged', `epoch ${epoch + 1}, step ${step + 1}: ${DIVERGED}`)
-        const tSum = performance.now()
-        optimizer.step(master, gradSum, lr)
-        const tOpt = performance.now()
+        // Weights can blow up in the gradient before the loss of this step shows it: each worker summed its
+        // slice, and none stepped unless every sum was finite.
+        if (rs.some((r) => !Number.isFinite(r.check ?? NaN))) return result('diverged', `epoch ${epoch + 1}, step ${step + 1}: ${DIVERGED}`)
+        optSteps++
+        const ws = pool!.workers.slice(0, used)
         if (state.length) {
           // Running statistics: the mean of what each worker saw.
           state.fill(0)
@@ -217,20 +227,25 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
         }
         // The step itself can overflow weights the gradient check passed (a huge learning rate): such a run
         // ends here, before an epoch's end could write them as a checkpoint that export and predict would use.
-        const bad = nonFiniteWeight(pool!.workers[0])
+        const at = rs.findIndex((r) => (r.bad ?? -1) >= 0)
+        const bad = nonFiniteWeight(pool!.workers[0], at < 0 ? -1 : pool!.workers[at].slice[0] + rs[at].bad!)
         if (bad) return result('diverged', `epoch ${epoch + 1}, step ${step + 1}: ${bad}`)
-        broadcast()
+        const tState = performance.now()
+        if (state.length) for (const w of pool!.workers) w.stateBlock.set(state)
         if (opts.profile) {
+          // The shared part ran in the workers, in parallel: its time is the slowest worker's.
+          const slowest = (k: 'reduceMs' | 'optimizerMs' | 'copyMs') => Math.max(...rs.map((r) => r[k] ?? 0))
+          const shared = slowest('reduceMs') + slowest('optimizerMs') + slowest('copyMs')
           const p = opts.profile.step, end = performance.now()
           p.steps++
           p.images += n
           p.stepMs += end - stepStart
           p.scatterMs += tRun - stepStart
           p.nextBatchMs += tNext - tRun
-          p.waitMs += tDone - tRun
-          p.gradSumMs += tSum - tDone
-          p.optimizerMs += tOpt - tSum
-          p.broadcastMs += end - tOpt
+          p.waitMs += tDone - tRun - shared
+          p.gradSumMs += slowest('reduceMs')
+          p.optimizerMs += slowest('optimizerMs')
+          p.broadcastMs += slowest('copyMs') + (end - tState)
         }
         lossSum += stepLoss
         correct += stepCorrect
@@ -286,33 +301,6 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
       await pool?.close()
     },
   }
-}
-
-/** sum = g[0] + g[1] + ...; returns the total of sum's entries (NaN or infinite when any entry is). */
-function sumGradients(sum: Float32Array, g: FloatArray[]): number {
-  let check = 0
-  const n = sum.length
-  if (g.length === 1) {
-    const a = g[0]
-    for (let i = 0; i < n; i++) {
-      sum[i] = a[i]
-      check += sum[i]
-    }
-  } else if (g.length === 2) {
-    const a = g[0], b = g[1]
-    for (let i = 0; i < n; i++) {
-      sum[i] = a[i] + b[i]
-      check += sum[i]
-    }
-  } else {
-    sum.set(g[0])
-    for (let k = 1; k < g.length; k++) {
-      const b = g[k]
-      for (let i = 0; i < n; i++) sum[i] += b[i]
-    }
-    for (let i = 0; i < n; i++) check += sum[i]
-  }
-  return check
 }
 
 /**

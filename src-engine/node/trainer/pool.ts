@@ -2,7 +2,8 @@
 import { Worker } from 'node:worker_threads'
 import type { ModelFile } from '../../core/graph/types.ts'
 import { workerEntry } from '../app-files.ts'
-import type { Command, KernelChoice, ReadyMessage, Reply } from './protocol.ts'
+import type { OptimizerSettings } from '../../core/train/optimizer.ts'
+import type { Command, KernelChoice, PeersMessage, ReadyMessage, Reply } from './protocol.ts'
 
 export interface PoolWorker extends ReadyMessage {
   thread: Worker
@@ -12,12 +13,23 @@ export interface PoolWorker extends ReadyMessage {
 
 export class WorkerPool {
   readonly workers: PoolWorker[]
+  /** The step's barrier (arrivals, generation, abort: see worker.ts). */
+  private readonly sync = new Int32Array(new SharedArrayBuffer(12))
   private constructor(workers: PoolWorker[]) {
     this.workers = workers
+    // Every worker sees every other's gradients and weights: each one reduces and steps a slice of them.
+    const peers: PeersMessage = {
+      type: 'peers',
+      grads: workers.map((w) => w.gradBlock),
+      params: workers.map((w) => w.paramBlock),
+      sync: this.sync,
+      checks: new Float64Array(new SharedArrayBuffer(8 * workers.length)),
+    }
+    for (const w of workers) w.thread.postMessage(peers)
   }
 
   /** Starts `count` workers; if any fails (out of memory planning its network), every one started is terminated. */
-  static async start(count: number, model: ModelFile, maxShard: number, seed: number, kernels: KernelChoice, wasm?: WebAssembly.Module, profile = false): Promise<WorkerPool> {
+  static async start(count: number, model: ModelFile, maxShard: number, seed: number, kernels: KernelChoice, optimizer: OptimizerSettings, wasm?: WebAssembly.Module, profile = false): Promise<WorkerPool> {
     const threads: Worker[] = []
     const started = await Promise.allSettled(
       Array.from({ length: count }, (_, workerIndex) => new Promise<PoolWorker>((resolve, reject) => {
@@ -29,7 +41,7 @@ export class WorkerPool {
           if (m.type === 'ready') resolve({ ...m, thread })
           else reject(new Error(m.type === 'error' ? m.message : 'worker failed to start'))
         })
-        thread.postMessage({ type: 'init', model, maxShard, seed, workerIndex, kernels, wasm, profile })
+        thread.postMessage({ type: 'init', model, maxShard, seed, workerIndex, kernels, wasm, profile, workers: count, optimizer })
       })),
     )
     const failed = started.find((r) => r.status === 'rejected')
@@ -39,13 +51,21 @@ export class WorkerPool {
       throw failed.reason
     }
     const workers = started.map((r) => (r as PromiseFulfilledResult<PoolWorker>).value)
-    for (const w of workers) w.thread.once('exit', (code) => (w.exited = code))
-    return new WorkerPool(workers)
+    const pool = new WorkerPool(workers)
+    for (const w of workers) {
+      w.thread.once('exit', (code) => {
+        w.exited = code
+        // The others may be waiting for it at the step's barrier: let them go.
+        Atomics.store(pool.sync, 2, 1)
+        Atomics.notify(pool.sync, 1)
+      })
+    }
+    return pool
   }
 
   /** Sends one command to each of the first `cmds.length` workers and waits for all of them; a worker that dies fails it. */
-  run(cmds: Command[]): Promise<{ lossSum: number; correct: number }[]> {
-    return Promise.all(cmds.map((cmd, i) => new Promise<{ lossSum: number; correct: number }>((resolve, reject) => {
+  run(cmds: Command[]): Promise<Extract<Reply, { type: 'done' }>[]> {
+    return Promise.all(cmds.map((cmd, i) => new Promise<Extract<Reply, { type: 'done' }>>((resolve, reject) => {
       const w = this.workers[i].thread
       const gone = this.workers[i].exited
       if (gone !== undefined) return reject(new Error(`training worker ${i + 1} stopped unexpectedly (exit code ${gone})`))

@@ -2,6 +2,16 @@
 // views on shared memory; after that a step is one small message each way.
 import type { ModelFile } from '../../core/graph/types.ts'
 import type { FloatArray } from '../../core/kernels/types.ts'
+import type { OptimizerSettings } from '../../core/train/optimizer.ts'
+
+/**
+ * The parameter slice worker k of n reduces and steps: [lo, hi), on 16-float boundaries (whole SIMD vectors and
+ * cache lines), the last one taking the rest. A worker's slice may be empty when there are few parameters.
+ */
+export function sliceOf(size: number, workers: number, k: number): [number, number] {
+  const at = (i: number) => (i >= workers ? size : Math.min(size, Math.round((size * i) / workers / 16) * 16))
+  return [at(k), at(k + 1)]
+}
 
 export type KernelChoice = 'fast' | 'reference'
 
@@ -16,6 +26,22 @@ export interface InitMessage {
   wasm?: WebAssembly.Module
   /** Time every layer (bench --profile) into ReadyMessage.timings. */
   profile?: boolean
+  /** How many workers share the step: this worker reduces and steps sliceOf(size, workers, workerIndex). */
+  workers: number
+  optimizer: OptimizerSettings
+}
+
+/**
+ * Sent once all workers are ready: every worker's gradient and parameter blocks (shared memory), so that each
+ * can sum its slice of the gradient over all of them, step the optimizer on it and write the new weights into
+ * every copy. `sync` holds a barrier (count, generation, abort flag); `checks` one gradient sum per worker.
+ */
+export interface PeersMessage {
+  type: 'peers'
+  grads: FloatArray[]
+  params: FloatArray[]
+  sync: Int32Array
+  checks: Float64Array
 }
 
 export interface ReadyMessage {
@@ -34,10 +60,24 @@ export interface ReadyMessage {
   /** With `profile`: per layer [forward, backward-data, backward-weights] ms, then the step total (shared memory). */
   timings: Float64Array | null
   layers: { id: string; type: string; macs: number }[]
+  /** This worker's parameter slice, and its optimizer's live state tensors over that slice (shared memory). */
+  slice: [number, number]
+  optimizerBuffers: FloatArray[]
 }
 
-export type Command = { type: 'train'; n: number; scale: number } | { type: 'eval'; n: number }
+/**
+ * A training step: forward and backward on `n` images (0: this worker has none this step but still reduces
+ * and steps its slice), then the gradients of the first `used` workers summed and the optimizer stepped at
+ * learning rate `lr`, `t` steps having been taken before this one.
+ */
+export type Command = { type: 'train'; n: number; scale: number; used: number; lr: number; t: number } | { type: 'eval'; n: number }
 
 export type Reply =
-  | { type: 'done'; lossSum: number; correct: number }
+  | {
+    type: 'done'; lossSum: number; correct: number
+    /** After a train step: the sum of this worker's gradient slice (NaN/infinite when any entry is), the first
+     * non-finite weight of its slice after the step (-1 when none), and the ms its reduce, optimizer and weight
+     * copies took (for the profile). */
+    check?: number; bad?: number; reduceMs?: number; optimizerMs?: number; copyMs?: number
+  }
   | { type: 'error'; message: string }

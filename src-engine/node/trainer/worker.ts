@@ -1,11 +1,15 @@
-// A training worker: one copy of the network in shared memory, forward/backward on its share of each batch.
+// A training worker: one copy of the network in shared memory, forward/backward on its share of each batch,
+// then its slice of the step's shared part: the gradient summed over every worker, the optimizer, and the new
+// weights written into every copy. No thread does the whole parameter vector, so the serial part of a step
+// does not grow with the worker count (each worker touches its 1/n of the weights in n blocks).
 import { parentPort } from 'node:worker_threads'
 import { analyzeForTraining } from '../../core/graph/index.ts'
 import { referenceKernels } from '../../core/kernels/reference.ts'
 import type { FloatArray, Kernels } from '../../core/kernels/types.ts'
 import { Network } from '../../core/nn/network.ts'
 import { deriveSeed } from '../../core/nn/rng.ts'
-import type { Command, InitMessage, ReadyMessage, Reply } from './protocol.ts'
+import { createOptimizer, type Optimizer } from '../../core/train/optimizer.ts'
+import { sliceOf, type Command, type InitMessage, type PeersMessage, type ReadyMessage, type Reply } from './protocol.ts'
 import { createFastKernels } from '../wasm-kernels.ts'
 import { SLOTS, timeLayers, weightTimedKernels } from './profile.ts'
 
@@ -15,12 +19,110 @@ let labels: Int32Array
 let predictions: Int32Array
 /** Profiling only: per-layer milliseconds, then this worker's whole-step total (see profile.ts). */
 let timings: Float64Array | null = null
+let index = 0
+let lo = 0, hi = 0
+let optimizer: Optimizer
+/** This worker's slice of the summed gradient, in its kernels' memory (the optimizer reads it there). */
+let gradSlice: FloatArray
+let peers: PeersMessage
 
 function reply(r: Reply): void {
   port.postMessage(r)
 }
 
-port.on('message', (msg: InitMessage | Command) => {
+/**
+ * Waits until every worker has arrived (sync: arrivals, generation, abort). The last to arrive opens it. A
+ * worker thread that dies sets the abort flag (pool.ts), so the others do not wait for it forever.
+ */
+function barrier(): void {
+  const s = peers.sync
+  const gen = Atomics.load(s, 1)
+  if (Atomics.add(s, 0, 1) === peers.grads.length - 1) {
+    Atomics.store(s, 0, 0)
+    Atomics.add(s, 1, 1)
+    Atomics.notify(s, 1)
+    return
+  }
+  while (Atomics.load(s, 1) === gen) {
+    if (Atomics.load(s, 2)) throw new Error('another training worker stopped during the step')
+    Atomics.wait(s, 1, gen, 100)
+  }
+}
+
+/** gradSlice = the sum over the first `used` workers of their gradients in [lo, hi); returns its total. */
+function reduceSlice(used: number): number {
+  const n = hi - lo, g = peers.grads
+  let check = 0
+  if (used === 1) {
+    const a = g[0]
+    for (let i = 0; i < n; i++) {
+      gradSlice[i] = a[lo + i]
+      check += gradSlice[i]
+    }
+  } else if (used === 2) {
+    // Read back after the store: a float32 sum can overflow where the double one would not.
+    const a = g[0], b = g[1]
+    for (let i = 0; i < n; i++) {
+      gradSlice[i] = a[lo + i] + b[lo + i]
+      check += gradSlice[i]
+    }
+  } else {
+    // In worker order, element by element: the same sums, bit for bit, as one thread adding block by block.
+    gradSlice.set(g[0].subarray(lo, hi))
+    for (let k = 1; k < used; k++) {
+      const b = g[k]
+      for (let i = 0; i < n; i++) gradSlice[i] += b[lo + i]
+    }
+    for (let i = 0; i < n; i++) check += gradSlice[i]
+  }
+  return check
+}
+
+function firstNonFinite(a: FloatArray): number {
+  let s = 0
+  for (let i = 0; i < a.length; i++) s += a[i] - a[i]
+  if (s === 0) return -1
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i
+  return -1
+}
+
+function trainStep(msg: Extract<Command, { type: 'train' }>): void {
+  const t = timings ? performance.now() : 0
+  let r = { lossSum: 0, correct: 0 }
+  let failure: string | null = null
+  try {
+    if (msg.n > 0) {
+      net.forward(msg.n, true)
+      r = net.backward(labels, msg.n, msg.scale)
+    }
+  } catch (e) {
+    failure = e instanceof Error ? e.message : String(e)
+  }
+  if (timings) timings[timings.length - 1] += performance.now() - t
+  // The shared part: every gradient is complete once all have arrived.
+  barrier()
+  const t0 = performance.now()
+  peers.checks[index] = failure ? NaN : reduceSlice(msg.used)
+  barrier()
+  const t1 = performance.now()
+  let finite = true
+  for (let k = 0; k < peers.checks.length; k++) finite &&= Number.isFinite(peers.checks[k])
+  let bad = -1
+  let t2 = t1
+  if (finite && hi > lo) {
+    const own = net.paramBlock.subarray(lo, hi)
+    optimizer.setStep(msg.t)
+    optimizer.step(own, gradSlice, msg.lr)
+    bad = firstNonFinite(own)
+    t2 = performance.now()
+    for (const p of peers.params) if (p !== net.paramBlock) p.set(own, lo)
+  }
+  const t3 = performance.now()
+  if (failure) reply({ type: 'error', message: failure })
+  else reply({ type: 'done', lossSum: r.lossSum, correct: r.correct, check: peers.checks[index], bad, reduceMs: t1 - t0, optimizerMs: t2 - t1, copyMs: t3 - t2 })
+}
+
+port.on('message', (msg: InitMessage | PeersMessage | Command) => {
   try {
     if (msg.type === 'init') {
       const base: Kernels<FloatArray> = msg.kernels === 'fast' && msg.wasm ? createFastKernels(msg.wasm) : referenceKernels('float32')
@@ -34,21 +136,34 @@ port.on('message', (msg: InitMessage | Command) => {
       net.rng.reset(deriveSeed(msg.seed, 1000 + msg.workerIndex))
       labels = kernels.allocIndex(msg.maxShard)
       predictions = kernels.allocIndex(msg.maxShard)
+      index = msg.workerIndex
+      const size = net.paramBlock.length
+      ;[lo, hi] = sliceOf(size, msg.workers, msg.workerIndex)
+      const decay = new Uint8Array(size)
+      for (const p of net.layout()) if (p.decay) decay.fill(1, p.offset, p.offset + p.size)
+      // The optimizer's state over this slice lives in this worker's shared memory: the coordinator reads it
+      // into a checkpoint and writes a loaded one back, between steps.
+      const mask = decay.slice(lo, hi)
+      optimizer = 'createOptimizer' in base
+        ? (base as ReturnType<typeof createFastKernels>).createOptimizer(hi - lo, mask, msg.optimizer)
+        : createOptimizer(hi - lo, mask, msg.optimizer, (n) => base.alloc(n))
+      gradSlice = base.alloc(Math.max(1, hi - lo)).subarray(0, hi - lo)
       const ready: ReadyMessage = {
         type: 'ready', kernelName: kernels.name, input: net.input, labels, predictions,
         paramBlock: net.paramBlock, gradBlock: net.gradBlock, stateBlock: net.stateBlock,
         layout: net.layout(), stateNames: net.stateNames, inputSize: net.inputSize, classes: net.classes,
         timings, layers: net.layers.map((l) => ({ id: l.info.id, type: l.info.type, macs: l.info.macs })),
+        slice: [lo, hi], optimizerBuffers: optimizer.buffers(),
       }
       port.postMessage(ready)
       return
     }
+    if (msg.type === 'peers') {
+      peers = msg
+      return
+    }
     if (msg.type === 'train') {
-      const t = timings ? performance.now() : 0
-      net.forward(msg.n, true)
-      const r = net.backward(labels, msg.n, msg.scale)
-      if (timings) timings[timings.length - 1] += performance.now() - t
-      reply({ type: 'done', lossSum: r.lossSum, correct: r.correct })
+      trainStep(msg)
       return
     }
     if (msg.type === 'eval') {
