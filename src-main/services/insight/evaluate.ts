@@ -96,22 +96,28 @@ export async function evaluateRun(store: Store, ref: string, opts: EvaluateOptio
  * The run page's evaluation: the best checkpoint on the validation split (or the run's test folder), computed
  * once and kept with the run (store schema 6), so the confusion matrix and its galleries are there on every
  * visit. A stored one made from another best checkpoint (the run was resumed since) is made again.
+ * `testDir`: another test folder (the diff of two runs on a folder both can read), kept under its own key
+ * (`test:` and its absolute path) beside the run's own test folder's.
  */
-export async function storedEvaluation(store: Store, ref: string, opts: { split?: 'val' | 'test'; cacheDir?: string } = {}): Promise<EvaluationResult> {
+export async function storedEvaluation(store: Store, ref: string, opts: { split?: 'val' | 'test'; testDir?: string; cacheDir?: string } = {}): Promise<EvaluationResult> {
   const run = store.getRun(ref)
-  const split = opts.split ?? 'val'
+  const split = opts.testDir ? 'test' : (opts.split ?? 'val')
+  const key = opts.testDir ? storedTestKey(opts.testDir) : split
   const best = store.checkpoint(run.runId, 'best')
   if (!best) throw new ServiceError('BAD_STATE', `run ${run.runId} has no checkpoint yet: it has not finished an epoch (status ${run.status})`)
-  const kept = store.storedEvaluation(run.runId, split, 'best')
+  const kept = store.storedEvaluation(run.runId, key, 'best')
   if (kept && kept.epoch === best.epoch) return JSON.parse(kept.report) as EvaluationResult
-  const r = await evaluateRun(store, run.runId, { split, checkpoint: 'best', cacheDir: opts.cacheDir, thumbnails: true })
+  const r = await evaluateRun(store, run.runId, { split, testDir: opts.testDir, checkpoint: 'best', cacheDir: opts.cacheDir, thumbnails: true })
   // A read-only (or older, unmigrated) file still gets its evaluation, just not kept.
   if (!store.readonly) {
     try {
-      store.saveStoredEvaluation(run.runId, split, 'best', r.checkpoint.epoch, JSON.stringify(r))
+      store.saveStoredEvaluation(run.runId, key, 'best', r.checkpoint.epoch, JSON.stringify(r))
     } catch {
       // a full disk: the evaluation is shown all the same, and made again next time
     }
   }
   return r
 }
+
+/** The key a chosen test folder's stored evaluation is kept under. */
+export const storedTestKey = (dir: string): string => `test:${resolve(dir)}`
