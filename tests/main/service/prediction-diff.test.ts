@@ -17,6 +17,7 @@ import { evaluateRun, storedTestKey } from '../../../src-main/services/insight/e
 import { Store } from '../../../src-main/services/store/store.ts'
 import type { PredictionDiff } from '../../../src-main/api/contract.ts'
 import { chainModel } from '../../helpers/graphs.ts'
+import { cli } from '../../helpers/cli.ts'
 
 const work = mkdtempSync(join(tmpdir(), 'cnn-prediction-diff-'))
 const cacheDir = join(work, 'cache')
@@ -215,4 +216,24 @@ describe('refusals', () => {
       host.close()
     }
   })
+})
+
+describe('cnn-studio runs diff', () => {
+  const env = { ...process.env, CNN_STUDIO_CACHE: cacheDir }
+  it('prints the diff matrix and both lists, --json the whole diff, and refuses runs that share no images with exit 2', () => {
+    const human = cli(['runs', 'diff', runA, runB, '--test-dir', testDir, '--db', db], { env })
+    expect(human.code, human.stderr).toBe(0)
+    expect(human.stdout).toMatch(/on the test folder .*test: 8 images\naccuracy 50\.0% -> 50\.0%; both right 2, both wrong 2\n/)
+    expect(human.stdout).toMatch(/│ dark +│ -2 \(3 -> 1\) +│ \+2 \(1 -> 3\) +│/)
+    expect(human.stdout).toMatch(/fixed by B \(A wrong, B right\) \(2\), most confident first:\n {2}light\/l2\.png: light, B 9\d\.\d% right; A said dark \(\d+\.\d%\)\n {2}light\/l1\.png/)
+    expect(human.stdout).toMatch(/broken by B \(A right, B wrong\) \(2\), most confident first:\n {2}dark\/d3\.png: dark, A 9\d\.\d% right; B said light/)
+    const json = cli(['runs', 'diff', runA, runB, '--test-dir', testDir, '--db', db, '--json'], { env })
+    expect(json.code, json.stderr).toBe(0)
+    const d = JSON.parse(json.stdout) as PredictionDiff
+    expect(d.confusion.diff).toEqual([[-2, 2], [-2, 2]])
+    expect(paths(d, d.fixed)).toEqual([path('light', 'l2.png'), path('light', 'l1.png')])
+    const refused = cli(['runs', 'diff', runA, runC, '--db', db], { env })
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toMatch(/different seeds \(1 and 2\).*--test-dir DIR/)
+  }, 120_000)
 })
