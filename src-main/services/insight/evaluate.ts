@@ -9,6 +9,7 @@ import { ServiceError } from '../errors.ts'
 import { inferOffThread } from '../../../src-engine/node/insight/index.ts'
 import { pngDataUrl } from './png.ts'
 import { datasetPath, openRunContext } from './run-context.ts'
+import { splitFolders } from '../run-data.ts'
 import type { CheckpointKind } from '../../api/contract.ts'
 
 export interface EvaluateOptions {
@@ -55,7 +56,9 @@ export async function evaluateRun(store: Store, ref: string, opts: EvaluateOptio
     const idx = await ctx.validationIndices()
     if (!idx.length) throw new ServiceError('BAD_STATE', `run ${ctx.run.runId} held out no validation images (val split ${ctx.settings.valSplit}); evaluate it on a folder instead: --split test --test-dir DIR`)
     set = subset(data.set, idx)
-    paths = Array.from(idx, (i) => datasetPath(ctx.datasetDir!, data.files[i]))
+    // The files are relative to the folder that was read: a train/test root's train/, not the root.
+    const read = splitFolders(ctx.datasetDir!).train
+    paths = Array.from(idx, (i) => datasetPath(read, data.files[i]))
     folder = ctx.datasetDir!
   } else {
     const dir = opts.testDir ?? ctx.settings.testDir

@@ -3,7 +3,7 @@
 // each calls an image "light" when its mean brightness passes a threshold, 0.5 for A and 0.3 for B, with the
 // confidence sigmoid(20 (mean - threshold)). On uniform grey images of chosen brightness the confusion-matrix
 // diff, the fixed and broken lists and their order are known before anything runs.
-import { mkdtempSync, renameSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, renameSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
@@ -51,9 +51,9 @@ const trainDir = join(work, 'train')
 const mean = new Map<string, number>()
 let runA = '', runB = '', runC = ''
 
-function record(store: Store, name: string, threshold: number, settings: Record<string, unknown>, dataset: { fingerprint: string; counts: number[] }): string {
-  const datasetId = store.saveDataset({ root: trainDir, fingerprint: dataset.fingerprint, classes: ['dark', 'light'], counts: dataset.counts })
-  const id = store.createRun({ name, settings: { datasetDir: trainDir, testDir: null, valSplit: 0.2, seed: 1, ...settings }, modelId: store.saveModel(model).id, datasetId, splitSeed: 1 })
+function record(store: Store, name: string, threshold: number, settings: Record<string, unknown>, dataset: { fingerprint: string; counts: number[] }, root = trainDir): string {
+  const datasetId = store.saveDataset({ root, fingerprint: dataset.fingerprint, classes: ['dark', 'light'], counts: dataset.counts })
+  const id = store.createRun({ name, settings: { datasetDir: root, testDir: null, valSplit: 0.2, seed: 1, ...settings }, modelId: store.saveModel(model).id, datasetId, splitSeed: 1 })
   store.recordEpoch(id, { epoch: 1, trainLoss: 0.5, trainAccuracy: 0.8, valLoss: 0.5, valAccuracy: 0.8, lr: 0.01, seconds: 1, imagesPerSecond: 1 }, [], thresholdWeights(threshold))
   store.setStatus(id, 'completed')
   return id
@@ -235,5 +235,29 @@ describe('cnn-studio runs diff', () => {
     const refused = cli(['runs', 'diff', runA, runC, '--db', db], { env })
     expect(refused.code).toBe(2)
     expect(refused.stderr).toMatch(/different seeds \(1 and 2\).*--test-dir DIR/)
+  }, 120_000)
+})
+
+describe('a train/test root', () => {
+  it('names its validation images by their files under train/, so the diff can open them', async () => {
+    const root = join(work, 'root')
+    for (let i = 0; i < 10; i++) {
+      await grey(join(root, 'train', 'dark'), `t${i}.png`, 0.05 + 0.05 * i)
+      await grey(join(root, 'train', 'light'), `t${i}.png`, 0.5 + 0.05 * i)
+    }
+    await grey(join(root, 'test', 'dark'), 'x.png', 0.2)
+    await grey(join(root, 'test', 'light'), 'y.png', 0.8)
+    const d = await loadDataset(join(root, 'train'), { height: 4, width: 4, channels: 1 }, { cacheDir: false })
+    const dataset = { fingerprint: d.fingerprint, counts: classCounts(d.set) }
+    const [ra, rb] = await withStore(async (s) => [
+      record(s, 'root A', 0.5, { testDir: join(root, 'test') }, dataset, root),
+      record(s, 'root B', 0.3, { testDir: join(root, 'test') }, dataset, root),
+    ])
+    const e = await withStore((s) => evaluateRun(s, ra, { split: 'val', cacheDir }))
+    expect(e.predictions).toHaveLength(4)
+    expect(e.predictions.filter((p) => !existsSync(p.path))).toEqual([])
+    const diff = await withStore((s) => predictionDiff(s, ra, rb, { cacheDir }))
+    expect(diff.source.split).toBe('val')
+    expect(diff.images.every((im) => im.path.startsWith(join(root, 'train')) && existsSync(im.path))).toBe(true)
   }, 120_000)
 })
