@@ -84,4 +84,16 @@ describe('prediction diff store', () => {
     expect(s.diff).toBeNull()
     expect(s.error).toBeNull()
   })
+
+  it('a refused folder leaves the shown diff and its folder as they were, with the refusal', async () => {
+    const s = usePredictionDiff()
+    s.choose('r_a', 'r_b')
+    invoke.mockResolvedValueOnce(diff)
+    await s.load()
+    invoke.mockRejectedValueOnce(new StudioError({ code: 'UNUSABLE_DATASET', message: '/nope cannot be read' }))
+    await s.load('/nope')
+    expect(s.diff).toBe(diff)
+    expect(s.testDir).toBe('')
+    expect(s.error).toEqual({ code: 'UNUSABLE_DATASET', message: '/nope cannot be read' })
+  })
 })

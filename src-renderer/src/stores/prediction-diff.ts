@@ -5,7 +5,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { DiffImage, InsightReport, PredictionDiff } from '../../../src-main/api/contract.ts'
 import { studio } from '../api/client.ts'
-import { task } from '../api/request.ts'
+import { asFailure, task } from '../api/request.ts'
 
 export type DiffList = 'fixed' | 'broken'
 
@@ -15,7 +15,7 @@ export interface CellImages { true: number; predicted: number; entered: number[]
 export const usePredictionDiff = defineStore('predictionDiff', () => {
   const a = ref<string | null>(null)
   const b = ref<string | null>(null)
-  /** The folder both runs were last evaluated on at the user's request ('' for the images they share). */
+  /** The folder the shown diff was made on, at the user's request ('' for the images both runs share). */
   const testDir = ref('')
   const diff = shallowRef<PredictionDiff | null>(null)
   const cell = ref<[number, number] | null>(null)
@@ -52,10 +52,11 @@ export const usePredictionDiff = defineStore('predictionDiff', () => {
   async function load(dir: string = testDir.value): Promise<void> {
     const ra = a.value, rb = b.value
     if (!ra || !rb || ra === rb) return
-    testDir.value = dir.trim()
-    const folder = testDir.value
+    const folder = dir.trim()
     const r = await loading.run(() => studio().invoke('runs.predictionDiff', { a: ra, b: rb, ...(folder ? { testDir: folder } : {}) }))
+    // A refused folder leaves the diff shown, and the folder it was made on, as they were.
     if (!r) return
+    testDir.value = folder
     diff.value = r
     cell.value = null
     opened.value = null
@@ -101,5 +102,16 @@ export const usePredictionDiff = defineStore('predictionDiff', () => {
     inspecting.clear()
   }
 
-  return { a, b, testDir, diff, cell, list, opened, sides, busy, error, inspectBusy, inspectError, cellImages, shownList, choose, load, swap, openCell, open, close }
+  /** The native folder dialog (Electron); null in a browser, where the card's path field is the way. */
+  async function pickFolder(): Promise<string | null> {
+    // Not a task of its own: a dialog closed without a choice must leave the refusal (and its form) shown.
+    try {
+      return (await studio().invoke('dialogs.pickFolder'))?.path ?? null
+    } catch (e) {
+      loading.error = asFailure(e)
+      return null
+    }
+  }
+
+  return { a, b, testDir, diff, cell, list, opened, sides, busy, error, inspectBusy, inspectError, cellImages, shownList, choose, load, swap, openCell, open, close, pickFolder }
 })
