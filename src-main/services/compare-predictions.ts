@@ -54,7 +54,7 @@ export function sharedSource(store: Store, a: RunRow, b: RunRow, testDir?: strin
         : 'neither held out a validation split'
   const classes = da.classes ?? db.classes
   throw new ServiceError('NO_SHARED_IMAGES', `runs ${a.runId} and ${b.runId} were not validated on the same images: ${why} (${describeData(a.runId, da)}; ${describeData(b.runId, db)}); ` +
-    `pick a test folder both can read, one sub-folder per class${classes ? ` (${classes.join(', ')})` : ''}: --test-dir DIR on the command line, "Test folder" in Compare`)
+    `pick a test folder both can read, one sub-folder per class${classes ? ` (${classes.join(', ')})` : ''}: --test-dir DIR on the command line, "Use a test folder" under What changed in Compare`)
 }
 
 const mostConfident = (images: DiffImage[], side: 'a' | 'b') => (i: number, j: number) => images[j][side].confidence - images[i][side].confidence

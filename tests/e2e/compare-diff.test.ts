@@ -20,6 +20,7 @@ const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.mi
 const work = mkdtempSync(join(tmpdir(), 'cnn-e2e-diff-'))
 let browser: Browser, child: ChildProcess, url: string
 const ids: string[] = []
+let other = ''
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
@@ -32,19 +33,23 @@ beforeAll(async () => {
     expect(r.code, r.stderr).toBe(0)
     ids.push(JSON.parse(r.stdout).runId)
   }
+  // C: split with another seed, so it shares no validation images with A.
+  const c = cli(['train', SHAPES, SAMPLE, '--epochs', '1', '--batch-size', '16', '--lr', '0.005', '--seed', '2', '--name', 'other seed', '--db', db, '--json'], { env, timeout: 300_000 })
+  expect(c.code, c.stderr).toBe(0)
+  other = JSON.parse(c.stdout).runId
   ;({ url, child, browser } = await serveAndLaunch(db))
 }, 600_000)
 afterAll(() => closeAll(browser, child))
 
-async function open(size = { width: 1280, height: 800 }): Promise<{ page: Page; errors: string[] }> {
+async function open(size = { width: 1280, height: 800 }, runs = ids, ready = 'diff-matrix'): Promise<{ page: Page; errors: string[] }> {
   // The studio's CSP allows no inline script: the page lets axe-core in, nothing else changes.
   const page = await browser.newPage({ viewport: size, bypassCSP: true })
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(e.message))
   await page.goto(url)
-  await page.evaluate((h) => { location.hash = h }, `#/compare?runs=${ids.join(',')}`)
+  await page.evaluate((h) => { location.hash = h }, `#/compare?runs=${runs.join(',')}`)
   await page.getByTestId('compare-what-changed').scrollIntoViewIfNeeded()
-  await page.getByTestId('diff-matrix').waitFor({ timeout: 120_000 })
+  await page.getByTestId(ready).waitFor({ timeout: 120_000 })
   return { page, errors }
 }
 
@@ -102,6 +107,20 @@ describe('What changed, in Compare', () => {
       await setTheme(page, theme)
       expect(await axe(page), theme).toEqual([])
     }
+    expect(errors).toEqual([])
+    await page.close()
+  }, 300_000)
+
+  it('asks for a test folder when the runs share no validation images, and diffs them on the folder given', async () => {
+    const { page, errors } = await open(undefined, [ids[0], other], 'diff-error')
+    expect(await page.getByTestId('diff-error').innerText()).toMatch(/not validated on the same images: they split it with different seeds \(1 and 2\).*pick a test folder both can read/)
+    await page.getByTestId('compare-what-changed').evaluate((e) => e.scrollIntoView({ block: 'start' }))
+    await page.screenshot({ path: join(shots, 'diff-refused-1280x800.png') })
+    await page.getByTestId('diff-folder').fill(SAMPLE)
+    await page.getByTestId('diff-folder-go').click()
+    await page.getByTestId('diff-matrix').waitFor({ timeout: 120_000 })
+    expect(await page.getByTestId('diff-summary').innerText()).toMatch(/^On the test folder .*shapes: 360 images\./)
+    expect(await page.getByTestId('diff-error').count()).toBe(0)
     expect(errors).toEqual([])
     await page.close()
   }, 300_000)
