@@ -120,6 +120,8 @@ export const COMMANDS = {
   'runs.evaluation': z.object({ runId, split: z.enum(['val', 'test']).optional() }).strict(),
   /** An export made in a temporary folder of the host and sent back as bytes, named after the run, for a download or a save dialog. */
   'runs.download': z.object({ runId, format: z.enum(EXPORT_FORMATS), checkpoint: checkpointKind.optional() }).strict(),
+  /** What changed between two runs image by image (issue 22): both best checkpoints on the images they share (their common validation split, or `testDir`). */
+  'runs.predictionDiff': z.object({ a: runId, b: runId, testDir: path.optional() }).strict().refine((p) => p.a !== p.b, 'a and b must be two different runs'),
   /** Learn (issue 19): one window of a conv/pool block of a run's checkpoint or of a model with seeded weights, on an image; with the block's tensors, the unit's receptive field and its effective receptive field. */
   'learn.explain': z.object({
     runId: runId.optional(), model: model.optional(), node: z.string().min(1).max(200), image: imageInput,
@@ -220,6 +222,9 @@ export interface ParityReport { images: number; sample: 'dataset' | 'random'; ma
 // Learn (issue 19): the step types are the engine core's own.
 export type { LearnBlock, LearnReport } from './learn-report.ts'
 import type { LearnReport } from './learn-report.ts'
+// What changed between two runs, image by image (issue 22).
+export type { DiffCell, DiffGuess, DiffImage, DiffRun, PredictionDiff } from './prediction-diff.ts'
+import type { PredictionDiff } from './prediction-diff.ts'
 export interface ExportReport { runId: string; format: ExportFormat; checkpoint: { kind: CheckpointKind; epoch: number }; files: string[]; parity: ParityReport | null; warnings: string[] }
 
 export interface Responses {
@@ -260,6 +265,7 @@ export interface Responses {
   /** `data`: each file's bytes in base64, the main file first; `report`'s paths were in the host's temporary folder, now removed. */
   'runs.download': { files: { name: string; data: string }[]; report: ExportReport }
   'runs.evaluation': EvaluationReport
+  'runs.predictionDiff': PredictionDiff
   'learn.explain': LearnReport
   'learn.images': { dir: string; images: { path: string; class: string }[] }
 }

@@ -22,6 +22,7 @@ import { Store, type RunRow } from '../services/store/store.ts'
 import { ServiceError } from '../services/errors.ts'
 import { TrainingService } from '../services/training.ts'
 import { evaluateRun, storedEvaluation } from '../services/insight/evaluate.ts'
+import { predictionDiff } from '../services/compare-predictions.ts'
 import { predictImages } from '../services/insight/predict.ts'
 import { lookInside } from '../services/insight/look-inside.ts'
 import { explainBlock, learnImages } from '../services/insight/learn.ts'
@@ -184,6 +185,7 @@ export function createHost(opts: HostOptions = {}): Host {
     },
     'runs.export': (p) => exportRun(store, p.runId, { format: p.format, out: p.out, checkpoint: p.checkpoint, cacheDir: opts.cacheDir, force: p.force }),
     'runs.evaluation': (p) => storedEvaluation(store, p.runId, { split: p.split, cacheDir: opts.cacheDir }),
+    'runs.predictionDiff': (p) => predictionDiff(store, p.a, p.b, { testDir: p.testDir, cacheDir: opts.cacheDir }),
     // The page never names a path on this machine: the files are made in a private temporary folder, read back
     // and removed, and the page saves them (a download in a browser, Electron's save dialog).
     'runs.download': async (p) => {

@@ -11,6 +11,8 @@ export type ServiceErrorCode =
   | 'DAMAGED' | 'NOT_FINITE'
   /** A file could not be written (a full disk, permissions); an export target that is not the studio's to replace. */
   | 'WRITE_FAILED' | 'FILE_EXISTS'
+  /** Two runs compared image by image that were evaluated on no common image: name a folder both can read. */
+  | 'NO_SHARED_IMAGES'
 
 export class ServiceError extends Error {
   readonly code: ServiceErrorCode

@@ -1,4 +1,4 @@
-// `cnn-studio runs list | show RUN | compare RUN RUN... | resume RUN | delete RUN`: the experiment database from the shell.
+// `cnn-studio runs list | show RUN | compare RUN RUN... | diff A B | resume RUN | delete RUN`: the experiment database from the shell.
 import type { Command } from 'commander'
 import { compareRuns, figuresCache } from '../../services/compare.ts'
 import { StoreError } from '../../services/store/open.ts'
@@ -9,6 +9,7 @@ import { openStore, runJson, storeFailure } from '../open-store.ts'
 import { pct } from './insight-shared.ts'
 import { finalJson, trainOnce } from './train.ts'
 import { gridTable } from '../grid.ts'
+import { registerRunsDiff } from './runs-diff.ts'
 
 /** 1234567 -> 1.23M: parameter counts and MACs as the studio shows them. */
 const big = (v: number) => (v >= 1e9 ? `${(v / 1e9).toPrecision(3)}G` : v >= 1e6 ? `${(v / 1e6).toPrecision(3)}M` : v >= 1e3 ? `${(v / 1e3).toPrecision(3)}k` : String(v))
@@ -65,6 +66,8 @@ export function registerRuns(program: Command): void {
       t.push(['val accuracy', ...c.runs.map((r) => pct(r.final.valAccuracy))], ['val loss', ...c.runs.map((r) => r.final.valLoss?.toFixed(4) ?? '-')], ['test accuracy', ...c.runs.map((r) => pct(r.final.testAccuracy))])
       process.stdout.write(`${t.toString()}\n${Object.keys(c.differences).length ? '' : 'the settings are the same\n'}${c.architecture.same ? 'same architecture\n' : `architecture of ${esc(c.runs[0].runId)} -> ${esc(c.runs[1].runId)} (params ${signed(c.architecture.totals.b.params - c.architecture.totals.a.params)}, MACs ${signed(c.architecture.totals.b.macs - c.architecture.totals.a.macs)}):\n  ${c.architecture.summary.map(esc).join('\n  ')}\n`}`)
     }, { readonly: true }))
+
+  registerRunsDiff(runs)
 
   runs.command('resume').description('continue a stopped, interrupted or failed run from its last checkpoint, on the data it was trained on')
     .argument('<run>', 'a run id, or latest').option(...dbOpt).option('--json', 'print the result as one JSON document')

@@ -9,6 +9,7 @@ import { ServiceError } from '../errors.ts'
 import { inferOffThread } from '../../../src-engine/node/insight/index.ts'
 import { pngDataUrl } from './png.ts'
 import { datasetPath, openRunContext } from './run-context.ts'
+import { splitFolders } from '../run-data.ts'
 import type { CheckpointKind } from '../../api/contract.ts'
 
 export interface EvaluateOptions {
@@ -55,7 +56,9 @@ export async function evaluateRun(store: Store, ref: string, opts: EvaluateOptio
     const idx = await ctx.validationIndices()
     if (!idx.length) throw new ServiceError('BAD_STATE', `run ${ctx.run.runId} held out no validation images (val split ${ctx.settings.valSplit}); evaluate it on a folder instead: --split test --test-dir DIR`)
     set = subset(data.set, idx)
-    paths = Array.from(idx, (i) => datasetPath(ctx.datasetDir!, data.files[i]))
+    // The files are relative to the folder that was read: a train/test root's train/, not the root.
+    const read = splitFolders(ctx.datasetDir!).train
+    paths = Array.from(idx, (i) => datasetPath(read, data.files[i]))
     folder = ctx.datasetDir!
   } else {
     const dir = opts.testDir ?? ctx.settings.testDir
@@ -96,22 +99,28 @@ export async function evaluateRun(store: Store, ref: string, opts: EvaluateOptio
  * The run page's evaluation: the best checkpoint on the validation split (or the run's test folder), computed
  * once and kept with the run (store schema 6), so the confusion matrix and its galleries are there on every
  * visit. A stored one made from another best checkpoint (the run was resumed since) is made again.
+ * `testDir`: another test folder (the diff of two runs on a folder both can read), kept under its own key
+ * (`test:` and its absolute path) beside the run's own test folder's.
  */
-export async function storedEvaluation(store: Store, ref: string, opts: { split?: 'val' | 'test'; cacheDir?: string } = {}): Promise<EvaluationResult> {
+export async function storedEvaluation(store: Store, ref: string, opts: { split?: 'val' | 'test'; testDir?: string; cacheDir?: string } = {}): Promise<EvaluationResult> {
   const run = store.getRun(ref)
-  const split = opts.split ?? 'val'
+  const split = opts.testDir ? 'test' : (opts.split ?? 'val')
+  const key = opts.testDir ? storedTestKey(opts.testDir) : split
   const best = store.checkpoint(run.runId, 'best')
   if (!best) throw new ServiceError('BAD_STATE', `run ${run.runId} has no checkpoint yet: it has not finished an epoch (status ${run.status})`)
-  const kept = store.storedEvaluation(run.runId, split, 'best')
+  const kept = store.storedEvaluation(run.runId, key, 'best')
   if (kept && kept.epoch === best.epoch) return JSON.parse(kept.report) as EvaluationResult
-  const r = await evaluateRun(store, run.runId, { split, checkpoint: 'best', cacheDir: opts.cacheDir, thumbnails: true })
+  const r = await evaluateRun(store, run.runId, { split, testDir: opts.testDir, checkpoint: 'best', cacheDir: opts.cacheDir, thumbnails: true })
   // A read-only (or older, unmigrated) file still gets its evaluation, just not kept.
   if (!store.readonly) {
     try {
-      store.saveStoredEvaluation(run.runId, split, 'best', r.checkpoint.epoch, JSON.stringify(r))
+      store.saveStoredEvaluation(run.runId, key, 'best', r.checkpoint.epoch, JSON.stringify(r))
     } catch {
       // a full disk: the evaluation is shown all the same, and made again next time
     }
   }
   return r
 }
+
+/** The key a chosen test folder's stored evaluation is kept under. */
+export const storedTestKey = (dir: string): string => `test:${resolve(dir)}`

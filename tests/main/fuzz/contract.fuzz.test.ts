@@ -72,6 +72,8 @@ const SHAPED: Record<string, fc.Arbitrary<unknown>> = {
   'dialogs.saveModel': fc.record({ model, path, suggestedName: fc.string() }, { requiredKeys: ['model'] }),
   // Never over the database, whatever `force` says (issue 21); seeded runs have no checkpoint, so nothing is written.
   'runs.export': fc.record({ runId, format: fc.constantFrom('onnx', 'pytorch', 'weights'), out: fc.oneof(path, fc.constant(dbFile), fc.constant(`${dbFile}-wal`)), force: fc.boolean() }, { requiredKeys: ['runId', 'format', 'out'] }),
+  // Seeded runs have no checkpoint: refused before any folder named by testDir is read.
+  'runs.predictionDiff': fc.record({ a: runId, b: runId, testDir: path }, { requiredKeys: ['a', 'b'] }),
   'runs.update': fc.record({ runId, note: fc.oneof(fc.string(), fc.constant('cut \uD83D')), tags: fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }) }, { requiredKeys: ['runId'] }),
   ...Object.fromEntries(['runs.get', 'runs.pause', 'runs.resume', 'runs.stop', 'runs.delete'].map((c) => [c, fc.record({ runId })])),
 }
