@@ -82,7 +82,7 @@ export const COMMANDS = {
   'datasets.cancel': z.object({ readId: z.string().min(1).max(100) }).strict(),
   'runs.list': none,
   'runs.get': z.object({ runId }).strict(),
-  'runs.start': z.object({ model, datasetDir: path, testDir: path.optional(), settings: TrainSettings.optional() }).strict(),
+  'runs.start': z.object({ model, datasetDir: path, testDir: path.optional(), settings: TrainSettings.optional(), group: z.string().trim().min(1).max(64).optional() }).strict(),
   'runs.pause': z.object({ runId }).strict(),
   'runs.resume': z.object({ runId }).strict(),
   'runs.stop': z.object({ runId }).strict(),
@@ -154,6 +154,8 @@ export interface RunSummary {
   /** The last epoch recorded, and the epoch of the best checkpoint (the highest validation accuracy). */
   lastEpoch?: EpochMark | null; bestEpoch?: EpochMark | null
   verdict?: RunVerdict | null
+  /** The seed group the run was queued in ("Repeat with 3 seeds", `train --seeds`); null for a run trained alone. */
+  group?: string | null
 }
 export interface EpochMetrics { epoch: number; trainLoss: number; trainAccuracy: number; valLoss: number | null; valAccuracy: number | null; lr: number; seconds: number }
 /** Sampled training steps, one array a field; null where the engine reported a loss that is not a number. */

@@ -44,5 +44,7 @@ export function runJson(store: Store, runId: string) {
     dataForced: run.dataForced,
     /** Set when the completed run did not learn (services/verdict.ts): { didNotLearn, reason, advice, message }. */
     verdict: run.verdict ?? null,
+    /** The seed group the run was queued in (`train --seeds`), or null. */
+    group: run.group,
   }
 }

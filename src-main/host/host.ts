@@ -96,7 +96,7 @@ export function createHost(opts: HostOptions = {}): Host {
     runId: r.runId, name: r.name, status: r.status, createdAt: r.createdAt, model: r.model, dataset: r.dataset, final: r.final ?? {}, imagesPerSecond: r.imagesPerSecond, starred: r.starred,
     tags: r.tags, note: r.notes, ...figuresOf(r),
     startedAt: r.startedAt, endedAt: r.endedAt, lr: numberOr(r.settings.lr), epochsPlanned: numberOr(r.settings.epochs),
-    lastEpoch: marks.get(r.runId)?.last ?? null, bestEpoch: marks.get(r.runId)?.best ?? null, verdict: r.verdict,
+    lastEpoch: marks.get(r.runId)?.last ?? null, bestEpoch: marks.get(r.runId)?.best ?? null, verdict: r.verdict, group: r.group,
   })
 
   const handlers: { [K in CommandName]: (p: Request<K>) => Promise<Responses[K]> | Responses[K] } = {
@@ -140,7 +140,7 @@ export function createHost(opts: HostOptions = {}): Host {
         steps: store.steps(r.runId), evaluations: store.evaluations(r.runId),
       }
     },
-    'runs.start': (p) => service.start({ model: parseModelFile(p.model), datasetDir: p.datasetDir, testDir: p.testDir, settings: p.settings }),
+    'runs.start': (p) => service.start({ model: parseModelFile(p.model), datasetDir: p.datasetDir, testDir: p.testDir, settings: p.settings, ...(p.group ? { group: p.group } : {}) }),
     'runs.pause': (p) => (service.pause(p.runId), null),
     'runs.resume': async (p) => (await service.resume(p.runId), null),
     'runs.stop': (p) => (service.stop(p.runId), null),

@@ -26,6 +26,8 @@ export interface StartRequest {
   settings?: unknown
   /** Start from these weights (an import's, fine-tuning) instead of a seeded initialisation; every tensor must fit. */
   initialWeights?: Uint8Array
+  /** The seed group this run is queued in (the same run with other seeds; `train --seeds`, "Repeat with 3 seeds"). */
+  group?: string
 }
 
 interface Job {
@@ -147,9 +149,11 @@ export class TrainingService {
     const counts = classCounts(data.set)
     const datasetId = this.store.saveDataset({ root: req.datasetDir, fingerprint: data.fingerprint, classes: data.set.classes, counts })
     const testId = test ? this.store.saveDataset({ root: dirs.test!, fingerprint: test.fingerprint, classes: test.set.classes, counts: classCounts(test.set) }) : null
-    const name = settings.name ?? `${req.model.name ?? 'model'} ${settings.optimizer} lr ${settings.lr}`
+    const base = settings.name ?? `${req.model.name ?? 'model'} ${settings.optimizer} lr ${settings.lr}`
+    // The runs of a seed group share their settings but the seed: their names say which one they are.
+    const name = req.group ? `${base} · seed ${settings.seed}` : base
     const recorded = { ...settings, datasetDir: req.datasetDir, testDir: dirs.test, ...(dirs.val ? { valDir: dirs.val } : {}) }
-    const runId = this.store.createRun({ name, settings: recorded, modelId: model.id, datasetId, testDatasetId: testId, splitSeed: settings.seed, skipped: data.skipped })
+    const runId = this.store.createRun({ name, settings: recorded, modelId: model.id, datasetId, testDatasetId: testId, splitSeed: settings.seed, skipped: data.skipped, group: req.group ?? null })
     this.enqueue({ runId, model: req.model, data, test, val, settings, ...(req.initialWeights ? { from: { epoch: 0, weights: req.initialWeights } } : {}) })
     return { runId }
   }

@@ -64,4 +64,10 @@ export const MIGRATIONS: string[] = [
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, split TEXT NOT NULL, checkpoint TEXT NOT NULL,
     epoch INTEGER NOT NULL, report TEXT NOT NULL, PRIMARY KEY (run_id, split, checkpoint));
   `,
+  // 7: the group a run was queued in ("Repeat with 3 seeds", `train --seeds 1,2,3`): the same run with other
+  // seeds, which Compare draws as one mean curve with its min-max band. Null for a run trained alone.
+  `
+  ALTER TABLE runs ADD COLUMN group_id TEXT;
+  CREATE INDEX runs_group ON runs (group_id) WHERE group_id IS NOT NULL;
+  `,
 ]

@@ -51,6 +51,8 @@ export interface RunRow {
   datasetId: number | null
   /** Set when a completed run did not learn (schema 6; null before, or for a run that learnt). */
   verdict: Verdict | null
+  /** The seed group the run was queued in (schema 7; null for a run trained alone). */
+  group: string | null
 }
 
 export interface EpochRow extends EpochEvent {
@@ -118,13 +120,14 @@ export class Store {
     return (this.db.prepare('SELECT id FROM datasets WHERE root = ? AND fingerprint = ?').get(d.root, d.fingerprint) as { id: number }).id
   }
 
-  createRun(r: { name: string; settings: Record<string, unknown>; modelId: number; datasetId: number | null; testDatasetId?: number | null; splitSeed: number; skipped?: unknown[] }): string {
+  createRun(r: { name: string; settings: Record<string, unknown>; modelId: number; datasetId: number | null; testDatasetId?: number | null; splitSeed: number; skipped?: unknown[]; group?: string | null }): string {
     assertWellFormed('the run name', r.name)
+    if (r.group) assertWellFormed('the run group', r.group)
     const id = newRunId()
     const me = thisProcess()
-    this.write(() => this.db.prepare(`INSERT INTO runs (id, name, status, settings, model_id, dataset_id, test_dataset_id, split_seed, created_at, skipped, owner, owner_instance, heartbeat_at)
-      VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, r.name, JSON.stringify(r.settings), r.modelId, r.datasetId, r.testDatasetId ?? null, r.splitSeed, now(), JSON.stringify(r.skipped ?? []),
-      JSON.stringify(me), me.instance, Date.now()))
+    this.write(() => this.db.prepare(`INSERT INTO runs (id, name, status, settings, model_id, dataset_id, test_dataset_id, split_seed, created_at, skipped, owner, owner_instance, heartbeat_at, group_id)
+      VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, r.name, JSON.stringify(r.settings), r.modelId, r.datasetId, r.testDatasetId ?? null, r.splitSeed, now(), JSON.stringify(r.skipped ?? []),
+      JSON.stringify(me), me.instance, Date.now(), r.group ?? null))
     return id
   }
 
@@ -265,7 +268,7 @@ export class Store {
     }
     return {
       owner, ownedHere, dataForced: JSON.parse((r.data_forced as string) ?? '[]'), datasetId: (r.dataset_id as number) ?? null,
-      verdict: r.verdict ? JSON.parse(r.verdict as string) : null,
+      verdict: r.verdict ? JSON.parse(r.verdict as string) : null, group: (r.group_id as string | undefined) ?? null,
       runId: r.id as string, name: r.name as string, status, settings: JSON.parse(r.settings as string),
       model: (r.model_name as string) ?? 'model', modelHash: r.model_hash as string, dataset: (r.dataset_root as string) ?? null,
       createdAt: r.created_at as string, startedAt: (r.started_at as string) ?? null, endedAt: (r.ended_at as string) ?? null,

@@ -176,14 +176,26 @@ export const useTrain = defineStore('train', () => {
   })
   const canStart = computed(() => !starting.value && !!schema.value && !!useData().report && checks.value.every((c) => c.severity !== 'error'))
 
-  async function start(): Promise<string | null> {
+  /**
+   * Starts the run, or with `repeat` (Repeat with 3 seeds) queues it `repeat` times with the seeds that follow
+   * the form's (1, 2, 3 for seed 1) as one group, which Compare draws as a mean with its band; the first is followed.
+   */
+  async function start(repeat = 1): Promise<string | null> {
     const data = useData(), design = useDesign(), runs = useRuns()
     if (!canStart.value || !data.report) return null
     starting.value = true
     startError.value = null
     try {
       const test = testDir.value.trim()
-      const { runId: id } = await studio().invoke('runs.start', { model: design.doc, datasetDir: data.report.root, ...(test ? { testDir: test } : {}), settings: settings.value })
+      const base = { model: design.doc, datasetDir: data.report.root, ...(test ? { testDir: test } : {}) }
+      const seed = Number(settings.value.seed ?? 1)
+      const group = repeat > 1 ? `g_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}` : undefined
+      const ids: string[] = []
+      for (let i = 0; i < repeat; i++) {
+        const s = group ? { ...settings.value, seed: seed + i } : settings.value
+        ids.push((await studio().invoke('runs.start', { ...base, settings: s, ...(group ? { group } : {}) })).runId)
+      }
+      const id = ids[0]
       follow(id)
       await runs.refresh()
       return id
