@@ -10,6 +10,7 @@ import { expandBlocks, parseBlockFile, parseModelFile, serializeModelFile, type 
 import { Store } from '../../src-main/services/store/store.ts'
 import { TrainingService } from '../../src-main/services/training.ts'
 import { exportRun } from '../../src-main/services/export/export.ts'
+import { scriptGraph } from '../../src-main/services/export/pytorch.ts'
 import { syntheticFolder } from './export/folders.ts'
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p))
@@ -80,5 +81,14 @@ describe('a model with blocks in a run', () => {
     expect(p.py).toEqual(q.py)
     expect(p.weights.equals(q.weights)).toBe(true)
     expect(p.py).toContain('"id\\":\\"r/add\\"')
+  })
+
+  it('refuses a PyTorch export where a block layer and a layer of the model would share a module name', () => {
+    const m = designed()
+    m.nodes.splice(3, 0, { id: 'r_add', type: 'relu' })
+    m.edges = m.edges.map(([f, t]): [string, string] => (f === 'r' ? ['r', 'r_add'] : [f, t]))
+    m.edges.push(['r_add', 'g'])
+    expect(() => scriptGraph(m)).toThrow(/layers 'r\/add' and 'r_add' would both be the PyTorch module n_r_add; rename one/)
+    expect(scriptGraph(designed()).nodes.map((n) => n.id)).toContain('r/add')
   })
 })
