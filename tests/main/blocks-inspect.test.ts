@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { analyzeGraph, expandBlocks, parseModelFile, serializeModelFile } from '../../src-engine/core/graph/index.ts'
 import { inspectJson } from '../../src-main/cli/commands/inspect.ts'
 import { memorySummary } from '../../src-main/services/memory-check.ts'
+import { diffModels } from '../../src-main/services/compare.ts'
 import { cli } from '../helpers/cli.ts'
 
 const TEMPLATES = new URL('../../resources/templates/', import.meta.url).pathname
@@ -75,5 +76,21 @@ describe('blocks in inspect', () => {
       expect(serializeModelFile(parseModelFile(text)), f).toBe(text)
       expect(parseModelFile(text), f).toEqual(parseModelFile(model))
     }
+  })
+
+  it('compare\'s architecture diff: the template with blocks against the hand-drawn file is the same network; a width changed once changes both convs of that stage', () => {
+    const now = parseModelFile(readFileSync(join(TEMPLATES, 'vgg-small.cnn.json'), 'utf8'))
+    const old = parseModelFile(readFileSync(join(OLD, 'vgg-small.cnn.json'), 'utf8'))
+    const d = diffModels(old, now)
+    expect(d.added).toEqual([])
+    expect(d.removed).toEqual([])
+    expect(d.changed).toEqual([])
+    expect(d.nodes.every((n) => n.status === 'same')).toBe(true)
+    const wider = structuredClone(now)
+    wider.nodes.find((n) => n.id === 'b2')!.attrs!.width = 96
+    const w = diffModels(now, wider)
+    expect(w.changed.map((c) => c.id)).toEqual(['b2/c1', 'b2/c2'])
+    // The layers after them, up to the next stage's first conv, get 96 channels: their shapes change, not their attributes.
+    expect(w.nodes.filter((n) => n.status === 'reshaped').map((n) => n.a)).toEqual(['b2/r1', 'b2/r2', 'b2/p', 'b3/c1'])
   })
 })
