@@ -350,3 +350,6 @@ export function unpackBlock(model: ModelFile, instanceId: string): ModelFile {
   }
   return out
 }
+
+// Finding the block's structure elsewhere in a model lives beside this file; it is part of the blocks API.
+export { matchBlock, replaceMatches, type BlockMatch } from './block-match.ts'

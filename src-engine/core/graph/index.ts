@@ -5,7 +5,7 @@ export { pair, windowGeometry, type WindowGeometry } from './window.ts'
 export { parseModelFile, serializeModelFile, parseBlockDef, ModelFileError, MODEL_FORMAT, MODEL_FORMAT_VERSION, MAX_NODES, type ModelFileErrorCode } from './model-file.ts'
 export {
   BLOCK_TYPE, BLOCK_INPUT, MAX_REPEAT, BLOCK_NAME, BlockError, isBlockNode, hasBlocks, definitionOf, repeatOf, copyPrefix, ownerOf,
-  expandBlocks, blockIssues, blockSummaries, uniqueBlockName, makeBlock, unpackBlock, type BlockSummary, type MakeBlockResult,
+  expandBlocks, blockIssues, blockSummaries, uniqueBlockName, makeBlock, unpackBlock, matchBlock, replaceMatches, type BlockSummary, type MakeBlockResult, type BlockMatch,
 } from './blocks.ts'
 export { parseBlockFile, serializeBlockFile, BLOCK_FORMAT, type BlockFile } from './block-file.ts'
 export { analyzeGraph, analyzeForTraining, inputOf, UntrainableModelError, type AnalyzeOptions, type TrainableAnalysis } from './analyze.ts'
