@@ -41,35 +41,122 @@ export function figuresCache(store: Store): (r: { runId: string; modelHash: stri
   }
 }
 
-/** Pairs of indices into `a` and `b` that align the two node sequences (types must match). */
-function align(a: NodeInfo[], b: NodeInfo[]): [number, number][] {
+/** Cells of the one n*m table an alignment may take (4 bytes each: 16 MB); a larger middle is split (Hirschberg). */
+export const TABLE_CELLS = 4_000_000
+
+/** The nodes of one model as integers (type, input shapes, id; strings interned across both models), so a cell compares numbers. */
+interface Coded { type: Int32Array; shapes: Int32Array; id: Int32Array }
+
+function encode(a: NodeInfo[], b: NodeInfo[]): [Coded, Coded] {
+  const codes = new Map<string, number>()
+  const code = (k: string) => {
+    let c = codes.get(k)
+    if (c === undefined) codes.set(k, (c = codes.size))
+    return c
+  }
+  const one = (xs: NodeInfo[]): Coded => ({
+    type: Int32Array.from(xs, (x) => code(`t${x.type}`)),
+    shapes: Int32Array.from(xs, (x) => code(`s${JSON.stringify(x.inputShapes)}`)),
+    id: Int32Array.from(xs, (x) => code(`i${x.id}`)),
+  })
+  return [one(a), one(b)]
+}
+
+/**
+ * Pairs of indices into `a` and `b` that align the two node sequences (types must match): a weighted longest
+ * common subsequence. Weights in integers: a type match scores 4, plus 2 for equal input shapes, plus 1 for an
+ * equal id. `cells` bounds the table (tests lower it to exercise the split).
+ *
+ * The common prefix and suffix (nodes equal in type, input shapes and id: the full 7) are paired first without a
+ * table: such a pair is in some best alignment (swapping it in never loses), and the table's walk below takes
+ * it, so the result is the one the full table gives, and two 10,000-node models that differ in one block build
+ * no 400 MB table. (A node id is unique in a model file, so a suffix node can score 7 with its partner only.)
+ */
+export function align(a: NodeInfo[], b: NodeInfo[], cells = TABLE_CELLS): [number, number][] {
+  const [A, B] = encode(a, b)
   const n = a.length, m = b.length
-  // Weights in integers: a type match scores 4, plus 2 for equal input shapes, plus 1 for an equal id. The shape
-  // keys are made once per node, not once per cell of the n*m table.
-  const ka = a.map((x) => JSON.stringify(x.inputShapes)), kb = b.map((x) => JSON.stringify(x.inputShapes))
-  const score = (i: number, j: number) => (a[i].type !== b[j].type ? -1 : 4 + (ka[i] === kb[j] ? 2 : 0) + (a[i].id === b[j].id ? 1 : 0))
-  const dp = new Int32Array((n + 1) * (m + 1))
-  const at = (i: number, j: number) => i * (m + 1) + j
+  let head = 0, tail = 0
+  while (head < n && head < m && score(A, B, head, head) === 7) head++
+  while (tail < n - head && tail < m - head && score(A, B, n - 1 - tail, m - 1 - tail) === 7) tail++
+  const pairs: [number, number][] = []
+  for (let k = 0; k < head; k++) pairs.push([k, k])
+  middle(A, B, head, n - tail, head, m - tail, cells, pairs)
+  for (let k = tail; k > 0; k--) pairs.push([n - k, m - k])
+  return pairs
+}
+
+/** A pair's weight (the loops below inline it: a call per cell of 10^8 cells costs seconds). */
+const score = (A: Coded, B: Coded, i: number, j: number) => (A.type[i] !== B.type[j] ? -1 : 4 + (A.shapes[i] === B.shapes[j] ? 2 : 0) + (A.id[i] === B.id[j] ? 1 : 0))
+
+/** Aligns a[i0, i1) with b[j0, j1), appending the pairs in order: one table when it fits in `cells`, else split in two. */
+function middle(A: Coded, B: Coded, i0: number, i1: number, j0: number, j1: number, cells: number, out: [number, number][]): void {
+  if (i0 >= i1 || j0 >= j1) return
+  if ((i1 - i0 + 1) * (j1 - j0 + 1) <= cells || i1 - i0 === 1) return table(A, B, i0, i1, j0, j1, out)
+  // Hirschberg: the best score of the top half against each prefix of b, of the bottom half against each
+  // suffix; the best split point divides the problem in two, in two rows of memory.
+  const mid = (i0 + i1) >> 1, w = j1 - j0
+  const tb = B.type.subarray(j0, j1), sb = B.shapes.subarray(j0, j1), ib = B.id.subarray(j0, j1)
+  let prev = new Int32Array(w + 1), cur = new Int32Array(w + 1)
+  for (let i = i0; i < mid; i++) {
+    const ti = A.type[i], si = A.shapes[i], ii = A.id[i]
+    for (let j = 1; j <= w; j++) {
+      let best = prev[j] > cur[j - 1] ? prev[j] : cur[j - 1]
+      if (tb[j - 1] === ti) {
+        const d = prev[j - 1] + 4 + (sb[j - 1] === si ? 2 : 0) + (ib[j - 1] === ii ? 1 : 0)
+        if (d > best) best = d
+      }
+      cur[j] = best
+    }
+    ;[prev, cur] = [cur, prev]
+  }
+  const top = prev
+  prev = new Int32Array(w + 1)
+  cur = new Int32Array(w + 1)
+  for (let i = i1 - 1; i >= mid; i--) {
+    const ti = A.type[i], si = A.shapes[i], ii = A.id[i]
+    for (let j = w - 1; j >= 0; j--) {
+      let best = prev[j] > cur[j + 1] ? prev[j] : cur[j + 1]
+      if (tb[j] === ti) {
+        const d = prev[j + 1] + 4 + (sb[j] === si ? 2 : 0) + (ib[j] === ii ? 1 : 0)
+        if (d > best) best = d
+      }
+      cur[j] = best
+    }
+    ;[prev, cur] = [cur, prev]
+  }
+  const bottom = prev
+  let split = 0
+  for (let k = 1; k <= w; k++) if (top[k] + bottom[k] > top[split] + bottom[split]) split = k
+  middle(A, B, i0, mid, j0, j0 + split, cells, out)
+  middle(A, B, mid, i1, j0 + split, j1, cells, out)
+}
+
+/** The n*m table over a[i0, i1) and b[j0, j1): best scores of every pair of suffixes, then the walk that reads the pairs off. */
+function table(A: Coded, B: Coded, i0: number, i1: number, j0: number, j1: number, out: [number, number][]): void {
+  const n = i1 - i0, m = j1 - j0, w = m + 1
+  const dp = new Int32Array((n + 1) * w)
   for (let i = n - 1; i >= 0; i--) {
+    const ti = A.type[i0 + i], si = A.shapes[i0 + i], ii = A.id[i0 + i]
     for (let j = m - 1; j >= 0; j--) {
-      const s = score(i, j)
-      let best = Math.max(dp[at(i + 1, j)], dp[at(i, j + 1)])
-      if (s > 0) best = Math.max(best, s + dp[at(i + 1, j + 1)])
-      dp[at(i, j)] = best
+      const c = i * w + j
+      let best = dp[c + w] > dp[c + 1] ? dp[c + w] : dp[c + 1]
+      if (B.type[j0 + j] === ti) {
+        const d = dp[c + w + 1] + 4 + (B.shapes[j0 + j] === si ? 2 : 0) + (B.id[j0 + j] === ii ? 1 : 0)
+        if (d > best) best = d
+      }
+      dp[c] = best
     }
   }
-  const pairs: [number, number][] = []
   let i = 0, j = 0
   while (i < n && j < m) {
-    const s = score(i, j)
-    if (s > 0 && dp[at(i, j)] === s + dp[at(i + 1, j + 1)]) {
-      pairs.push([i, j])
+    const s = score(A, B, i0 + i, j0 + j), c = i * w + j
+    if (s > 0 && dp[c] === s + dp[c + w + 1]) {
+      out.push([i0 + i, j0 + j])
       i++
       j++
-    } else if (dp[at(i + 1, j)] >= dp[at(i, j + 1)]) i++
+    } else if (dp[c + w] >= dp[c + 1]) i++
     else j++
   }
-  return pairs
 }
 
 /** What differs in the block itself (attributes), and what differs only in the tensors it sees (shapes). */
