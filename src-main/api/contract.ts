@@ -190,7 +190,11 @@ export interface ArchitectureDiff {
   totals: { a: { params: number; macs: number }; b: { params: number; macs: number } }
 }
 export interface Comparison {
-  runs: { runId: string; name: string; status: RunStatus; model: string; final: FinalMetrics; params: number; macs: number }[]
+  runs: {
+    runId: string; name: string; status: RunStatus; model: string; final: FinalMetrics; params: number; macs: number
+    /** The last epoch recorded and the best checkpoint's epoch (null before the first epoch), for the exported table. */
+    lastEpoch: EpochMark | null; bestEpoch: EpochMark | null
+  }[]
   differences: Record<string, unknown[]>
   /** The first two runs' architectures (runs.diff gives any other pair). */
   architecture: ArchitectureDiff

@@ -9,7 +9,7 @@
 // different tensors, so they are told apart even though their ids match. A node whose type, attributes and
 // wiring agree but whose shapes do not is 'reshaped', not 'changed': a larger input changes every shape
 // after it, and the diff should point at the input, not mark every block.
-import type { ArchitectureDiff, DiffNode } from '../api/contract.ts'
+import type { ArchitectureDiff, DiffNode, EpochMark } from '../api/contract.ts'
 import { analyzeGraph, type GraphAnalysis, type ModelFile, type NodeInfo } from '../../src-engine/core/graph/index.ts'
 import type { Store } from './store/store.ts'
 
@@ -213,6 +213,12 @@ export function diffModels(ma: ModelFile, mb: ModelFile): ArchitectureDiff {
   }
 }
 
+/** A run's last epoch and best checkpoint (one run's rows, not the whole table's). */
+function epochsOf(store: Store, runId: string): { lastEpoch: EpochMark | null; bestEpoch: EpochMark | null } {
+  const m = store.epochMarks(runId).get(runId)
+  return { lastEpoch: m?.last ?? null, bestEpoch: m?.best ?? null }
+}
+
 export function compareRuns(store: Store, refs: string[]) {
   const runs = refs.map((r) => store.getRun(r))
   const keys = [...new Set(runs.flatMap((r) => Object.keys(r.settings)))].sort()
@@ -226,6 +232,7 @@ export function compareRuns(store: Store, refs: string[]) {
   return {
     runs: runs.map((r, i) => ({
       runId: r.runId, name: r.name, status: r.status, model: r.model, modelHash: r.modelHash, final: r.final ?? {},
+      ...epochsOf(store, r.runId),
       // the first two were analysed by the diff already
       ...(i < 2 ? architecture.totals[i === 0 ? 'a' : 'b'] : modelFigures(models[i])),
     })),
