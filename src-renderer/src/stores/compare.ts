@@ -12,6 +12,8 @@ import { seriesOf, useRuns, type Series } from './runs.ts'
 import { useUi } from './ui.ts'
 
 export const MAX_RUNS = 10
+/** Sampled steps a run brings to the comparison: about what the step chart, a thousand pixels wide, can show (services/compare.ts thins them). */
+export const COMPARE_STEPS = 1000
 export const runColor = (i: number) => `--series-${(i % MAX_RUNS) + 1}`
 
 export type Metric = 'valAccuracy' | 'valLoss' | 'trainLoss' | 'trainAccuracy'
@@ -95,7 +97,7 @@ export const useCompare = defineStore('compare', () => {
     comparison.value = null
     diff.value = null
     if (list.length < 2) return
-    const [c] = await Promise.all([studio().invoke('runs.compare', { runIds: list }), ...list.map((id) => (runs.details.has(id) ? null : runs.get(id)))])
+    const [c] = await Promise.all([studio().invoke('runs.compare', { runIds: list }), ...list.map((id) => (runs.details.has(id) ? null : runs.get(id, { maxSteps: COMPARE_STEPS })))])
     if (!current()) return
     comparison.value = c
     const missing = list.find((id) => !runs.details.has(id))
