@@ -214,7 +214,7 @@ export function diffModels(ma: ModelFile, mb: ModelFile): ArchitectureDiff {
 }
 
 /** A run's last epoch and best checkpoint (one run's rows, not the whole table's). */
-function epochsOf(store: Store, runId: string): { lastEpoch: EpochMark | null; bestEpoch: EpochMark | null } {
+function epochMarksOf(store: Store, runId: string): { lastEpoch: EpochMark | null; bestEpoch: EpochMark | null } {
   const m = store.epochMarks(runId).get(runId)
   return { lastEpoch: m?.last ?? null, bestEpoch: m?.best ?? null }
 }
@@ -232,7 +232,7 @@ export function compareRuns(store: Store, refs: string[]) {
   return {
     runs: runs.map((r, i) => ({
       runId: r.runId, name: r.name, status: r.status, model: r.model, modelHash: r.modelHash, final: r.final ?? {},
-      ...epochsOf(store, r.runId),
+      ...epochMarksOf(store, r.runId),
       // the first two were analysed by the diff already
       ...(i < 2 ? architecture.totals[i === 0 ? 'a' : 'b'] : modelFigures(models[i])),
     })),
