@@ -81,8 +81,8 @@ export const COMMANDS = {
   /** Stops the read of that id (its scan worker and its decoding); the read answers CANCELLED. Unknown or finished ids: nothing. */
   'datasets.cancel': z.object({ readId: z.string().min(1).max(100) }).strict(),
   'runs.list': none,
-  /** `maxSteps`: the sampled steps thinned to about that many (each epoch's last kept), for a chart of many runs (Compare). */
-  'runs.get': z.object({ runId, maxSteps: z.number().int().min(1).max(1_000_000).optional() }).strict(),
+  /** `maxSteps`: the sampled steps thinned to about that many (each epoch's last kept), for a chart of many runs (Compare); 0: none. */
+  'runs.get': z.object({ runId, maxSteps: z.number().int().min(0).max(1_000_000).optional() }).strict(),
   'runs.start': z.object({ model, datasetDir: path, testDir: path.optional(), settings: TrainSettings.optional() }).strict(),
   'runs.pause': z.object({ runId }).strict(),
   'runs.resume': z.object({ runId }).strict(),

@@ -136,7 +136,9 @@ export function createHost(opts: HostOptions = {}): Host {
       return {
         ...summary(r), settings: r.settings, skipped: r.skipped, error: r.error, modelFile: store.modelOf(r.runId),
         epochs: epochsOf(store, r.runId),
-        steps: p.maxSteps ? thinSteps(store.steps(r.runId), p.maxSteps) : store.steps(r.runId), evaluations: store.evaluations(r.runId),
+        // (the sampled steps are most of the read: Compare asks for none first, then for what its chart shows)
+        steps: p.maxSteps === 0 ? { epoch: [], step: [], loss: [], accuracy: [] } : p.maxSteps ? thinSteps(store.steps(r.runId), p.maxSteps) : store.steps(r.runId),
+        evaluations: store.evaluations(r.runId),
       }
     },
     'runs.start': (p) => service.start({ model: parseModelFile(p.model), datasetDir: p.datasetDir, testDir: p.testDir, settings: p.settings }),

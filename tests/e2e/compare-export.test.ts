@@ -50,7 +50,8 @@ describe('Compare exports the comparison', () => {
     const { page, errors } = await openPage(browser, url, { acceptDownloads: true })
     await page.evaluate((h) => (location.hash = h), `#/compare?runs=${ids.join(',')}`)
     await page.getByTestId('compare-export').waitFor()
-    await page.locator('[data-testid=compare-curves] [data-testid=chart] canvas').first().waitFor()
+    // the step chart's steps come after the rest (stores/compare.ts): the PNG is taken once they are drawn
+    await page.locator('[data-testid=compare-curves] [data-metric=stepLoss] [data-testid=chart]:not([data-points="0"]) canvas').waitFor()
 
     const csvFile = await download(page, 'compare-export-csv')
     expect(csvFile.endsWith('comparison-2-runs.csv')).toBe(true)

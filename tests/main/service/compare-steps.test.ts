@@ -1,9 +1,15 @@
 // Compare asks for each run's sampled steps thinned to what its step chart can show (runs.get with maxSteps):
 // every epoch keeps the same share ending on its last sample, so the page's x (epoch - 1 + step / last step)
 // is unchanged and two runs with as many samples an epoch stay aligned.
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { StepColumns } from '../../../src-main/api/contract.ts'
+import type { RunDetail, StepColumns } from '../../../src-main/api/contract.ts'
+import { parseModelFile } from '../../../src-engine/core/graph/index.ts'
 import { thinSteps } from '../../../src-main/services/compare.ts'
+import { createHost } from '../../../src-main/host/host.ts'
+import { Store } from '../../../src-main/services/store/store.ts'
 
 function steps(epochs: number, perEpoch: (e: number) => number, every = 3): StepColumns {
   const s: StepColumns = { epoch: [], step: [], loss: [], accuracy: [] }
@@ -50,5 +56,31 @@ describe('thinSteps', () => {
     const t = thinSteps(steps(2000, () => 10), 1000)
     expect(t.epoch).toHaveLength(2000)
     expect(t.step.every((s) => s === 30)).toBe(true)
+  })
+
+  it('runs.get: maxSteps 0 sends no steps, maxSteps N about N, none given all of them', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'cnn-steps-')), 'runs.db')
+    const store = new Store(db)
+    const model = store.saveModel(parseModelFile(readFileSync(new URL('../../../resources/templates/shapes-cnn.cnn.json', import.meta.url), 'utf8')))
+    const id = store.createRun({ name: 'long', settings: {}, modelId: model.id, datasetId: null, splitSeed: 1 })
+    store.setStatus(id, 'running')
+    for (let e = 1; e <= 20; e++) store.recordEpoch(id, { epoch: e, trainLoss: 1, trainAccuracy: 0.5, valLoss: 1, valAccuracy: 0.5, lr: 0.01, seconds: 1, imagesPerSecond: 10 }, Array.from({ length: 50 }, (_, s) => ({ step: s + 1, loss: 1 / (s + 1), accuracy: 0.5 })), new Uint8Array(4))
+    store.close()
+    const host = createHost({ dbPath: db })
+    try {
+      const get = async (maxSteps?: number) => {
+        const r = await host.invoke('runs.get', { runId: id, ...(maxSteps === undefined ? {} : { maxSteps }) })
+        if (!r.ok) throw new Error(r.error.message)
+        return (r.result as RunDetail)
+      }
+      expect((await get()).steps.epoch).toHaveLength(1000)
+      expect((await get(0)).steps.epoch).toHaveLength(0)
+      expect((await get(0)).epochs).toHaveLength(20)
+      const thin = (await get(200)).steps
+      expect(thin.epoch).toHaveLength(200)
+      expect(thin.step.filter((_, i) => thin.epoch[i] === 20).at(-1)).toBe(50)
+    } finally {
+      host.close()
+    }
   })
 })
