@@ -89,7 +89,8 @@ export const COMMANDS = {
   /** Stops the read of that id (its scan worker and its decoding); the read answers CANCELLED. Unknown or finished ids: nothing. */
   'datasets.cancel': z.object({ readId: z.string().min(1).max(100) }).strict(),
   'runs.list': none,
-  'runs.get': z.object({ runId }).strict(),
+  /** `maxSteps`: the sampled steps thinned to about that many (each epoch's last kept), for a chart of many runs (Compare); 0: none. */
+  'runs.get': z.object({ runId, maxSteps: z.number().int().min(0).max(1_000_000).optional() }).strict(),
   'runs.start': z.object({ model, datasetDir: path, testDir: path.optional(), settings: TrainSettings.optional(), group: z.string().trim().min(1).max(64).optional() }).strict(),
   'runs.pause': z.object({ runId }).strict(),
   'runs.resume': z.object({ runId }).strict(),
@@ -202,7 +203,11 @@ export interface ArchitectureDiff {
   totals: { a: { params: number; macs: number }; b: { params: number; macs: number } }
 }
 export interface Comparison {
-  runs: { runId: string; name: string; status: RunStatus; model: string; final: FinalMetrics; params: number; macs: number }[]
+  runs: {
+    runId: string; name: string; status: RunStatus; model: string; final: FinalMetrics; params: number; macs: number
+    /** The last epoch recorded and the best checkpoint's epoch (null before the first epoch), for the exported table. */
+    lastEpoch: EpochMark | null; bestEpoch: EpochMark | null
+  }[]
   differences: Record<string, unknown[]>
   /** The first two runs' architectures (runs.diff gives any other pair). */
   architecture: ArchitectureDiff

@@ -13,7 +13,7 @@ import { parseSettings, TrainSettings } from '../api/settings.ts'
 import { classSheet, DatasetError } from '../../src-engine/node/dataset/index.ts'
 import { DatasetReads } from '../services/dataset-reads.ts'
 import { appFile } from '../../src-engine/node/app-files.ts'
-import { compareRuns, diffModels, figuresCache } from '../services/compare.ts'
+import { compareRuns, diffModels, figuresCache, thinSteps } from '../services/compare.ts'
 import { machineFacts, memorySummary } from '../services/memory-check.ts'
 import { epochsOf } from '../services/run-view.ts'
 import { defaultDbPath } from '../services/paths.ts'
@@ -140,7 +140,9 @@ export function createHost(opts: HostOptions = {}): Host {
       return {
         ...summary(r), settings: r.settings, skipped: r.skipped, error: r.error, modelFile: store.modelOf(r.runId),
         epochs: epochsOf(store, r.runId),
-        steps: store.steps(r.runId), evaluations: store.evaluations(r.runId),
+        // (the sampled steps are most of the read: Compare asks for none first, then for what its chart shows)
+        steps: p.maxSteps === 0 ? { epoch: [], step: [], loss: [], accuracy: [] } : p.maxSteps ? thinSteps(store.steps(r.runId), p.maxSteps) : store.steps(r.runId),
+        evaluations: store.evaluations(r.runId),
       }
     },
     'runs.start': (p) => service.start({ model: parseModelFile(p.model), datasetDir: p.datasetDir, testDir: p.testDir, settings: p.settings, ...(p.group ? { group: p.group } : {}) }),

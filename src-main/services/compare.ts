@@ -9,7 +9,7 @@
 // different tensors, so they are told apart even though their ids match. A node whose type, attributes and
 // wiring agree but whose shapes do not is 'reshaped', not 'changed': a larger input changes every shape
 // after it, and the diff should point at the input, not mark every block.
-import type { ArchitectureDiff, DiffNode } from '../api/contract.ts'
+import type { ArchitectureDiff, DiffNode, EpochMark, StepColumns } from '../api/contract.ts'
 import { analyzeGraph, type GraphAnalysis, type ModelFile, type NodeInfo } from '../../src-engine/core/graph/index.ts'
 import type { Store } from './store/store.ts'
 
@@ -41,35 +41,122 @@ export function figuresCache(store: Store): (r: { runId: string; modelHash: stri
   }
 }
 
-/** Pairs of indices into `a` and `b` that align the two node sequences (types must match). */
-function align(a: NodeInfo[], b: NodeInfo[]): [number, number][] {
+/** Cells of the one n*m table an alignment may take (4 bytes each: 16 MB); a larger middle is split (Hirschberg). */
+export const TABLE_CELLS = 4_000_000
+
+/** The nodes of one model as integers (type, input shapes, id; strings interned across both models), so a cell compares numbers. */
+interface Coded { type: Int32Array; shapes: Int32Array; id: Int32Array }
+
+function encode(a: NodeInfo[], b: NodeInfo[]): [Coded, Coded] {
+  const codes = new Map<string, number>()
+  const code = (k: string) => {
+    let c = codes.get(k)
+    if (c === undefined) codes.set(k, (c = codes.size))
+    return c
+  }
+  const one = (xs: NodeInfo[]): Coded => ({
+    type: Int32Array.from(xs, (x) => code(`t${x.type}`)),
+    shapes: Int32Array.from(xs, (x) => code(`s${JSON.stringify(x.inputShapes)}`)),
+    id: Int32Array.from(xs, (x) => code(`i${x.id}`)),
+  })
+  return [one(a), one(b)]
+}
+
+/**
+ * Pairs of indices into `a` and `b` that align the two node sequences (types must match): a weighted longest
+ * common subsequence. Weights in integers: a type match scores 4, plus 2 for equal input shapes, plus 1 for an
+ * equal id. `cells` bounds the table (tests lower it to exercise the split).
+ *
+ * The common prefix and suffix (nodes equal in type, input shapes and id: the full 7) are paired first without a
+ * table: such a pair is in some best alignment (swapping it in never loses), and the table's walk below takes
+ * it, so the result is the one the full table gives, and two 10,000-node models that differ in one block build
+ * no 400 MB table. (A node id is unique in a model file, so a suffix node can score 7 with its partner only.)
+ */
+export function align(a: NodeInfo[], b: NodeInfo[], cells = TABLE_CELLS): [number, number][] {
+  const [A, B] = encode(a, b)
   const n = a.length, m = b.length
-  // Weights in integers: a type match scores 4, plus 2 for equal input shapes, plus 1 for an equal id. The shape
-  // keys are made once per node, not once per cell of the n*m table.
-  const ka = a.map((x) => JSON.stringify(x.inputShapes)), kb = b.map((x) => JSON.stringify(x.inputShapes))
-  const score = (i: number, j: number) => (a[i].type !== b[j].type ? -1 : 4 + (ka[i] === kb[j] ? 2 : 0) + (a[i].id === b[j].id ? 1 : 0))
-  const dp = new Int32Array((n + 1) * (m + 1))
-  const at = (i: number, j: number) => i * (m + 1) + j
+  let head = 0, tail = 0
+  while (head < n && head < m && score(A, B, head, head) === 7) head++
+  while (tail < n - head && tail < m - head && score(A, B, n - 1 - tail, m - 1 - tail) === 7) tail++
+  const pairs: [number, number][] = []
+  for (let k = 0; k < head; k++) pairs.push([k, k])
+  middle(A, B, head, n - tail, head, m - tail, cells, pairs)
+  for (let k = tail; k > 0; k--) pairs.push([n - k, m - k])
+  return pairs
+}
+
+/** A pair's weight (the loops below inline it: a call per cell of 10^8 cells costs seconds). */
+const score = (A: Coded, B: Coded, i: number, j: number) => (A.type[i] !== B.type[j] ? -1 : 4 + (A.shapes[i] === B.shapes[j] ? 2 : 0) + (A.id[i] === B.id[j] ? 1 : 0))
+
+/** Aligns a[i0, i1) with b[j0, j1), appending the pairs in order: one table when it fits in `cells`, else split in two. */
+function middle(A: Coded, B: Coded, i0: number, i1: number, j0: number, j1: number, cells: number, out: [number, number][]): void {
+  if (i0 >= i1 || j0 >= j1) return
+  if ((i1 - i0 + 1) * (j1 - j0 + 1) <= cells || i1 - i0 === 1) return table(A, B, i0, i1, j0, j1, out)
+  // Hirschberg: the best score of the top half against each prefix of b, of the bottom half against each
+  // suffix; the best split point divides the problem in two, in two rows of memory.
+  const mid = (i0 + i1) >> 1, w = j1 - j0
+  const tb = B.type.subarray(j0, j1), sb = B.shapes.subarray(j0, j1), ib = B.id.subarray(j0, j1)
+  let prev = new Int32Array(w + 1), cur = new Int32Array(w + 1)
+  for (let i = i0; i < mid; i++) {
+    const ti = A.type[i], si = A.shapes[i], ii = A.id[i]
+    for (let j = 1; j <= w; j++) {
+      let best = prev[j] > cur[j - 1] ? prev[j] : cur[j - 1]
+      if (tb[j - 1] === ti) {
+        const d = prev[j - 1] + 4 + (sb[j - 1] === si ? 2 : 0) + (ib[j - 1] === ii ? 1 : 0)
+        if (d > best) best = d
+      }
+      cur[j] = best
+    }
+    ;[prev, cur] = [cur, prev]
+  }
+  const top = prev
+  prev = new Int32Array(w + 1)
+  cur = new Int32Array(w + 1)
+  for (let i = i1 - 1; i >= mid; i--) {
+    const ti = A.type[i], si = A.shapes[i], ii = A.id[i]
+    for (let j = w - 1; j >= 0; j--) {
+      let best = prev[j] > cur[j + 1] ? prev[j] : cur[j + 1]
+      if (tb[j] === ti) {
+        const d = prev[j + 1] + 4 + (sb[j] === si ? 2 : 0) + (ib[j] === ii ? 1 : 0)
+        if (d > best) best = d
+      }
+      cur[j] = best
+    }
+    ;[prev, cur] = [cur, prev]
+  }
+  const bottom = prev
+  let split = 0
+  for (let k = 1; k <= w; k++) if (top[k] + bottom[k] > top[split] + bottom[split]) split = k
+  middle(A, B, i0, mid, j0, j0 + split, cells, out)
+  middle(A, B, mid, i1, j0 + split, j1, cells, out)
+}
+
+/** The n*m table over a[i0, i1) and b[j0, j1): best scores of every pair of suffixes, then the walk that reads the pairs off. */
+function table(A: Coded, B: Coded, i0: number, i1: number, j0: number, j1: number, out: [number, number][]): void {
+  const n = i1 - i0, m = j1 - j0, w = m + 1
+  const dp = new Int32Array((n + 1) * w)
   for (let i = n - 1; i >= 0; i--) {
+    const ti = A.type[i0 + i], si = A.shapes[i0 + i], ii = A.id[i0 + i]
     for (let j = m - 1; j >= 0; j--) {
-      const s = score(i, j)
-      let best = Math.max(dp[at(i + 1, j)], dp[at(i, j + 1)])
-      if (s > 0) best = Math.max(best, s + dp[at(i + 1, j + 1)])
-      dp[at(i, j)] = best
+      const c = i * w + j
+      let best = dp[c + w] > dp[c + 1] ? dp[c + w] : dp[c + 1]
+      if (B.type[j0 + j] === ti) {
+        const d = dp[c + w + 1] + 4 + (B.shapes[j0 + j] === si ? 2 : 0) + (B.id[j0 + j] === ii ? 1 : 0)
+        if (d > best) best = d
+      }
+      dp[c] = best
     }
   }
-  const pairs: [number, number][] = []
   let i = 0, j = 0
   while (i < n && j < m) {
-    const s = score(i, j)
-    if (s > 0 && dp[at(i, j)] === s + dp[at(i + 1, j + 1)]) {
-      pairs.push([i, j])
+    const s = score(A, B, i0 + i, j0 + j), c = i * w + j
+    if (s > 0 && dp[c] === s + dp[c + w + 1]) {
+      out.push([i0 + i, j0 + j])
       i++
       j++
-    } else if (dp[at(i + 1, j)] >= dp[at(i, j + 1)]) i++
+    } else if (dp[c + w] >= dp[c + 1]) i++
     else j++
   }
-  return pairs
 }
 
 /** What differs in the block itself (attributes), and what differs only in the tensors it sees (shapes). */
@@ -126,6 +213,12 @@ export function diffModels(ma: ModelFile, mb: ModelFile): ArchitectureDiff {
   }
 }
 
+/** A run's last epoch and best checkpoint (one run's rows, not the whole table's). */
+function epochMarksOf(store: Store, runId: string): { lastEpoch: EpochMark | null; bestEpoch: EpochMark | null } {
+  const m = store.epochMarks(runId).get(runId)
+  return { lastEpoch: m?.last ?? null, bestEpoch: m?.best ?? null }
+}
+
 export function compareRuns(store: Store, refs: string[]) {
   const runs = refs.map((r) => store.getRun(r))
   const keys = [...new Set(runs.flatMap((r) => Object.keys(r.settings)))].sort()
@@ -139,10 +232,38 @@ export function compareRuns(store: Store, refs: string[]) {
   return {
     runs: runs.map((r, i) => ({
       runId: r.runId, name: r.name, status: r.status, model: r.model, modelHash: r.modelHash, final: r.final ?? {},
+      ...epochMarksOf(store, r.runId),
       // the first two were analysed by the diff already
       ...(i < 2 ? architecture.totals[i === 0 ? 'a' : 'b'] : modelFigures(models[i])),
     })),
     differences,
     architecture,
   }
+}
+
+/**
+ * A run's sampled steps thinned to about `max` for Compare: ten runs of 100 epochs x 200 samples are 200,000
+ * points, 5 MB of JSON to send and parse, for a chart a thousand pixels wide. Each epoch keeps the same number,
+ * spread evenly and ending on its last sample (the page places a step at epoch - 1 + step / its epoch's last
+ * step), so runs with as many samples an epoch keep the same steps and their curves stay aligned on x.
+ * (Chosen after the read: SQLite's window functions took longer than reading every row.)
+ */
+export function thinSteps(s: StepColumns, max: number): StepColumns {
+  const n = s.epoch.length
+  if (n <= max) return s
+  const starts: number[] = []
+  for (let i = 0; i < n; i++) if (i === 0 || s.epoch[i] !== s.epoch[i - 1]) starts.push(i)
+  const per = Math.max(1, Math.floor(max / starts.length))
+  const out: StepColumns = { epoch: [], step: [], loss: [], accuracy: [] }
+  starts.forEach((lo, e) => {
+    const len = (starts[e + 1] ?? n) - lo
+    for (let j = 1; j <= Math.min(per, len); j++) {
+      const i = len <= per ? lo + j - 1 : lo + Math.round((j * len) / per) - 1
+      out.epoch.push(s.epoch[i])
+      out.step.push(s.step[i])
+      out.loss.push(s.loss[i])
+      out.accuracy.push(s.accuracy[i])
+    }
+  })
+  return out
 }

@@ -1,4 +1,4 @@
-// `cnn-studio runs list | show RUN | compare RUN RUN... | diff A B | resume RUN | delete RUN`: the experiment database from the shell.
+// `cnn-studio runs list | show RUN | compare RUN RUN... [--csv|--markdown] | diff A B | resume RUN | delete RUN`: the experiment database from the shell.
 import type { Command } from 'commander'
 import { compareRuns, figuresCache } from '../../services/compare.ts'
 import { StoreError } from '../../services/store/open.ts'
@@ -10,6 +10,7 @@ import { pct } from './insight-shared.ts'
 import { finalJson, trainOnce } from './train.ts'
 import { gridTable } from '../grid.ts'
 import { registerRunsDiff } from './runs-diff.ts'
+import { comparisonTable, toCsv, toMarkdown } from '../../../src-engine/core/compare/table.ts'
 
 /** 1234567 -> 1.23M: parameter counts and MACs as the studio shows them. */
 const big = (v: number) => (v >= 1e9 ? `${(v / 1e9).toPrecision(3)}G` : v >= 1e6 ? `${(v / 1e6).toPrecision(3)}M` : v >= 1e3 ? `${(v / 1e3).toPrecision(3)}k` : String(v))
@@ -55,10 +56,19 @@ export function registerRuns(program: Command): void {
 
   runs.command('compare').description('runs side by side: only the settings that differ, the final metrics, and the architecture diff')
     .argument('<runs...>', 'two or more run ids (or latest)').option(...dbOpt).option('--json', 'print one JSON document on stdout')
-    .action((refs: string[], o: { db?: string; json?: boolean }) => withStore(o.db, (store) => {
+    .option('--csv', 'print the comparison as CSV: one row per run, its metrics and the settings that differ')
+    .option('--markdown', 'print the same table in Markdown')
+    .action((refs: string[], o: { db?: string; json?: boolean; csv?: boolean; markdown?: boolean }) => withStore(o.db, (store) => {
       if (refs.length < 2) throw new CliError('compare needs at least two runs', EXIT_USAGE)
+      if ([o.json, o.csv, o.markdown].filter(Boolean).length > 1) throw new CliError('compare prints one of --json, --csv or --markdown; give only one', EXIT_USAGE)
       const c = compareRuns(store, refs)
       if (o.json) return void process.stdout.write(jsonText(c))
+      if (o.csv || o.markdown) {
+        const t = comparisonTable(c.runs, c.differences)
+        const text = o.csv ? toCsv(t) : toMarkdown(t)
+        // Data for a file or a pipe as it is; on a terminal, a run name's control characters shown as escapes (issue 12)
+        return void process.stdout.write(process.stdout.isTTY ? text.split(/\r?\n/).map(esc).join('\n') : text)
+      }
       const t = table(['', ...c.runs.map((r) => esc(r.runId))])
       t.push(escRow(['name', ...c.runs.map((r) => r.name)]), ['status', ...c.runs.map((r) => r.status)], escRow(['model', ...c.runs.map((r) => r.model)]),
         ['params', ...c.runs.map((r) => big(r.params))], ['MACs / image', ...c.runs.map((r) => big(r.macs))])

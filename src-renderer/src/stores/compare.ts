@@ -12,6 +12,8 @@ import { seriesOf, useRuns, type Series } from './runs.ts'
 import { useUi } from './ui.ts'
 
 export const MAX_RUNS = 10
+/** Sampled steps a run brings to the comparison: about what the step chart, a thousand pixels wide, can show (services/compare.ts thins them). */
+export const COMPARE_STEPS = 1000
 export const runColor = (i: number) => `--series-${(i % MAX_RUNS) + 1}`
 
 export type Metric = 'valAccuracy' | 'valLoss' | 'trainLoss' | 'trainAccuracy'
@@ -95,13 +97,25 @@ export const useCompare = defineStore('compare', () => {
     comparison.value = null
     diff.value = null
     if (list.length < 2) return
-    const [c] = await Promise.all([studio().invoke('runs.compare', { runIds: list }), ...list.map((id) => (runs.details.has(id) ? null : runs.get(id)))])
+    // Each run without its sampled steps first (reading them is most of the time a run's detail takes): the
+    // comparison, its tables and the epoch charts draw from that; the step chart, below them, follows.
+    const [c] = await Promise.all([studio().invoke('runs.compare', { runIds: list }), ...list.map((id) => (runs.details.has(id) ? null : runs.get(id, { maxSteps: 0 })))])
     if (!current()) return
     comparison.value = c
     const missing = list.find((id) => !runs.details.has(id))
     if (missing) comparing.error = runs.failures.get(missing) ?? { code: 'NOT_FOUND', message: `run ${missing} could not be read` }
     if (pair.value[0] >= list.length || pair.value[1] >= list.length) pair.value = [0, 1]
+    void fetchSteps(list, current)
     await loadDiff()
+  }
+
+  /** The sampled steps of the runs read without them, thinned to what the step chart can show. */
+  async function fetchSteps(list: string[], current: () => boolean): Promise<void> {
+    const want = list.filter((id) => {
+      const d = runs.details.get(id)
+      return d && d.epochs.length > 0 && d.steps.epoch.length === 0
+    })
+    await Promise.all(want.map((id) => (current() ? runs.get(id, { maxSteps: COMPARE_STEPS }) : null)))
   }
 
   async function loadDiff(): Promise<void> {

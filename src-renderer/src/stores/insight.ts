@@ -8,6 +8,7 @@ import { studio, StudioError } from '../api/client.ts'
 import { task, type Failure } from '../api/request.ts'
 
 import type { CheckpointKind as Checkpoint, ExportFormat } from '../../../src-main/api/contract.ts'
+import { downloadBlob } from '../download.ts'
 
 export type { Checkpoint, ExportFormat }
 type Task = 'evaluate' | 'predict' | 'insight' | 'export'
@@ -30,16 +31,7 @@ export function readImage(file: Blob & { name: string }): Promise<PickedImage> {
 /** Saves one file the host sent (base64): a download in a browser; in Electron the same link opens its save dialog. */
 export function saveFile(name: string, base64: string): void {
   const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
-  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = name
-  a.style.display = 'none'
-  document.body.append(a)
-  a.click()
-  a.remove()
-  // The download has taken the bytes once the click is handled; a minute is ample for a slow save dialog.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000)
+  downloadBlob(name, new Blob([bytes], { type: 'application/octet-stream' }))
 }
 
 export const useInsight = defineStore('insight', () => {

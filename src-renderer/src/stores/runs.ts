@@ -127,10 +127,13 @@ export const useRuns = defineStore('runs', () => {
     return l
   }
 
-  /** Loads a run's stored detail and makes its series the stored curves plus any newer live points. */
-  async function get(runId: string): Promise<RunDetail | null> {
+  /**
+   * Loads a run's stored detail and makes its series the stored curves plus any newer live points. `maxSteps`
+   * thins the sampled steps (Compare's charts); the run page asks again for all of them when it opens.
+   */
+  async function get(runId: string, opts: { maxSteps?: number } = {}): Promise<RunDetail | null> {
     try {
-      const d = await studio().invoke('runs.get', { runId })
+      const d = await studio().invoke('runs.get', { runId, ...opts })
       details.set(runId, d)
       const l = liveOf(runId)
       const s = seriesOf(d)
