@@ -13,6 +13,8 @@ export interface GraphView {
   analysis: ComputedRef<GraphAnalysis>
   issues: ComputedRef<Map<string, GraphIssue[]>>
   marks: ComputedRef<Record<string, Mark>>
+  /** The model's block definitions, for the block cards (their parameters). */
+  blocks?: ComputedRef<ModelFile['blocks']>
   readonly: boolean
 }
 
@@ -45,6 +47,7 @@ export function viewOf(model: () => ModelFile, marks: () => Record<string, Mark>
     analysis,
     issues: computed(() => issuesByNode(analysis.value)),
     marks: computed(() => marks() ?? {}),
+    blocks: computed(() => model().blocks),
     readonly: true,
   }
 }
