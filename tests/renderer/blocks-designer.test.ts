@@ -157,6 +157,27 @@ describe('blocks in the designer', () => {
     expect(d.doc.nodes.find((n) => n.id === same)!.attrs!.block).toBe('stage_2')
     expect(Object.keys(d.doc.blocks!)).toEqual(['stage', 'stage_2'])
   })
+
+  it('a repeat count multiplies an instance\'s layers; a duplicated instance is linked to the same definition', () => {
+    const d = useDesign()
+    d.load(twoStages())
+    const s1 = makeStage(d, false)
+    const one = d.shown.byId.get(s1)!
+    d.setRepeat(s1, 2)
+    const two = d.shown.byId.get(s1)!
+    // the second copy takes 16x16x32 in: its first conv has 32 input channels, not 3
+    expect(two.params).toBe(one.params + (32 - 3) * 9 * 32 + one.params)
+    expect(two.outputShape).toEqual([8, 8, 32])
+    expect(d.doc.nodes.find((n) => n.id === s1)!.attrs).toEqual({ block: 'stage', repeat: 2 })
+    d.setRepeat(s1, 1)
+    expect(d.doc.nodes.find((n) => n.id === s1)!.attrs).toEqual({ block: 'stage' })
+    const [copy] = d.duplicate([s1])
+    expect(d.doc.nodes.find((n) => n.id === copy)).toMatchObject({ type: 'block', attrs: { block: 'stage' } })
+    d.openBlock(copy)
+    d.setAttr('b1c2', 'kernel', 1)
+    d.closeBlock()
+    expect(d.shown.byId.get(s1)!.params).toBe(one.params - 32 * 32 * 8)
+  })
 })
 
 describe('block views (pure)', () => {
