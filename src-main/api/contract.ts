@@ -3,7 +3,8 @@
 // carry it unchanged: Electron IPC through the preload, and a WebSocket for `cnn-studio serve`. Errors
 // cross as { code, message }. The renderer imports only types from this file's folder.
 import { z } from 'zod'
-import type { ModelFile } from '../../src-engine/core/graph/types.ts'
+import type { BlockDef, ModelFile } from '../../src-engine/core/graph/types.ts'
+import { BLOCK_NAME } from '../../src-engine/core/graph/blocks.ts'
 import type { HealthReport, SplitCounts } from '../../src-engine/core/data/health.ts'
 import { ENDED_STATUSES, IN_PROGRESS_STATUSES, RUN_STATUSES, type RunStatus } from '../../src-engine/core/train/status.ts'
 import { clip, ECHO_LIMIT, fieldsOf } from './issues.ts'
@@ -17,6 +18,9 @@ const path = z.string().min(1).max(4096)
 const modelShape = z.object({ format: z.literal('cnn-studio.graph'), version: z.number(), nodes: z.array(z.object({ id: z.string(), type: z.string() }).passthrough()), edges: z.array(z.tuple([z.string(), z.string()])) }).passthrough()
 const model = z.custom<ModelFile>((v) => modelShape.safeParse(v).success, { message: 'expected a model file: { "format": "cnn-studio.graph", "version", "nodes", "edges" }' })
 const none = z.object({}).strict().optional()
+// A block definition's shape (the graph core checks it in depth); the counts capped as a model file's are.
+const blockShape = z.object({ nodes: z.array(z.object({ id: z.string().max(200), type: z.string().max(100) }).passthrough()).min(1).max(10_000), edges: z.array(z.tuple([z.string().max(200), z.string().max(200)])).max(40_000), output: z.string().max(200) }).passthrough()
+const blockDef = z.custom<BlockDef>((v) => blockShape.safeParse(v).success, { message: 'expected a block definition: { "nodes", "edges", "output", "params"? }' })
 /** The most runs one comparison takes. */
 export const MAX_COMPARE = 10
 /** Which checkpoint of a run: the one with the best validation accuracy, or the last epoch's. */
@@ -76,6 +80,10 @@ export const COMMANDS = {
   'models.import': z.object({ path }).strict(),
   /** One of the course's rewrites (core/graph/rewrites.ts) applied to a design: the new design and the figures before and after, or why it does not apply. */
   'models.rewrite': z.object({ model, rule: z.enum(['stack3x3', 'gap-head', 'bottleneck', 'mlp-baseline']), node: z.string().min(1).max(200).optional(), width: z.number().int().min(1).max(65536).optional() }).strict(),
+  /** The palette's block library: the built-in block files and the user's (a \`blocks\` folder beside the experiment database); a file that cannot be read is left out with a warning. */
+  'blocks.list': none,
+  /** Writes the block to the user's library as \`<name>.block.json\`; an existing name is refused unless \`replace\`. */
+  'blocks.save': z.object({ name: z.string().regex(BLOCK_NAME, 'a block name: a letter or _ then letters, digits, _ or - (up to 64)'), block: blockDef, replace: z.boolean().optional() }).strict(),
   /** `readId`: names this read in its `dataset` progress events and to `datasets.cancel`. */
   'datasets.inspect': z.object({ dir: path, valSplit: z.number().min(0).max(0.9).optional(), seed: z.number().int().min(0).optional(), readId: z.string().min(1).max(100).optional() }).strict(),
   /** Stops the read of that id (its scan worker and its decoding); the read answers CANCELLED. Unknown or finished ids: nothing. */
@@ -230,6 +238,8 @@ export interface Responses {
   'settings.defaults': Settings
   'models.import': { model: ModelFile; warnings: string[]; ops: Record<string, number> }
   'models.rewrite': RewriteResult
+  'blocks.list': { blocks: { name: string; source: 'builtin' | 'user'; description?: string; block: BlockDef }[]; warnings: string[] }
+  'blocks.save': { file: string }
   'datasets.inspect': HealthReport
   'datasets.cancel': null
   'runs.list': RunSummary[]

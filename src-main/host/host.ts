@@ -29,6 +29,7 @@ import { exportRun } from '../services/export/export.ts'
 import { ImportError, importOnnx, readOnnx } from '../services/import/onnx-import.ts'
 import { rewriteModel } from '../../src-engine/core/graph/rewrites.ts'
 import { readPrefs, writePrefs } from '../services/prefs.ts'
+import { libraryDir, listBlocks, saveBlock } from '../services/blocks.ts'
 
 const TEMPLATES = appFile('resources/templates/')
 const SAMPLE_DATASET = appFile('resources/sample-dataset/shapes')
@@ -120,6 +121,8 @@ export function createHost(opts: HostOptions = {}): Host {
       return { model: r.model, warnings: r.warnings, ops: r.ops }
     },
     'models.rewrite': (p) => rewriteModel(parseModelFile(p.model), p.rule, { node: p.node, width: p.width }),
+    'blocks.list': () => listBlocks(libraryDir(store.file)),
+    'blocks.save': (p) => saveBlock(libraryDir(store.file), p),
     'settings.defaults': () => {
       const r = parseSettings({})
       if (!r.ok) throw new Error(r.message)

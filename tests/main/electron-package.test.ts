@@ -37,9 +37,10 @@ afterAll(() => {
 })
 
 describe('electron-builder.yml', () => {
-  it('packs the built app, the kernels, the templates and the sample into app.asar, and no sources', () => {
+  it('packs the built app, the kernels, the templates, the built-in blocks and the sample into app.asar, and no sources', () => {
     const templates = readdirSync(join(ROOT, 'resources', 'templates')).filter((f) => f.endsWith('.cnn.json'))
-    for (const f of ['/package.json', '/out/main/main.js', '/out/main/trainer-worker.mjs', '/out/preload/preload.cjs', '/out/renderer/index.html', '/build/wasm/kernels-simd.wasm', ...templates.map((t) => `/resources/templates/${t}`), '/resources/sample-dataset/shapes']) {
+    const blocks = readdirSync(join(ROOT, 'resources', 'blocks')).filter((f) => f.endsWith('.block.json'))
+    for (const f of ['/package.json', '/out/main/main.js', '/out/main/trainer-worker.mjs', '/out/preload/preload.cjs', '/out/renderer/index.html', '/build/wasm/kernels-simd.wasm', ...templates.map((t) => `/resources/templates/${t}`), ...blocks.map((b) => `/resources/blocks/${b}`), '/resources/sample-dataset/shapes']) {
       expect(listing, f).toContain(f)
     }
     const ours = listing.filter((p) => !p.startsWith('/node_modules/'))

@@ -10,7 +10,7 @@ import { useUi } from '../../src-renderer/src/stores/ui.ts'
 import * as edits from '../../src-renderer/src/stores/model-edits.ts'
 import { NODE_HEIGHT, NODE_WIDTH, ROW_STEP } from '../../src-renderer/src/stores/auto-layout.ts'
 
-const template = (id: string): ModelFile => parseModelFile(readFileSync(new URL(`../../resources/templates/${id}.cnn.json`, import.meta.url), 'utf8'))
+const fixture = (id: string): ModelFile => parseModelFile(readFileSync(new URL(`../fixtures/graphs/${id}.cnn.json`, import.meta.url), 'utf8'))
 const chain = (): ModelFile => ({
   format: 'cnn-studio.graph', version: 1, name: 'chain',
   nodes: [
@@ -128,7 +128,8 @@ describe('design store history', () => {
 
 describe('model edits', () => {
   it('insert on an edge rewires from -> new -> to and keeps a merge input in its place', () => {
-    const m = template('resnet-small')
+    // The hand-drawn ResNet (the template is drawn with blocks now): its merges are the model's own nodes.
+    const m = fixture('templates-v1/resnet-small')
     const merge = m.nodes.find((n) => n.type === 'add')!.id
     const ins = m.edges.filter(([, b]) => b === merge)
     const second = ins[1]

@@ -7,6 +7,7 @@
 //   bottleneck   a 1x1 conv of a chosen width (and ReLU) before an expensive conv
 //   mlp-baseline the same input, flatten, two dense layers of a chosen width, the classifier: "FC vs CNN"
 import { analyzeGraph } from './analyze.ts'
+import { definitionOf, isBlockNode, ownerOf } from './blocks.ts'
 import type { Edge, GraphAnalysis, ModelFile, NodeInfo, NodeSpec, Padding } from './types.ts'
 
 export const REWRITE_RULES = ['stack3x3', 'gap-head', 'bottleneck', 'mlp-baseline'] as const
@@ -72,14 +73,30 @@ function insertBefore(model: ModelFile, target: string, chain: NodeSpec[]): void
 
 const fail = (rule: RewriteRule, reason: string): RewriteResult => ({ ok: false, rule, reason })
 
-function pick(rule: RewriteRule, a: GraphAnalysis, opts: RewriteOptions, type: string, fits: (n: NodeInfo) => string | null, none: string): NodeInfo | string {
+/**
+ * Why a layer inside a block cannot be rewritten where it is (null for the model's own layers): a rewrite
+ * changes the model's nodes, and a block's layers are its definition's, shared by every instance. `id` is
+ * an expanded id (`s/c1`) or the layer's id in a definition (`c1`).
+ */
+function insideBlock(model: ModelFile, id: string): string | null {
+  const owner = ownerOf(model, id)
+  if (owner) return `${id.split('/').pop()} is inside block ${owner}: open its definition (${String(model.nodes.find((n) => n.id === owner)!.attrs?.block)}) to change it for every instance, or unpack ${owner}`
+  if (model.nodes.some((n) => n.id === id)) return null
+  const inst = model.nodes.find((n) => isBlockNode(n) && definitionOf(model, n)?.nodes.some((x) => x.id === id))
+  return inst ? `${id} is inside block ${inst.id}: open its definition (${String(inst.attrs?.block)}) to change it for every instance, or unpack ${inst.id}` : null
+}
+
+function pick(rule: RewriteRule, model: ModelFile, a: GraphAnalysis, opts: RewriteOptions, type: string, fits: (n: NodeInfo) => string | null, none: string): NodeInfo | string {
   if (opts.node !== undefined) {
+    const inside = insideBlock(model, opts.node)
+    if (inside) return inside
     const n = a.byId.get(opts.node)
     if (!n) return `the model has no node '${opts.node}'`
     if (n.type !== type) return `${n.id} is a ${n.type}; ${rule} rewrites a ${type}`
     return fits(n) ?? n
   }
-  const found = a.nodes.find((n) => n.type === type && fits(n) === null)
+  // Unasked, only the model's own layers: a block's layers change in its definition.
+  const found = a.nodes.find((n) => n.type === type && ownerOf(model, n.id) === null && fits(n) === null)
   return found ?? none
 }
 
@@ -108,7 +125,7 @@ function stack3x3(model: ModelFile, a: GraphAnalysis, opts: RewriteOptions): Rew
     if (sh !== 1 || sw !== 1) return `${n.id} has stride ${sh === sw ? sh : `${sh}x${sw}`}; stack3x3 keeps the output shape only at stride 1`
     return null
   }
-  const n = pick(rule, a, opts, 'conv2d', fits, 'no conv2d with an odd kernel of 5 or more at stride 1: nothing to stack')
+  const n = pick(rule, model, a, opts, 'conv2d', fits, 'no conv2d with an odd kernel of 5 or more at stride 1: nothing to stack')
   if (typeof n === 'string') return fail(rule, n)
   const K = (n.attrs.kernel as [number, number])[0]
   const count = (K - 1) / 2
@@ -146,7 +163,7 @@ function gapHead(model: ModelFile, a: GraphAnalysis, opts: RewriteOptions): Rewr
     if (next.length !== 1 || next[0].type !== 'dense') return `${n.id} does not feed a dense layer alone; gap-head rewrites a flatten + dense head`
     return null
   }
-  const n = pick(rule, a, opts, 'flatten', fits, 'no flatten + dense head: the model has no flatten of a feature map into a dense layer')
+  const n = pick(rule, model, a, opts, 'flatten', fits, 'no flatten + dense head: the model has no flatten of a feature map into a dense layer')
   if (typeof n === 'string') return fail(rule, n)
   const m = clone(model)
   const spec = m.nodes.find((s) => s.id === n.id)!
@@ -175,10 +192,10 @@ function bottleneck(model: ModelFile, a: GraphAnalysis, opts: RewriteOptions): R
     return null
   }
   let n: NodeInfo | string
-  if (opts.node !== undefined) n = pick(rule, a, opts, 'conv2d', fits, '')
+  if (opts.node !== undefined) n = pick(rule, model, a, opts, 'conv2d', fits, '')
   else {
     // Unasked, the rewrite goes where it saves most: the costliest conv it applies to.
-    const fit = a.nodes.filter((x) => x.type === 'conv2d' && fits(x) === null).sort((x, y) => y.macs - x.macs)
+    const fit = a.nodes.filter((x) => x.type === 'conv2d' && ownerOf(model, x.id) === null && fits(x) === null).sort((x, y) => y.macs - x.macs)
     n = fit[0] ?? `no conv2d with a kernel above 1x1 gets more than ${opts.width ?? 'four times its bottleneck\'s'} channels: nothing to narrow`
   }
   if (typeof n === 'string') return fail(rule, n)

@@ -7,11 +7,26 @@ import type { ModelFile } from '../../../src-engine/core/graph/index.ts'
 import type { Preprocessing } from '../../../src-engine/core/insight/preprocess.ts'
 import { exportedGraph } from './graph.ts'
 import { appFile } from '../../../src-engine/node/app-files.ts'
+import { ServiceError } from '../errors.ts'
+
+/** The script's module name of a node (train.py's key(): `n_` and the id with every other character than a letter or digit as `_`). */
+export const moduleKey = (id: string): string => 'n_' + [...id].map((ch) => (/[\p{L}\p{N}]/u.test(ch) ? ch : '_')).join('')
+
+/** Two ids the script would name alike (a block's `s/c1` and a layer `s_c1`) would share one module: refused, naming both. */
+function checkKeys(ids: string[]): void {
+  const seen = new Map<string, string>()
+  for (const id of ids) {
+    const k = moduleKey(id), other = seen.get(k)
+    if (other !== undefined) throw new ServiceError('INVALID_MODEL', `layers '${other}' and '${id}' would both be the PyTorch module ${k}; rename one of them (or the block instance) and train again`)
+    seen.set(k, id)
+  }
+}
 
 
 /** The graph as the script walks it: needed nodes in topological order, shapes and window geometry resolved. */
 export function scriptGraph(model: ModelFile) {
   const { analysis, nodes } = exportedGraph(model)
+  checkKeys(nodes.map((n) => n.id))
   return {
     name: model.name ?? null,
     output: analysis.outputId!,

@@ -77,7 +77,8 @@ export function importOnnx(bytes: Uint8Array, file: string, name?: string): Impo
   const counters = new Map<string, number>()
   const newId = (type: string, onnxName?: string | null): string => {
     let want = studio && onnxName ? onnxName.replace(/:\d+$/, '') : ''
-    if (!want || ids.has(want) || !/^[\w.-]+$/.test(want)) {
+    // A block's layers have ids like s1/c1 (the expansion's): kept, so the import is the expansion, weights and all.
+    if (!want || ids.has(want) || !/^[\w./-]+$/.test(want)) {
       const p = PREFIX[type] ?? type
       do {
         const k = (counters.get(p) ?? 0) + 1

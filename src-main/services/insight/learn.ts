@@ -87,6 +87,9 @@ async function networkFor(store: Store | null, req: LearnRequest): Promise<{ net
 export async function explainBlock(store: Store | null, req: LearnRequest): Promise<LearnExplanation> {
   const { net, analysis, preprocessing, target, source, warnings } = await networkFor(store, req)
   let info
+  // A block's layers are named by their instance (s/c1, s/2/c1): say so when the layer's own id is given.
+  const inBlocks = analysis.byId.has(req.node) ? [] : analysis.nodes.filter((n) => n.id.endsWith(`/${req.node}`)).map((n) => n.id)
+  if (inBlocks.length) throw invalid(`there is no node '${req.node}' in this model; inside its blocks that layer is ${inBlocks.slice(0, 5).join(', ')}${inBlocks.length > 5 ? ', ...' : ''}`, 'node')
   try {
     info = checkLearnNode(analysis.byId.get(req.node), req.node)
   } catch (e) {
