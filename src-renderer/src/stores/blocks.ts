@@ -15,9 +15,9 @@ export const useBlocks = defineStore('blocks', () => {
   const error = ref<Failure | null>(null)
   const load = once(async () => {
     try {
-      const r = await studio().invoke('blocks.list', {})
+      const r = await studio().invoke('blocks.list')
       library.value = r.blocks
-      warnings.value = (r as { warnings?: string[] }).warnings ?? []
+      warnings.value = r.warnings
       error.value = null
     } catch (e) {
       error.value = asFailure(e)
