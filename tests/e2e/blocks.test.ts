@@ -150,6 +150,28 @@ describe('blocks on the canvas', () => {
     expect(errors).toEqual([])
   })
 
+  it('the palette adds a library block after the selection; Save to library puts a model\'s block in the library', async () => {
+    const { page, errors } = await open()
+    await node(page, 'b2p').click()
+    await page.getByTestId('palette-library-conv_bn_relu').click()
+    await expect.poll(() => blocks(page).count()).toBe(1)
+    const added = blocks(page).first()
+    expect(await added.getAttribute('data-block')).toBe('conv_bn_relu')
+    expect(await page.getByTestId('palette-blocks').innerText()).toMatch(/conv_bn_relu/)
+    // it sits between b2p and gap: its input is b2p's 8x8x32
+    expect(await page.getByTestId('inspector').innerText()).toMatch(/Input\s*8x8x32/)
+    await page.getByTestId('block-save-library').click()
+    await expect.poll(() => page.getByTestId('notice').innerText()).toMatch(/'conv_bn_relu' is a built-in block/)
+    await makeStageDialog(page)
+    await page.getByTestId('make-block-ok').click()
+    await expect.poll(() => blocks(page).count()).toBe(3)
+    await blocks(page).first().click()
+    await page.getByTestId('block-save-library').click()
+    await expect.poll(() => page.getByTestId('notice').innerText()).toMatch(/Saved block stage to the library/)
+    await expect.poll(() => page.getByTestId('palette-library-stage').innerText()).toMatch(/your library/)
+    expect(errors).toEqual([])
+  })
+
   for (const size of [{ width: 1280, height: 800 }, { width: 1024, height: 700 }]) {
     for (const theme of ['light', 'dark'] as const) {
       it(`screenshots ${size.width}x${size.height} ${theme}: collapsed blocks, the dialog, an opened definition; axe finds nothing`, async () => {
