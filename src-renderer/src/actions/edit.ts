@@ -34,10 +34,10 @@ export function editActions(): Action[] {
   const ui = useUi()
   const onDesign = () => ui.screen === 'design'
   const hasSelection = () => onDesign() && ui.selection.size > 0
-  const oneBlock = () => onDesign() && ui.selection.size === 1 && design.doc.nodes.length > 1
-  const selectedEdges = () => design.doc.edges.filter((e) => ui.edgeSelection.has(edgeKey(e)))
+  const oneBlock = () => onDesign() && ui.selection.size === 1 && design.view.nodes.length > 1
+  const selectedEdges = () => design.view.edges.filter((e) => ui.edgeSelection.has(edgeKey(e)))
   const step = (dir: 1 | -1) => {
-    const next = stepEdge(edgesInOrder(design.doc.edges, design.analysis.order), [...ui.edgeSelection].at(-1) ?? null, [...ui.selection].at(-1) ?? null, dir)
+    const next = stepEdge(edgesInOrder(design.view.edges, design.shown.order), [...ui.edgeSelection].at(-1) ?? null, [...ui.selection].at(-1) ?? null, dir)
     if (next) ui.selectEdges([edgeKey(next)])
   }
   return [
@@ -53,13 +53,15 @@ export function editActions(): Action[] {
     },
     { id: 'connect', label: 'Connect the selected block to…', group: 'Edit', keys: ['C'], enabled: oneBlock, run: () => (ui.connecting = { id: [...ui.selection][0], end: 'from' }) },
     { id: 'connect-into', label: 'Connect … into the selected block', group: 'Edit', keys: ['Shift+C'], enabled: oneBlock, run: () => (ui.connecting = { id: [...ui.selection][0], end: 'to' }) },
-    { id: 'next-edge', label: 'Select the next edge', group: 'Edit', keys: ['E'], enabled: () => onDesign() && design.doc.edges.length > 0, run: () => step(1) },
-    { id: 'previous-edge', label: 'Select the previous edge', group: 'Edit', keys: ['Shift+E'], enabled: () => onDesign() && design.doc.edges.length > 0, run: () => step(-1) },
-    { id: 'select-all', label: 'Select all', group: 'Edit', keys: ['CmdOrCtrl+A'], enabled: onDesign, run: () => ui.select(design.doc.nodes.map((n) => n.id)) },
+    { id: 'next-edge', label: 'Select the next edge', group: 'Edit', keys: ['E'], enabled: () => onDesign() && design.view.edges.length > 0, run: () => step(1) },
+    { id: 'previous-edge', label: 'Select the previous edge', group: 'Edit', keys: ['Shift+E'], enabled: () => onDesign() && design.view.edges.length > 0, run: () => step(-1) },
+    { id: 'select-all', label: 'Select all', group: 'Edit', keys: ['CmdOrCtrl+A'], enabled: onDesign, run: () => ui.select(design.view.nodes.map((n) => n.id)) },
     {
       id: 'deselect', label: 'Clear the selection / close', group: 'Edit', keys: ['Escape'],
       run: () => {
-        if (ui.helpOpen || ui.galleryOpen || ui.connecting) { ui.helpOpen = false; ui.galleryOpen = false; ui.connecting = null } else { ui.select([]); ui.selectEdges([]) }
+        if (ui.helpOpen || ui.galleryOpen || ui.connecting || ui.makingBlock) { ui.helpOpen = false; ui.galleryOpen = false; ui.connecting = null; ui.makingBlock = false }
+        else if (ui.selection.size || ui.edgeSelection.size || !design.opened) { ui.select([]); ui.selectEdges([]) }
+        else design.closeBlock() // nothing selected in an opened block: Escape goes back to the model
       },
     },
   ]

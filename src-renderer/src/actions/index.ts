@@ -2,12 +2,13 @@
 // help, layers) and built on first use (after Pinia is installed).
 import { fileActions } from './file.ts'
 import { editActions } from './edit.ts'
+import { blockActions } from './blocks.ts'
 import { layerActions } from './layers.ts'
 import { createRegistry, type Registry } from './registry.ts'
 import { viewActions } from './view.ts'
 
 export function buildActions(): Registry {
-  return createRegistry([...fileActions(), ...editActions(), ...viewActions(), ...layerActions()])
+  return createRegistry([...fileActions(), ...editActions(), ...blockActions(), ...viewActions(), ...layerActions()])
 }
 
 let current: Registry | null = null

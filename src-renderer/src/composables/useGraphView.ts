@@ -2,6 +2,7 @@
 // the issues by node and, on a diff, how each node changed. The designer provides the live design; a run's
 // page and the compare screen provide a read-only model.
 import { computed, inject, provide, type ComputedRef, type InjectionKey } from 'vue'
+import { collapsedAnalysis } from '../stores/block-view.ts'
 import { analyzeGraph, type GraphAnalysis, type GraphIssue, type ModelFile, type NodeSpec } from '../../../src-engine/core/graph/index.ts'
 
 /** How a node differs on an architecture diff; 'reshaped': the same block on tensors of another size. */
@@ -12,6 +13,8 @@ export interface GraphView {
   analysis: ComputedRef<GraphAnalysis>
   issues: ComputedRef<Map<string, GraphIssue[]>>
   marks: ComputedRef<Record<string, Mark>>
+  /** The model's block definitions, for the block cards (their parameters). */
+  blocks?: ComputedRef<ModelFile['blocks']>
   readonly: boolean
 }
 
@@ -37,12 +40,14 @@ export function issuesByNode(a: GraphAnalysis): Map<string, GraphIssue[]> {
 
 /** A read-only view of a model given as a prop. */
 export function viewOf(model: () => ModelFile, marks: () => Record<string, Mark> | undefined): GraphView {
-  const analysis = computed(() => analyzeGraph(model()))
+  // a model with blocks shows each instance as one card, as the designer does
+  const analysis = computed(() => collapsedAnalysis(model(), analyzeGraph(model())))
   return {
     specs: computed(() => new Map(model().nodes.map((n) => [n.id, n]))),
     analysis,
     issues: computed(() => issuesByNode(analysis.value)),
     marks: computed(() => marks() ?? {}),
+    blocks: computed(() => model().blocks),
     readonly: true,
   }
 }

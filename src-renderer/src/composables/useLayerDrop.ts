@@ -18,3 +18,17 @@ export function startLayerDrag(ev: DragEvent, type: string): void {
 export function draggedLayer(): string | null {
   return dragging
 }
+
+/** A block dragged from the palette travels as `block:NAME` (the model's own) or `block:lib:NAME` (the library's). */
+const BLOCK_PREFIX = 'block:'
+
+export function startBlockDrag(ev: DragEvent, name: string, fromLibrary: boolean): void {
+  startLayerDrag(ev, `${BLOCK_PREFIX}${fromLibrary ? 'lib:' : ''}${name}`)
+}
+
+/** The block a dragged type names, or null for a layer type. */
+export function blockOfDrag(type: string): { name: string; fromLibrary: boolean } | null {
+  if (!type.startsWith(BLOCK_PREFIX)) return null
+  const rest = type.slice(BLOCK_PREFIX.length)
+  return rest.startsWith('lib:') ? { name: rest.slice(4), fromLibrary: true } : { name: rest, fromLibrary: false }
+}

@@ -114,6 +114,9 @@ export function connect(doc: ModelFile, from: string, to: string): EditResult {
   if (reaches(doc, to, from)) return { error: `connecting ${from} to ${to} would make a loop (${to} already leads to ${from}); data must flow one way` }
   const def = getLayer(dst.type)
   const ins = doc.edges.filter(([, b]) => b === to).length
+  if (dst.type === 'block' && ins >= 1) {
+    return { error: `block ${to} already has its input (a block takes one); to join two branches, feed both into an add or concat node first` }
+  }
   if (def && ins >= def.inputs.max) {
     return { error: `${dst.type} ${to} already has its input; to join two branches, feed both into an add or concat node` }
   }

@@ -55,6 +55,8 @@ export const useUi = defineStore('ui', () => {
   const edgeSelection = shallowRef<ReadonlySet<string>>(new Set())
   /** The connect picker, open while set (actions/edit.ts, ConnectPicker.vue). */
   const connecting = ref<ConnectAsk | null>(null)
+  /** The "Make block" dialog, open while true (actions/blocks.ts, MakeBlockDialog.vue). */
+  const makingBlock = ref(false)
   /** A first start (nothing to reopen): the designer says what to do next until dismissed. */
   const firstStart = ref(false)
 
@@ -89,5 +91,5 @@ export const useUi = defineStore('ui', () => {
     if (globalThis.document) document.documentElement.dataset.theme = t
   }, { immediate: true })
 
-  return { route, screen, theme, selection, edgeSelection, helpOpen, galleryOpen, connecting, firstStart, canvas, navigate, setParams, fromLocation, select, selectEdges, toggleTheme }
+  return { route, screen, theme, selection, edgeSelection, helpOpen, galleryOpen, connecting, makingBlock, firstStart, canvas, navigate, setParams, fromLocation, select, selectEdges, toggleTheme }
 })
