@@ -44,5 +44,7 @@ export function runJson(store: Store, runId: string) {
     dataForced: run.dataForced,
     /** Set when the completed run did not learn (services/verdict.ts): { didNotLearn, reason, advice, message }. */
     verdict: run.verdict ?? null,
+    /** Set for a run trained elsewhere and imported (runs import): its folder, torch, processes and devices. */
+    origin: run.origin ?? null,
   }
 }

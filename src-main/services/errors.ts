@@ -11,6 +11,8 @@ export type ServiceErrorCode =
   | 'DAMAGED' | 'NOT_FINITE'
   /** A file could not be written (a full disk, permissions); an export target that is not the studio's to replace. */
   | 'WRITE_FAILED' | 'FILE_EXISTS'
+  /** `runs import`: a folder that is not a run folder (or a damaged one), and one imported already. */
+  | 'NOT_A_RUN_FOLDER' | 'IMPORTED_ALREADY'
 
 export class ServiceError extends Error {
   readonly code: ServiceErrorCode

@@ -64,4 +64,11 @@ export const MIGRATIONS: string[] = [
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, split TEXT NOT NULL, checkpoint TEXT NOT NULL,
     epoch INTEGER NOT NULL, report TEXT NOT NULL, PRIMARY KEY (run_id, split, checkpoint));
   `,
+  // 7: runs trained elsewhere and brought back (services/run-import.ts): where they came from (the run
+  // folder, torch, processes, devices), and the folder's identity, one run per folder
+  `
+  ALTER TABLE runs ADD COLUMN origin TEXT;
+  ALTER TABLE runs ADD COLUMN import_fingerprint TEXT;
+  CREATE UNIQUE INDEX runs_import_fingerprint ON runs (import_fingerprint) WHERE import_fingerprint IS NOT NULL;
+  `,
 ]
