@@ -25,6 +25,7 @@ import { evaluateRun, storedEvaluation } from '../services/insight/evaluate.ts'
 import { predictImages } from '../services/insight/predict.ts'
 import { lookInside } from '../services/insight/look-inside.ts'
 import { explainBlock, learnImages } from '../services/insight/learn.ts'
+import { importRunFolder } from '../services/run-import/import.ts'
 import { exportRun } from '../services/export/export.ts'
 import { ImportError, importOnnx, readOnnx } from '../services/import/onnx-import.ts'
 import { rewriteModel } from '../../src-engine/core/graph/rewrites.ts'
@@ -96,6 +97,7 @@ export function createHost(opts: HostOptions = {}): Host {
     tags: r.tags, note: r.notes, ...figuresOf(r),
     startedAt: r.startedAt, endedAt: r.endedAt, lr: numberOr(r.settings.lr), epochsPlanned: numberOr(r.settings.epochs),
     lastEpoch: marks.get(r.runId)?.last ?? null, bestEpoch: marks.get(r.runId)?.best ?? null, verdict: r.verdict,
+    ...(r.origin ? { origin: r.origin } : {}),
   })
 
   const handlers: { [K in CommandName]: (p: Request<K>) => Promise<Responses[K]> | Responses[K] } = {
@@ -145,6 +147,7 @@ export function createHost(opts: HostOptions = {}): Host {
     'runs.stop': (p) => (service.stop(p.runId), null),
     'runs.delete': (p) => (service.delete(p.runId), null),
     'runs.compare': (p) => compareRuns(store, p.runIds),
+    'runs.import': (p) => importRunFolder(store, p.dir, { dataDir: p.dataDir, cacheDir: opts.cacheDir }),
     'prefs.get': () => readPrefs(prefsFile),
     'prefs.set': (p) => (writePrefs(prefsFile, p), null),
     'designs.autosaved': () => readAutosave(autosaveFile),

@@ -11,6 +11,7 @@ import { importRunFolder } from '../../../src-main/services/run-import/import.ts
 import { TrainingService } from '../../../src-main/services/training.ts'
 import { syntheticFolder } from '../export/folders.ts'
 import { cli } from '../../helpers/cli.ts'
+import { createHost } from '../../../src-main/host/host.ts'
 import { tinyModel, writeRunFolder } from './fixtures.ts'
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p))
@@ -161,5 +162,19 @@ describe('cnn-studio runs import', () => {
     const not = cli(['runs', 'import', tmp('cnn-imp-empty-'), '--db', db], { env })
     expect(not.code).toBe(2)
     expect(not.stderr).toContain('is not a run folder: it has no run.json')
+  })
+})
+
+describe('the runs.import command of the page', () => {
+  it('imports a folder (its run listed with where it was trained), and refuses one that is not, as an error the page shows', async () => {
+    const host = createHost({ dbPath: join(tmp('cnn-imp-host-'), 'x.db'), cacheDir })
+    const dir = writeRunFolder(join(tmp('cnn-imp-run-'), 'run'), { epochs: 2, datasetDir: data, classes: CLASSES })
+    const r = await host.invoke('runs.import', { dir })
+    expect(r).toMatchObject({ ok: true, result: { status: 'completed', epochs: 2 } })
+    const list = await host.invoke('runs.list', undefined)
+    expect(list).toMatchObject({ ok: true, result: [{ origin: { kind: 'imported', worldSize: 2, folder: dir } }] })
+    const empty = tmp('cnn-imp-empty-')
+    expect(await host.invoke('runs.import', { dir: empty })).toEqual({ ok: false, error: { code: 'NOT_A_RUN_FOLDER', message: expect.stringContaining(`${empty} is not a run folder`) } })
+    host.close()
   })
 })
