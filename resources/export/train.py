@@ -494,6 +494,8 @@ def main():
             folder.validation([files[i] for i in val_idx], [labels[i] for i in val_idx], settings)
     try:
         train(args, model, net, loader, sampler, val_loader, distributed, device, rank, folder, log)
+    except KeyboardInterrupt:
+        raise  # stopped by hand: the folder keeps saying running, and imports as stopped (resumable)
     except BaseException as e:
         if folder:
             folder.end("failed", "%s: %s" % (type(e).__name__, e))
