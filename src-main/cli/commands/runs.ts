@@ -36,7 +36,7 @@ export function registerRuns(program: Command): void {
   runs.command('list').description('every run, newest first').option(...dbOpt).option('--json', 'print one JSON document on stdout')
     .action((o: { db?: string; json?: boolean }) => withStore(o.db, (store) => {
       const figuresOf = figuresCache(store)
-      const rows = store.listRuns().map((r) => ({ runId: r.runId, name: r.name, status: r.status, createdAt: r.createdAt, model: r.model, dataset: r.dataset, final: r.final ?? {}, ...figuresOf(r) }))
+      const rows = store.listRuns().map((r) => ({ runId: r.runId, name: r.name, status: r.status, createdAt: r.createdAt, model: r.model, dataset: r.dataset, final: r.final ?? {}, ...figuresOf(r), ...(r.origin ? { origin: r.origin } : {}) }))
       if (o.json) return void process.stdout.write(jsonText({ runs: rows }))
       const t = table(['run', 'name', 'status', 'model', 'params', 'MACs', 'dataset', 'val acc', 'test acc', 'created'])
       for (const r of rows) t.push(escRow([r.runId, r.name, r.status, r.model, big(r.params), big(r.macs), r.dataset ?? '-', pct(r.final.valAccuracy), pct(r.final.testAccuracy), r.createdAt.replace('T', ' ').slice(0, 19)]))
