@@ -156,6 +156,7 @@ describe('cnn-studio runs import', () => {
     expect(out).toMatchObject({ runId: expect.stringMatching(/^r_/), status: 'completed', epochs: 2 })
     const show = JSON.parse(cli(['runs', 'show', out.runId, '--json', '--db', db], { env }).stdout)
     expect(show.origin).toMatchObject({ kind: 'imported', worldSize: 2 })
+    expect(JSON.parse(cli(['runs', 'list', '--json', '--db', db], { env }).stdout).runs[0].origin).toMatchObject({ kind: 'imported', folder: dir })
     const again = cli(['runs', 'import', dir, '--db', db], { env })
     expect(again.code).toBe(1)
     expect(again.stderr).toContain(`was imported already, as run ${out.runId}`)
