@@ -7,6 +7,10 @@
 #     python3 __SCRIPT__ --data DIR
 # Several processes (one per GPU, or per core on a CPU), on one machine or several with torchrun's usual flags:
 #     torchrun --nproc_per_node 2 __SCRIPT__ --data DIR
+# With --out RUN_DIR, the first process also writes a run folder the studio imports (cnn-studio runs import
+# RUN_DIR): run.json (settings, torch version, processes and devices, status), epochs.jsonl (one line an epoch,
+# with the metrics the studio records), final.weights and best.weights, model.cnn.json and validation.json
+# (the images it validated on). Every file is replaced whole, so a job killed mid-way leaves a readable folder.
 # It uses DistributedDataParallel with a DistributedSampler, NCCL on GPUs and Gloo on CPUs.
 # (Debian's torch 1.13 on Python 3.11: add "--redirects 1 --tee 1" after torchrun; its default fails to parse.)
 # Images are read with Pillow (python3-pil); classes are the sub-folders of DIR, as in the studio.
@@ -17,12 +21,16 @@
 # Weights are read from and written to the studio's weights format (float32 + a JSON index), which this
 # script reads without numpy; the studio opens what it writes.
 import argparse
+import collections
+import datetime
 import json
 import math
 import os
+import socket
 import struct
 import sys
 import time
+import uuid
 
 import torch
 import torch.distributed as dist
@@ -30,6 +38,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 GRAPH = json.loads(__GRAPH__)
+MODEL_FILE = json.loads(__MODEL__)  # the studio's model file, copied into a run folder
+RUN = "__RUN__"
+STUDIO = "__VERSION__"
 PREPROCESSING = json.loads(__PREPROCESSING__)
 SETTINGS = json.loads(__SETTINGS__)
 WEIGHTS = __WEIGHTS__  # next to this script
@@ -196,6 +207,61 @@ def load_studio_weights(model, path):
                 m.running_var.copy_(w[n["id"] + ".running_var"])
 
 
+# --------------------------------------------------------------------------------------- the run folder
+
+
+def write_text(path, text):
+    """Replaces `path` whole (a temporary file renamed over it): a reader never sees half a file."""
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def now_iso():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class RunFolder:
+    """What `--out RUN_DIR` writes (first process only), in the studio's formats; see the header above."""
+
+    def __init__(self, out, info):
+        os.makedirs(out, exist_ok=True)
+        if os.path.exists(os.path.join(out, "run.json")):
+            raise SystemExit(out + " already holds a run (run.json): give --out a new folder")
+        self.out = out
+        self.info = info
+        self.epochs = []
+        self.best = None
+        write_text(os.path.join(out, "model.cnn.json"), json.dumps(MODEL_FILE, indent=2) + "\n")
+        self.save_info()
+
+    def save_info(self):
+        write_text(os.path.join(self.out, "run.json"), json.dumps(self.info, indent=2) + "\n")
+
+    def validation(self, files, labels, settings):
+        doc = {"format": "cnn-studio.validation-split", "version": 1, "valSplit": settings["valSplit"], "seed": settings["seed"],
+               "classes": PREPROCESSING["classes"], "files": files, "labels": labels}
+        write_text(os.path.join(self.out, "validation.json"), json.dumps(doc) + "\n")
+
+    def epoch(self, row, tensors):
+        """One epoch: its line, then the final weights, then the best ones when validation accuracy rose (as the studio keeps them)."""
+        self.epochs.append(row)
+        write_text(os.path.join(self.out, "epochs.jsonl"), "".join(json.dumps(e) + "\n" for e in self.epochs))
+        meta = {"model": GRAPH.get("name"), "epoch": row["epoch"], "valAccuracy": row.get("valAccuracy"), "trainedWith": "pytorch " + torch.__version__, "processes": self.info["worldSize"]}
+        write_weights(os.path.join(self.out, "final.weights"), tensors, meta)
+        acc = row.get("valAccuracy", -1)
+        if self.best is None or acc > self.best:
+            self.best = acc
+            write_weights(os.path.join(self.out, "best.weights"), tensors, meta)
+
+    def end(self, status, error=None):
+        self.info.update({"status": status, "endedAt": now_iso()})
+        if error:
+            self.info["error"] = error
+        self.save_info()
+
+
 # ----------------------------------------------------------------------------------------------- the data
 
 
@@ -258,24 +324,25 @@ def load_image(path):
 
 def load_folder(root):
     classes = PREPROCESSING["classes"]
-    pixels, labels, skipped = [], [], 0
+    pixels, labels, skipped, paths = [], [], 0, []
     for c, name in enumerate(classes):
         folder = os.path.join(root, name)
         if not os.path.isdir(folder):
             raise SystemExit("%s has no folder '%s'; the run's classes are %s" % (root, name, ", ".join(classes)))
-        for dirpath, dirnames, files in os.walk(folder):
+        for dirpath, dirnames, names in os.walk(folder):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for f in sorted(files):
+            for f in sorted(names):
                 if f.startswith("."):
                     continue
                 try:
                     pixels.append(load_image(os.path.join(dirpath, f)))
                     labels.append(c)
+                    paths.append(os.path.relpath(os.path.join(dirpath, f), root).replace(os.sep, "/"))
                 except Exception:
                     skipped += 1
     if not pixels:
         raise SystemExit(root + " has no readable image")
-    return torch.stack(pixels), labels, skipped
+    return torch.stack(pixels), labels, skipped, paths
 
 
 def to_input(pixels):
@@ -348,6 +415,7 @@ def main():
     ap.add_argument("--weights", default=os.path.join(here, WEIGHTS), help="weights to start from (default: the exported run's)")
     ap.add_argument("--from-scratch", action="store_true", help="start from fresh weights instead")
     ap.add_argument("--save", default=None, help="where to write the trained weights (studio format; default: next to the script)")
+    ap.add_argument("--out", default=None, metavar="RUN_DIR", help="write a run folder there (settings, epochs, weights, validation split) for: cnn-studio runs import RUN_DIR")
     ap.add_argument("--params", action="store_true", help="print the parameter counts as JSON and exit")
     ap.add_argument("--predict-raw", nargs=2, metavar=("IN", "OUT"), help="float32 NHWC images in, probabilities out (a check against the studio)")
     args = ap.parse_args()
@@ -389,24 +457,72 @@ def main():
         device = torch.device("cuda")
     log = print if rank == 0 else (lambda *a, **k: None)
 
-    pixels, labels, skipped = load_folder(args.data)
+    pixels, labels, skipped, files = load_folder(args.data)
     train_idx, val_idx = split_indices(labels, len(PREPROCESSING["classes"]), args.val_split, args.seed)
     x_all, y_all = to_input(pixels), torch.tensor(labels)
     train_set = torch.utils.data.TensorDataset(x_all[train_idx], y_all[train_idx])
-    val_set = torch.utils.data.TensorDataset(x_all[val_idx], y_all[val_idx]) if val_idx else None
+    # Validation is shared out without padding (a DistributedSampler repeats images to even the shares), so
+    # the summed counts are exactly the split's and the accuracy is the one the studio measures on it.
+    val_part = val_idx[rank::world]
+    val_set = torch.utils.data.TensorDataset(x_all[val_part], y_all[val_part]) if val_idx else None
     per_process = max(1, math.ceil(args.batch_size / world))
     sampler = torch.utils.data.distributed.DistributedSampler(train_set, num_replicas=world, rank=rank, shuffle=True, seed=args.seed) if distributed else None
     loader = torch.utils.data.DataLoader(train_set, batch_size=per_process, sampler=sampler, shuffle=sampler is None)
-    val_sampler = torch.utils.data.distributed.DistributedSampler(val_set, num_replicas=world, rank=rank, shuffle=False) if distributed and val_set else None
-    val_loader = torch.utils.data.DataLoader(val_set, batch_size=per_process, sampler=val_sampler) if val_set else None
+    val_loader = torch.utils.data.DataLoader(val_set, batch_size=per_process) if val_set else None
     log("%d images (%d train, %d validation, %d skipped), %d classes; %d process%s, %s, batch %d per process" % (
         len(labels), len(train_idx), len(val_idx), skipped, len(PREPROCESSING["classes"]), world, "" if world == 1 else "es", device, per_process))
 
     model.to(device)
     net = nn.parallel.DistributedDataParallel(model, device_ids=[local] if device.type == "cuda" else None) if distributed else model
+
+    folder = None
+    if args.out:
+        where = "%s %s" % (socket.gethostname(), device if device.type == "cpu" else "%s (%s)" % (device, torch.cuda.get_device_name(device)))
+        devices = [where] * world
+        if distributed:
+            dist.all_gather_object(devices, where)
+        if rank == 0:
+            settings = dict(SETTINGS, epochs=args.epochs, batchSize=args.batch_size, lr=args.lr, valSplit=args.val_split, seed=args.seed, datasetDir=os.path.abspath(args.data))
+            folder = RunFolder(args.out, {
+                "format": "cnn-studio.run", "version": 1, "id": uuid.uuid4().hex, "model": "model.cnn.json",
+                "from": {"run": RUN, "studio": STUDIO, "weights": "fresh (--from-scratch)" if args.from_scratch else os.path.abspath(args.weights)},
+                "settings": settings, "datasetDir": os.path.abspath(args.data), "preprocessing": PREPROCESSING,
+                "torch": torch.__version__, "python": sys.version.split()[0], "worldSize": world, "backend": dist.get_backend() if distributed else None,
+                "devices": devices, "startedAt": now_iso(), "endedAt": None, "status": "running",
+                "epochs": "epochs.jsonl", "final": "final.weights", "best": "best.weights", "validation": "validation.json",
+            })
+            folder.validation([files[i] for i in val_idx], [labels[i] for i in val_idx], settings)
+    try:
+        train(args, model, net, loader, sampler, val_loader, distributed, device, rank, folder, log)
+    except KeyboardInterrupt:
+        raise  # stopped by hand: the folder keeps saying running, and imports as stopped (resumable)
+    except BaseException as e:
+        if folder:
+            folder.end("failed", "%s: %s" % (type(e).__name__, e))
+        raise
+    if folder:
+        folder.end("completed")
+        log("run folder written to " + args.out + " (bring it into the studio: cnn-studio runs import " + args.out + ")")
+
+    if rank == 0 and (args.save or not args.out):
+        save = args.save or os.path.join(here, os.path.splitext(os.path.basename(__file__))[0] + ".trained.weights")
+        write_weights(save, studio_tensors(model), {"model": GRAPH.get("name"), "trainedWith": "pytorch " + torch.__version__, "processes": world})
+        log("weights written to " + save + " (open them in the studio with the model file)")
+    if distributed:
+        # Every process done before the wrapper and the group go, in that order (see IN_FLIGHT).
+        dist.barrier()
+        del net
+        dist.destroy_process_group()
+
+
+STEP_SAMPLES = 200  # sampled steps an epoch, as the studio keeps them
+
+
+def train(args, model, net, loader, sampler, val_loader, distributed, device, rank, folder, log):
     optimizer = make_optimizer(model)
     steps_per_epoch = len(loader)
     total = steps_per_epoch * args.epochs
+    every = max(1, math.ceil(steps_per_epoch / STEP_SAMPLES))
     gen = torch.Generator().manual_seed(args.seed * 7919 + rank)
     step = 0
     for epoch in range(args.epochs):
@@ -415,9 +531,12 @@ def main():
         net.train()
         t0 = time.time()
         sums = torch.zeros(3, dtype=torch.float64)  # loss * n, correct, n
-        for xb, yb in loader:
+        steps = []
+        lr = args.lr
+        for i, (xb, yb) in enumerate(loader):
+            lr = learning_rate(args.lr, step, steps_per_epoch, total)
             for g in optimizer.param_groups:
-                g["lr"] = learning_rate(args.lr, step, steps_per_epoch, total)
+                g["lr"] = lr
             xb = augment(xb, SETTINGS.get("augment", "none"), gen).to(device)
             yb = yb.to(device)
             out = net(xb)
@@ -426,30 +545,59 @@ def main():
             loss.backward()
             optimizer.step()
             step += 1
-            sums += torch.tensor([loss.item() * len(yb), (out.argmax(1) == yb).sum().item(), len(yb)], dtype=torch.float64)
-        line = "epoch %d/%d: loss %.4f acc %.3f" % (epoch + 1, args.epochs, *reduce(sums, distributed))
-        if val_loader:
-            net.eval()
+            part = torch.tensor([loss.item() * len(yb), (out.argmax(1) == yb).sum().item(), len(yb)], dtype=torch.float64)
+            sums += part
+            if (i + 1) % every == 0 or i + 1 == steps_per_epoch:
+                # The global batch's loss and accuracy, as the studio samples its steps (every process takes part).
+                step_loss, step_acc = reduce(part.clone(), distributed)
+                steps.append([i + 1, step_loss, step_acc])
+        train_loss, train_acc = reduce(sums.clone(), distributed)
+        seconds = time.time() - t0
+        row = {"epoch": epoch + 1, "trainLoss": train_loss, "trainAccuracy": train_acc}
+        line = "epoch %d/%d: loss %.4f acc %.3f" % (epoch + 1, args.epochs, train_loss, train_acc)
+        if val_loader is not None:
+            # The module itself, not the DDP wrapper: the processes' shares of the split may differ by one batch.
+            # Each process's batchnorm statistics moved with its own last batch: all take the first's, the
+            # ones its weights are written with, so the accuracy is that of the weights the folder gets.
+            if distributed:
+                for b in model.buffers():
+                    dist.broadcast(b, 0)
+            model.eval()
             vs = torch.zeros(3, dtype=torch.float64)
             with torch.no_grad():
                 for xb, yb in val_loader:
-                    out = net(xb.to(device))
+                    out = model(xb.to(device))
                     yb = yb.to(device)
                     vs += torch.tensor([F.cross_entropy(out, yb, reduction="sum").item(), (out.argmax(1) == yb).sum().item(), len(yb)], dtype=torch.float64)
-            line += " val_loss %.4f val_acc %.3f" % reduce(vs, distributed)
-        log(line + " (%.1f s)" % (time.time() - t0))
+            val_loss, val_acc = reduce(vs, distributed)
+            row.update(valLoss=val_loss, valAccuracy=val_acc)
+            line += " val_loss %.4f val_acc %.3f" % (val_loss, val_acc)
+        seconds = time.time() - t0
+        row.update(lr=lr, seconds=seconds, imagesPerSecond=sums_total(sums, distributed) / max(seconds, 1e-9), steps=steps)
+        log(line + " (%.1f s)" % seconds)
         sys.stdout.flush()
+        if folder:
+            folder.epoch(row, studio_tensors(model))
 
-    if rank == 0:
-        save = args.save or os.path.join(here, os.path.splitext(os.path.basename(__file__))[0] + ".trained.weights")
-        write_weights(save, studio_tensors(model), {"model": GRAPH.get("name"), "trainedWith": "pytorch " + torch.__version__, "processes": world})
-        log("weights written to " + save + " (open them in the studio with the model file)")
+
+def sums_total(sums, distributed):
+    """Training images seen this epoch by all processes."""
+    n = sums[2:3].clone()
     if distributed:
-        dist.destroy_process_group()
+        IN_FLIGHT.append(n)
+        dist.all_reduce(n)
+    return n.item()
+
+
+# The last tensors handed to a collective, kept referenced here: were a Gloo worker thread to drop the last
+# reference, it would need the GIL to free it, which the main thread holds while it tears the process group
+# down at exit (torch 1.13 then hangs in ProcessGroupGloo's destructor).
+IN_FLIGHT = collections.deque(maxlen=16)
 
 
 def reduce(sums, distributed):
     if distributed:
+        IN_FLIGHT.append(sums)
         dist.all_reduce(sums)
     n = max(sums[2].item(), 1)
     return (sums[0].item() / n, sums[1].item() / n)

@@ -97,6 +97,8 @@ export const COMMANDS = {
   'runs.stop': z.object({ runId }).strict(),
   'runs.delete': z.object({ runId }).strict(),
   'runs.compare': z.object({ runIds: z.array(runId).min(2).max(MAX_COMPARE) }).strict(),
+  /** A run trained elsewhere: the folder the exported PyTorch script wrote (--out), on this machine; `dataDir` when its dataset is elsewhere here. */
+  'runs.import': z.object({ dir: path, dataDir: path.optional() }).strict(),
   /** The design as it was last left (autosaved beside the experiment database), or null on a first start. */
   'designs.autosaved': none,
   'designs.autosave': z.object({ model, path: path.nullable(), dirty: z.boolean() }).strict(),
@@ -165,7 +167,13 @@ export interface RunSummary {
   verdict?: RunVerdict | null
   /** The seed group the run was queued in ("Repeat with 3 seeds", `train --seeds`); null for a run trained alone. */
   group?: string | null
+  /** Set for a run trained elsewhere and imported (runs.import). */
+  origin?: RunOriginSummary | null
 }
+/** Where an imported run was trained: its folder, torch, processes and devices (services/store RunOrigin). */
+export interface RunOriginSummary { kind: 'imported'; folder: string; importedAt: string; exportedFrom: string | null; torch: string | null; worldSize: number; devices: string[]; folderStatus: string }
+/** What runs.import answers: the new run, its status and epochs, and what the import warns about. */
+export interface ImportedRunReport { runId: string; status: RunStatus; epochs: number; warnings: string[] }
 export interface EpochMetrics { epoch: number; trainLoss: number; trainAccuracy: number; valLoss: number | null; valAccuracy: number | null; lr: number; seconds: number }
 /** Sampled training steps, one array a field; null where the engine reported a loss that is not a number. */
 export interface StepColumns { epoch: number[]; step: number[]; loss: (number | null)[]; accuracy: (number | null)[] }
@@ -262,6 +270,7 @@ export interface Responses {
   'runs.stop': null
   'runs.delete': null
   'runs.compare': Comparison
+  'runs.import': ImportedRunReport
   'designs.autosaved': { model: ModelFile; path: string | null; dirty: boolean } | null
   'designs.autosave': null
   'prefs.get': StudioPrefs

@@ -46,5 +46,7 @@ export function runJson(store: Store, runId: string) {
     verdict: run.verdict ?? null,
     /** The seed group the run was queued in (`train --seeds`), or null. */
     group: run.group,
+    /** Set for a run trained elsewhere and imported (runs import): its folder, torch, processes and devices. */
+    origin: run.origin ?? null,
   }
 }

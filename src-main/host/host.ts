@@ -26,6 +26,7 @@ import { predictionDiff } from '../services/compare-predictions.ts'
 import { predictImages } from '../services/insight/predict.ts'
 import { lookInside } from '../services/insight/look-inside.ts'
 import { explainBlock, learnImages } from '../services/insight/learn.ts'
+import { importRunFolder } from '../services/run-import/import.ts'
 import { exportRun } from '../services/export/export.ts'
 import { ImportError, importOnnx, readOnnx } from '../services/import/onnx-import.ts'
 import { rewriteModel } from '../../src-engine/core/graph/rewrites.ts'
@@ -98,6 +99,7 @@ export function createHost(opts: HostOptions = {}): Host {
     tags: r.tags, note: r.notes, ...figuresOf(r),
     startedAt: r.startedAt, endedAt: r.endedAt, lr: numberOr(r.settings.lr), epochsPlanned: numberOr(r.settings.epochs),
     lastEpoch: marks.get(r.runId)?.last ?? null, bestEpoch: marks.get(r.runId)?.best ?? null, verdict: r.verdict, group: r.group,
+    ...(r.origin ? { origin: r.origin } : {}),
   })
 
   const handlers: { [K in CommandName]: (p: Request<K>) => Promise<Responses[K]> | Responses[K] } = {
@@ -151,6 +153,7 @@ export function createHost(opts: HostOptions = {}): Host {
     'runs.stop': (p) => (service.stop(p.runId), null),
     'runs.delete': (p) => (service.delete(p.runId), null),
     'runs.compare': (p) => compareRuns(store, p.runIds),
+    'runs.import': (p) => importRunFolder(store, p.dir, { dataDir: p.dataDir, cacheDir: opts.cacheDir }),
     'prefs.get': () => readPrefs(prefsFile),
     'prefs.set': (p) => (writePrefs(prefsFile, p), null),
     'designs.autosaved': () => readAutosave(autosaveFile),

@@ -13,6 +13,8 @@ export type ServiceErrorCode =
   | 'WRITE_FAILED' | 'FILE_EXISTS'
   /** Two runs compared image by image that were evaluated on no common image: name a folder both can read. */
   | 'NO_SHARED_IMAGES'
+  /** `runs import`: a folder that is not a run folder (or a damaged one), and one imported already. */
+  | 'NOT_A_RUN_FOLDER' | 'IMPORTED_ALREADY'
 
 export class ServiceError extends Error {
   readonly code: ServiceErrorCode

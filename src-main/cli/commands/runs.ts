@@ -1,7 +1,9 @@
-// `cnn-studio runs list | show RUN | compare RUN RUN... [--csv|--markdown] | diff A B | resume RUN | delete RUN`: the experiment database from the shell.
+// `cnn-studio runs list | show RUN | compare RUN RUN... [--csv|--markdown] | diff A B | resume RUN | import RUN_DIR | delete RUN`: the experiment database from the shell.
 import type { Command } from 'commander'
 import { compareRuns, figuresCache } from '../../services/compare.ts'
 import { StoreError } from '../../services/store/open.ts'
+import { ServiceError } from '../../services/errors.ts'
+import { importRunFolder } from '../../services/run-import/import.ts'
 import { TrainingService } from '../../services/training.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE } from '../errors.ts'
 import { esc, escRow, jsonText } from '../escape.ts'
@@ -30,13 +32,13 @@ function withStore<T>(db: string | undefined, fn: (s: ReturnType<typeof openStor
 }
 
 export function registerRuns(program: Command): void {
-  const runs = program.command('runs').description('the experiment database: list, show, compare, resume and delete runs')
+  const runs = program.command('runs').description('the experiment database: list, show, compare, resume, import and delete runs')
   const dbOpt = ['--db <file>', 'the experiment database (default: the studio\'s own, or CNN_STUDIO_DB)'] as const
 
   runs.command('list').description('every run, newest first').option(...dbOpt).option('--json', 'print one JSON document on stdout')
     .action((o: { db?: string; json?: boolean }) => withStore(o.db, (store) => {
       const figuresOf = figuresCache(store)
-      const rows = store.listRuns().map((r) => ({ runId: r.runId, name: r.name, status: r.status, createdAt: r.createdAt, model: r.model, dataset: r.dataset, final: r.final ?? {}, ...figuresOf(r) }))
+      const rows = store.listRuns().map((r) => ({ runId: r.runId, name: r.name, status: r.status, createdAt: r.createdAt, model: r.model, dataset: r.dataset, final: r.final ?? {}, ...figuresOf(r), ...(r.origin ? { origin: r.origin } : {}) }))
       if (o.json) return void process.stdout.write(jsonText({ runs: rows }))
       const t = table(['run', 'name', 'status', 'model', 'params', 'MACs', 'dataset', 'val acc', 'test acc', 'created'])
       for (const r of rows) t.push(escRow([r.runId, r.name, r.status, r.model, big(r.params), big(r.macs), r.dataset ?? '-', pct(r.final.valAccuracy), pct(r.final.testAccuracy), r.createdAt.replace('T', ' ').slice(0, 19)]))
@@ -93,6 +95,24 @@ export function registerRuns(program: Command): void {
         process.exitCode = j.status === 'completed' ? EXIT_OK : EXIT_NEGATIVE
       } catch (e) {
         if (e instanceof StoreError) throw storeFailure(e)
+        throw e
+      } finally {
+        store.close()
+      }
+    })
+
+  runs.command('import').description('bring back a run trained elsewhere: the folder the exported PyTorch script wrote with --out RUN_DIR')
+    .argument('<dir>', 'the run folder').option(...dbOpt).option('--data <dir>', 'the dataset folder on this machine, when it is not where the job read it').option('--json', 'print { "runId", "status", "epochs", "warnings" } on stdout')
+    .action(async (dir: string, o: { db?: string; data?: string; json?: boolean }) => {
+      const store = openStore(o.db)
+      try {
+        const r = await importRunFolder(store, dir, { dataDir: o.data })
+        if (o.json) return void process.stdout.write(jsonText(r))
+        process.stdout.write(`imported ${r.runId} (${r.status}, ${r.epochs} epoch${r.epochs === 1 ? '' : 's'})\n${r.warnings.map((w) => `warning: ${esc(w)}\n`).join('')}`)
+      } catch (e) {
+        if (e instanceof StoreError) throw storeFailure(e)
+        // Refused, nothing written: imported already is a negative answer (1), anything else the input (2).
+        if (e instanceof ServiceError) throw new CliError(e.message, e.code === 'IMPORTED_ALREADY' ? EXIT_NEGATIVE : EXIT_USAGE)
         throw e
       } finally {
         store.close()

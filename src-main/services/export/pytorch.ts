@@ -3,7 +3,7 @@
 // studio's own format (float32 + a JSON index), which the script reads without numpy.
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
-import type { ModelFile } from '../../../src-engine/core/graph/index.ts'
+import { serializeModelFile, type ModelFile } from '../../../src-engine/core/graph/index.ts'
 import type { Preprocessing } from '../../../src-engine/core/insight/preprocess.ts'
 import { exportedGraph } from './graph.ts'
 import { appFile } from '../../../src-engine/node/app-files.ts'
@@ -54,6 +54,8 @@ export function pytorchScript(o: { model: ModelFile; preprocessing: Preprocessin
     __CHECKPOINT__: o.checkpoint,
     __SCRIPT__: basename(o.scriptFile),
     __GRAPH__: pyJson(scriptGraph(o.model)),
+    // The model file itself, which a run folder (--out) carries back for `runs import`.
+    __MODEL__: pyJson(JSON.parse(serializeModelFile(o.model))),
     __PREPROCESSING__: pyJson(o.preprocessing),
     __SETTINGS__: pyJson(o.settings),
     __WEIGHTS__: JSON.stringify(basename(o.weightsFile)),

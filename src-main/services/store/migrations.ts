@@ -70,4 +70,16 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE runs ADD COLUMN group_id TEXT;
   CREATE INDEX runs_group ON runs (group_id) WHERE group_id IS NOT NULL;
   `,
+  // 8: runs trained elsewhere and brought back (services/run-import/): where they came from (the run
+  // folder, torch, processes, devices), and the folder's identity, one run per folder
+  `
+  ALTER TABLE runs ADD COLUMN origin TEXT;
+  ALTER TABLE runs ADD COLUMN import_fingerprint TEXT;
+  CREATE UNIQUE INDEX runs_import_fingerprint ON runs (import_fingerprint) WHERE import_fingerprint IS NOT NULL;
+  `,
+  // 9: stored validation evaluations are a cache (made again on demand); those stored before the fix of
+  // image paths in train/ + test/ folders named files that do not exist, so all are made again.
+  `
+  DELETE FROM stored_evaluations WHERE split = 'val';
+  `,
 ]

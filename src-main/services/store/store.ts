@@ -53,6 +53,47 @@ export interface RunRow {
   verdict: Verdict | null
   /** The seed group the run was queued in (schema 7; null for a run trained alone). */
   group: string | null
+  /** Set for a run trained elsewhere and imported (schema 8; null for the studio's own). */
+  origin: RunOrigin | null
+}
+
+/**
+ * A run trained elsewhere (the exported PyTorch script's run folder) and imported: where and how it was
+ * trained. Null for the studio's own runs.
+ */
+export interface RunOrigin {
+  kind: 'imported'
+  /** The run folder as it was imported, and when. */
+  folder: string
+  importedAt: string
+  /** The folder's identity (its run.json id), so the same run is not imported twice. */
+  fingerprint: string
+  /** The studio run the script was exported from, if any. */
+  exportedFrom: string | null
+  torch: string | null
+  worldSize: number
+  devices: string[]
+  /** The status the folder recorded (running for a job killed mid-way). */
+  folderStatus: string
+}
+
+/** An imported run's rows, written by `Store.insertImportedRun` in one transaction. */
+export interface ImportedRun {
+  name: string
+  model: ModelFile
+  dataset: { root: string; fingerprint: string; classes: string[]; counts: number[] }
+  settings: Record<string, unknown>
+  splitSeed: number
+  status: RunStatus
+  error: string | null
+  startedAt: string | null
+  endedAt: string | null
+  final: FinalMetrics
+  imagesPerSecond: number | null
+  normalization: Normalization | null
+  epochs: { event: EpochEvent; steps: { step: number; loss: number; accuracy: number }[] }[]
+  checkpoints: { kind: CheckpointKind; epoch: number; valAccuracy: number | null; weights: Uint8Array }[]
+  origin: RunOrigin
 }
 
 export interface EpochRow extends EpochEvent {
@@ -269,6 +310,7 @@ export class Store {
     return {
       owner, ownedHere, dataForced: JSON.parse((r.data_forced as string) ?? '[]'), datasetId: (r.dataset_id as number) ?? null,
       verdict: r.verdict ? JSON.parse(r.verdict as string) : null, group: (r.group_id as string | undefined) ?? null,
+      origin: r.origin ? JSON.parse(r.origin as string) : null,
       runId: r.id as string, name: r.name as string, status, settings: JSON.parse(r.settings as string),
       model: (r.model_name as string) ?? 'model', modelHash: r.model_hash as string, dataset: (r.dataset_root as string) ?? null,
       createdAt: r.created_at as string, startedAt: (r.started_at as string) ?? null, endedAt: (r.ended_at as string) ?? null,
@@ -346,6 +388,39 @@ export class Store {
       if (r.changes === 0) throw new StoreError('NOT_FOUND', `no run '${runId}'`)
       this.db.prepare('DELETE FROM models WHERE id NOT IN (SELECT model_id FROM runs)').run()
     }).immediate())
+  }
+
+  /** The run imported from the folder of this identity (RunOrigin.fingerprint), if any. */
+  importedRunOf(fingerprint: string): string | null {
+    if ((this.db.pragma('user_version', { simple: true }) as number) < 8) return null
+    return (this.db.prepare('SELECT id FROM runs WHERE import_fingerprint = ?').get(fingerprint) as { id: string } | undefined)?.id ?? null
+  }
+
+  /**
+   * A run trained elsewhere, with its model, dataset, epochs, sampled steps and checkpoints, in ONE
+   * transaction: a refusal or a failure leaves the database as it was. It has no owner (it trains nowhere).
+   */
+  insertImportedRun(r: ImportedRun): string {
+    assertWellFormed('the run name', r.name)
+    const id = newRunId()
+    this.write(() => this.db.transaction(() => {
+      if (this.importedRunOf(r.origin.fingerprint)) throw new StoreError('INVALID', `this run folder was imported already, as run ${this.importedRunOf(r.origin.fingerprint)}`)
+      const modelId = this.saveModel(r.model).id
+      const datasetId = this.saveDataset(r.dataset)
+      this.db.prepare(`INSERT INTO runs (id, name, status, settings, model_id, dataset_id, split_seed, created_at, started_at, ended_at, images_per_second, error, final, origin, import_fingerprint)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, r.name, r.status, JSON.stringify(r.settings), modelId, datasetId, r.splitSeed, now(), r.startedAt, r.endedAt,
+        r.imagesPerSecond, r.error, JSON.stringify(r.final), JSON.stringify(r.origin), r.origin.fingerprint)
+      if (r.normalization) this.db.prepare('UPDATE runs SET normalization = ? WHERE id = ?').run(JSON.stringify(r.normalization), id)
+      const ep = this.db.prepare(`INSERT INTO epochs (run_id, epoch, train_loss, train_accuracy, val_loss, val_accuracy, lr, seconds, images_per_second) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      const st = this.db.prepare('INSERT OR REPLACE INTO steps (run_id, epoch, step, loss, accuracy) VALUES (?, ?, ?, ?, ?)')
+      for (const { event: e, steps } of r.epochs) {
+        ep.run(id, e.epoch, e.trainLoss, e.trainAccuracy, e.valLoss ?? null, e.valAccuracy ?? null, e.lr, e.seconds, e.imagesPerSecond)
+        for (const s of steps) st.run(id, e.epoch, s.step, sig7(s.loss), sig7(s.accuracy))
+      }
+      const ck = this.db.prepare('INSERT INTO checkpoints (run_id, kind, epoch, val_accuracy, weights) VALUES (?, ?, ?, ?, ?)')
+      for (const c of r.checkpoints) ck.run(id, c.kind, c.epoch, c.valAccuracy, c.weights)
+    }).immediate())
+    return id
   }
 
   /** Schema 6 added verdicts and stored evaluations; an older file opened read-only has neither. */

@@ -65,6 +65,8 @@ const SHAPED: Record<string, fc.Arbitrary<unknown>> = {
   'datasets.inspect': fc.record({ dir: fc.oneof(path, fc.constant(tiny), fc.constant(join(tiny, 'a', '0.png'))) }),
   'runs.start': fc.record({ model, datasetDir: path, testDir: path, settings }, { requiredKeys: ['model', 'datasetDir'] }),
   'runs.compare': fc.record({ runIds: fc.array(runId, { minLength: 2, maxLength: 3 }) }),
+  // Folders that are not run folders (or not there): refused, nothing written.
+  'runs.import': fc.record({ dir: fc.oneof(path, fc.constant(base), fc.constant(tiny)), dataDir: path }, { requiredKeys: ['dir'] }),
   'designs.autosave': fc.record({ model, path: fc.oneof(path, fc.constant(null)), dirty: fc.boolean() }),
   'prefs.get': fc.constant(undefined),
   'prefs.set': fc.record({ theme: fc.constantFrom('light', 'dark'), recentFolders: fc.array(path, { maxLength: 3 }) }, { requiredKeys: [] }),
