@@ -49,9 +49,16 @@ export class GpuContext {
     return p
   }
 
-  /** A zeroed storage buffer of `floats` 4-byte numbers (float32 or int32), at least one. */
+  /**
+   * A zeroed storage buffer of `floats` 4-byte numbers (float32 or int32), at least one. One over the
+   * device's binding limit is refused here, by name: WebGPU would only report it asynchronously, and every
+   * dispatch that binds it would silently do nothing.
+   */
   buffer(floats: number, label: string): GPUBuffer {
-    return this.device.createBuffer({ size: Math.max(1, floats) * 4, usage: STORAGE | COPY_SRC | COPY_DST, label })
+    const bytes = Math.max(1, floats) * 4
+    const limit = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize)
+    if (bytes > limit) throw new Error(`${label}: ${bytes} bytes is more than this GPU binds in one buffer (${limit}); use a smaller batch size, or --device cpu`)
+    return this.device.createBuffer({ size: bytes, usage: STORAGE | COPY_SRC | COPY_DST, label })
   }
 
   /** A buffer the CPU reads back (the loss and metrics, or a tensor for a test). */

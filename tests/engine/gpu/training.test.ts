@@ -92,6 +92,11 @@ describe.skipIf(!gpu)(`GPU training step ${noGpu}`, () => {
     expect(masks[1]).not.toEqual(masks[0]) // each step its own
   })
 
+  it('a buffer over the device\'s binding limit is refused by name, before any dispatch could silently skip it', () => {
+    const limit = Math.min(gpu!.device.limits.maxStorageBufferBindingSize, gpu!.device.limits.maxBufferSize)
+    expect(() => gpu!.buffer(limit / 4 + 1, 'c1 out')).toThrow(/^c1 out: \d+ bytes is more than this GPU binds in one buffer .*use a smaller batch size, or --device cpu$/)
+  })
+
   it('evaluation and prediction use the running statistics, as the CPU network in eval', async () => {
     const n = 5
     const g = new GpuNetwork(gpu!, analyzed(small()), n, 4)
