@@ -26,6 +26,8 @@ export class GpuNetwork {
   /** Parameter names, offsets and sizes, the CPU Network's layout. */
   readonly layout: { name: string; offset: number; size: number; decay: boolean }[]
   readonly paramCount: number
+  /** The running statistics' names and sizes, back to back in `state` (the CPU Network's stateNames). */
+  readonly stateNames: { name: string; size: number }[]
   readonly stateCount: number
   readonly params: GPUBuffer
   readonly grads: GPUBuffer
@@ -62,6 +64,7 @@ export class GpuNetwork {
     this.layout = cpu.layout()
     this.paramCount = cpu.paramBlock.length
     this.stateCount = cpu.stateBlock.length
+    this.stateNames = cpu.stateNames
     this.inputSize = cpu.inputSize
     this.classes = cpu.classes
     this.params = ctx.buffer(this.paramCount, 'parameters')
@@ -76,7 +79,7 @@ export class GpuNetwork {
     const paramAt = new Map(this.layout.map((p) => [p.name, p.offset]))
     const stateAt = new Map<string, number>()
     let s = 0
-    for (const { name, size: k } of cpu.stateNames) {
+    for (const { name, size: k } of this.stateNames) {
       stateAt.set(name, s)
       s += k
     }
