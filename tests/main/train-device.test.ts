@@ -1,0 +1,50 @@
+// `cnn-studio train --device`: gpu trains the sample on the GPU (SwiftShader here) and auto keeps the faster
+// device with its reason, the CPU on a software adapter; the run records the device used and why. Where no
+// adapter is found, gpu fails the run saying why (tested in tests/engine/gpu/choose.test.ts, as the engine).
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { cli } from '../helpers/cli.ts'
+import { gpu, noGpu } from '../engine/gpu/device.ts'
+import { loadGpu, releaseGpu } from '../../src-engine/node/gpu/load.ts'
+
+const SAMPLE = new URL('../../resources/sample-dataset/shapes', import.meta.url).pathname
+const work = mkdtempSync(join(tmpdir(), 'cnn-device-'))
+const env = { ...process.env, CNN_STUDIO_CACHE: join(work, 'cache') }
+// A small net at 16x16 (the sample resized): SwiftShader is a CPU, shared.
+const MODEL = join(work, 'tiny.cnn.json')
+writeFileSync(MODEL, JSON.stringify({
+  format: 'cnn-studio.graph', version: 1, name: 'tiny',
+  nodes: [
+    { id: 'in', type: 'input', attrs: { height: 16, width: 16, channels: 3 } },
+    { id: 'c1', type: 'conv2d', attrs: { filters: 6, kernel: 3, stride: 2, padding: 'same' } }, { id: 'r1', type: 'relu' },
+    { id: 'gap', type: 'globalavgpool' }, { id: 'fc', type: 'dense', attrs: { units: 3 } }, { id: 'out', type: 'softmax' },
+  ],
+  edges: [['in', 'c1'], ['c1', 'r1'], ['r1', 'gap'], ['gap', 'fc'], ['fc', 'out']],
+}))
+const DB = join(work, 'runs.db')
+const train = (device: string, json: boolean) => cli(['train', MODEL, SAMPLE, '--epochs', '1', '--batch-size', '32', '--optimizer', 'sgd', '--lr', '0.1', '--device', device, '--db', DB, ...(json ? ['--json'] : [])], { env, timeout: 300_000 })
+
+describe.skipIf(!gpu)(`train --device ${noGpu}`, () => {
+  it('gpu trains the sample on the GPU; auto keeps the CPU on a software adapter, with its reason; the run records both', async () => {
+    const loaded = await loadGpu()
+    const software = loaded.device !== null && loaded.software
+    const adapter = loaded.device ? loaded.adapterName : ''
+    await releaseGpu()
+    const g = train('gpu', true)
+    expect(g.code, g.stderr).toBe(0)
+    const run = JSON.parse(g.stdout)
+    expect(run.status).toBe('completed')
+    expect(run.epochs).toHaveLength(1)
+    expect(run.epochs[0].trainLoss).toBeLessThan(1.2) // ln 3 = 1.10 at chance: a finite, sensible loss
+    expect(run.settings).toMatchObject({ device: 'gpu', deviceUsed: 'gpu', deviceReason: `gpu: as asked (--device gpu, ${adapter})` })
+    const a = train('auto', false) // in words: the device and why on stderr
+    expect(a.code, a.stderr).toBe(0)
+    const auto = JSON.parse(cli(['runs', 'show', 'latest', '--db', DB, '--json'], { env }).stdout)
+    expect(auto.settings.device).toBe('auto')
+    expect(auto.settings.deviceReason).toMatch(/^(cpu|gpu): /)
+    expect(a.stderr).toContain(`device ${auto.settings.deviceReason}`)
+    if (software) expect(auto.settings).toMatchObject({ deviceUsed: 'cpu', deviceReason: expect.stringMatching(new RegExp(`^cpu: the GPU \\(${adapter.replace(/[.()]/g, '\\$&')}\\) took .*x the CPU's time per step on this model$`)) })
+  })
+})
