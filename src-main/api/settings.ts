@@ -23,7 +23,7 @@ export const TrainSettings = z.object({
    * Where it trains: 'cpu' (absent: the same), 'gpu' (WebGPU; a run fails saying why where there is none), or
    * 'auto' (a few timed steps on each, the faster kept). The run records the device used and why (deviceUsed, deviceReason).
    */
-  device: z.enum(['auto', 'cpu', 'gpu']).optional(),
+  device: z.enum(['cpu', 'gpu', 'auto']).optional(), // cpu first: a form's select shows it while none is chosen
 }).strict()
 
 export type TrainSettings = z.output<typeof TrainSettings>

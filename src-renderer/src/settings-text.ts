@@ -16,6 +16,7 @@ export const SETTING_TEXT: Record<string, { label: string; help?: string; placeh
   seed: { label: 'Seed', help: 'Same seed, same split and shuffle.', advanced: true },
   augment: { label: 'Augmentation', help: 'Also on the Data screen.' },
   workers: { label: 'Worker threads', placeholder: 'all cores', advanced: true },
+  device: { label: 'Device', help: 'cpu; gpu (WebGPU); or auto: a few timed steps on each, the faster kept, and the run says why.', advanced: true },
 }
 
 /** Recorded with a run beside its settings, not fields of the form. */
