@@ -1,5 +1,6 @@
 // `cnn-studio train --device`: gpu trains the sample on the GPU (SwiftShader here) and auto keeps the faster
-// device with its reason, the CPU on a software adapter; the run records the device used and why. Where no
+// device with its reason, the CPU on a software adapter; the run records the device used and why.
+// `bench --device gpu` gives the benchmark's figures on the GPU with the adapter, and per layer with --profile. Where no
 // adapter is found, gpu fails the run saying why (tested in tests/engine/gpu/choose.test.ts, as the engine).
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -46,5 +47,21 @@ describe.skipIf(!gpu)(`train --device ${noGpu}`, () => {
     expect(auto.settings.deviceReason).toMatch(/^(cpu|gpu): /)
     expect(a.stderr).toContain(`device ${auto.settings.deviceReason}`)
     if (software) expect(auto.settings).toMatchObject({ deviceUsed: 'cpu', deviceReason: expect.stringMatching(new RegExp(`^cpu: the GPU \\(${adapter.replace(/[.()]/g, '\\$&')}\\) took .*x the CPU's time per step on this model$`)) })
+  })
+
+  it('bench --device gpu prints the figures with the adapter, and --profile each layer; another device is a usage error', async () => {
+    const loaded = await loadGpu()
+    const adapter = loaded.device ? loaded.adapterName : ''
+    await releaseGpu()
+    const r = cli(['bench', '--device', 'gpu', '--model', MODEL, '--batch', '8', '--steps', '2', '--profile', '--json'], { env })
+    expect(r.code, r.stderr).toBe(0)
+    const b = JSON.parse(r.stdout)
+    expect(b).toMatchObject({ model: 'tiny', adapterName: adapter, batch: 8, steps: 2 })
+    expect(b.trainImagesPerSecond).toBeGreaterThan(0)
+    expect(b.inferImagesPerSecond).toBeGreaterThan(0)
+    expect(b.layers.map((l: { id: string }) => l.id)).toEqual(['c1', 'gap', 'fc', 'out'])
+    const bad = cli(['bench', '--device', 'tpu'], { env })
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr).toContain("--device must be cpu or gpu (got 'tpu')")
   })
 })

@@ -8,13 +8,15 @@ import { DENSE_HEAVY, runBench, SMALLCNN } from '../../../src-engine/node/bench/
 import { profileModel, type ModelProfile } from '../../../src-engine/node/bench/profile.ts'
 import type { ModelFile } from '../../../src-engine/core/graph/index.ts'
 import { readModelFile } from '../read-model.ts'
+import { benchGpu, type GpuBench } from '../../../src-engine/node/gpu/bench.ts'
+import { releaseGpu } from '../../../src-engine/node/gpu/load.ts'
 import { gridTable } from '../grid.ts'
 import { CliError, EXIT_USAGE } from '../errors.ts'
 import type { OptimizerName } from '../../../src-engine/core/train/types.ts'
 
 const TEMPLATES = fileURLToPath(new URL('../../../resources/templates/', import.meta.url))
 
-interface BenchOptions { json?: boolean; workers?: number; profile?: boolean; model?: string; batch?: number; epochs?: number; steps?: number; optimizer?: OptimizerName }
+interface BenchOptions { json?: boolean; workers?: number; profile?: boolean; model?: string; batch?: number; epochs?: number; steps?: number; optimizer?: OptimizerName; device?: string }
 
 const OPTIMIZERS: OptimizerName[] = ['sgd', 'adam', 'adamw']
 
@@ -41,8 +43,23 @@ export function registerBench(program: Command): void {
       if (!OPTIMIZERS.includes(v as OptimizerName)) throw new CliError(`--optimizer must be one of ${OPTIMIZERS.join(', ')} (got '${v}')`, EXIT_USAGE)
       return v as OptimizerName
     })
+    .option('--device <name>', 'cpu (the default) or gpu: the same figures on the GPU (WebGPU), with the adapter; --profile: per layer')
     .action(async (opts: BenchOptions) => {
       const progress = (what: string) => process.stderr.write(`bench: ${what}...\n`)
+      if (opts.device !== undefined && opts.device !== 'cpu' && opts.device !== 'gpu') throw new CliError(`--device must be cpu or gpu (got '${opts.device}')`, EXIT_USAGE)
+      if (opts.device === 'gpu') {
+        const m = opts.model ? readModelFile(opts.model) : SMALLCNN
+        progress(`${m.name ?? 'model'} on the GPU`)
+        try {
+          const r = await benchGpu(m, { batch: opts.batch, steps: opts.steps, profile: opts.profile })
+          process.stdout.write(opts.json ? jsonText(r) : printGpu(r))
+        } catch (e) {
+          throw new CliError((e as Error).message, EXIT_USAGE)
+        } finally {
+          await releaseGpu()
+        }
+        return
+      }
       if (opts.profile || opts.model) {
         const models: ModelFile[] = opts.model
           ? [readModelFile(opts.model)]
@@ -70,6 +87,14 @@ export function registerBench(program: Command): void {
       process.stdout.write(`GEMM at ${((100 * g) / r.gemmGflopsPeak128).toFixed(0)}% of the 128-bit SIMD peak (${r.gemmGflopsPeak128.toFixed(1)} GFLOP/s on ${r.threads} cores).\n`)
       process.stdout.write('Compare with the PyTorch reference in ../shared/bench/ measured in the same sitting.\n')
     })
+}
+
+function printGpu(r: GpuBench): string {
+  const head = `${r.model} on the GPU (${r.adapterName}), batch ${r.batch}, ${r.steps} steps: train ${Math.round(r.trainImagesPerSecond)} img/s, infer ${Math.round(r.inferImagesPerSecond)} img/s\n`
+  if (!r.layers) return head
+  const t = gridTable(['layer', 'type', 'fwd ms', 'bwd ms'], ['left', 'left', 'right', 'right'])
+  for (const l of r.layers) t.push([l.id, l.type, l.forwardMs.toFixed(2), l.backwardMs.toFixed(2)])
+  return `${head}${t.toString()}\neach layer's dispatches waited for alone: a profile, slower than in a step\n`
 }
 
 function printProfile(p: ModelProfile): string {
