@@ -7,7 +7,6 @@ import { analyzeGraph, type GraphAnalysis, type ModelFile } from '../../src-engi
 import { classCounts, createBatchSource, DatasetError, loadDataset, scanFolderOffThread, splitStratified, channelStats, type LoadedDataset, type Scan } from '../../src-engine/node/dataset/index.ts'
 import { createTrainer } from '../../src-engine/node/trainer/index.ts'
 import { chooseDevice } from '../../src-engine/node/gpu/choose.ts'
-import { releaseGpu } from '../../src-engine/node/gpu/load.ts'
 import { analyzeForTraining } from '../../src-engine/core/graph/analyze.ts'
 import type { Trainer } from '../../src-engine/core/train/types.ts'
 import { firstError, trainingChecks, type TrainingCheck } from '../../src-engine/core/train/checks.ts'
@@ -360,8 +359,6 @@ export class TrainingService {
     } finally {
       this.active = null
       await trainer?.close().catch(() => {})
-      // The GPU is let go between runs: Node cannot exit while Dawn's instance is held.
-      if (s.device && s.device !== 'cpu') await releaseGpu()
     }
   }
 }

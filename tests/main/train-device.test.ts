@@ -1,14 +1,16 @@
 // `cnn-studio train --device`: gpu trains the sample on the GPU (SwiftShader here) and auto keeps the faster
 // device with its reason, the CPU on a software adapter; the run records the device used and why.
-// `bench --device gpu` gives the benchmark's figures on the GPU with the adapter, and per layer with --profile. Where no
+// evaluate and predict --device gpu equal the CPU's; `bench --device gpu` gives the benchmark's figures on the GPU with the adapter, and per layer with --profile. Where no
 // adapter is found, gpu fails the run saying why (tested in tests/engine/gpu/choose.test.ts, as the engine).
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { cli } from '../helpers/cli.ts'
 import { gpu, noGpu } from '../engine/gpu/device.ts'
 import { loadGpu, releaseGpu } from '../../src-engine/node/gpu/load.ts'
+
+afterAll(releaseGpu)
 
 const SAMPLE = new URL('../../resources/sample-dataset/shapes', import.meta.url).pathname
 const work = mkdtempSync(join(tmpdir(), 'cnn-device-'))
@@ -32,7 +34,6 @@ describe.skipIf(!gpu)(`train --device ${noGpu}`, () => {
     const loaded = await loadGpu()
     const software = loaded.device !== null && loaded.software
     const adapter = loaded.device ? loaded.adapterName : ''
-    await releaseGpu()
     const g = train('gpu', true)
     expect(g.code, g.stderr).toBe(0)
     const run = JSON.parse(g.stdout)
@@ -47,12 +48,26 @@ describe.skipIf(!gpu)(`train --device ${noGpu}`, () => {
     expect(auto.settings.deviceReason).toMatch(/^(cpu|gpu): /)
     expect(a.stderr).toContain(`device ${auto.settings.deviceReason}`)
     if (software) expect(auto.settings).toMatchObject({ deviceUsed: 'cpu', deviceReason: expect.stringMatching(new RegExp(`^cpu: the GPU \\(${adapter.replace(/[.()]/g, '\\$&')}\\) took .*x the CPU's time per step on this model$`)) })
+
+    // evaluate and predict on the GPU give the CPU's report and probabilities, and say the device.
+    const ev = (device: string[]) => cli(['evaluate', 'latest', '--db', DB, '--json', ...device], { env })
+    const [ce, ge] = [ev([]), ev(['--device', 'gpu'])]
+    expect(ge.code, ge.stderr).toBe(0)
+    const [cpuEval, gpuEval] = [JSON.parse(ce.stdout), JSON.parse(ge.stdout)]
+    expect(gpuEval.deviceReason).toBe(`gpu: as asked (--device gpu, ${adapter})`)
+    expect(cpuEval.deviceReason).toBeUndefined()
+    expect(gpuEval.confusion).toEqual(cpuEval.confusion)
+    expect(gpuEval.loss).toBeCloseTo(cpuEval.loss, 4)
+    const pr = (device: string[]) => JSON.parse(cli(['predict', 'latest', join(SAMPLE, 'circle'), '--db', DB, '--json', ...device], { env }).stdout)
+    const [cp, gp] = [pr([]), pr(['--device', 'gpu'])]
+    expect(gp.predictions.length).toBe(cp.predictions.length)
+    gp.predictions.forEach((p: { probabilities: number[] }, i: number) => p.probabilities.forEach((v, c) => expect(v).toBeCloseTo(cp.predictions[i].probabilities[c], 5)))
+    expect(cli(['predict', 'latest', join(SAMPLE, 'circle'), '--db', DB, '--device', 'tpu'], { env }).stderr).toContain("--device must be cpu, gpu or auto (got 'tpu')")
   })
 
   it('bench --device gpu prints the figures with the adapter, and --profile each layer; another device is a usage error', async () => {
     const loaded = await loadGpu()
     const adapter = loaded.device ? loaded.adapterName : ''
-    await releaseGpu()
     const r = cli(['bench', '--device', 'gpu', '--model', MODEL, '--batch', '8', '--steps', '2', '--profile', '--json'], { env })
     expect(r.code, r.stderr).toBe(0)
     const b = JSON.parse(r.stdout)

@@ -64,7 +64,11 @@ async function attempt(): Promise<GpuLoad> {
   return { device, adapterName, software: /swiftshader|llvmpipe|lavapipe/i.test(adapterName) || (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true }
 }
 
-/** Destroys the device and lets go of the instance, so the process can exit; a later loadGpu starts again. */
+/**
+ * Destroys the device and lets go of the instance, so the process can exit: call it as the process ends
+ * (the CLI does, after any command). Loading again after a release in the same process aborted it here
+ * (SIGABRT in Dawn), so a long-lived host (serve, Electron) keeps its one device.
+ */
 export async function releaseGpu(): Promise<void> {
   const l = loaded ? await loaded : null
   l?.device?.destroy()

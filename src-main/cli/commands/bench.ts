@@ -9,7 +9,6 @@ import { profileModel, type ModelProfile } from '../../../src-engine/node/bench/
 import type { ModelFile } from '../../../src-engine/core/graph/index.ts'
 import { readModelFile } from '../read-model.ts'
 import { benchGpu, type GpuBench } from '../../../src-engine/node/gpu/bench.ts'
-import { releaseGpu } from '../../../src-engine/node/gpu/load.ts'
 import { gridTable } from '../grid.ts'
 import { CliError, EXIT_USAGE } from '../errors.ts'
 import type { OptimizerName } from '../../../src-engine/core/train/types.ts'
@@ -55,8 +54,6 @@ export function registerBench(program: Command): void {
           process.stdout.write(opts.json ? jsonText(r) : printGpu(r))
         } catch (e) {
           throw new CliError((e as Error).message, EXIT_USAGE)
-        } finally {
-          await releaseGpu()
         }
         return
       }
