@@ -1,12 +1,17 @@
 // `cnn-studio train --device`: gpu trains the sample on the GPU (SwiftShader here) and auto keeps the faster
 // device with its reason, the CPU on a software adapter; the run records the device used and why.
-// evaluate and predict --device gpu equal the CPU's; `bench --device gpu` gives the benchmark's figures on the GPU with the adapter, and per layer with --profile. Where no
+// evaluate and predict --device gpu equal the CPU's; a GPU run killed with SIGKILL is interrupted with its
+// finished epochs and resumes on the GPU from its checkpoint; `bench --device gpu` gives the benchmark's figures on the GPU with the adapter, and per layer with --profile. Where no
 // adapter is found, gpu fails the run saying why (tested in tests/engine/gpu/choose.test.ts, as the engine).
+import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { cli } from '../helpers/cli.ts'
+import Database from 'better-sqlite3'
+import { BIN, cli } from '../helpers/cli.ts'
+import { Store } from '../../src-main/services/store/store.ts'
+import { TrainingService } from '../../src-main/services/training.ts'
 import { gpu, noGpu } from '../engine/gpu/device.ts'
 import { loadGpu, releaseGpu } from '../../src-engine/node/gpu/load.ts'
 
@@ -78,5 +83,41 @@ describe.skipIf(!gpu)(`train --device ${noGpu}`, () => {
     const bad = cli(['bench', '--device', 'tpu'], { env })
     expect(bad.code).not.toBe(0)
     expect(bad.stderr).toContain("--device must be cpu or gpu (got 'tpu')")
+  })
+
+  it('kill -9 mid-run on the GPU: the run is interrupted with its finished epochs, and resume completes it on the GPU', async () => {
+    const db = join(work, 'kill.db')
+    const child = spawn(process.execPath, [BIN, 'train', MODEL, SAMPLE, '--epochs', '40', '--batch-size', '32', '--val-split', '0.5', '--device', 'gpu', '--db', db], { stdio: 'ignore', env })
+    const started = Date.now()
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 300))
+      try {
+        const peek = new Database(db, { readonly: true, fileMustExist: true })
+        const n = (peek.prepare('SELECT COUNT(*) AS n FROM epochs').get() as { n: number }).n
+        peek.close()
+        if (n >= 1) break
+      } catch {
+        // not created or not migrated yet
+      }
+      if (Date.now() - started > 120_000) throw new Error('no epoch recorded within two minutes')
+    }
+    child.kill('SIGKILL')
+    await new Promise((r) => child.once('exit', r))
+    const store = new Store(db)
+    const svc = new TrainingService(store, { cacheDir: join(work, 'cache') })
+    const [runId] = svc.recovered
+    expect(store.getRun(runId).status).toBe('interrupted')
+    const done = store.epochs(runId).length
+    expect(store.checkpoint(runId, 'last')!.epoch).toBe(done)
+    store.db.prepare('UPDATE runs SET settings = json_set(settings, \'$.epochs\', ?) WHERE id = ?').run(done + 1, runId)
+    await svc.resume(runId)
+    await svc.whenIdle()
+    const run = store.getRun(runId)
+    expect(run.status).toBe('completed')
+    expect(run.settings).toMatchObject({ device: 'gpu', deviceUsed: 'gpu' })
+    const epochs = store.epochs(runId)
+    expect(epochs.map((e) => e.epoch)).toEqual(Array.from({ length: done + 1 }, (_, i) => i + 1))
+    expect(Number.isFinite(epochs.at(-1)!.trainLoss)).toBe(true)
+    store.close()
   })
 })
