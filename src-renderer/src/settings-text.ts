@@ -20,7 +20,7 @@ export const SETTING_TEXT: Record<string, { label: string; help?: string; placeh
 }
 
 /** Recorded with a run beside its settings, not fields of the form. */
-const RECORDED: Record<string, string> = { datasetDir: 'Training folder', testDir: 'Test folder' }
+const RECORDED: Record<string, string> = { datasetDir: 'Training folder', testDir: 'Test folder', deviceUsed: 'Device used', deviceReason: 'Why that device' }
 
 /** A setting's label as the form shows it (a key the form does not know: the key itself). */
 export const settingLabel = (key: string): string => SETTING_TEXT[key]?.label ?? RECORDED[key] ?? key
