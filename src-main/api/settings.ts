@@ -19,6 +19,11 @@ export const TrainSettings = z.object({
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   augment: z.enum(['none', 'flip', 'shift', 'flip+shift']).default('none'),
   workers: z.number().int().min(1).max(256).optional(),
+  /**
+   * Where it trains: 'cpu' (absent: the same), 'gpu' (WebGPU; a run fails saying why where there is none), or
+   * 'auto' (a few timed steps on each, the faster kept). The run records the device used and why (deviceUsed, deviceReason).
+   */
+  device: z.enum(['cpu', 'gpu', 'auto']).optional(), // cpu first: a form's select shows it while none is chosen
 }).strict()
 
 export type TrainSettings = z.output<typeof TrainSettings>

@@ -16,6 +16,7 @@ import { registerExport } from './commands/export.ts'
 import { registerExplain } from './commands/explain.ts'
 import { registerImport } from './commands/import.ts'
 import { registerRewrite } from './commands/rewrite.ts'
+import { releaseGpu } from '../../src-engine/node/gpu/load.ts'
 
 export function buildProgram(): Command {
   const program = new Command('cnn-studio')
@@ -56,5 +57,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`cnn-studio: ${esc(err instanceof Error ? err.message : String(err))}\n`)
     return EXIT_USAGE
+  } finally {
+    // A GPU a command used (--device) is let go, or Node would not exit while Dawn's instance is held.
+    await releaseGpu()
   }
 }

@@ -6,6 +6,8 @@
 import { analyzeGraph, type GraphAnalysis, type ModelFile } from '../../src-engine/core/graph/index.ts'
 import { classCounts, createBatchSource, DatasetError, loadDataset, scanFolderOffThread, splitStratified, channelStats, type LoadedDataset, type Scan } from '../../src-engine/node/dataset/index.ts'
 import { createTrainer } from '../../src-engine/node/trainer/index.ts'
+import { chooseDevice } from '../../src-engine/node/gpu/choose.ts'
+import { analyzeForTraining } from '../../src-engine/core/graph/analyze.ts'
 import type { Trainer } from '../../src-engine/core/train/types.ts'
 import { firstError, trainingChecks, type TrainingCheck } from '../../src-engine/core/train/checks.ts'
 import type { FinalMetrics, RunEvent, RunStatus } from '../api/contract.ts'
@@ -307,7 +309,16 @@ export class TrainingService {
       let lastEmit = 0
       const started = performance.now()
       const startEpoch = job.from?.epoch ?? 0
+      // 'auto' times a few steps on each device; 'gpu' without one fails the run with the reason.
+      let device: 'cpu' | 'gpu' = 'cpu'
+      if (s.device && s.device !== 'cpu') {
+        const choice = await chooseDevice(analyzeForTraining(job.model), Math.min(s.batchSize, train.count), s.device)
+        device = choice.device
+        this.store.recordDevice(runId, device, choice.reason)
+        this.emit({ type: 'status', runId, status: 'running', message: choice.reason })
+      }
       trainer = createTrainer({
+        device,
         model: job.model,
         train: createBatchSource(train, { shuffle: true, seed: s.seed, augment: s.augment, normalize }),
         val: val.count ? createBatchSource(val, { normalize }) : undefined,

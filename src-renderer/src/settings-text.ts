@@ -16,10 +16,11 @@ export const SETTING_TEXT: Record<string, { label: string; help?: string; placeh
   seed: { label: 'Seed', help: 'Same seed, same split and shuffle.', advanced: true },
   augment: { label: 'Augmentation', help: 'Also on the Data screen.' },
   workers: { label: 'Worker threads', placeholder: 'all cores', advanced: true },
+  device: { label: 'Device', help: 'cpu; gpu (WebGPU); or auto: a few timed steps on each, the faster kept, and the run says why.', advanced: true },
 }
 
 /** Recorded with a run beside its settings, not fields of the form. */
-const RECORDED: Record<string, string> = { datasetDir: 'Training folder', testDir: 'Test folder' }
+const RECORDED: Record<string, string> = { datasetDir: 'Training folder', testDir: 'Test folder', deviceUsed: 'Device used', deviceReason: 'Why that device' }
 
 /** A setting's label as the form shows it (a key the form does not know: the key itself). */
 export const settingLabel = (key: string): string => SETTING_TEXT[key]?.label ?? RECORDED[key] ?? key

@@ -14,6 +14,7 @@ import { describeNonFinite, encodeWeights, OPTIMIZER_STATE, unpackWeights } from
 import { planShards } from '../../core/nn/plan.ts'
 import { loadKernelModule } from '../wasm-kernels.ts'
 import { WorkerPool } from './pool.ts'
+import { createGpuTrainer } from '../gpu/trainer.ts'
 import type { Command, KernelChoice } from './protocol.ts'
 import type { FloatArray } from '../../core/kernels/types.ts'
 import type { TrainerProfile } from './profile.ts'
@@ -23,12 +24,15 @@ export interface CreateTrainerOptions extends TrainerOptions {
   kernels?: KernelChoice
   /** Filled in as training runs: where each step's time goes (bench --profile). */
   profile?: TrainerProfile
+  /** 'gpu': the GPU trainer (node/gpu/trainer.ts, one WebGPU network, no workers); default 'cpu'. */
+  device?: 'cpu' | 'gpu'
 }
 
 const ADVICE = 'lower the learning rate (try a tenth of it), add batchnorm after the convolutions, or use adam'
 const DIVERGED = `the loss became NaN or infinite, so the weights can no longer learn; ${ADVICE}`
 
 export function createTrainer(opts: CreateTrainerOptions): Trainer {
+  if (opts.device === 'gpu') return createGpuTrainer(opts)
   analyzeForTraining(opts.model) // an untrainable model is refused here, before any worker starts
   const { hyper } = opts
   const batch = hyper.batchSize

@@ -10,13 +10,14 @@ import { scalingBench, type ScalingResult } from '../../../src-engine/node/bench
 import { profileModel, type ModelProfile } from '../../../src-engine/node/bench/profile.ts'
 import type { ModelFile } from '../../../src-engine/core/graph/index.ts'
 import { readModelFile } from '../read-model.ts'
+import { benchGpu, type GpuBench } from '../../../src-engine/node/gpu/bench.ts'
 import { gridTable } from '../grid.ts'
 import { CliError, EXIT_USAGE } from '../errors.ts'
 import type { OptimizerName } from '../../../src-engine/core/train/types.ts'
 
 const TEMPLATES = fileURLToPath(new URL('../../../resources/templates/', import.meta.url))
 
-interface BenchOptions { json?: boolean; workers?: number; profile?: boolean; model?: string; batch?: number; epochs?: number; steps?: number; optimizer?: OptimizerName; net?: BenchNet; scaling?: boolean }
+interface BenchOptions { json?: boolean; workers?: number; profile?: boolean; model?: string; batch?: number; epochs?: number; steps?: number; optimizer?: OptimizerName; net?: BenchNet; scaling?: boolean; device?: string }
 
 const NETS = Object.keys(BENCH_NETS) as BenchNet[]
 
@@ -50,8 +51,21 @@ export function registerBench(program: Command): void {
       if (!OPTIMIZERS.includes(v as OptimizerName)) throw new CliError(`--optimizer must be one of ${OPTIMIZERS.join(', ')} (got '${v}')`, EXIT_USAGE)
       return v as OptimizerName
     })
+    .option('--device <name>', 'cpu (the default) or gpu: the same figures on the GPU (WebGPU), with the adapter; --profile: per layer')
     .action(async (opts: BenchOptions) => {
       const progress = (what: string) => process.stderr.write(`bench: ${what}...\n`)
+      if (opts.device !== undefined && opts.device !== 'cpu' && opts.device !== 'gpu') throw new CliError(`--device must be cpu or gpu (got '${opts.device}')`, EXIT_USAGE)
+      if (opts.device === 'gpu') {
+        const m = opts.model ? readModelFile(opts.model) : opts.net ? BENCH_NETS[opts.net] : SMALLCNN
+        progress(`${m.name ?? 'model'} on the GPU`)
+        try {
+          const r = await benchGpu(m, { batch: opts.batch, steps: opts.steps, profile: opts.profile })
+          process.stdout.write(opts.json ? jsonText(r) : printGpu(r))
+        } catch (e) {
+          throw new CliError((e as Error).message, EXIT_USAGE)
+        }
+        return
+      }
       if (opts.scaling) {
         const models = opts.model ? [readModelFile(opts.model)] : opts.net ? [BENCH_NETS[opts.net]] : [SMALLCNN, PHOTO_NET]
         const results: ScalingResult[] = []
@@ -102,10 +116,18 @@ function printScaling(s: ScalingResult): string {
   return [
     `${s.model}: batch ${s.batch}, training with 1..${s.rows.length} workers`,
     t.toString(),
-    `serial part (coordinator: batch copy-in, messaging, gradient sum, optimizer, broadcast) = ${s.serialFit.a.toFixed(2)} + ${s.serialFit.b.toFixed(2)} x workers ms a step; ${(100 * s.serialFraction).toFixed(1)}% of a one-worker step`,
-    ...s.projected.map((p) => `predicted speedup at ${p.workers} workers (one core each): ${p.fitted.toFixed(1)}x with the serial part growing as measured (Amdahl with a fixed serial part: ${p.amdahl.toFixed(1)}x)`),
+    `part that does not divide (batch copy-in, messaging, and each worker's slice of gradient sum, optimizer and weight copies) = ${s.serialFit.a.toFixed(2)} + ${s.serialFit.b.toFixed(2)} x workers ms a step; ${(100 * s.serialFraction).toFixed(1)}% of a one-worker step`,
+    ...s.projected.map((p) => `predicted speedup at ${p.workers} workers (one core each): ${p.fitted.toFixed(1)}x with that part growing as measured (Amdahl with a fixed serial part: ${p.amdahl.toFixed(1)}x)`),
     '',
   ].join('\n')
+}
+
+function printGpu(r: GpuBench): string {
+  const head = `${r.model} on the GPU (${r.adapterName}), batch ${r.batch}, ${r.steps} steps: train ${Math.round(r.trainImagesPerSecond)} img/s, infer ${Math.round(r.inferImagesPerSecond)} img/s\n`
+  if (!r.layers) return head
+  const t = gridTable(['layer', 'type', 'fwd ms', 'bwd ms'], ['left', 'left', 'right', 'right'])
+  for (const l of r.layers) t.push([l.id, l.type, l.forwardMs.toFixed(2), l.backwardMs.toFixed(2)])
+  return `${head}${t.toString()}\neach layer's dispatches waited for alone: a profile, slower than in a step\n`
 }
 
 function printProfile(p: ModelProfile): string {

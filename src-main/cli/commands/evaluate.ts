@@ -4,18 +4,19 @@ import { esc, escRow, jsonText } from '../escape.ts'
 import { gridTable } from '../grid.ts'
 import { evaluateRun } from '../../services/insight/evaluate.ts'
 import { CliError, EXIT_USAGE } from '../errors.ts'
-import { checkpointKind, checkpointOption, dbOption, pct, withRunStore } from './insight-shared.ts'
+import { checkpointKind, checkpointOption, dbOption, deviceOption, deviceRequest, pct, withRunStore } from './insight-shared.ts'
 
 export function registerEvaluate(program: Command): void {
   program.command('evaluate').description('a run\'s checkpoint on its validation split or a test folder: confusion matrix, per-class precision/recall/F1, top-k accuracy')
     .argument('<run>', 'a run id, or latest')
     .option('--split <split>', 'val (the images the run held out) or test (a folder)')
     .option('--test-dir <dir>', 'the test folder (default: the run\'s own --test-dir)')
-    .option(...checkpointOption).option(...dbOption)
+    .option(...checkpointOption).option(...dbOption).option(...deviceOption)
     .option('--json', 'print one JSON document on stdout (with every image\'s prediction)')
-    .action(async (ref: string, o: { split?: string; testDir?: string; checkpoint: string; db?: string; json?: boolean }) => {
+    .action(async (ref: string, o: { split?: string; testDir?: string; checkpoint: string; db?: string; json?: boolean; device?: string }) => {
       if (o.split !== undefined && o.split !== 'val' && o.split !== 'test') throw new CliError(`--split must be val or test, not '${o.split}'`, EXIT_USAGE)
-      const r = await withRunStore(o.db, (store) => evaluateRun(store, ref, { split: o.split as 'val' | 'test' | undefined, testDir: o.testDir, checkpoint: checkpointKind(o.checkpoint) }))
+      const r = await withRunStore(o.db, (store) => evaluateRun(store, ref, { split: o.split as 'val' | 'test' | undefined, testDir: o.testDir, checkpoint: checkpointKind(o.checkpoint), device: deviceRequest(o.device) }))
+      if (r.deviceReason) process.stderr.write(`device ${esc(r.deviceReason)}\n`)
       for (const w of r.warnings) process.stderr.write(`warning: ${esc(w)}\n`)
       if (o.json) return void process.stdout.write(jsonText(r))
       const cm = gridTable(['true \\ predicted', ...r.classes.map(esc)])

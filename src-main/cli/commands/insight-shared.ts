@@ -7,6 +7,7 @@ import { DatasetError } from '../../../src-engine/node/dataset/index.ts'
 import { CliError, EXIT_NEGATIVE, EXIT_USAGE } from '../errors.ts'
 import { openStore, storeFailure } from '../open-store.ts'
 import type { Store } from '../../services/store/store.ts'
+import type { DeviceRequest } from '../../../src-engine/core/gpu/choose.ts'
 
 export const dbOption = ['--db <file>', 'the experiment database (default: the studio\'s own, or CNN_STUDIO_DB)'] as const
 export const checkpointOption = ['--checkpoint <kind>', 'best (highest validation accuracy) or last', 'best'] as const
@@ -35,3 +36,12 @@ export async function withRunStore<T>(db: string | undefined, fn: (store: Store)
 }
 
 export const pct = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : '-')
+
+export const deviceOption = ['--device <name>', 'cpu (the default), gpu (WebGPU) or auto (a few timed steps on each, the faster kept, and why)'] as const
+
+/** --device as the services take it. */
+export function deviceRequest(v: string | undefined): DeviceRequest | undefined {
+  if (v === undefined) return undefined
+  if (v !== 'cpu' && v !== 'gpu' && v !== 'auto') throw new CliError(`--device must be cpu, gpu or auto (got '${v}')`, EXIT_USAGE)
+  return v
+}

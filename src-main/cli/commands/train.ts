@@ -19,7 +19,7 @@ const int = (v: string) => (/^-?\d+$/.test(v) ? Number.parseInt(v, 10) : Number.
 
 interface TrainOpts {
   epochs: number; batchSize: number; optimizer: string; lr?: number; momentum: number; valSplit: number
-  testDir?: string; seed: number; seeds?: string; augment: string; workers?: number; name?: string; db?: string; json?: boolean; initWeights?: string
+  testDir?: string; seed: number; seeds?: string; augment: string; workers?: number; name?: string; db?: string; json?: boolean; initWeights?: string; device?: string
 }
 
 /** Runs one training to its end through the service, with the bar and Ctrl-C handling; returns the run id. */
@@ -41,6 +41,8 @@ export async function trainRuns(service: TrainingService, starts: (() => Promise
     if (e.type === 'progress') {
       bar.update((e.epoch - 1) * e.stepsPerEpoch + e.step, e.epochs * e.stepsPerEpoch, { run: label(e.runId), epoch: e.epoch, epochs: e.epochs, loss: e.loss.toFixed(4), acc: e.accuracy.toFixed(3), ips: Math.round(e.imagesPerSecond) })
     }
+    // The device chosen for the run and why (--device auto|gpu).
+    if (e.type === 'status' && e.status === 'running' && e.message) process.stderr.write(`${label(e.runId)}device ${e.message}\n`)
     if (e.type === 'epoch' && !process.stderr.isTTY) {
       process.stderr.write(`${label(e.runId)}epoch ${e.epoch}: loss ${e.trainLoss.toFixed(4)} acc ${e.trainAccuracy.toFixed(3)}${e.valAccuracy !== undefined ? ` val_loss ${e.valLoss!.toFixed(4)} val_acc ${e.valAccuracy.toFixed(3)}` : ''} (${e.seconds.toFixed(1)} s)\n`)
     }
@@ -105,6 +107,7 @@ export function registerTrain(program: Command): void {
     .option('--seeds <list>', 'train the same run once per seed (2 to 10, as in 1,2,3), queued as one group that Compare draws as a mean with its band; replaces --seed')
     .option('--augment <kind>', 'none, flip, shift or flip+shift', 'none')
     .option('--workers <n>', 'worker threads (default: all cores)', int)
+    .option('--device <name>', 'cpu, gpu or auto (a few timed steps on each, the faster kept, and why); default cpu')
     .option('--name <text>', 'a name for the run')
     .option('--init-weights <file>', 'start from these weights (cnn-studio import --weights, export --format weights) instead of a seeded initialisation')
     .option('--db <file>', 'the experiment database (default: the studio\'s own, or CNN_STUDIO_DB)')
@@ -122,7 +125,7 @@ export function registerTrain(program: Command): void {
       const service = new TrainingService(store)
       const settings = {
         name: o.name, epochs: o.epochs, batchSize: o.batchSize, optimizer: o.optimizer, lr: o.lr, momentum: o.momentum,
-        valSplit: o.valSplit, seed: o.seed, augment: o.augment, workers: o.workers,
+        valSplit: o.valSplit, seed: o.seed, augment: o.augment, workers: o.workers, device: o.device,
       }
       try {
         if (seeds) return await trainGroup(store, service, seeds, (seed, group) => service.start({ model, datasetDir: resolve(dir), testDir: o.testDir ? resolve(o.testDir) : undefined, settings: { ...settings, seed }, initialWeights, group }), !!o.json)

@@ -6,7 +6,8 @@ import { DatasetError, loadDataset, subset } from '../../../src-engine/node/data
 import type { ImageSet } from '../../../src-engine/core/data/types.ts'
 import type { Store } from '../store/store.ts'
 import { ServiceError } from '../errors.ts'
-import { inferOffThread } from '../../../src-engine/node/insight/index.ts'
+import { inferOnDevice } from '../../../src-engine/node/gpu/infer.ts'
+import type { DeviceRequest } from '../../../src-engine/core/gpu/choose.ts'
 import { pngDataUrl } from './png.ts'
 import { datasetPath, openRunContext } from './run-context.ts'
 import { splitFolders } from '../run-data.ts'
@@ -20,6 +21,8 @@ export interface EvaluateOptions {
   cacheDir?: string
   /** Add each image as the network saw it (a PNG data URL at the input size), up to MAX_THUMBNAILS images. */
   thumbnails?: boolean
+  /** cpu (absent: the same), gpu or auto (--device). */
+  device?: DeviceRequest
 }
 
 const MAX_THUMBNAILS = 2000
@@ -43,6 +46,8 @@ export interface EvaluationResult extends ClassificationReport {
   classes: string[]
   predictions: ImagePrediction[]
   warnings: string[]
+  /** With a device asked for: the one used and why ("cpu: the GPU (...) took 25x ..."). */
+  deviceReason?: string
 }
 
 export async function evaluateRun(store: Store, ref: string, opts: EvaluateOptions = {}): Promise<EvaluationResult> {
@@ -74,7 +79,7 @@ export async function evaluateRun(store: Store, ref: string, opts: EvaluateOptio
     }
     if (!set.count) throw new ServiceError('UNUSABLE_DATASET', `${folder} has no usable image in the run's classes (${classes.join(', ')})`)
   }
-  const { probs, lossSum } = await inferOffThread(ctx.model, ctx.checkpoint.weights, { pixels: set.pixels, preprocessing: ctx.preprocessing }, set.count, set.labels)
+  const { probs, lossSum, device } = await inferOnDevice(opts.device, ctx.model, ctx.checkpoint.weights, { pixels: set.pixels, preprocessing: ctx.preprocessing }, set.count, set.labels)
   const report = classificationReport(probs, set.labels, classes, { lossSum: lossSum! })
   const C = classes.length
   const predictions: ImagePrediction[] = paths.map((path, i) => {
@@ -91,7 +96,7 @@ export async function evaluateRun(store: Store, ref: string, opts: EvaluateOptio
   }
   return {
     ...report, runId: ctx.run.runId, split, folder, checkpoint: { kind: ctx.checkpoint.kind, epoch: ctx.checkpoint.epoch },
-    classes, predictions, warnings: ctx.warnings,
+    classes, predictions, warnings: ctx.warnings, ...(opts.device ? { deviceReason: device.reason } : {}),
   }
 }
 

@@ -5,7 +5,8 @@ import { ServiceError } from '../errors.ts'
 import { forEachLimit } from '../../../src-engine/node/dataset/pool.ts'
 import { resolve } from 'node:path'
 import { decodeImage, listImages, PREDICT_IMAGE_LIMIT, tooManyImages, type DecodedImage, type ImageList } from './images.ts'
-import { inferOffThread } from '../../../src-engine/node/insight/index.ts'
+import { inferOnDevice } from '../../../src-engine/node/gpu/infer.ts'
+import type { DeviceRequest } from '../../../src-engine/core/gpu/choose.ts'
 import { openRunContext } from './run-context.ts'
 import type { CheckpointKind } from '../../api/contract.ts'
 
@@ -13,6 +14,8 @@ export interface PredictOptions {
   top?: number
   checkpoint?: CheckpointKind
   cacheDir?: string
+  /** cpu (absent: the same), gpu or auto (--device). */
+  device?: DeviceRequest
 }
 
 export interface Prediction {
@@ -28,6 +31,8 @@ export interface PredictResult {
   predictions: Prediction[]
   skipped: { path: string; reason: string }[]
   warnings: string[]
+  /** With a device asked for: the one used and why. */
+  deviceReason?: string
 }
 
 /** `inputs`: paths (files or folders), or { name, bytes } from the page. */
@@ -65,10 +70,11 @@ export async function predictImages(store: Store, ref: string, inputs: (string |
   const pixels = new Uint8Array(good.length * size)
   good.forEach((g, i) => pixels.set(g.pixels, i * size))
   const C = classes.length
-  const probs = good.length ? (await inferOffThread(ctx.model, ctx.checkpoint.weights, { pixels, preprocessing: ctx.preprocessing }, good.length)).probs : new Float32Array(0)
+  const inferred = good.length ? await inferOnDevice(opts.device, ctx.model, ctx.checkpoint.weights, { pixels, preprocessing: ctx.preprocessing }, good.length) : null
+  const probs = inferred?.probs ?? new Float32Array(0)
   const predictions = good.map((g, i) => {
     const row = probs.subarray(i * C, (i + 1) * C)
     return { path: g.path, top: topK(row, top).map((t) => ({ class: classes[t.index], ...t })), probabilities: Array.from(row) }
   })
-  return { runId: ctx.run.runId, checkpoint: { kind: ctx.checkpoint.kind, epoch: ctx.checkpoint.epoch }, classes, predictions, skipped, warnings: ctx.warnings }
+  return { runId: ctx.run.runId, checkpoint: { kind: ctx.checkpoint.kind, epoch: ctx.checkpoint.epoch }, classes, predictions, skipped, warnings: ctx.warnings, ...(opts.device && inferred ? { deviceReason: inferred.device.reason } : {}) }
 }

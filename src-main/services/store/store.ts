@@ -214,6 +214,11 @@ export class Store {
   }
 
   /** The per-channel statistics a run normalises its inputs with (input `normalize: dataset`), kept once set. */
+  /** The device a run trained on and why (settings.device 'auto' or 'gpu' resolved), kept with its settings. */
+  recordDevice(runId: string, device: 'cpu' | 'gpu', reason: string): void {
+    this.write(() => this.db.prepare("UPDATE runs SET settings = json_set(settings, '$.deviceUsed', ?, '$.deviceReason', ?) WHERE id = ?").run(device, reason, runId))
+  }
+
   setNormalization(runId: string, n: Normalization): void {
     this.write(() => this.db.prepare('UPDATE runs SET normalization = ? WHERE id = ? AND normalization IS NULL').run(JSON.stringify({ mean: n.mean, std: n.std }), runId))
   }
