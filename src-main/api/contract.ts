@@ -7,6 +7,7 @@ import type { ModelFile } from '../../src-engine/core/graph/types.ts'
 import type { HealthReport, SplitCounts } from '../../src-engine/core/data/health.ts'
 import { ENDED_STATUSES, IN_PROGRESS_STATUSES, RUN_STATUSES, type RunStatus } from '../../src-engine/core/train/status.ts'
 import { clip, ECHO_LIMIT, fieldsOf } from './issues.ts'
+import { ONNX_UPLOAD_LIMIT } from '../../src-engine/core/limits.ts'
 import type { RewriteResult } from '../../src-engine/core/graph/rewrites.ts'
 import { TrainSettings } from './settings.ts'
 import type { TrainSettings as Settings } from './settings.ts'
@@ -74,6 +75,14 @@ export const COMMANDS = {
   'settings.defaults': none,
   /** An ONNX model on this machine opened as a design (services/import): the model file, what the import warns about, the ops it read. */
   'models.import': z.object({ path }).strict(),
+  /**
+   * The same from the page, which has no paths in a browser: the file's name (for messages) and its bytes in
+   * base64 (a data: URL's prefix allowed), up to ONNX_UPLOAD_LIMIT bytes, so one message of `serve` carries it.
+   */
+  'models.importBytes': z.object({
+    name: z.string().min(1).max(512).refine((n) => !/\p{Cc}/u.test(n), 'a file name without control characters'),
+    data: z.string().min(1).max(Math.ceil(ONNX_UPLOAD_LIMIT / 3) * 4 + 100, `at most ${ONNX_UPLOAD_LIMIT / 2 ** 20} MiB of ONNX from the page; import a larger file with \`cnn-studio import\``).regex(/^(data:[^,]{0,100},)?[A-Za-z0-9+/]*={0,2}$/, 'the file\'s bytes in base64'),
+  }).strict(),
   /** One of the course's rewrites (core/graph/rewrites.ts) applied to a design: the new design and the figures before and after, or why it does not apply. */
   'models.rewrite': z.object({ model, rule: z.enum(['stack3x3', 'gap-head', 'bottleneck', 'mlp-baseline']), node: z.string().min(1).max(200).optional(), width: z.number().int().min(1).max(65536).optional() }).strict(),
   /** `readId`: names this read in its `dataset` progress events and to `datasets.cancel`. */
@@ -229,6 +238,7 @@ export interface Responses {
   'models.analyze': { nodes: { id: string; type: string; outputShape: number[] | null; params: number; macs: number; receptiveField: number | null }[]; totals: { params: number; trainableParams: number; nonTrainableParams: number; macs: number }; issues: { nodeId?: string; severity: 'error' | 'warning'; code: string; message: string }[]; memory?: MemorySummary }
   'settings.defaults': Settings
   'models.import': { model: ModelFile; warnings: string[]; ops: Record<string, number> }
+  'models.importBytes': { model: ModelFile; warnings: string[]; ops: Record<string, number> }
   'models.rewrite': RewriteResult
   'datasets.inspect': HealthReport
   'datasets.cancel': null
@@ -244,7 +254,8 @@ export interface Responses {
   'designs.autosave': null
   'prefs.get': StudioPrefs
   'prefs.set': null
-  'dialogs.openModel': { path: string; model: ModelFile } | null
+  /** An ONNX file (`*.onnx`) is imported as models.import does: `path` null (it is not a model file to save to), with the import's warnings and the file's name. */
+  'dialogs.openModel': { path: string | null; model: ModelFile; warnings?: string[]; name?: string } | null
   'dialogs.saveModel': { path: string } | null
   'dialogs.pickFolder': { path: string } | null
   'menu.set': null

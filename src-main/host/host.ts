@@ -119,6 +119,11 @@ export function createHost(opts: HostOptions = {}): Host {
       const r = importOnnx(await readOnnx(p.path), p.path)
       return { model: r.model, warnings: r.warnings, ops: r.ops }
     },
+    // The page's bytes go to the same importer; the name only labels messages (a clipped base name, on one line).
+    'models.importBytes': (p) => {
+      const r = importOnnx(Buffer.from(p.data.replace(/^data:[^,]*,/, ''), 'base64'), clip(basename(p.name.replace(/\\/g, '/')), 120))
+      return { model: r.model, warnings: r.warnings, ops: r.ops }
+    },
     'models.rewrite': (p) => rewriteModel(parseModelFile(p.model), p.rule, { node: p.node, width: p.width }),
     'settings.defaults': () => {
       const r = parseSettings({})
@@ -152,6 +157,11 @@ export function createHost(opts: HostOptions = {}): Host {
     'dialogs.openModel': async () => {
       const picked = await opts.dialogs?.openModelPath()
       if (!picked) return null
+      // An ONNX model opens as a new, unsaved design: its path is not the model file's, and is never written.
+      if (/\.onnx$/i.test(picked.path)) {
+        const r = importOnnx(await readOnnx(picked.path), picked.path)
+        return { path: null, model: r.model, warnings: r.warnings, name: basename(picked.path).replace(/\.onnx$/i, '') }
+      }
       const model = parseModelFile(readFileSync(picked.path, 'utf8'))
       writable.add(picked.path)
       return { path: picked.path, model }
