@@ -45,6 +45,8 @@ export const StudioPrefs = z.object({
   runsColumns: z.array(z.string().regex(/^[a-zA-Z]+$/).max(40)).max(30).optional(),
   /** Whose "Val acc" Runs and Compare show: the last epoch's, or the best checkpoint's. */
   valAccEpoch: z.enum(['last', 'best']).optional(),
+  /** "Try both" pairs waiting for their runs to end (stores/try-both.ts): then Compare opens on them. */
+  tryBoth: z.array(z.object({ a: runId, b: runId, label: z.string().min(1).max(300) }).strict()).max(10).optional(),
 }).strict()
 export type StudioPrefs = z.infer<typeof StudioPrefs>
 
