@@ -7,7 +7,7 @@ import type { ModelFile } from '../../src-engine/core/graph/types.ts'
 import type { HealthReport, SplitCounts } from '../../src-engine/core/data/health.ts'
 import { ENDED_STATUSES, IN_PROGRESS_STATUSES, RUN_STATUSES, type RunStatus } from '../../src-engine/core/train/status.ts'
 import { clip, ECHO_LIMIT, fieldsOf } from './issues.ts'
-import { ONNX_UPLOAD_LIMIT } from '../../src-engine/core/limits.ts'
+import { base64Length, ONNX_UPLOAD_LIMIT } from '../../src-engine/core/limits.ts'
 import type { RewriteResult } from '../../src-engine/core/graph/rewrites.ts'
 import { TrainSettings } from './settings.ts'
 import type { TrainSettings as Settings } from './settings.ts'
@@ -18,6 +18,8 @@ const path = z.string().min(1).max(4096)
 const modelShape = z.object({ format: z.literal('cnn-studio.graph'), version: z.number(), nodes: z.array(z.object({ id: z.string(), type: z.string() }).passthrough()), edges: z.array(z.tuple([z.string(), z.string()])) }).passthrough()
 const model = z.custom<ModelFile>((v) => modelShape.safeParse(v).success, { message: 'expected a model file: { "format": "cnn-studio.graph", "version", "nodes", "edges" }' })
 const none = z.object({}).strict().optional()
+/** A file's bytes in base64 (a data: URL's prefix allowed), at most `bytes` of them. */
+const base64 = (bytes: number, what: string) => z.string().max(base64Length(bytes) + 100, `at most ${bytes / 2 ** 20} MiB of ${what}`).regex(/^(data:[^,]{0,100},)?[A-Za-z0-9+/]*={0,2}$/, 'the file\'s bytes in base64')
 /** The most runs one comparison takes. */
 export const MAX_COMPARE = 10
 /** Which checkpoint of a run: the one with the best validation accuracy, or the last epoch's. */
@@ -83,7 +85,7 @@ export const COMMANDS = {
    */
   'models.importBytes': z.object({
     name: z.string().min(1).max(512).refine((n) => !/\p{Cc}/u.test(n), 'a file name without control characters'),
-    data: z.string().min(1).max(Math.ceil(ONNX_UPLOAD_LIMIT / 3) * 4 + 100, `at most ${ONNX_UPLOAD_LIMIT / 2 ** 20} MiB of ONNX from the page; import a larger file with \`cnn-studio import\``).regex(/^(data:[^,]{0,100},)?[A-Za-z0-9+/]*={0,2}$/, 'the file\'s bytes in base64'),
+    data: base64(ONNX_UPLOAD_LIMIT, 'ONNX from the page; import a larger file with `cnn-studio import`').min(1),
   }).strict(),
   /** One of the course's rewrites (core/graph/rewrites.ts) applied to a design: the new design and the figures before and after, or why it does not apply. */
   'models.rewrite': z.object({ model, rule: z.enum(['stack3x3', 'gap-head', 'bottleneck', 'mlp-baseline']), node: z.string().min(1).max(200).optional(), width: z.number().int().min(1).max(65536).optional() }).strict(),
@@ -93,7 +95,8 @@ export const COMMANDS = {
   'datasets.cancel': z.object({ readId: z.string().min(1).max(100) }).strict(),
   'runs.list': none,
   'runs.get': z.object({ runId }).strict(),
-  'runs.start': z.object({ model, datasetDir: path, testDir: path.optional(), settings: TrainSettings.optional() }).strict(),
+  /** `initialWeights`: an import's weights as models.importBytes gave them (base64): the run starts from them, fine-tuning, when every tensor fits. */
+  'runs.start': z.object({ model, datasetDir: path, testDir: path.optional(), settings: TrainSettings.optional(), initialWeights: base64(ONNX_UPLOAD_LIMIT, 'weights of an import').optional() }).strict(),
   'runs.pause': z.object({ runId }).strict(),
   'runs.resume': z.object({ runId }).strict(),
   'runs.stop': z.object({ runId }).strict(),
@@ -240,7 +243,8 @@ export interface Responses {
   'models.analyze': { nodes: { id: string; type: string; outputShape: number[] | null; params: number; macs: number; receptiveField: number | null }[]; totals: { params: number; trainableParams: number; nonTrainableParams: number; macs: number }; issues: { nodeId?: string; severity: 'error' | 'warning'; code: string; message: string }[]; memory?: MemorySummary }
   'settings.defaults': Settings
   'models.import': { model: ModelFile; warnings: string[]; ops: Record<string, number> }
-  'models.importBytes': { model: ModelFile; warnings: string[]; ops: Record<string, number> }
+  /** `weights`: the file's weights in the studio's layout (base64), which runs.start takes as `initialWeights`. */
+  'models.importBytes': { model: ModelFile; warnings: string[]; ops: Record<string, number>; weights: string }
   'models.rewrite': RewriteResult
   'datasets.inspect': HealthReport
   'datasets.cancel': null
@@ -257,7 +261,7 @@ export interface Responses {
   'prefs.get': StudioPrefs
   'prefs.set': null
   /** An ONNX file (`*.onnx`) is imported as models.import does: `path` null (it is not a model file to save to), with the import's warnings and the file's name. */
-  'dialogs.openModel': { path: string | null; model: ModelFile; warnings?: string[]; name?: string } | null
+  'dialogs.openModel': { path: string | null; model: ModelFile; warnings?: string[]; name?: string; weights?: string } | null
   'dialogs.saveModel': { path: string } | null
   'dialogs.pickFolder': { path: string } | null
   'menu.set': null

@@ -2,7 +2,8 @@
 // refuses with the reason while there is no dataset, then queues the design and its rewrite (not applied to
 // the canvas) with the Train screen's settings, survives a reload while they train, and opens Compare on the
 // two, whose architecture diff shows the rewrite. And Open takes an ONNX file (the studio's own export of a
-// template, sent as bytes): the design opens with its layers, a file that is not ONNX is refused in one line.
+// template, sent as bytes): the design opens with its layers and Train offers its weights; a file that is not
+// ONNX is refused in one line.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -67,9 +68,9 @@ describe('Try both', () => {
     expect(await page.locator('.vue-flow__node').count()).toBe(nodes)
     await shoot(page, 'try-both-queued')
 
-    // A reload while they train: the pair is remembered (in the prefs, written before the button is free again),
-    // and Compare still opens when both end.
-    await page.locator('[data-testid=try-both-bottleneck]:not([disabled])').waitFor()
+    // A reload (while they train, unless a tiny run ended already): the pair is remembered in the prefs, written
+    // before the button is free again (or gone, Compare open), and Compare opens when both have ended.
+    await page.waitForFunction(() => !document.querySelector('[data-testid=try-both-bottleneck][disabled]'))
     await page.reload()
     await expect.poll(() => decodeURIComponent(page.url()), { timeout: 180_000, interval: 250 }).toMatch(new RegExp(`#/compare\\?runs=${pair.a},${pair.b}$`))
     // The architecture is drawn once it is scrolled into view.
@@ -107,7 +108,7 @@ describe('Open an ONNX model', () => {
       await chooser.setFiles(file)
     }
     await openFile(join(tmp, 'lenet.onnx'))
-    await page.getByTestId('notice').locator('.text', { hasText: /^Imported lenet\.onnx: 13 layers/ }).waitFor()
+    await page.getByTestId('notice').locator('.text', { hasText: /^Imported lenet\.onnx: 13 layers\. Save it to keep it as a model file\. Train can start from its weights\./ }).waitFor()
     expect(await page.getByTestId('design-name').innerText()).toMatch(/^lenet/)
     for (const n of a.nodes) if (n.type !== 'dropout') await page.getByTestId(`node-${n.id}`).waitFor()
     expect(await page.getByTestId('design-totals').locator('span').first().getAttribute('title')).toBe(`${a.totals.params.toLocaleString('en-US')} parameters`)
@@ -121,6 +122,10 @@ describe('Open an ONNX model', () => {
     const notice = await refused.innerText()
     expect(notice.trim().split('\n')).toHaveLength(1)
     expect(await page.getByTestId('design-name').innerText()).toMatch(/^lenet/) // left as it was
+    // Its weights are offered on the Train screen ("train from these weights"): the design is the imported network.
+    await page.getByTestId('nav-train').click()
+    expect(await page.getByTestId('train-init-weights').innerText()).toMatch(/Start from the weights imported with lenet\.onnx/)
+    expect(await page.getByTestId('train-init-weights').locator('input').isChecked()).toBe(true)
     expect(errors).toEqual([])
   }, 120_000)
 })

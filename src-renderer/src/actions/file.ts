@@ -14,6 +14,7 @@ import { blankModel } from '../stores/model-edits.ts'
 import { focusSoon } from '../composables/focusSoon.ts'
 import { useUi } from '../stores/ui.ts'
 import { readImage } from '../stores/insight.ts'
+import { useImportedWeights } from '../stores/imported-weights.ts'
 import type { Action } from './registry.ts'
 
 const message = (e: unknown) => (e instanceof StudioError || e instanceof Error ? e.message : String(e))
@@ -57,13 +58,15 @@ export function openText(text: string, fileName: string): boolean {
  * Opens an imported ONNX model (models.importBytes, or Electron's dialog) as a new, unsaved design named after
  * its file, as opening a file does (the history starts there), and says what the import warned about.
  */
-export function openImported(model: ModelFile, fileName: string, warnings: readonly string[]): void {
+export function openImported(model: ModelFile, fileName: string, warnings: readonly string[], weights?: string): void {
   const d = useDesign()
   d.load(model, { path: null, name: fileName.replace(/\.onnx$/i, ''), dirty: true })
+  // Its weights are offered on the Train screen ("train from these weights") while the network is unchanged.
+  const withWeights = useImportedWeights().keep(d.doc, fileName, weights) ? ' Train can start from its weights.' : ''
   const layers = model.nodes.length - 1
   d.say(warnings.length
-    ? `Imported ${fileName} (${layers} layers) with ${warnings.length} warning${warnings.length === 1 ? '' : 's'}: ${warnings.join(' ')}`
-    : `Imported ${fileName}: ${layers} layers. Save it to keep it as a model file.`, 'info')
+    ? `Imported ${fileName} (${layers} layers) with ${warnings.length} warning${warnings.length === 1 ? '' : 's'}: ${warnings.join(' ')}${withWeights}`
+    : `Imported ${fileName}: ${layers} layers. Save it to keep it as a model file.${withWeights}`, 'info')
 }
 
 /** An ONNX file from the page: its bytes to the host's importer (the page has no paths in a browser). */
@@ -76,7 +79,7 @@ export async function openOnnx(file: File): Promise<boolean> {
   try {
     const { data } = await readImage(file)
     const r = await studio().invoke('models.importBytes', { name: file.name, data })
-    openImported(r.model, file.name, r.warnings)
+    openImported(r.model, file.name, r.warnings, r.weights)
     return true
   } catch (e) {
     d.say(`${file.name} could not be opened: ${message(e)}`)
@@ -101,7 +104,7 @@ export async function openModel(): Promise<void> {
   if (inElectron()) {
     try {
       const r = await studio().invoke('dialogs.openModel')
-      if (r?.path === null) openImported(r.model, `${r.name ?? 'model'}.onnx`, r.warnings ?? [])
+      if (r?.path === null) openImported(r.model, `${r.name ?? 'model'}.onnx`, r.warnings ?? [], r.weights)
       else if (r) d.load(r.model, { path: r.path })
     } catch (e) {
       d.say(`The file could not be opened: ${message(e)}`)

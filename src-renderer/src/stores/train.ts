@@ -14,6 +14,7 @@ import { useDesign } from './design.ts'
 import { useRuns } from './runs.ts'
 import { useUi } from './ui.ts'
 import { usePrefs } from './prefs.ts'
+import { useImportedWeights } from './imported-weights.ts'
 
 export type FieldValue = string | boolean
 export interface Field { key: string; kind: 'integer' | 'number' | 'enum' | 'boolean' | 'string'; schema: JsonSchema; optional: boolean }
@@ -187,7 +188,8 @@ export const useTrain = defineStore('train', () => {
     startError.value = null
     try {
       const test = testDir.value.trim()
-      const { runId: id } = await studio().invoke('runs.start', { model: design.doc, datasetDir: data.report.root, ...(test ? { testDir: test } : {}), settings: settings.value })
+      const weights = useImportedWeights().forStart
+      const { runId: id } = await studio().invoke('runs.start', { model: design.doc, datasetDir: data.report.root, ...(test ? { testDir: test } : {}), settings: settings.value, ...(weights ? { initialWeights: weights } : {}) })
       follow(id)
       await runs.refresh()
       return id

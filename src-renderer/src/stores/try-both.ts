@@ -102,15 +102,25 @@ export const useTryBoth = defineStore('try-both', () => {
   const waiting = computed(() => pairs.value.map((p) => ({ ...p, runA: runs.byId.get(p.a), runB: runs.byId.get(p.b) })))
   const ended = (r: RunSummary | undefined) => !!r && (ENDED_STATUSES as readonly string[]).includes(r.status)
 
-  /** Compare on a pair whose runs have both ended; the pair is done. A pair whose runs were deleted is forgotten. */
+  /**
+   * Compare on a pair whose runs have both ended; the pair is done. A pair missing from the list is forgotten
+   * only once the host says a run of it is gone (deleted): the list may be one that is still loading.
+   */
   function settle(): void {
     if (!runs.loaded) return
     const done = waiting.value.filter((w) => ended(w.runA) && ended(w.runB))
-    const gone = runs.error ? [] : waiting.value.filter((w) => !w.runA || !w.runB)
-    if (!done.length && !gone.length) return
-    void remember(pairs.value.filter((p) => !done.some((d) => d.a === p.a) && !gone.some((g) => g.a === p.a)))
-    const last = done.at(-1)
-    if (last) useUi().navigate('compare', { runs: `${last.a},${last.b}` })
+    if (done.length) {
+      void remember(pairs.value.filter((p) => !done.some((d) => d.a === p.a)))
+      const last = done.at(-1)!
+      useUi().navigate('compare', { runs: `${last.a},${last.b}` })
+    }
+    for (const w of waiting.value) if (!w.runA || !w.runB) void forgetIfGone(w)
+  }
+  async function forgetIfGone(p: Pair): Promise<void> {
+    for (const runId of [p.a, p.b]) {
+      const gone = await studio().invoke('runs.get', { runId }).then(() => false, (e) => asFailure(e).code === 'NOT_FOUND')
+      if (gone && pairs.value.some((q) => q.a === p.a)) return remember(pairs.value.filter((q) => q.a !== p.a))
+    }
   }
   watch(() => waiting.value.map((w) => `${w.runA?.status}/${w.runB?.status}`).join(), settle)
 

@@ -5,11 +5,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, expect, it } from 'vitest'
 import { analyzeGraph, parseModelFile, type ModelFile } from '../../../src-engine/core/graph/index.ts'
+import { decodeWeights } from '../../../src-engine/core/train/weights.ts'
 import { buildOnnx } from '../../../src-main/services/export/onnx.ts'
 import { createHost, type Host } from '../../../src-main/host/host.ts'
 import { seededWeights } from './seeded-weights.ts'
 
 const TEMPLATES = new URL('../../../resources/templates/', import.meta.url).pathname
+const SHAPES = new URL('../../../resources/sample-dataset/shapes', import.meta.url).pathname
 let host: Host | null = null
 afterEach(() => host?.close())
 
@@ -79,3 +81,28 @@ it('Electron\'s Open dialog imports an ONNX file as an unsaved design: no path t
   expect(r).toMatchObject({ ok: true, result: { path: null, name: 'Small', warnings: [] } })
   expect((r as { result: { model: ModelFile } }).result.model.nodes.map((n) => n.id)).toEqual(model.nodes.map((n) => n.id))
 })
+
+it('train from these weights in the page: importBytes gives the weights, runs.start starts from them; another network\'s are refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cnn-host-init-'))
+  host = createHost({ dbPath: join(dir, 'e.db'), cacheDir: join(dir, 'cache') })
+  const shapes = parseModelFile(readFileSync(join(TEMPLATES, 'shapes-cnn.cnn.json'), 'utf8'))
+  const pre = { layout: 'NHWC' as const, height: 32, width: 32, channels: 3 as const, resize: 'stretch' as const, background: [255, 255, 255] as [number, number, number], scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1], classes: [] }
+  const init = seededWeights(shapes, 7)
+  const sent = Buffer.from(buildOnnx(shapes, init, pre, { runId: 'r', epoch: 1, version: 't' })).toString('base64')
+  const imported = (await host.invoke('models.importBytes', { name: 'shapes.onnx', data: sent })) as { ok: true; result: { model: ModelFile; weights: string } }
+  expect(imported.ok).toBe(true)
+  const settings = { epochs: 1, batchSize: 32, optimizer: 'sgd' as const, lr: 1e-9, momentum: 0, workers: 1, seed: 1 }
+  const started = await host.invoke('runs.start', { model: imported.result.model, datasetDir: SHAPES, settings, initialWeights: imported.result.weights })
+  expect(started.ok).toBe(true)
+  const runId = (started as { result: { runId: string } }).result.runId
+  await host.service.whenIdle()
+  // A learning rate too small to move them: the checkpoint is the imported weights, tensor by tensor.
+  const last = decodeWeights(host.service.store.checkpoint(runId, 'last')!.weights).tensors
+  for (const [name, t] of decodeWeights(init).tensors) {
+    const u = last.get(name)!
+    expect(Math.max(...t.map((v, i) => Math.abs(v - u[i]))), name).toBeLessThan(1e-5)
+  }
+  const lenet = parseModelFile(readFileSync(join(TEMPLATES, 'lenet5.cnn.json'), 'utf8'))
+  const misfit = await host.invoke('runs.start', { model: imported.result.model, datasetDir: SHAPES, settings, initialWeights: Buffer.from(seededWeights(lenet, 1)).toString('base64') })
+  expect(misfit).toMatchObject({ ok: false, error: { code: 'INVALID_MODEL', message: expect.stringMatching(/^cannot start from these weights: the weights do not fit this model: c1\.weight has 150 numbers/) } })
+}, 300_000)
