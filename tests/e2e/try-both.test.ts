@@ -57,6 +57,7 @@ describe('Try both', () => {
     await page.getByTestId('setting-epochs').fill('1')
     await page.getByTestId('nav-design').click()
     await page.getByTestId('rewrite-suggestions').waitFor()
+    expect(await page.getByTestId('try-both-refused').count()).toBe(0) // said of the folder there was not
     await shoot(page, 'try-both-suggestions')
     await tryIt.click()
     const status = page.getByTestId('try-both-status')

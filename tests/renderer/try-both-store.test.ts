@@ -62,6 +62,7 @@ it('queues the design and the rewrite with one settings object on one folder, na
   expect(started).toEqual([])
 
   useData().report = report
+  await vi.waitFor(() => expect(t.refusal).toBeNull()) // the folder it asked for: the refusal is gone
   expect(await t.start(rewrite, null)).toEqual({ a: 'r_1', b: 'r_2', label: 'bottleneck c2' })
   expect(t.refusal).toBeNull()
   expect(started.map((s) => s.datasetDir)).toEqual(['/data/shapes', '/data/shapes'])

@@ -40,6 +40,8 @@ export const useTryBoth = defineStore('try-both', () => {
   /** Why the last Try both queued nothing, with the rule it was for (the suggestion shows it). */
   const refusal = ref<{ rule: string; message: string } | null>(null)
   const busy = ref<string | null>(null)
+  // A refusal is about the folder and the design of its moment: another of either makes it stale.
+  watch([() => useData().report, () => useDesign().doc], () => void (refusal.value = null))
 
   /** The pairs now, written to the prefs at once (a reload right after a Try both must find its pair). */
   function remember(next: Pair[]): Promise<void> {
