@@ -8,6 +8,7 @@ import { BLOCK_NAME } from '../../src-engine/core/graph/blocks.ts'
 import type { HealthReport, SplitCounts } from '../../src-engine/core/data/health.ts'
 import { ENDED_STATUSES, IN_PROGRESS_STATUSES, RUN_STATUSES, type RunStatus } from '../../src-engine/core/train/status.ts'
 import { clip, ECHO_LIMIT, fieldsOf } from './issues.ts'
+import { base64Length, ONNX_UPLOAD_LIMIT } from '../../src-engine/core/limits.ts'
 import type { RewriteResult } from '../../src-engine/core/graph/rewrites.ts'
 import { TrainSettings } from './settings.ts'
 import type { TrainSettings as Settings } from './settings.ts'
@@ -21,6 +22,8 @@ const none = z.object({}).strict().optional()
 // A block definition's shape (the graph core checks it in depth); the counts capped as a model file's are.
 const blockShape = z.object({ nodes: z.array(z.object({ id: z.string().max(200), type: z.string().max(100) }).passthrough()).min(1).max(10_000), edges: z.array(z.tuple([z.string().max(200), z.string().max(200)])).max(40_000), output: z.string().max(200) }).passthrough()
 const blockDef = z.custom<BlockDef>((v) => blockShape.safeParse(v).success, { message: 'expected a block definition: { "nodes", "edges", "output", "params"? }' })
+/** A file's bytes in base64 (a data: URL's prefix allowed), at most `bytes` of them. */
+const base64 = (bytes: number, what: string) => z.string().max(base64Length(bytes) + 100, `at most ${bytes / 2 ** 20} MiB of ${what}`).regex(/^(data:[^,]{0,100},)?[A-Za-z0-9+/]*={0,2}$/, 'the file\'s bytes in base64')
 /** The most runs one comparison takes. */
 export const MAX_COMPARE = 10
 /** Which checkpoint of a run: the one with the best validation accuracy, or the last epoch's. */
@@ -48,6 +51,8 @@ export const StudioPrefs = z.object({
   runsColumns: z.array(z.string().regex(/^[a-zA-Z]+$/).max(40)).max(30).optional(),
   /** Whose "Val acc" Runs and Compare show: the last epoch's, or the best checkpoint's. */
   valAccEpoch: z.enum(['last', 'best']).optional(),
+  /** "Try both" pairs waiting for their runs to end (stores/try-both.ts): then Compare opens on them. */
+  tryBoth: z.array(z.object({ a: runId, b: runId, label: z.string().min(1).max(300) }).strict()).max(10).optional(),
 }).strict()
 export type StudioPrefs = z.infer<typeof StudioPrefs>
 
@@ -78,6 +83,14 @@ export const COMMANDS = {
   'settings.defaults': none,
   /** An ONNX model on this machine opened as a design (services/import): the model file, what the import warns about, the ops it read. */
   'models.import': z.object({ path }).strict(),
+  /**
+   * The same from the page, which has no paths in a browser: the file's name (for messages) and its bytes in
+   * base64 (a data: URL's prefix allowed), up to ONNX_UPLOAD_LIMIT bytes, so one message of `serve` carries it.
+   */
+  'models.importBytes': z.object({
+    name: z.string().min(1).max(512).refine((n) => !/\p{Cc}/u.test(n), 'a file name without control characters'),
+    data: base64(ONNX_UPLOAD_LIMIT, 'ONNX from the page; import a larger file with `cnn-studio import`').min(1),
+  }).strict(),
   /** One of the course's rewrites (core/graph/rewrites.ts) applied to a design: the new design and the figures before and after, or why it does not apply. */
   'models.rewrite': z.object({ model, rule: z.enum(['stack3x3', 'gap-head', 'bottleneck', 'mlp-baseline']), node: z.string().min(1).max(200).optional(), width: z.number().int().min(1).max(65536).optional() }).strict(),
   /** The palette's block library: the built-in block files and the user's (a \`blocks\` folder beside the experiment database); a file that cannot be read is left out with a warning. */
@@ -91,7 +104,8 @@ export const COMMANDS = {
   'runs.list': none,
   /** `maxSteps`: the sampled steps thinned to about that many (each epoch's last kept), for a chart of many runs (Compare); 0: none. */
   'runs.get': z.object({ runId, maxSteps: z.number().int().min(0).max(1_000_000).optional() }).strict(),
-  'runs.start': z.object({ model, datasetDir: path, testDir: path.optional(), settings: TrainSettings.optional(), group: z.string().trim().min(1).max(64).optional() }).strict(),
+  /** `initialWeights`: an import's weights as models.importBytes gave them (base64): the run starts from them, fine-tuning, when every tensor fits. */
+  'runs.start': z.object({ model, datasetDir: path, testDir: path.optional(), settings: TrainSettings.optional(), group: z.string().trim().min(1).max(64).optional(), initialWeights: base64(ONNX_UPLOAD_LIMIT, 'weights of an import').optional() }).strict(),
   'runs.pause': z.object({ runId }).strict(),
   'runs.resume': z.object({ runId }).strict(),
   'runs.stop': z.object({ runId }).strict(),
@@ -257,6 +271,8 @@ export interface Responses {
   'models.analyze': { nodes: { id: string; type: string; outputShape: number[] | null; params: number; macs: number; receptiveField: number | null }[]; totals: { params: number; trainableParams: number; nonTrainableParams: number; macs: number }; issues: { nodeId?: string; severity: 'error' | 'warning'; code: string; message: string }[]; memory?: MemorySummary }
   'settings.defaults': Settings
   'models.import': { model: ModelFile; warnings: string[]; ops: Record<string, number> }
+  /** `weights`: the file's weights in the studio's layout (base64), which runs.start takes as `initialWeights`. */
+  'models.importBytes': { model: ModelFile; warnings: string[]; ops: Record<string, number>; weights: string }
   'models.rewrite': RewriteResult
   'blocks.list': { blocks: { name: string; source: 'builtin' | 'user'; description?: string; block: BlockDef }[]; warnings: string[] }
   'blocks.save': { file: string }
@@ -275,7 +291,8 @@ export interface Responses {
   'designs.autosave': null
   'prefs.get': StudioPrefs
   'prefs.set': null
-  'dialogs.openModel': { path: string; model: ModelFile } | null
+  /** An ONNX file (`*.onnx`) is imported as models.import does: `path` null (it is not a model file to save to), with the import's warnings and the file's name. */
+  'dialogs.openModel': { path: string | null; model: ModelFile; warnings?: string[]; name?: string; weights?: string } | null
   'dialogs.saveModel': { path: string } | null
   'dialogs.pickFolder': { path: string } | null
   'menu.set': null

@@ -123,6 +123,11 @@ export function createHost(opts: HostOptions = {}): Host {
       const r = importOnnx(await readOnnx(p.path), p.path)
       return { model: r.model, warnings: r.warnings, ops: r.ops }
     },
+    // The page's bytes go to the same importer; the name only labels messages (a clipped base name, on one line).
+    'models.importBytes': (p) => {
+      const r = importOnnx(Buffer.from(p.data.replace(/^data:[^,]*,/, ''), 'base64'), clip(basename(p.name.replace(/\\/g, '/')), 120))
+      return { model: r.model, warnings: r.warnings, ops: r.ops, weights: Buffer.from(r.weights).toString('base64') }
+    },
     'models.rewrite': (p) => rewriteModel(parseModelFile(p.model), p.rule, { node: p.node, width: p.width }),
     'blocks.list': () => listBlocks(libraryDir(store.file)),
     'blocks.save': (p) => saveBlock(libraryDir(store.file), p),
@@ -147,7 +152,11 @@ export function createHost(opts: HostOptions = {}): Host {
         evaluations: store.evaluations(r.runId),
       }
     },
-    'runs.start': (p) => service.start({ model: parseModelFile(p.model), datasetDir: p.datasetDir, testDir: p.testDir, settings: p.settings, ...(p.group ? { group: p.group } : {}) }),
+    'runs.start': (p) => service.start({
+      model: parseModelFile(p.model), datasetDir: p.datasetDir, testDir: p.testDir, settings: p.settings,
+      ...(p.group ? { group: p.group } : {}),
+      ...(p.initialWeights ? { initialWeights: new Uint8Array(Buffer.from(p.initialWeights.replace(/^data:[^,]*,/, ''), 'base64')) } : {}),
+    }),
     'runs.pause': (p) => (service.pause(p.runId), null),
     'runs.resume': async (p) => (await service.resume(p.runId), null),
     'runs.stop': (p) => (service.stop(p.runId), null),
@@ -161,6 +170,11 @@ export function createHost(opts: HostOptions = {}): Host {
     'dialogs.openModel': async () => {
       const picked = await opts.dialogs?.openModelPath()
       if (!picked) return null
+      // An ONNX model opens as a new, unsaved design: its path is not the model file's, and is never written.
+      if (/\.onnx$/i.test(picked.path)) {
+        const r = importOnnx(await readOnnx(picked.path), picked.path)
+        return { path: null, model: r.model, warnings: r.warnings, name: basename(picked.path).replace(/\.onnx$/i, ''), weights: Buffer.from(r.weights).toString('base64') }
+      }
       const model = parseModelFile(readFileSync(picked.path, 'utf8'))
       writable.add(picked.path)
       return { path: picked.path, model }

@@ -36,7 +36,7 @@ function openHost(): Host {
     },
     dialogs: {
       async openModelPath() {
-        const r = await dialog.showOpenDialog(win!, { title: 'Open model', filters: [{ name: 'CNN Studio model', extensions: ['json'] }], properties: ['openFile'] })
+        const r = await dialog.showOpenDialog(win!, { title: 'Open model', filters: [{ name: 'CNN Studio model or ONNX', extensions: ['json', 'onnx'] }], properties: ['openFile'] })
         return r.canceled || !r.filePaths[0] ? null : { path: r.filePaths[0] }
       },
       async saveModelPath(suggestedName: string) {

@@ -8,6 +8,7 @@ import type { ModelFile } from '../../../src-engine/core/graph/index.ts'
 import type { Preprocessing } from '../../../src-engine/core/insight/preprocess.ts'
 import { decodeWeights } from '../../../src-engine/core/train/weights.ts'
 import { exportedGraph } from './graph.ts'
+import { MOMENTUM_MARK, onnxMomentum } from '../bn-momentum.ts'
 
 const { onnx } = onnxProto
 export const OPSET = 17
@@ -107,7 +108,7 @@ export function buildOnnx(model: ModelFile, weights: Uint8Array, pre: Preprocess
         out = op('BatchNormalization', [
           x, init(`${n.id}.gamma`, [C], weight(`${n.id}.gamma`)), init(`${n.id}.beta`, [C], weight(`${n.id}.beta`)),
           init(`${n.id}.running_mean`, [C], weight(`${n.id}.running_mean`)), init(`${n.id}.running_var`, [C], weight(`${n.id}.running_var`)),
-        ], n.id, [{ name: 'epsilon', f: n.attrs.epsilon as number }, { name: 'momentum', f: 1 - (n.attrs.momentum as number) }])
+        ], n.id, [{ name: 'epsilon', f: n.attrs.epsilon as number }, { name: 'momentum', f: onnxMomentum(n.attrs.momentum as number) }])
         break
       }
       case 'add': out = op(ins.length === 2 ? 'Add' : 'Sum', ins.map((i) => i.name), n.id); break
@@ -135,6 +136,7 @@ export function buildOnnx(model: ModelFile, weights: Uint8Array, pre: Preprocess
     classes: JSON.stringify(pre.classes),
     run_id: meta.runId,
     epoch: String(meta.epoch),
+    [MOMENTUM_MARK.key]: MOMENTUM_MARK.value,
   }
   const m = onnx.ModelProto.create({
     irVersion: 8,

@@ -8,6 +8,7 @@ import { analyzeGraph, parseModelFile, windowGeometry, type Edge, type ModelFile
 import { encodeWeights, type NamedTensor } from '../../../src-engine/core/train/weights.ts'
 import { FileReadError, readImageFile } from '../../../src-engine/node/dataset/index.ts'
 import { ONNX_OPS } from './op-table.ts'
+import { MOMENTUM_MARK, studioMomentum } from '../bn-momentum.ts'
 import { attrsOf, decodeOnnx, ImportError, tensorValues, type AttrValue, type OnnxNode } from './onnx-read.ts'
 
 export { ImportError }
@@ -286,10 +287,7 @@ export function importOnnx(bytes: Uint8Array, file: string, name?: string): Impo
         const C = v.kind === 'map' ? v.c : v.n
         const parts = [1, 2, 3, 4].map((i) => floats(constOf(ins[i], ['scale', 'bias', 'mean', 'var'][i - 1])))
         if (parts.some((p) => p.length !== C)) refuse(`its scale, bias, mean and variance must have ${C} numbers each`)
-        // ONNX: running = running * momentum + batch * (1 - momentum), as the studio's momentum. The studio's
-        // own export writes 1 - momentum (export/onnx.ts), so a file of its own is read back the same way.
-        const mom = (a.momentum as number | undefined) ?? 0.9
-        const momentum = Math.round((studio ? 1 - mom : mom) * 1e6) / 1e6
+        const momentum = studioMomentum(a.momentum as number | undefined, studio && d.metadata[MOMENTUM_MARK.key] !== MOMENTUM_MARK.value)
         layerOn('batchnorm', { momentum, epsilon: (a.epsilon as number | undefined) ?? 1e-5 })
         const id = (vals.get(out) as MapVal | VecVal).id
         ;['gamma', 'beta'].forEach((s, i) => tensors.push({ name: `${id}.${s}`, data: parts[i] }))

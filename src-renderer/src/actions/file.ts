@@ -1,9 +1,10 @@
-// Files: new, open, save, save as, templates, the dataset folder, and the autosave that reopens the design
+// Files: new, open (a model file, or an ONNX model imported as a design), save, save as, templates, the dataset folder, and the autosave that reopens the design
 // where it was left.
 // In Electron the contract's native dialogs choose paths and the host reads and writes; in a browser a file
 // input opens and a download saves. A file that does not parse leaves the current design untouched.
 import { watch } from 'vue'
 import { parseModelFile, serializeModelFile, type ModelFile } from '../../../src-engine/core/graph/index.ts'
+import { ONNX_UPLOAD_LIMIT } from '../../../src-engine/core/limits.ts'
 import { studio, StudioError } from '../api/client.ts'
 import { useApp } from '../stores/app.ts'
 import { useDesign } from '../stores/design.ts'
@@ -12,6 +13,8 @@ import type { Template } from '../stores/templates.ts'
 import { blankModel } from '../stores/model-edits.ts'
 import { focusSoon } from '../composables/focusSoon.ts'
 import { useUi } from '../stores/ui.ts'
+import { readImage } from '../stores/insight.ts'
+import { useImportedWeights } from '../stores/imported-weights.ts'
 import type { Action } from './registry.ts'
 
 const message = (e: unknown) => (e instanceof StudioError || e instanceof Error ? e.message : String(e))
@@ -51,11 +54,44 @@ export function openText(text: string, fileName: string): boolean {
   return true
 }
 
+/**
+ * Opens an imported ONNX model (models.importBytes, or Electron's dialog) as a new, unsaved design named after
+ * its file, as opening a file does (the history starts there), and says what the import warned about.
+ */
+export function openImported(model: ModelFile, fileName: string, warnings: readonly string[], weights?: string): void {
+  const d = useDesign()
+  d.load(model, { path: null, name: fileName.replace(/\.onnx$/i, ''), dirty: true })
+  // Its weights are offered on the Train screen ("train from these weights") while the network is unchanged.
+  const withWeights = useImportedWeights().keep(d.doc, fileName, weights) ? ' Train can start from its weights.' : ''
+  const layers = model.nodes.length - 1
+  d.say(warnings.length
+    ? `Imported ${fileName} (${layers} layers) with ${warnings.length} warning${warnings.length === 1 ? '' : 's'}: ${warnings.join(' ')}${withWeights}`
+    : `Imported ${fileName}: ${layers} layers. Save it to keep it as a model file.${withWeights}`, 'info')
+}
+
+/** An ONNX file from the page: its bytes to the host's importer (the page has no paths in a browser). */
+export async function openOnnx(file: File): Promise<boolean> {
+  const d = useDesign()
+  if (file.size > ONNX_UPLOAD_LIMIT) {
+    d.say(`${file.name} could not be opened: it is ${(file.size / 2 ** 20).toFixed(1)} MiB, the page takes ONNX files up to ${ONNX_UPLOAD_LIMIT / 2 ** 20} MiB; import it with \`cnn-studio import ${file.name} --out model.cnn.json\` and open that`)
+    return false
+  }
+  try {
+    const { data } = await readImage(file)
+    const r = await studio().invoke('models.importBytes', { name: file.name, data })
+    openImported(r.model, file.name, r.warnings, r.weights)
+    return true
+  } catch (e) {
+    d.say(`${file.name} could not be opened: ${message(e)}`)
+    return false
+  }
+}
+
 function pickFile(): Promise<File | null> {
   return new Promise((resolve) => {
     const input = document.createElement('input')
     input.type = 'file'
-    input.accept = '.json,application/json'
+    input.accept = '.json,application/json,.onnx'
     input.addEventListener('change', () => resolve(input.files?.[0] ?? null), { once: true })
     input.addEventListener('cancel', () => resolve(null), { once: true })
     input.click()
@@ -68,14 +104,16 @@ export async function openModel(): Promise<void> {
   if (inElectron()) {
     try {
       const r = await studio().invoke('dialogs.openModel')
-      if (r) d.load(r.model, { path: r.path })
+      if (r?.path === null) openImported(r.model, `${r.name ?? 'model'}.onnx`, r.warnings ?? [], r.weights)
+      else if (r) d.load(r.model, { path: r.path })
     } catch (e) {
       d.say(`The file could not be opened: ${message(e)}`)
     }
     return
   }
   const file = await pickFile()
-  if (file) openText(await file.text(), file.name)
+  if (file && /\.onnx$/i.test(file.name)) await openOnnx(file)
+  else if (file) openText(await file.text(), file.name)
 }
 
 const fileName = (name: string) => `${name.trim().replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'model'}.cnn.json`

@@ -28,5 +28,10 @@ export const usePrefs = defineStore('prefs', () => {
       studio().invoke('prefs.set', p).catch(() => {})
     }, WRITE_AFTER_MS)
   }
-  return { values, load, set }
+  /** Writes a patch at once (what a reload right after must find, as Try both's pairs), resolving once written. */
+  async function setNow(patch: StudioPrefs): Promise<void> {
+    values.value = { ...values.value, ...patch }
+    await studio().invoke('prefs.set', patch)
+  }
+  return { values, load, set, setNow }
 })

@@ -5,7 +5,7 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowRef, watch } from 'vue'
 import type { JsonSchema } from '../../../src-main/api/contract.ts'
-import { analyzeGraph } from '../../../src-engine/core/graph/index.ts'
+import { analyzeGraph, type GraphAnalysis } from '../../../src-engine/core/graph/index.ts'
 import { trainingChecks, type CheckFix, type TrainingCheck } from '../../../src-engine/core/train/checks.ts'
 import { studio } from '../api/client.ts'
 import { asFailure, once, task, type Failure } from '../api/request.ts'
@@ -14,6 +14,7 @@ import { useDesign } from './design.ts'
 import { useRuns } from './runs.ts'
 import { useUi } from './ui.ts'
 import { usePrefs } from './prefs.ts'
+import { useImportedWeights } from './imported-weights.ts'
 
 export type FieldValue = string | boolean
 export interface Field { key: string; kind: 'integer' | 'number' | 'enum' | 'boolean' | 'string'; schema: JsonSchema; optional: boolean }
@@ -140,13 +141,17 @@ export const useTrain = defineStore('train', () => {
     const num = (k: string, d: number) => (typeof v[k] === 'number' ? (v[k] as number) : d)
     return { batchSize: num('batchSize', 32), optimizer: typeof v.optimizer === 'string' ? v.optimizer : 'adam', momentum: num('momentum', 0.9), workers: typeof v.workers === 'number' ? v.workers : undefined }
   })
-  /** What the service will check, as it will check it: the graph, the channels, the classes, what the store can hold, the memory. */
-  const verdict = computed<TrainingCheck[]>(() => {
+  /**
+   * What the service will check, as it will check it: the graph, the channels, the classes, what the store can
+   * hold, the memory; for the design (`verdict`) or another model on the same folder and settings (Try both's rewrite).
+   */
+  function verdictFor(a: GraphAnalysis): TrainingCheck[] {
     const r = useData().report, info = useData().info
     const dataset = r ? { root: r.root, classes: r.classes.map((c) => c.name), images: r.images, usable: r.usable, problem: r.problem, skipped: r.skipped.length, ...(r.splits ? { splits: r.splits } : {}) } : null
     const machine = info ? { availableBytes: info.memory.availableBytes, totalBytes: info.memory.totalBytes, cores: info.cores } : null
-    return trainingChecks(analysis.value, dataset, memorySettings.value, machine)
-  })
+    return trainingChecks(a, dataset, memorySettings.value, machine)
+  }
+  const verdict = computed<TrainingCheck[]>(() => verdictFor(analysis.value))
 
   /** A check's fix, as an edit of the design. */
   function applyFix(f: CheckFix): { label: string; run: () => void } {
@@ -187,7 +192,8 @@ export const useTrain = defineStore('train', () => {
     startError.value = null
     try {
       const test = testDir.value.trim()
-      const base = { model: design.doc, datasetDir: data.report.root, ...(test ? { testDir: test } : {}) }
+      const weights = useImportedWeights().forStart
+      const base = { model: design.doc, datasetDir: data.report.root, ...(test ? { testDir: test } : {}), ...(weights ? { initialWeights: weights } : {}) }
       const seed = Number(settings.value.seed ?? 1)
       const group = repeat > 1 ? `g_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}` : undefined
       const ids: string[] = []
@@ -215,5 +221,5 @@ export const useTrain = defineStore('train', () => {
     }
   }
 
-  return { schema, form, fields, errors, settings, serverErrors, loadError, startError, starting, runId, analysis, outputUnits, verdict, checks, canStart, testDir, fixFor: applyFix, load, set, setForm, follow, start }
+  return { schema, form, fields, errors, settings, serverErrors, loadError, startError, starting, runId, analysis, outputUnits, verdict, verdictFor, checks, canStart, testDir, fixFor: applyFix, load, set, setForm, follow, start }
 })

@@ -2,7 +2,7 @@
 // command: PyTorch's parameter count (its running statistics as the non-trainable ones), and with the
 // imported weights the engine gives PyTorch's probabilities, so the same classes, on a batch of images.
 // The network has what PyTorch writes for common layers: Conv with pads, BatchNormalization (kept with
-// TrainingMode.PRESERVE, not folded into the conv), MaxPool, the zero Pad before AveragePool, a residual
+// TrainingMode.PRESERVE, not folded into the conv; its momentum read as the studio's), MaxPool, the zero Pad before AveragePool, a residual
 // Add, Flatten of an NCHW map into Linear (Gemm, transB 1) and no softmax at the end.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
@@ -23,7 +23,7 @@ torch.manual_seed(0)
 class Net(nn.Module):
     def __init__(s):
         super().__init__()
-        s.c1 = nn.Conv2d(3, 8, 5, padding=2); s.bn = nn.BatchNorm2d(8); s.p1 = nn.MaxPool2d(2)
+        s.c1 = nn.Conv2d(3, 8, 5, padding=2); s.bn = nn.BatchNorm2d(8, momentum=0.25); s.p1 = nn.MaxPool2d(2)
         s.c2 = nn.Conv2d(8, 12, 3, padding=1); s.p2 = nn.AvgPool2d(2)
         s.c3 = nn.Conv2d(12, 12, 1)
         s.fc1 = nn.Linear(12 * 4 * 4, 20); s.fc2 = nn.Linear(20, 4)
@@ -71,6 +71,8 @@ describe.skipIf(!python)(`a PyTorch CNN through cnn-studio import (${python ?? w
     expect(j.ops).toMatchObject({ Conv: 3, BatchNormalization: 1, Gemm: 2, Flatten: 1 })
 
     const model = parseModelFile(readFileSync(join(dir, 'net.cnn.json'), 'utf8'))
+    // PyTorch's momentum 0.25 (the batch's weight) is ONNX's 0.75, the old statistic's weight: the studio's too.
+    expect(model.nodes.find((n) => n.type === 'batchnorm')!.attrs).toMatchObject({ momentum: 0.75 })
     const t = analyzeGraph(model, { forTraining: true }).totals
     expect(t.trainableParams).toBe(torchCounts.params)
     expect(t.nonTrainableParams).toBe(torchCounts.buffers)
