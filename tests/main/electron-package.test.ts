@@ -55,6 +55,8 @@ describe('electron-builder.yml', () => {
       expect(existsSync(join(unpacked, f)), f).toBe(true)
     }
     expect(readdirSync(join(unpacked, 'node_modules', '@img')).some((d) => d.startsWith('sharp-'))).toBe(true)
+    // Dawn's addon for the GPU path: this platform's, and no other's.
+    expect(readdirSync(join(unpacked, 'node_modules', 'webgpu', 'dist'))).toEqual(['linux-arm64', 'linux-x64'])
   })
 })
 
