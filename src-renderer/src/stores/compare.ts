@@ -105,9 +105,12 @@ export const useCompare = defineStore('compare', () => {
     const missing = list.find((id) => !runs.details.has(id))
     if (missing) comparing.error = runs.failures.get(missing) ?? { code: 'NOT_FOUND', message: `run ${missing} could not be read` }
     if (pair.value[0] >= list.length || pair.value[1] >= list.length) pair.value = [0, 1]
-    void fetchSteps(list, current)
+    // After the first screen is painted: each answer redraws the charts, which would hold that paint back.
+    void afterPaint().then(() => fetchSteps(list, current))
     await loadDiff()
   }
+
+  const afterPaint = () => new Promise<void>((resolve) => (typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => setTimeout(resolve)) : resolve()))
 
   /** The sampled steps of the runs read without them, thinned to what the step chart can show. */
   async function fetchSteps(list: string[], current: () => boolean): Promise<void> {
