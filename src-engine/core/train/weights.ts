@@ -84,6 +84,18 @@ export function firstNonFinite(tensors: Map<string, Float32Array>): { name: stri
   return null
 }
 
+/**
+ * Index of the first NaN or infinity in `a`, or -1. `x - x` is 0 for every finite x and NaN otherwise, so one
+ * branch-free pass decides (about as cheap as a copy of the block), and only a bad block is searched.
+ */
+export function firstNonFiniteIndex(a: ArrayLike<number>): number {
+  let s = 0
+  for (let i = 0; i < a.length; i++) s += a[i] - a[i]
+  if (s === 0) return -1
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i
+  return -1
+}
+
 /** How a non-finite value is named in messages: NaN, +infinity or -infinity. */
 export const describeNonFinite = (v: number): string => (Number.isNaN(v) ? 'NaN' : v > 0 ? '+infinity' : '-infinity')
 

@@ -10,7 +10,7 @@ import type { BatchSource } from '../../core/data/types.ts'
 import { adamState, loadAdamState } from '../../core/train/optimizer.ts'
 import { learningRate } from '../../core/train/schedule.ts'
 import type { EpochEvent, Evaluation, Trainer, TrainerOptions, TrainResult } from '../../core/train/types.ts'
-import { describeNonFinite, encodeWeights, OPTIMIZER_STATE, unpackWeights } from '../../core/train/weights.ts'
+import { describeNonFinite, encodeWeights, firstNonFiniteIndex, OPTIMIZER_STATE, unpackWeights } from '../../core/train/weights.ts'
 import { planShards } from '../../core/nn/plan.ts'
 import { loadKernelModule } from '../wasm-kernels.ts'
 import { WorkerPool } from './pool.ts'
@@ -305,16 +305,4 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
       await pool?.close()
     },
   }
-}
-
-/**
- * Index of the first NaN or infinity in `a`, or -1. `x - x` is 0 for every finite x and NaN otherwise, so one
- * branch-free pass decides (about as cheap as a copy of the block), and only a bad block is searched.
- */
-function firstNonFiniteIndex(a: FloatArray): number {
-  let s = 0
-  for (let i = 0; i < a.length; i++) s += a[i] - a[i]
-  if (s === 0) return -1
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i
-  return -1
 }

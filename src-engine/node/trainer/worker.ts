@@ -9,6 +9,7 @@ import type { FloatArray, Kernels } from '../../core/kernels/types.ts'
 import { Network } from '../../core/nn/network.ts'
 import { deriveSeed } from '../../core/nn/rng.ts'
 import { createOptimizer, type Optimizer } from '../../core/train/optimizer.ts'
+import { firstNonFiniteIndex } from '../../core/train/weights.ts'
 import { sliceOf, type Command, type InitMessage, type PeersMessage, type ReadyMessage, type Reply } from './protocol.ts'
 import { createFastKernels } from '../wasm-kernels.ts'
 import { SLOTS, timeLayers, weightTimedKernels } from './profile.ts'
@@ -78,14 +79,6 @@ function reduceSlice(used: number): number {
   return check
 }
 
-function firstNonFinite(a: FloatArray): number {
-  let s = 0
-  for (let i = 0; i < a.length; i++) s += a[i] - a[i]
-  if (s === 0) return -1
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i
-  return -1
-}
-
 function trainStep(msg: Extract<Command, { type: 'train' }>): void {
   const t = timings ? performance.now() : 0
   let r = { lossSum: 0, correct: 0 }
@@ -113,7 +106,7 @@ function trainStep(msg: Extract<Command, { type: 'train' }>): void {
     const own = net.paramBlock.subarray(lo, hi)
     optimizer.setStep(msg.t)
     optimizer.step(own, gradSlice, msg.lr)
-    bad = firstNonFinite(own)
+    bad = firstNonFiniteIndex(own)
     t2 = performance.now()
     for (const p of peers.params) if (p !== net.paramBlock) p.set(own, lo)
   }
