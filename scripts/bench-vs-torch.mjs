@@ -31,7 +31,8 @@ function ours(dir) {
     const m = /train img\/CPU-s med=(\d+).*infer med=(\d+)/.exec(r.stdout)
     return { train: Number(m[1]), infer: Number(m[2]), rows: null }
   }
-  const r = spawnSync(process.execPath, [`${dir}/bin/cnn-studio.mjs`, 'bench', '--json', '--net', net], { encoding: 'utf8', timeout: 900_000 })
+  // Only SmallCNN: a checkout from before --net (a --base) measures it without the flag, but then both nets.
+  const r = spawnSync(process.execPath, [`${dir}/bin/cnn-studio.mjs`, 'bench', '--json', ...(net === 'smallcnn' && dir !== root ? [] : ['--net', net])], { encoding: 'utf8', timeout: 900_000 })
   if (r.status !== 0) throw new Error(`cnn-studio bench failed in ${dir}: ${r.stderr}`)
   const j = JSON.parse(r.stdout)
   return { train: j.trainImagesPerSecond, infer: j.inferImagesPerSecond, rows: j.rows }
