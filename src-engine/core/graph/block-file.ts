@@ -2,7 +2,7 @@
 // Its body is the model file's block definition, with a name: a block from a file is copied into the model
 // that uses it (the model file stays self-contained).
 import { BLOCK_NAME } from './blocks.ts'
-import { blockLines, ModelFileError, parseBlockDef } from './model-file.ts'
+import { blockLines, jsonOf, ModelFileError, parseBlockDef } from './model-file.ts'
 import type { BlockDef } from './types.ts'
 
 export const BLOCK_FORMAT = 'cnn-studio.block'
@@ -15,14 +15,7 @@ export interface BlockFile {
 
 /** Parses a block file from its text or a parsed value; throws ModelFileError naming the field. */
 export function parseBlockFile(input: string | unknown): BlockFile {
-  let doc: unknown = input
-  if (typeof input === 'string') {
-    try {
-      doc = JSON.parse(input)
-    } catch (e) {
-      throw new ModelFileError('NOT_JSON', '', `not a JSON file (${(e as Error).message}); a block file is the JSON the studio saves as *.block.json`)
-    }
-  }
+  const doc = jsonOf(input, 'a block file is the JSON the studio saves as *.block.json')
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ModelFileError('BAD_FORMAT', '', 'a block file is a JSON object')
   const d = doc as Record<string, unknown>
   if (d.format !== BLOCK_FORMAT) throw new ModelFileError('BAD_FORMAT', 'format', `expected '${BLOCK_FORMAT}': this is not a CNN Studio block file`)

@@ -31,17 +31,20 @@ export class ModelFileError extends Error {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'string' ? `'${v.length > 40 ? v.slice(0, 40) + '...' : v}'` : typeof v === 'object' ? 'an object' : String(v))
 
+/** A file's JSON from its text, or the value itself when already parsed; `what` names the file in the error. */
+export function jsonOf(input: string | unknown, what: string): unknown {
+  if (typeof input !== 'string') return input
+  try {
+    return JSON.parse(input)
+  } catch (e) {
+    throw new ModelFileError('NOT_JSON', '', `not a JSON file (${(e as Error).message}); ${what}`)
+  }
+}
+
 /** Parses a model file from its text or from an already-parsed value; throws ModelFileError. */
 export function parseModelFile(input: string | unknown): ModelFile {
   registerBuiltinLayers()
-  let doc: unknown = input
-  if (typeof input === 'string') {
-    try {
-      doc = JSON.parse(input)
-    } catch (e) {
-      throw new ModelFileError('NOT_JSON', '', `not a JSON file (${(e as Error).message}); a model file is the JSON the studio saves as *.cnn.json`)
-    }
-  }
+  const doc = jsonOf(input, 'a model file is the JSON the studio saves as *.cnn.json')
   if (!isObject(doc)) throw new ModelFileError('BAD_FORMAT', '', `a model file is a JSON object, this is ${describe(doc)}`)
   if (doc.format !== MODEL_FORMAT) {
     throw new ModelFileError('BAD_FORMAT', 'format', `expected '${MODEL_FORMAT}', found ${describe(doc.format)}: this is not a CNN Studio model file`)

@@ -14,6 +14,7 @@ import type { EpochEvent, Evaluation, Trainer, TrainerOptions, TrainResult } fro
 import { describeNonFinite, encodeWeights, OPTIMIZER_STATE, unpackWeights } from '../../core/train/weights.ts'
 import { NoGpuError } from './choose.ts'
 import { loadGpu } from './load.ts'
+import { RunControl } from '../../core/train/run-control.ts'
 
 const ADVICE = 'lower the learning rate (try a tenth of it), add batchnorm after the convolutions, or use adam'
 const DIVERGED = `the loss became NaN or infinite, so the weights can no longer learn; ${ADVICE}`
@@ -72,8 +73,7 @@ export function createGpuTrainer(opts: TrainerOptions): Trainer {
     return `the weights became ${describeNonFinite(params[i])} (in ${t?.name ?? `number ${i}`}) after the optimizer's step, so they can no longer learn; ${ADVICE}`
   }
 
-  let paused: { promise: Promise<void>; resume: () => void; halted: Promise<boolean>; halt: (h: boolean) => void } | null = null
-  let stopping = false
+  const control = new RunControl()
 
   async function evaluateSource(source: BatchSource): Promise<Evaluation> {
     await ready
@@ -112,12 +112,8 @@ export function createGpuTrainer(opts: TrainerOptions): Trainer {
       let lossSum = 0, correct = 0, seen = 0, lr = hyper.lr
       let n = opts.train.nextBatch(x, y, stepImages)
       for (let step = 0; n > 0; step++) {
-        if (paused) {
-          await sync() // a checkpoint taken while paused has this step's weights
-          paused.halt(true)
-          await paused.promise
-        }
-        if (stopping) return result('stopped')
+        if (control.pauseAsked) await sync() // a checkpoint taken while paused has this step's weights
+        if (await control.betweenSteps()) return result('stopped')
         const stepStart = performance.now()
         lr = learningRate(hyper.lr, hyper.schedule, epoch * stepsPerEpoch + step, stepsPerEpoch, totalSteps)
         const r = await net.trainStep(x, y, n, lr)
@@ -154,27 +150,12 @@ export function createGpuTrainer(opts: TrainerOptions): Trainer {
       try {
         return await train()
       } finally {
-        paused?.halt(false)
+        control.ended()
       }
     },
-    pause() {
-      if (paused) return paused.halted
-      let resume!: () => void, halt!: (h: boolean) => void
-      const promise = new Promise<void>((r) => (resume = r))
-      const halted = new Promise<boolean>((r) => (halt = r))
-      paused = { promise, resume, halted, halt }
-      return halted
-    },
-    resume() {
-      const p = paused
-      paused = null
-      p?.halt(false)
-      p?.resume()
-    },
-    stop() {
-      stopping = true
-      this.resume()
-    },
+    pause: () => control.pause(),
+    resume: () => control.resume(),
+    stop: () => control.stop(),
     evaluate: evaluateSource,
     exportWeights() {
       if (!params) throw new Error('the trainer is still starting')

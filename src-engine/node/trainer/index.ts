@@ -12,6 +12,7 @@ import { learningRate } from '../../core/train/schedule.ts'
 import type { EpochEvent, Evaluation, Trainer, TrainerOptions, TrainResult } from '../../core/train/types.ts'
 import { describeNonFinite, encodeWeights, firstNonFiniteIndex, OPTIMIZER_STATE, unpackWeights } from '../../core/train/weights.ts'
 import { planShards } from '../../core/nn/plan.ts'
+import { RunControl } from '../../core/train/run-control.ts'
 import { loadKernelModule } from '../wasm-kernels.ts'
 import { WorkerPool } from './pool.ts'
 import { createGpuTrainer } from '../gpu/trainer.ts'
@@ -134,11 +135,7 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
     return cmds
   }
 
-  // A pause has two moments: asked (the button) and halted (no step in flight). `halted` resolves true at
-  // the second, or false when a resume, a stop or the run's end comes first, so that "paused" is only ever
-  // reported once nothing more will be reported.
-  let paused: { promise: Promise<void>; resume: () => void; halted: Promise<boolean>; halt: (h: boolean) => void } | null = null
-  let stopping = false
+  const control = new RunControl()
 
   async function evaluateSource(source: BatchSource): Promise<Evaluation> {
     await ready
@@ -175,7 +172,7 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
     try {
       return await train()
     } finally {
-      paused?.halt(false) // the run ended before the pause could take effect
+      control.ended()
     }
   }
 
@@ -195,11 +192,7 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
       let cur = 0
       let n = opts.train.nextBatch(bufs[cur].x, bufs[cur].y, stepImages)
       for (let step = 0; n > 0; step++) {
-        if (paused) {
-          paused.halt(true)
-          await paused.promise
-        }
-        if (stopping) return result('stopped')
+        if (await control.betweenSteps()) return result('stopped')
         const stepStart = performance.now()
         lr = learningRate(hyper.lr, hyper.schedule, epoch * stepsPerEpoch + step, stepsPerEpoch, totalSteps)
         const cmds: Command[] = scatter(bufs[cur], n, (share) => ({ type: 'train', n: share, scale: 1 / n, used: 0, lr, t: optSteps }))
@@ -277,24 +270,9 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
 
   return {
     run,
-    pause() {
-      if (paused) return paused.halted
-      let resume!: () => void, halt!: (h: boolean) => void
-      const promise = new Promise<void>((r) => (resume = r))
-      const halted = new Promise<boolean>((r) => (halt = r))
-      paused = { promise, resume, halted, halt }
-      return halted
-    },
-    resume() {
-      const p = paused
-      paused = null
-      p?.halt(false)
-      p?.resume()
-    },
-    stop() {
-      stopping = true
-      this.resume()
-    },
+    pause: () => control.pause(),
+    resume: () => control.resume(),
+    stop: () => control.stop(),
     evaluate: evaluateSource,
     exportWeights() {
       if (!pool) throw new Error('the trainer is still starting')
