@@ -65,12 +65,35 @@ export function col2im(dcols: usize, n: i32, inH: i32, inW: i32, cin: i32, kh: i
   }
 }
 
-/** out[c] = sum over rows of y[r, c] (the bias gradient). */
+/**
+ * out[c] = sum over rows of y[r, c] (the bias gradient). 16 columns at a time in registers down all the
+ * rows (each column's sum in row order, as the scalar loop adds), then the columns left over one by one.
+ */
 export function columnSums(y: usize, rows: i32, cols: i32, out: usize): void {
-  memory.fill(out, 0, <usize>cols * 4)
-  for (let r = 0; r < rows; r++) {
-    const row = y + <usize>r * <usize>cols * 4
-    for (let c = 0; c < cols; c++) store<f32>(out + <usize>c * 4, load<f32>(out + <usize>c * 4) + load<f32>(row + <usize>c * 4))
+  const stride: usize = <usize>cols * 4
+  let c = 0
+  for (; c + 16 <= cols; c += 16) {
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0)
+    let p = y + <usize>c * 4
+    for (let r = 0; r < rows; r++) {
+      s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16))
+      s2 = f32x4.add(s2, v128.load(p, 32)); s3 = f32x4.add(s3, v128.load(p, 48))
+      p += stride
+    }
+    const o = out + <usize>c * 4
+    v128.store(o, s0); v128.store(o, s1, 16); v128.store(o, s2, 32); v128.store(o, s3, 48)
+  }
+  for (; c + 4 <= cols; c += 4) {
+    let s0 = f32x4.splat(0)
+    let p = y + <usize>c * 4
+    for (let r = 0; r < rows; r++) { s0 = f32x4.add(s0, v128.load(p)); p += stride }
+    v128.store(out + <usize>c * 4, s0)
+  }
+  for (; c < cols; c++) {
+    let s: f32 = 0
+    let p = y + <usize>c * 4
+    for (let r = 0; r < rows; r++) { s += load<f32>(p); p += stride }
+    store<f32>(out + <usize>c * 4, s)
   }
 }
 
@@ -340,22 +363,23 @@ export function convPoolScratchBytes(k: i32, cout: i32, outW: i32): i32 {
 }
 
 /**
- * For inference only: a conv + bias + ReLU, then a 2x2 stride-2 max-pool, in one pass. A few pairs of
- * the conv's output rows at a time go through the GEMM into a tile that stays in the cache and are pooled
- * from there, so the conv's whole output is never written nor read back, and no argmax is kept. Each value
- * is the GEMM's own (the same sums as convForwardPacked), so the answers equal the unfused layers' exactly.
+ * A conv + bias + ReLU, then a 2x2 stride-2 max-pool, in one pass. A few pairs of the conv's output rows
+ * at a time go through the GEMM into a tile that stays in the cache and are pooled from there, so the conv's
+ * whole output is never written nor read back. Each value is the GEMM's own (the same sums as
+ * convForwardPacked), so the answers equal the unfused layers' exactly. `argmax` (or 0): where each max
+ * was, as maxPoolForward keeps it (training); inference passes 0.
  * y: [n, outH / 2, outW / 2, cout] (an odd last row or column of the conv is left out, as the pool does).
  */
-export function convPoolForwardPacked(x: usize, n: i32, inH: i32, inW: i32, cin: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, cout: i32, w: usize, bias: usize, y: usize, scratch: usize): void {
+export function convPoolForwardPacked(x: usize, n: i32, inH: i32, inW: i32, cin: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, cout: i32, w: usize, bias: usize, y: usize, argmax: usize, scratch: usize): void {
   const K = kh * kw * cin
   const bp = scratch
   packWhole(w, cout, K, bp)
   const G = pairsPerBlock(outW), rowsOfPair = 2 * outW
   const ap = bp + <usize>((cout + NR - 1) / NR * NR * K) * 4
   const tile = ap + <usize>((G * rowsOfPair + MR - 1) / MR * MR * K) * 4
-  const pixel: usize = <usize>cout * 4, second: usize = <usize>(outW * cout) * 4, pairBytes: usize = <usize>(rowsOfPair * cout) * 4
+  const pairBytes: usize = <usize>(rowsOfPair * cout) * 4
   const pH = outH / 2, pW = outW / 2, pairs = n * pH
-  let o = y
+  const pooledRow: usize = <usize>(pW * cout) * 4
   for (let p0 = 0; p0 < pairs; p0 += G) {
     const g = min(G, pairs - p0)
     // Pair p is image p / pH, pooled row p % pH: conv rows 2 (p % pH) and the one below it.
@@ -365,22 +389,55 @@ export function convPoolForwardPacked(x: usize, n: i32, inH: i32, inW: i32, cin:
     }
     gemmPackedEdges(ap, g * rowsOfPair, bp, cout, K, tile, cout, bias, true)
     for (let j = 0; j < g; j++) {
-      const rowTile = tile + <usize>j * pairBytes
-      for (let px = 0; px < pW; px++) {
-        const q = rowTile + <usize>(2 * px) * pixel
-        let ch = 0
-        for (; ch + 4 <= cout; ch += 4) {
-          const at = q + <usize>ch * 4
-          const top = f32x4.max(v128.load(at), v128.load(at + pixel)), bottom = f32x4.max(v128.load(at + second), v128.load(at + second + pixel))
-          v128.store(o, f32x4.max(top, bottom))
-          o += 16
-        }
-        for (; ch < cout; ch++) {
-          const at = q + <usize>ch * 4
-          store<f32>(o, max(max(load<f32>(at), load<f32>(at + pixel)), max(load<f32>(at + second), load<f32>(at + second + pixel))))
-          o += 4
-        }
+      const p = p0 + j
+      const o = <usize>p * pooledRow
+      poolRowPair(tile + <usize>j * pairBytes, outW, cout, pW, y + o, argmax ? argmax + o : 0, ((p / pH) * outH + 2 * (p % pH)) * outW * cout)
+    }
+  }
+}
+
+/**
+ * The 2x2 stride-2 max-pool of two conv rows held in `t` (outW pixels of cout channels each) into pW pooled
+ * pixels at y. `argmax` (or 0) gets each max's flat index in the conv's output, whose first of these two rows
+ * starts at index `first`. Compared as maxPoolForward does (strictly greater: the first of equals wins).
+ */
+export function poolRowPair(t: usize, outW: i32, cout: i32, pW: i32, y: usize, argmax: usize, first: i32): void {
+  const pixel: usize = <usize>cout * 4, second: usize = <usize>(outW * cout) * 4
+  const lanes = i32x4(0, 1, 2, 3)
+  let o: usize = 0
+  for (let px = 0; px < pW; px++) {
+    const q = t + <usize>(2 * px) * pixel
+    const i0 = first + 2 * px * cout
+    let ch = 0
+    for (; ch + 4 <= cout; ch += 4) {
+      const at = q + <usize>ch * 4
+      const v0 = v128.load(at), v1 = v128.load(at + pixel), v2 = v128.load(at + second), v3 = v128.load(at + second + pixel)
+      let best = v0
+      const wins1 = f32x4.gt(v1, best)
+      best = v128.bitselect(v1, best, wins1)
+      const wins2 = f32x4.gt(v2, best)
+      best = v128.bitselect(v2, best, wins2)
+      const wins3 = f32x4.gt(v3, best)
+      best = v128.bitselect(v3, best, wins3)
+      v128.store(y + o, best)
+      if (argmax) {
+        const a0 = i32x4.add(i32x4.splat(i0 + ch), lanes)
+        let idx = v128.bitselect(i32x4.add(a0, i32x4.splat(cout)), a0, wins1)
+        idx = v128.bitselect(i32x4.add(a0, i32x4.splat(outW * cout)), idx, wins2)
+        idx = v128.bitselect(i32x4.add(a0, i32x4.splat(outW * cout + cout)), idx, wins3)
+        v128.store(argmax + o, idx)
       }
+      o += 16
+    }
+    for (; ch < cout; ch++) {
+      const at = q + <usize>ch * 4
+      let best = load<f32>(at), idx = i0 + ch
+      if (load<f32>(at + pixel) > best) { best = load<f32>(at + pixel); idx = i0 + ch + cout }
+      if (load<f32>(at + second) > best) { best = load<f32>(at + second); idx = i0 + ch + outW * cout }
+      if (load<f32>(at + second + pixel) > best) { best = load<f32>(at + second + pixel); idx = i0 + ch + outW * cout + cout }
+      store<f32>(y + o, best)
+      if (argmax) store<i32>(argmax + o, idx)
+      o += 4
     }
   }
 }

@@ -14,7 +14,7 @@ export const PACK_A_BYTES: i32 = MC * KC * 4
 export const PACK_B_BYTES: i32 = KC * NC * 4
 
 // @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c)
   return f32x4.add(f32x4.mul(a, b), c)
 }
@@ -122,6 +122,16 @@ const EDGE: usize = memory.data(MR * NR * 4, 16)
     pa += MR * 4
     pb += NR * 4
   }
+  storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c, ldc, rows, cols, acc, bias, relu)
+}
+
+/**
+ * Writes a 6x8 tile of accumulators to C (ldc floats a row): rows x cols of it, `acc` adding to C, then
+ * `bias` (8 columns' worth, or 0) and ReLU. Every kernel with this register tile finishes through here.
+ */
+// @ts-ignore: decorator
+@inline export function storeTile(c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128, c40: v128, c41: v128, c50: v128, c51: v128,
+  c: usize, ldc: i32, rows: i32, cols: i32, acc: bool, bias: usize, relu: bool): void {
   const direct = rows == MR && cols == NR
   if (direct) {
     let b0 = f32x4.splat(0), b1 = f32x4.splat(0)

@@ -5,6 +5,7 @@ export { winograd4Conv, winograd4ScratchBytes, winograd4FilterGrad, winograd4Fil
 export { winogradConv, winogradScratchBytes, winogradFilterGrad, winogradFilterScratchBytes } from './winograd'
 export { convForwardPacked, convPackedScratchBytes, convPoolForwardPacked, convPoolScratchBytes } from './conv'
 export { globalAvgPool } from './conv'
+export { narrowConv, narrowConvPool, narrowFilterGrad, narrowFilterGradPooled, narrowScratchBytes } from './conv-narrow'
 export { sgdStep, adamStep } from './optimizer'
 export { im2col, col2im, columnSums, reluBackward, maxPoolForward, maxPoolBackward, avgPool } from './conv'
 

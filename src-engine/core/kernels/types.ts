@@ -18,7 +18,8 @@ export interface WindowDims extends WindowGeometry {
 
 /**
  * How a conv2d is computed, chosen once per layer when the network is built (`Kernels.chooseConv`):
- * 'gemm' (im2col + GEMM, or the GEMM alone for a plain 1x1), or for 3x3 stride 1 Winograd
+ * 'gemm' (im2col + GEMM, the GEMM alone for a plain 1x1, or the GEMM's tile reading the windows in place
+ * where the input has few channels), or for 3x3 stride 1 Winograd
  * F(2x2, 3x3) ('winograd2', 2.25x fewer multiplies) or F(4x4, 3x3) ('winograd4', 4x fewer).
  */
 export type ConvAlgorithm = 'gemm' | 'winograd2' | 'winograd4'
@@ -46,13 +47,23 @@ export interface Kernels<T extends FloatArray = FloatArray> {
   /** The fastest algorithm these kernels have for a conv of these dims (absent: always 'gemm'). */
   chooseConv?(d: WindowDims): ConvAlgorithm
   /**
-   * For inference only: conv + bias + ReLU, then a 2x2 stride-2 max-pool without padding, in one pass;
-   * y [N, floor(Ho/2), floor(Wo/2), Cout] gets the pooled values and neither the conv's output nor an argmax
-   * is written. Its values equal conv2dForward's then maxPoolForward's. Absent where the kernels lack it;
+   * Conv + bias + ReLU, then a 2x2 stride-2 max-pool without padding, in one pass; y [N, floor(Ho/2),
+   * floor(Wo/2), Cout] gets the pooled values and the conv's output is not written. With `argmax` (training)
+   * each max's flat index in the conv's output is kept as maxPoolForward keeps it; inference passes none.
+   * Its values and indices equal conv2dForward's then maxPoolForward's. Absent where the kernels lack it;
    * `fusesPool` says for which convs (and algorithms) they have it.
    */
-  conv2dForwardPooled?(d: WindowDims, x: T, w: T, bias: T | null, y: T): void
+  conv2dForwardPooled?(d: WindowDims, x: T, w: T, bias: T | null, y: T, argmax?: Int32Array | null): void
   fusesPool?(d: WindowDims, algo: ConvAlgorithm): boolean
+  /**
+   * For a conv whose 2x2 max-pool ran in its pass (conv2dForwardPooled with argmax): its weight and bias
+   * gradients straight from the pool's output gradient dyPooled [N, floor(Ho/2), floor(Wo/2), Cout], routed
+   * through argmax and masked where `reluOf` (the pool's output, when the pool does the ReLU's backward) is
+   * not > 0, as maxPoolBackward then conv2dBackwardFilter would compute them, without writing the conv's
+   * output gradient. No input gradient. `filterGradFromPool` says for which convs the kernels have it.
+   */
+  conv2dBackwardFilterPooled?(d: WindowDims, x: T, dyPooled: T, argmax: Int32Array, reluOf: T | null, dw: T, db: T | null): void
+  filterGradFromPool?(d: WindowDims, algo: ConvAlgorithm): boolean
   /** x [N, H, W, Cin], dy [N, Ho, Wo, Cout] -> dw [kh, kw, Cin, Cout] and db [Cout] (both overwritten). */
   conv2dBackwardFilter(d: WindowDims, x: T, dy: T, dw: T, db: T | null, algo?: ConvAlgorithm): void
   /** x [N, H, W, C] -> y [N, Ho, Wo, C]; argmax [N, Ho, Wo, C] keeps the flat input index of each max (padding never wins). */

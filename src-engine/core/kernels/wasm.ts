@@ -4,7 +4,7 @@
 // once per (model, batch size); the im2col scratch grows only when a larger problem first appears.
 import type { ConvAlgorithm, Kernels, WindowDims } from './types.ts'
 import { adamState, loadAdamState, type Optimizer, type OptimizerSettings } from '../train/optimizer.ts'
-import { chooseConv, convScratchBytes, filterGroup, isPlain1x1, PACK_A_BYTES, PACK_B_BYTES, PACKED_IM2COL_MAX_K, reservedBytes, WASM_MAX_PAGES, WASM_PAGE, winogradFits } from './plan.ts'
+import { chooseConv, convScratchBytes, filterGradFromPool, filterGroup, fusesPool, isNarrow, isPlain1x1, narrowFilterFits, PACK_A_BYTES, PACK_B_BYTES, PACKED_IM2COL_MAX_K, reservedBytes, WASM_MAX_PAGES, WASM_PAGE, winogradFits } from './plan.ts'
 
 interface Exports {
   gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, acc: number, pa: number, pb: number, bias: number, relu: number): void
@@ -19,7 +19,11 @@ interface Exports {
   adamStep(p: number, g: number, m: number, v: number, decay: number, n: number, lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: number, c1: number, c2: number): void
   globalAvgPool(x: number, n: number, pixels: number, c: number, y: number, backward: number): void
   convForwardPacked(x: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, cout: number, w: number, bias: number, relu: number, y: number, scratch: number): void
-  convPoolForwardPacked(x: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, cout: number, w: number, bias: number, y: number, scratch: number): void
+  convPoolForwardPacked(x: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, cout: number, w: number, bias: number, y: number, argmax: number, scratch: number): void
+  narrowConv: Exports['convForwardPacked']
+  narrowConvPool: Exports['convPoolForwardPacked']
+  narrowFilterGradPooled(x: number, dyp: number, argmax: number, yp: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, cout: number, dw: number, db: number, scratch: number): void
+  narrowFilterGrad(x: number, dy: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, cout: number, dw: number, scratch: number): void
   winogradConv(x: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, w: number, flip: number, y: number, bias: number, relu: number, scratch: number): void
   winogradFilterGrad(x: number, dy: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, dw: number, scratch: number): void
   winograd4Conv: Exports['winogradConv']
@@ -78,8 +82,6 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
   // Views made before a grow keep working: a shared memory's buffer never detaches.
   const p = (a: Float32Array | Int32Array) => a.byteOffset
   const direct = isPlain1x1
-  /** Conv output rows up to this wide are pooled in one pass with their conv (conv2dForwardPooled). */
-  const POOL_FUSE_MAX_WIDTH = 256
   const geo = (d: WindowDims) => [d.n, d.inH, d.inW, d.cin, d.kh, d.kw, d.sh, d.sw, d.padTop, d.padLeft, d.outH, d.outW] as const
   const variants = {
     winograd2: { conv: ex.winogradConv, filter: ex.winogradFilterGrad },
@@ -161,6 +163,10 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
         wg.conv(p(x), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(w), 0, p(y), bias ? p(bias) : 0, +relu, cols(convScratchBytes(d, algo!, 'forward')))
         return
       }
+      if (isNarrow(d)) {
+        ex.narrowConv(p(x), ...geo(d), d.cout, p(w), bias ? p(bias) : 0, +relu, p(y), cols(convScratchBytes(d, 'gemm', 'forward')))
+        return
+      }
       const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin
       if (!direct(d) && K <= PACKED_IM2COL_MAX_K) {
         ex.convForwardPacked(p(x), ...geo(d), d.cout, p(w), bias ? p(bias) : 0, +relu, p(y), cols(convScratchBytes(d, 'gemm', 'forward')))
@@ -170,14 +176,11 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
       ex.gemm(0, 0, M, d.cout, K, colsOf(d, x), p(w), p(y), 0, packA, packB, bias ? p(bias) : 0, +relu)
     },
 
-    // The packed forward's convs (not Winograd's, not a plain 1x1), two output rows of a modest width at a
-    // time (the tile of two conv rows stays in the L1/L2 cache).
-    fusesPool(d, algo) {
-      return algo === 'gemm' && !direct(d) && d.kh * d.kw * d.cin <= PACKED_IM2COL_MAX_K && d.outW <= POOL_FUSE_MAX_WIDTH && d.outH >= 2 && d.outW >= 2
-    },
+    fusesPool,
 
-    conv2dForwardPooled(d, x, w, bias, y) {
-      ex.convPoolForwardPacked(p(x), ...geo(d), d.cout, p(w), bias ? p(bias) : 0, p(y), cols(convScratchBytes(d, 'gemm', 'pooled')))
+    conv2dForwardPooled(d, x, w, bias, y, argmax) {
+      const run = isNarrow(d) ? ex.narrowConvPool : ex.convPoolForwardPacked
+      run(p(x), ...geo(d), d.cout, p(w), bias ? p(bias) : 0, p(y), argmax ? p(argmax) : 0, cols(convScratchBytes(d, 'gemm', 'pooled')))
     },
 
     // dcols [M, K] = dy [M, Cout] . w^T, then col2im scatters it back onto the input pixels.
@@ -206,6 +209,8 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
         wg.filter(p(x), p(dy), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(dw), cols(convScratchBytes(d, algo!, 'weights')))
       } else if (direct(d)) {
         ex.gemm(1, 0, K, d.cout, M, p(x), p(dy), p(dw), 0, packA, packB, 0, 0)
+      } else if (narrowFilterFits(d)) {
+        ex.narrowFilterGrad(p(x), p(dy), ...geo(d), d.cout, p(dw), cols(convScratchBytes(d, 'gemm', 'weights')))
       } else {
         // A few images at a time: their columns stay in the cache between im2col and the GEMM.
         const per = d.outH * d.outW, group = filterGroup(d)
@@ -217,6 +222,12 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
         }
       }
       if (db) ex.columnSums(p(dy), M, d.cout, p(db))
+    },
+
+    filterGradFromPool,
+
+    conv2dBackwardFilterPooled(d, x, dyPooled, argmax, reluOf, dw, db) {
+      ex.narrowFilterGradPooled(p(x), p(dyPooled), p(argmax), reluOf ? p(reluOf) : 0, ...geo(d), d.cout, p(dw), db ? p(db) : 0, cols(convScratchBytes(d, 'gemm', 'weights')))
     },
 
     reluBackward(y, dy, length) {

@@ -25,11 +25,20 @@ export interface Layer {
   readonly state: { name: string; value: FloatArray }[]
   forward(ins: FloatArray[], n: number, train: boolean): void
   /**
-   * Inference only, on a conv2d whose ReLU is fused and whose max-pool (2x2, stride 2, no padding) is
-   * its only consumer: writes the pooled output straight into `y` (the pool's `out`) and leaves its own
-   * `out` unwritten. Present where the kernels can do it for this layer (Kernels.conv2dForwardPooled).
+   * On a conv2d whose ReLU is fused and whose max-pool (2x2, stride 2, no padding) is its only consumer:
+   * writes the pooled output straight into `y` (the pool's `out`), and with `argmax` (training: the pool's
+   * own) where each max was, and leaves its own `out` unwritten. Present where the kernels can do it for
+   * this layer (Kernels.conv2dForwardPooled).
    */
-  forwardPooled?(ins: FloatArray[], n: number, y: FloatArray): void
+  forwardPooled?(ins: FloatArray[], n: number, y: FloatArray, argmax?: Int32Array | null): void
+  /**
+   * On such a conv when its input needs no gradient (a first layer): the weight and bias gradients straight
+   * from `pool`'s output gradient, argmax and output (Kernels.conv2dBackwardFilterPooled), in place of the
+   * pool's backward and then its own. Present where the kernels have it for this layer.
+   */
+  backwardPooled?(ins: FloatArray[], n: number, pool: Layer): void
+  /** A max-pool's record of where each maximum was (its backward routes the gradient there). */
+  readonly argmax?: Int32Array | null
   /**
    * Writes dLoss/dInput into `dIns[i]`, adding to what is there when `accumulate[i]` (an input that feeds
    * several layers receives the sum of their gradients); reads `this.dOut`. Parameter gradients are overwritten.

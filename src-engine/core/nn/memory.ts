@@ -67,12 +67,13 @@ function workerBuffers(plan: NetworkPlan): { kernels: number; host: number } {
     if (b.memory === 'kernels') kernels += reservedBytes(b.bytes)
     else host += b.bytes
   }
-  // The convs' scratch requests in the order a training step makes them: forward, then backward in
+  // The convs' scratch requests in the order a training step makes them: forward (in one pass with its
+  // pool where the conv runs so), then backward in
   // reverse (weight gradient, then input gradient where one is wanted). The scratch grows by reserving a
   // new, larger region (a bump allocator never frees), so each request larger than every one before it
   // adds its own bytes.
   const convs = plan.steps.flatMap((s) => (s.scratch ? [s.scratch] : []))
-  const requests = [...convs.map((c) => c.forward), ...[...convs].reverse().flatMap((c) => [c.weights, c.data])]
+  const requests = [...convs.map((c) => c.pooled || c.forward), ...[...convs].reverse().flatMap((c) => [c.weights, c.data])]
   let largest = 0
   for (const r of requests) {
     if (r > largest) {

@@ -45,6 +45,9 @@ export class Network {
   /** By layer: the max-pool a conv runs in one pass with when only outputs are wanted, and the pools so run. */
   private readonly poolOf: (Layer | null)[]
   private readonly pooledAway: boolean[]
+  /** Per layer: the pool whose gradient it takes its own from in one pass (training), or null; and the pools so skipped. */
+  private readonly backPooled: (Layer | null)[]
+  private readonly backSkipped: boolean[]
 
   /** `analysis` must be free of errors and end in softmax (analyzeForTraining). */
   constructor(analysis: GraphAnalysis, kernels: Kernels<FloatArray>, maxBatch: number, seed: number) {
@@ -98,7 +101,7 @@ export class Network {
       this.layers.push(layer)
     }
     if (pCursor !== trainable || sCursor !== stateSize) throw new Error(`internal: planned ${trainable}/${stateSize} parameters, built ${pCursor}/${sCursor}`)
-    // For forward(n, false, true): a conv planned to run with its 2x2 stride-2 max-pool in one pass does so
+    // For forward(n, ., true): a conv planned to run with its 2x2 stride-2 max-pool in one pass does so
     // where the kernels can (Layer.forwardPooled); the pool's turn is skipped.
     this.poolOf = this.layers.map(() => null)
     this.pooledAway = this.layers.map(() => false)
@@ -116,6 +119,10 @@ export class Network {
     // writes or adds as planned.
     this.gradsOf = this.layers.map((l) => plan.byId.get(l.info.id)!.gradInto.map((wanted, k) => (wanted ? byId.get(l.info.inputs[k])?.dOut ?? null : null)))
     this.accumulateOf = this.layers.map((l) => plan.byId.get(l.info.id)!.accumulate)
+    // A training backward: a first conv (no input gradient) with its pool in one pass takes its gradients
+    // straight from the pool's (Layer.backwardPooled); the pool's turn is skipped.
+    this.backPooled = this.layers.map((l, i) => (this.poolOf[i] && l.backwardPooled && !this.gradsOf[i][0] ? this.poolOf[i] : null))
+    this.backSkipped = this.layers.map((l) => this.backPooled.includes(l))
     this.output = byId.get(analysis.outputId!) as SoftmaxLayer
     this.logits = this.inputsOf[this.layers.indexOf(this.output)][0]
     this.fused = kernels.alloc(maxBatch * this.classes)
@@ -123,15 +130,16 @@ export class Network {
 
   /**
    * Runs the first n images of `input`; returns the class probabilities [n, classes] (a view).
-   * `outputsOnly` (inference that wants the probabilities alone, not the layers' outputs a feature map or
-   * Grad-CAM reads): a conv and its max-pool may run as one pass that never writes the conv's output.
+   * `outputsOnly` (training, or inference that wants the probabilities alone, not the layers' outputs a
+   * feature map or Grad-CAM reads): a conv and its max-pool may run as one pass that never writes the conv's
+   * output. Training keeps the pool's argmax from it; the backward needs nothing else of that output (the
+   * pool does the ReLU's backward from its own output).
    */
   forward(n: number, train: boolean, outputsOnly = false): FloatArray {
-    const fuse = outputsOnly && !train
     for (let i = 0; i < this.layers.length; i++) {
-      const pool = fuse ? this.poolOf[i] : null
-      if (pool) this.layers[i].forwardPooled!(this.inputsOf[i], n, pool.out)
-      else if (!fuse || !this.pooledAway[i]) this.layers[i].forward(this.inputsOf[i], n, train)
+      const pool = outputsOnly ? this.poolOf[i] : null
+      if (pool) this.layers[i].forwardPooled!(this.inputsOf[i], n, pool.out, train ? pool.argmax : null)
+      else if (!outputsOnly || !this.pooledAway[i]) this.layers[i].forward(this.inputsOf[i], n, train)
     }
     return this.output.out
   }
@@ -186,7 +194,12 @@ export class Network {
     const unmasked = downTo ? this.plan.byId.get(downTo.info.id)!.maskingPool : null
     this.output.fusedGrad = gradLogits
     try {
-      for (let i = this.layers.length - 1; i > stop; i--) this.layers[i].backward(this.inputsOf[i], this.gradsOf[i], this.accumulateOf[i], n, this.layers[i].info.id === unmasked)
+      for (let i = this.layers.length - 1; i > stop; i--) {
+        // Not for Grad-CAM (downTo): it reads the gradient at a layer's output, which this pass never writes.
+        const pool = downTo ? null : this.backPooled[i]
+        if (pool) this.layers[i].backwardPooled!(this.inputsOf[i], n, pool)
+        else if (downTo || !this.backSkipped[i]) this.layers[i].backward(this.inputsOf[i], this.gradsOf[i], this.accumulateOf[i], n, this.layers[i].info.id === unmasked)
+      }
     } finally {
       this.output.fusedGrad = null
     }

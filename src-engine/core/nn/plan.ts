@@ -5,7 +5,7 @@
 // (as core/nn/layers allocate them; tests/engine/nn/memory.test.ts holds the two to the kernels' memory)
 // and its conv scratch (core/kernels/plan.ts, the only source of scratch sizes).
 import type { GraphAnalysis, NodeInfo } from '../graph/types.ts'
-import { chooseConv, convScratchBytes } from '../kernels/plan.ts'
+import { chooseConv, convScratchBytes, fusesPool } from '../kernels/plan.ts'
 import type { ConvAlgorithm, WindowDims } from '../kernels/types.ts'
 
 /** One buffer a layer keeps for `shard` images. */
@@ -25,7 +25,7 @@ export interface ConvScratch {
   /** The input gradient's; 0 where no gradient goes into the conv's input. */
   data: number
   weights: number
-  /** Inference's one-pass conv + ReLU + pool, where the conv is a candidate for it (NodePlan.onePassPool); else 0. */
+  /** The one-pass conv + ReLU + pool (training and inference), where the conv runs so (NodePlan.onePassPool and the kernels' fusesPool); else 0. */
   pooled: number
 }
 
@@ -45,7 +45,7 @@ export interface NodePlan {
   readonly maskingPool: string | null
   /** On such a max-pool: the conv whose ReLU's backward it does. */
   readonly masksReluOf: string | null
-  /** On a conv with a masking pool of 2x2, stride 2, no padding: inference may run the conv, its ReLU and that pool in one pass (where the kernels can, Kernels.fusesPool). */
+  /** On a conv with a masking pool of 2x2, stride 2, no padding: training and inference may run the conv, its ReLU and that pool in one pass (where the kernels can, Kernels.fusesPool). */
   readonly onePassPool: string | null
   /** Per input: whether a gradient is computed into it (its producer leads to parameters). */
   readonly gradInto: boolean[]
@@ -168,7 +168,7 @@ export function planNetwork(analysis: GraphAnalysis, shard: number): NetworkPlan
       const algo = chooseConv(d)
       scratch = {
         algo, forward: convScratchBytes(d, algo, 'forward'), weights: convScratchBytes(d, algo, 'weights'),
-        data: gradInto[0] ? convScratchBytes(d, algo, 'data') : 0, pooled: onePass ? convScratchBytes(d, 'gemm', 'pooled') : 0,
+        data: gradInto[0] ? convScratchBytes(d, algo, 'data') : 0, pooled: onePass && fusesPool(d, algo) ? convScratchBytes(d, 'gemm', 'pooled') : 0,
       }
     }
     return {

@@ -5,7 +5,8 @@
 // epoch, which must stay flat (every buffer is planned once). Figures, not pass/fail.
 import { availableParallelism } from 'node:os'
 import { analyzeForTraining, inputOf, type ModelFile } from '../../core/graph/index.ts'
-import { planNetwork, type NetworkPlan } from '../../core/nn/plan.ts'
+import { planNetwork, windowDims, type NetworkPlan } from '../../core/nn/plan.ts'
+import { filterGradFromPool } from '../../core/kernels/plan.ts'
 import { randomSource } from '../../core/data/synthetic.ts'
 import { createTrainer } from '../trainer/index.ts'
 import type { OptimizerName } from '../../core/train/types.ts'
@@ -23,6 +24,10 @@ export interface LayerProfile {
   backwardWeightsMs: number
   /** Of the whole step. */
   share: number
+  /** A max-pool whose forward runs in its conv's pass (that conv's id): its forward time is the conv's. */
+  forwardIn?: string
+  /** ... and whose backward runs in that conv's weight gradient: its backward time is in the conv's. */
+  backwardIn?: string
   /**
    * GFLOP/s of each pass over the whole batch where the layer multiplies (conv2d, dense), counting a direct
    * convolution's FLOPs (Winograd does fewer, so it can pass the peak); null elsewhere.
@@ -121,8 +126,12 @@ function summarise(model: string, optimizer: OptimizerName, batch: number, plan:
     const multiplies = l.type === 'conv2d' || l.type === 'dense'
     // As the network plans it: an input gradient is computed only where it leads back to parameters.
     const inputGradient = plan.byId.get(l.id)?.gradInto.some(Boolean) ?? false
+    const conv = plan.byId.get(l.id)?.masksReluOf
+    const convPlan = conv ? plan.byId.get(conv) : undefined
+    const forwardIn = convPlan?.scratch?.pooled ? conv : undefined
+    const backwardIn = forwardIn && !convPlan!.gradInto[0] && filterGradFromPool(windowDims(convPlan!.node, batch), convPlan!.scratch!.algo) ? conv : undefined
     return {
-      id: l.id, type: l.type, forwardMs: fwd, backwardDataMs: data, backwardWeightsMs: weights,
+      id: l.id, type: l.type, forwardMs: fwd, backwardDataMs: data, backwardWeightsMs: weights, ...(forwardIn ? { forwardIn } : {}), ...(backwardIn ? { backwardIn } : {}),
       share: stepMs > 0 ? (fwd + data + weights) / stepMs : 0,
       forwardGflops: multiplies ? gflops(l.macs, fwd) : null,
       backwardDataGflops: multiplies && inputGradient ? gflops(l.macs, data) : null,

@@ -63,12 +63,29 @@ export function weightTimedKernels<T extends FloatArray>(k: Kernels<T>, sink: Fl
 /** Wraps each layer's forward and backward to add its time into `timings` (layout: SLOTS per layer, then the total). */
 export function timeLayers(net: Network, timings: Float64Array, weightSink: Float64Array): void {
   net.layers.forEach((layer, i) => {
-    const forward = layer.forward.bind(layer), backward = layer.backward.bind(layer)
-    const mutable = layer as { forward: typeof forward; backward: typeof backward }
+    const forward = layer.forward.bind(layer), backward = layer.backward.bind(layer), pooled = layer.forwardPooled?.bind(layer)
+    const pooledBack = layer.backwardPooled?.bind(layer)
+    const mutable = layer as { forward: typeof forward; backward: typeof backward; forwardPooled?: typeof pooled; backwardPooled?: typeof pooledBack }
     mutable.forward = (ins, n, train) => {
       const t = performance.now()
       forward(ins, n, train)
       timings[i * SLOTS] += performance.now() - t
+    }
+    // A conv that runs its max-pool in the same pass: the pool's forward time is in the conv's.
+    if (pooled) {
+      mutable.forwardPooled = (ins, n, y, argmax) => {
+        const t = performance.now()
+        pooled(ins, n, y, argmax)
+        timings[i * SLOTS] += performance.now() - t
+      }
+    }
+    // ... and its weight gradient taken straight from the pool's: the pool's backward time is in it.
+    if (pooledBack) {
+      mutable.backwardPooled = (ins, n, pool) => {
+        const t = performance.now()
+        pooledBack(ins, n, pool)
+        timings[i * SLOTS + 2] += performance.now() - t
+      }
     }
     mutable.backward = (ins, dIns, acc, n) => {
       weightSink[0] = 0

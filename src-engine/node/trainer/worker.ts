@@ -85,7 +85,7 @@ function trainStep(msg: Extract<Command, { type: 'train' }>): void {
   let failure: string | null = null
   try {
     if (msg.n > 0) {
-      net.forward(msg.n, true)
+      net.forward(msg.n, true, true) // outputs only: a conv and its pool may run as one pass
       r = net.backward(labels, msg.n, msg.scale)
     }
   } catch (e) {

@@ -138,7 +138,7 @@ function printProfile(p: ModelProfile): string {
     ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
   )
   for (const l of p.layers) {
-    t.push([l.id, l.type, ms(l.forwardMs), ms(l.backwardDataMs), ms(l.backwardWeightsMs), `${(100 * l.share).toFixed(1)}%`, gf(l.forwardGflops), gf(l.backwardDataGflops), gf(l.backwardWeightsGflops)])
+    t.push([l.id, l.type, l.forwardIn ? `in ${l.forwardIn}` : ms(l.forwardMs), l.backwardIn ? `in ${l.backwardIn}` : ms(l.backwardDataMs), ms(l.backwardWeightsMs), `${(100 * l.share).toFixed(1)}%`, gf(l.forwardGflops), gf(l.backwardDataGflops), gf(l.backwardWeightsGflops)])
   }
   const inLayers = p.layers.reduce((s, l) => s + l.forwardMs + l.backwardDataMs + l.backwardWeightsMs, 0)
   const o = p.outside

@@ -52,6 +52,12 @@ describe('fast convolution and pooling = reference', () => {
     ['1x1 stride 2 projection', 2, 6, 6, 8, 16, 1, 2, 'valid'],
     ['[3, 2] kernel, [1, 2] stride, [1, 0] padding', 2, 6, 9, 3, 5, [3, 2], [1, 2], [1, 0]],
     ['batch 1, 32 channels', 1, 6, 6, 32, 64, 3, 1, 1],
+    // Up to 4 input channels the conv runs direct (windows read in place; conv-narrow.ts); its weight
+    // gradient wants output channels in whole vectors: 8 + 4 here, 4 alone, and rows in two chunks.
+    ['direct: 3x3 same RGB, 12 filters', 2, 9, 7, 3, 12, 3, 1, 'same'],
+    ['direct: 5x5 stride 2 grey, 4 filters', 2, 13, 12, 1, 4, 5, 2, 'same'],
+    ['direct: RGB 60x40, 16 filters (the weight gradient over two chunks of rows)', 1, 60, 40, 3, 16, 3, 1, 'same'],
+    ['direct: 2 channels, [3, 2] kernel, stride [2, 1], valid', 3, 10, 9, 2, 8, [3, 2], [2, 1], 'valid'],
   ]
   for (const [name, n, h, w, cin, cout, kernel, stride, padding] of cases) {
     it(name, () => {
@@ -97,13 +103,15 @@ describe('fast convolution and pooling = reference', () => {
     })
   }
 
-  // Inference's conv + ReLU + 2x2/2 max-pool in one pass: the very values of the conv then the pool, with
-  // the fast kernels (the same sums), and within tolerance of the float64 reference.
+  // The conv + ReLU + 2x2/2 max-pool in one pass: the very values of the conv then the pool, with the fast
+  // kernels (the same sums), and within tolerance of the float64 reference; for training, the very argmax.
   const pooled: [string, number, number, number, number, number, number, number, Padding][] = [
     // name, n, h, w, cin, cout, kernel, stride, padding
     ['a first layer: 3x3 same over RGB, 16 filters', 3, 12, 12, 3, 16, 3, 1, 'same'],
     ['grey input, 5x5 valid, odd output (its last row and column left out)', 2, 13, 11, 1, 8, 5, 1, 'valid'],
     ['channels not a multiple of 4, stride 2', 2, 15, 14, 3, 6, 3, 2, 'same'],
+    ['8 input channels (the packed im2col, not the direct conv)', 2, 10, 9, 8, 12, 3, 1, 'same'],
+    ['RGB, 12 filters, odd width (the weight gradient from the pool: 8 + 4 channels)', 2, 10, 9, 3, 12, 3, 1, 'same'],
   ]
   for (const [name, n, h, w, cin, cout, kernel, stride, padding] of pooled) {
     it(`conv + ReLU + max-pool in one pass: ${name}`, () => {
@@ -116,8 +124,25 @@ describe('fast convolution and pooling = reference', () => {
       const y = fast.alloc(len), want = fast.alloc(len), want64 = new Float64Array(len)
       fast.conv2dForwardPooled!(d, x, wt, bias, y)
       fast.conv2dForward(d, x, wt, bias, conv, true)
-      fast.maxPoolForward(pd, conv, want, fast.allocIndex(len))
+      const wantAt = fast.allocIndex(len)
+      fast.maxPoolForward(pd, conv, want, wantAt)
       expect(Array.from(y).every((v, i) => v === want[i])).toBe(true)
+      const at = fast.allocIndex(len).fill(-1)
+      y.fill(NaN)
+      fast.conv2dForwardPooled!(d, x, wt, bias, y, at)
+      expect(Array.from(y).every((v, i) => v === want[i])).toBe(true)
+      expect(Array.from(at)).toEqual(Array.from(wantAt))
+      // The weight gradient straight from the pool's (the direct convs with whole vectors of channels): as
+      // the pool's backward (with the ReLU's mask) then the conv's weight gradient, within rounding.
+      if (!fast.filterGradFromPool!(d, 'gemm')) return
+      const [pdy] = pair(len)
+      const dconv = fast.alloc(conv.length), dw = fast.alloc(wt.length), db = fast.alloc(cout), dwWant = fast.alloc(wt.length), dbWant = fast.alloc(cout)
+      fast.maxPoolBackward(pd, pdy, wantAt, dconv, want)
+      fast.conv2dBackwardFilter(d, x, dconv, dwWant, dbWant)
+      dw.fill(NaN)
+      fast.conv2dBackwardFilterPooled!(d, x, pdy, at, want, dw, db)
+      expectClose(dw, Float64Array.from(dwWant), Math.sqrt(n * d.outH * d.outW))
+      expectClose(db, Float64Array.from(dbWant), Math.sqrt(n * d.outH * d.outW))
       ref.conv2dForward(d, x64, wt64, bias64, conv64, true)
       ref.maxPoolForward(pd, conv64, want64, new Int32Array(len))
       expectClose(y, want64, Math.sqrt(d.kh * d.kw * cin))

@@ -25,6 +25,19 @@ describe('fast network gradients = float64 reference gradients', () => {
     await compare(model, n, fast)
   })
 
+  it('a first conv over RGB (direct) run with its ReLU and max-pool in one pass, forward and backward', async () => {
+    // 11 columns: the conv's last one has no pool window, so it gets no gradient.
+    const model = chainModel([12, 11, 3], [
+      ['c1', 'conv2d', { filters: 12, kernel: 3, padding: 'same' }], ['r1', 'relu'], ['p1', 'maxpool2d', { size: 2 }],
+      ['c2', 'conv2d', { filters: 8, kernel: 3, padding: 'same' }], ['r2', 'relu'], ['gap', 'globalavgpool'], ['fc', 'dense', { units: 4 }], ['out', 'softmax'],
+    ])
+    const n = 3
+    const fast = new Network(analyzed(model), await fastKernels(), n, 3)
+    const c1 = fast.layers.find((l) => l.info.id === 'c1')!
+    expect(c1.forwardPooled && c1.backwardPooled).toBeTruthy()
+    await compare(model, n, fast)
+  })
+
   it('a conv feeding a ReLU and a dead-end branch (the ReLU fused, the branch never computed)', async () => {
     await compare(deadEnd(), 3)
   })
@@ -37,7 +50,7 @@ async function compare(model: ReturnType<typeof chainModel>, n: number, made?: N
   const rng = new Rng(5)
   for (let i = 0; i < n * fast.inputSize; i++) ref.input[i] = fast.input[i] = rng.normal()
   const labels = Int32Array.from({ length: n }, () => rng.int(fast.classes))
-  fast.forward(n, true)
+  fast.forward(n, true, true) // as the trainer runs it: a conv and its pool may go in one pass
   ref.forward(n, true)
   fast.backward(labels, n, 1 / n)
   ref.backward(labels, n, 1 / n)

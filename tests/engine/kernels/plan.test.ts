@@ -3,9 +3,10 @@
 // GEMM's packing buffers and the memory cap. These are the only places the TypeScript side states them.
 import { describe, expect, it } from 'vitest'
 import {
-  packedForwardScratchBytes, PACK_A_BYTES, PACK_B_BYTES, pooledForwardScratchBytes, WASM_MAX_PAGES, WASM_MEMORY_LIMIT, winogradFilterScratchBytes, winogradScratchBytes,
+  narrowScratchBytes, packedForwardScratchBytes, PACK_A_BYTES, PACK_B_BYTES, pooledForwardScratchBytes, WASM_MAX_PAGES, WASM_MEMORY_LIMIT, winogradFilterScratchBytes, winogradScratchBytes,
 } from '../../../src-engine/core/kernels/plan.ts'
 import { loadKernelModule } from '../../../src-engine/node/wasm-kernels.ts'
+import { windowGeometry, type Padding } from '../../../src-engine/core/graph/index.ts'
 
 type Bytes = (k: number, n: number, w?: number) => number
 
@@ -24,6 +25,15 @@ describe('the kernels plan = the module', () => {
       expect(winogradFilterScratchBytes('winograd4', k, n)).toBe(ex.winograd4FilterScratchBytes(k, n))
       expect(packedForwardScratchBytes(k, n)).toBe(ex.convPackedScratchBytes(k, n))
       for (const outW of [2, 3, 7, 16, 45, 96, 256]) expect(pooledForwardScratchBytes(k, n, outW), `${k} ${n} ${outW}`).toBe(ex.convPoolScratchBytes(k, n, outW))
+    }
+  })
+
+  it('scratch bytes of the direct conv for few input channels (padded image and tiles), over windows, strides and paddings', async () => {
+    const ex = (await instance()) as Record<string, (...a: number[]) => number>
+    const cases: [number, number, number, number, number, number, Padding][] = [[32, 32, 3, 32, 3, 1, 'same'], [96, 96, 3, 32, 3, 1, 'same'], [28, 28, 1, 6, 5, 1, 'valid'], [15, 14, 4, 12, 3, 2, 'same'], [9, 7, 2, 5, 7, 3, 'same']]
+    for (const [h, w, cin, cout, kernel, stride, padding] of cases) {
+      const d = { ...windowGeometry(h, w, kernel, stride, padding), n: 2, inH: h, inW: w, cin, cout }
+      expect(narrowScratchBytes(d), `${h}x${w}x${cin} k${kernel} s${stride}`).toBe(ex.narrowScratchBytes(h, w, cin, d.kh, d.kw, d.sh, d.sw, d.padTop, d.padLeft, d.outH, d.outW, cout))
     }
   })
 

@@ -28,12 +28,15 @@ export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fus
   const algo = ctx.kernels.chooseConv?.(windowDims(info, ctx.maxBatch)) ?? 'gemm'
   const dims = dimsOf(info)
   const pools = reluInPool && ctx.kernels.conv2dForwardPooled && ctx.kernels.fusesPool?.(dims(ctx.maxBatch), algo)
+  // The pool masks by its own output (it does this conv's ReLU backward), so the fused pass masks by it too.
+  const poolsBack = pools && ctx.kernels.conv2dBackwardFilterPooled && ctx.kernels.filterGradFromPool?.(dims(ctx.maxBatch), algo)
   return {
     info, ...b, params, state: [],
     forward(ins, n) {
       ctx.kernels.conv2dForward(dims(n), ins[0], w.value, bias ? bias.value : null, b.out, fuseRelu, algo)
     },
-    ...(pools ? { forwardPooled(ins: FloatArray[], n: number, y: FloatArray) { ctx.kernels.conv2dForwardPooled!(dims(n), ins[0], w.value, bias ? bias.value : null, y) } } : {}),
+    ...(pools ? { forwardPooled(ins: FloatArray[], n: number, y: FloatArray, argmax?: Int32Array | null) { ctx.kernels.conv2dForwardPooled!(dims(n), ins[0], w.value, bias ? bias.value : null, y, argmax) } } : {}),
+    ...(poolsBack ? { backwardPooled(ins: FloatArray[], n: number, pool: Layer) { ctx.kernels.conv2dBackwardFilterPooled!(dims(n), ins[0], pool.dOut, pool.argmax!, pool.out, w.grad, bias ? bias.grad : null) } } : {}),
     backward(ins, dIns, acc, n) {
       const d = dims(n)
       if (fuseRelu && !reluInPool) ctx.kernels.reluBackward(b.out, b.dOut, n * b.outSize)
@@ -59,7 +62,7 @@ export function pool2d(info: NodeInfo, ctx: BuildContext, reluAfter = false): La
   let scratch: FloatArray | null = null
   const dims = dimsOf(info)
   return {
-    info, ...b, params: [], state: [],
+    info, ...b, params: [], state: [], argmax,
     forward(ins, n) {
       const d = dims(n)
       if (argmax) ctx.kernels.maxPoolForward(d, ins[0], b.out, argmax)
