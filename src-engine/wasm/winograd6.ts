@@ -70,7 +70,10 @@ export function winograd6FilterScratchBytes(k: i32, n: i32): i32 {
   return y >= 0 && y < inH ? v128.load(col + <usize>y * row) : f32x4.splat(0)
 }
 
-/** Loads the 8x8 patch at (y0, x0) of 4 channels (zero outside the image) and leaves B^T d B in MID[i * 8 + j]. */
+/**
+ * Loads the 8x8 patch at (y0, x0) of 4 channels (zero outside the image) and leaves B^T d in MID[i * 8 + j]:
+ * the caller finishes each row i with `rowTransform` (B^T d B's row i into ROW) as it stores it.
+ */
 // @ts-ignore: decorator
 @inline function patchTransform(img: usize, inH: i32, inW: i32, K: i32, k: i32, y0: i32, x0: i32, inside: bool): void {
   const row: usize = <usize>(inW * K) * 4
@@ -89,11 +92,13 @@ export function winograd6FilterScratchBytes(k: i32, n: i32): i32 {
       for (let i = 0; i < 8; i++) v128.store(MID + <usize>(i * 8 + j) * 16, z)
     }
   }
-  for (let i = 0; i < 8; i++) {
-    const m = MID + <usize>i * 128
-    bt(v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48), v128.load(m, 64), v128.load(m, 80), v128.load(m, 96), v128.load(m, 112), ROW, 16)
-    for (let j = 0; j < 8; j++) v128.store(m + <usize>j * 16, v128.load(ROW + <usize>j * 16))
-  }
+}
+
+/** Row i of B^T d B (from patchTransform's MID) into ROW[j]. */
+// @ts-ignore: decorator
+@inline function rowTransform(i: i32): void {
+  const m = MID + <usize>i * 128
+  bt(v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48), v128.load(m, 64), v128.load(m, 80), v128.load(m, 96), v128.load(m, 112), ROW, 16)
 }
 
 /** G (g0, g1, g2)^T for 4 columns: 8 vectors at out + i * stride. */
@@ -169,7 +174,11 @@ function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLe
     for (let k = 0; k < K; k += 4) {
       patchTransform(img, inH, inW, K, k, y0, x0, inside)
       const dst = out + <usize>k * lane
-      for (let xi = 0; xi < P; xi++) put4(v128.load(MID + <usize>xi * 16), dst + <usize>xi * xiStride, lane)
+      for (let i = 0; i < 8; i++) {
+        rowTransform(i)
+        const d = dst + <usize>(i * 8) * xiStride
+        for (let j = 0; j < 8; j++) put4(v128.load(ROW + <usize>j * 16), d + <usize>j * xiStride, lane)
+      }
     }
   }
 }
@@ -259,7 +268,10 @@ function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, 
     for (let k = 0; k < K; k += 4) {
       patchTransform(img, inH, inW, K, k, y0, x0, inside)
       const a0 = channelSlot(vp, k, t, TB), a1 = channelSlot(vp, k + 1, t, TB), a2 = channelSlot(vp, k + 2, t, TB), a3 = channelSlot(vp, k + 3, t, TB)
-      for (let xi = 0; xi < P; xi++) scatter4(v128.load(MID + <usize>xi * 16), a0, a1, a2, a3, <usize>xi * xiStride)
+      for (let i = 0; i < 8; i++) {
+        rowTransform(i)
+        for (let j = 0; j < 8; j++) scatter4(v128.load(ROW + <usize>j * 16), a0, a1, a2, a3, <usize>(i * 8 + j) * xiStride)
+      }
     }
   }
 }
