@@ -44,10 +44,12 @@ const WINOGRAD_MIN_SIZE = 6
 const WINOGRAD4_MIN_SIZE = 8
 /**
  * F(6x6, 3x3) takes a layer where its tiles need at most this share of F(4x4)'s multiplies (64 per 6x6 tile
- * against 36 per 4x4 tile, edge tiles counted whole): measured (bench-conv, batch 32, all three passes summed)
- * 0.79 of the multiplies ran in 0.60-0.88x F(4)'s time (12x12 128->256 0.60x, 6x6 64->64 0.52x, 48x48
- * 32->64 0.85x, 24x24 64->128 0.82x, 10x10 64->64 0.87x, 24x24 8->16 0.88x); at equal multiplies (16x16, 32x32)
- * 0.95-1.13x, 0.91 of them (28x28 32->32) 0.96x, within the noise; 8x8 (1.78x the multiplies) 1.7x.
+ * against 36 per 4x4 tile, edge tiles counted whole). Measured (bench-conv, batch 32, one thread, the three
+ * passes summed, against F(4x4)): with 0.79 of the multiplies (maps of 10, 12, 24, 48) 0.82-0.89x the time
+ * (48x48 32->64 0.84x, 24x24 64->128 0.82x, 12x12 128->256 0.85x, 10x10 64->64 0.85x, 12x12 8->16 0.88x),
+ * on 18x18 (0.64) 0.68x, on 6x6 (0.44; there against the F(2x2) it replaces) 0.5-0.65x; with as many
+ * (16x16, 32x32) 0.98-1.05x, and 1.05-1.13x at 8 or 16 channels; with 0.91 (28x28 32->32) 0.91-0.96x, too
+ * close to count; 20x20 (1.14) 1.18x, 8x8 (1.78) 1.67x.
  */
 const WINOGRAD6_MAX_MULTIPLIES = 0.85
 /**
