@@ -148,7 +148,7 @@ describe('fast convolution and pooling = reference', () => {
         ['6x6, batch 1', 1, 6, 6, 8, 8, 'same'],
         ['SmallCNN c3 shape, 64 -> 128, more tiles than a block', 3, 8, 8, 64, 128, 'same'],
         ['13x13, 4 -> 8 channels, more tiles than a block', 2, 13, 13, 4, 8, 'same'],
-        ['20x20, 8 -> 12, more tiles than a block and a short last one', 1, 20, 20, 8, 12, 'same'],
+        ['20x20, 8 -> 12, more tiles than a block, blocks across images and a short last one', 2, 20, 20, 8, 12, 'same'],
       ]
       for (const [name, n, h, w, cin, cout, padding] of wcases) {
         it(name, () => {
