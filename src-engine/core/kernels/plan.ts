@@ -25,9 +25,10 @@ export const WASM_PAGE = 65536
 export const WASM_MAX_PAGES = 32768
 /** Bytes one kernel instance (one training worker) can hold: everything it plans must fit under it. */
 export const WASM_MEMORY_LIMIT = WASM_MAX_PAGES * WASM_PAGE
-/** Tiles per block of Winograd F(2x2, 3x3) and F(4x4, 3x3); output pixels per block of the packed im2col. */
+/** Tiles per block of Winograd F(2x2, 3x3), F(4x4, 3x3) and F(6x6, 3x3); output pixels per block of the packed im2col. */
 const TB2 = 48
 const TB4 = 24
+const TB6 = 12
 const PB = 96
 /** Winograd pads each position's plane by a cache line (16 floats) against cache-set conflicts. */
 const PAD = 16
@@ -35,11 +36,22 @@ const PAD = 16
 /**
  * The measured rule (scripts/bench-conv.ts, one thread, batch 32, CPU time): Winograd takes 0.25-0.7x the
  * time of im2col + GEMM from 8 input channels up on maps of 6x6 and more, and only breaks even on 4x4;
- * F(4x4, 3x3) beats F(2x2, 3x3) from 8x8 maps up (fewer multiplies, edge tiles wasted less).
+ * F(4x4, 3x3) beats F(2x2, 3x3) from 8x8 maps up (fewer multiplies, edge tiles wasted less); F(6x6, 3x3)
+ * beats F(4x4, 3x3) where its tiles waste little (maps of 6, 10, 12, 18, 24, 48: see WINOGRAD6_MAX_MULTIPLIES).
  */
 const WINOGRAD_MIN_CIN = 8
 const WINOGRAD_MIN_SIZE = 6
 const WINOGRAD4_MIN_SIZE = 8
+/**
+ * F(6x6, 3x3) takes a layer where its tiles need at most this share of F(4x4)'s multiplies (64 per 6x6 tile
+ * against 36 per 4x4 tile, edge tiles counted whole). Measured (bench-conv, batch 32, one thread, the three
+ * passes summed, against F(4x4)): with 0.79 of the multiplies (maps of 10, 12, 24, 48) 0.82-0.89x the time
+ * (48x48 32->64 0.84x, 24x24 64->128 0.82x, 12x12 128->256 0.85x, 10x10 64->64 0.85x, 12x12 8->16 0.88x),
+ * on 18x18 (0.64) 0.68x, on 6x6 (0.44; there against the F(2x2) it replaces) 0.5-0.65x; with as many
+ * (16x16, 32x32) 0.98-1.05x, and 1.05-1.13x at 8 or 16 channels; with 0.91 (28x28 32->32) 0.91-0.96x, too
+ * close to count; 20x20 (1.14) 1.18x, 8x8 (1.78) 1.67x.
+ */
+const WINOGRAD6_MAX_MULTIPLIES = 0.85
 /**
  * Up to this window size (kh * kw * Cin) the forward pass writes im2col straight into the GEMM's packed
  * panels: a panel pair of this depth still fits the L1 cache; deeper windows take the blocked GEMM.
@@ -57,21 +69,30 @@ export const winogradFits = (d: WindowDims) =>
   d.kh === 3 && d.kw === 3 && d.sh === 1 && d.sw === 1 && d.cin % 4 === 0 && d.cout % 4 === 0 && d.cin >= WINOGRAD_MIN_CIN &&
   d.outH >= WINOGRAD_MIN_SIZE && d.outW >= WINOGRAD_MIN_SIZE && d.padTop <= 2 && d.padLeft <= 2 && d.padBottom <= 2 && d.padRight <= 2
 
+/** Output tiles of t x t that cover a conv's output map. */
+const tiles = (d: WindowDims, t: number) => Math.ceil(d.outH / t) * Math.ceil(d.outW / t)
+
 export function chooseConv(d: WindowDims): ConvAlgorithm {
   if (!winogradFits(d)) return 'gemm'
+  if (64 * tiles(d, 6) <= WINOGRAD6_MAX_MULTIPLIES * 36 * tiles(d, 4)) return 'winograd6'
   return d.outH >= WINOGRAD4_MIN_SIZE && d.outW >= WINOGRAD4_MIN_SIZE ? 'winograd4' : 'winograd2'
 }
 
+type WinogradAlgorithm = Exclude<ConvAlgorithm, 'gemm'>
+
+/** Positions per tile and tiles per block of each Winograd variant. */
+const winogradBlock = (algo: WinogradAlgorithm) => (algo === 'winograd6' ? [64, TB6] : algo === 'winograd4' ? [36, TB4] : [16, TB2])
+
 /** Winograd's scratch for k input and n output channels: U, then V and M of one block. */
-export function winogradScratchBytes(algo: 'winograd2' | 'winograd4', k: number, n: number): number {
-  const [p, tb] = algo === 'winograd4' ? [36, TB4] : [16, TB2]
+export function winogradScratchBytes(algo: WinogradAlgorithm, k: number, n: number): number {
+  const [p, tb] = winogradBlock(algo)
   const np = ceilTo(n, NR)
   return p * (k * np + PAD + tb * k + PAD + tb * np + PAD) * 4
 }
 
 /** Winograd's weight-gradient scratch: dU, then V and dM of one block. */
-export function winogradFilterScratchBytes(algo: 'winograd2' | 'winograd4', k: number, n: number): number {
-  const [p, tb] = algo === 'winograd4' ? [36, TB4] : [16, TB2]
+export function winogradFilterScratchBytes(algo: WinogradAlgorithm, k: number, n: number): number {
+  const [p, tb] = winogradBlock(algo)
   const kp = ceilTo(k, MR), np = ceilTo(n, NR)
   return p * (kp * np + PAD + tb * kp + PAD + tb * np + PAD) * 4
 }

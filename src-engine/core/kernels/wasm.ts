@@ -28,6 +28,8 @@ interface Exports {
   winogradFilterGrad(x: number, dy: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, dw: number, scratch: number): void
   winograd4Conv: Exports['winogradConv']
   winograd4FilterGrad: Exports['winogradFilterGrad']
+  winograd6Conv: Exports['winogradConv']
+  winograd6FilterGrad: Exports['winogradFilterGrad']
   heapBase(): number
   relaxed(): number
   PACK_A_BYTES: WebAssembly.Global
@@ -86,6 +88,7 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
   const variants = {
     winograd2: { conv: ex.winogradConv, filter: ex.winogradFilterGrad },
     winograd4: { conv: ex.winograd4Conv, filter: ex.winograd4FilterGrad },
+    winograd6: { conv: ex.winograd6Conv, filter: ex.winograd6FilterGrad },
   }
   /** The Winograd variant to run, or null for im2col + GEMM (also when the dims do not fit it). */
   const winograd = (d: WindowDims, algo: ConvAlgorithm | undefined) => (algo && algo !== 'gemm' && winogradFits(d) ? variants[algo] : null)

@@ -159,8 +159,10 @@ describe('fast convolution and pooling = reference', () => {
 
   // The transforms add, halve and scale before multiplying, so float32 rounding grows beyond the GEMM's.
   // Tolerances against the float64 reference, inputs and weights in [-1, 1]: F(2x2, 3x3) 1e-4 * sqrt(fan-in),
-  // F(4x4, 3x3) (coefficients up to 8) 4e-4 * sqrt(fan-in).
-  const variants = [['winograd2', 'F(2x2, 3x3)', 5], ['winograd4', 'F(4x4, 3x3)', 20]] as const
+  // F(4x4, 3x3) (coefficients up to 8) 4e-4 * sqrt(fan-in), F(6x6, 3x3) (coefficients up to 32) 4e-5 *
+  // sqrt(fan-in): its worst over these cases measured 1.4e-5 * sqrt(fan-in) with fused multiply-add, 1.5e-5
+  // without (the input gradient of 64 -> 128; F(4x4)'s worst 8.8e-6, F(2x2)'s 6.0e-7).
+  const variants = [['winograd2', 'F(2x2, 3x3)', 5], ['winograd4', 'F(4x4, 3x3)', 20], ['winograd6', 'F(6x6, 3x3)', 2]] as const
   for (const [algo, title, slack] of variants) {
     describe(`Winograd ${title} = reference (3x3 stride 1)`, () => {
       const wcases: [string, number, number, number, number, number, Padding][] = [
@@ -171,6 +173,7 @@ describe('fast convolution and pooling = reference', () => {
         ['6x6, batch 1', 1, 6, 6, 8, 8, 'same'],
         ['SmallCNN c3 shape, 64 -> 128, more tiles than a block', 3, 8, 8, 64, 128, 'same'],
         ['13x13, 4 -> 8 channels, more tiles than a block', 2, 13, 13, 4, 8, 'same'],
+        ['20x20, 8 -> 12, more tiles than a block, blocks across images and a short last one', 2, 20, 20, 8, 12, 'same'],
       ]
       for (const [name, n, h, w, cin, cout, padding] of wcases) {
         it(name, () => {
@@ -216,6 +219,18 @@ describe('fast convolution and pooling = reference', () => {
       expect(fast.chooseConv!(dims(16, 32, 64))).toMatch(/^winograd/)
       expect(fast.chooseConv!(dims(8, 64, 128))).toMatch(/^winograd/)
       expect(fast.chooseConv!(dims(32, 32, 32))).toMatch(/^winograd/)
+    })
+
+    it('takes F(6x6) where its tiles waste little (the photo-sized net), F(4x4) where they would (SmallCNN)', () => {
+      const dims = (h: number, w: number, cin: number, cout: number): WindowDims => ({ ...windowGeometry(h, w, 3, 1, 'same'), n: 32, inH: h, inW: w, cin, cout })
+      expect(fast.chooseConv!(dims(48, 48, 32, 64))).toBe('winograd6')
+      expect(fast.chooseConv!(dims(24, 24, 64, 128))).toBe('winograd6')
+      expect(fast.chooseConv!(dims(12, 12, 128, 256))).toBe('winograd6')
+      expect(fast.chooseConv!(dims(6, 6, 64, 64))).toBe('winograd6') // one whole tile against four of F(4x4), nine of F(2x2)
+      expect(fast.chooseConv!(dims(16, 16, 32, 64))).toBe('winograd4') // 3x3 tiles of 6 cover 18x18: as many multiplies
+      expect(fast.chooseConv!(dims(8, 8, 64, 128))).toBe('winograd4') // 2x2 tiles of 6 cover 12x12
+      expect(fast.chooseConv!(dims(32, 32, 32, 32))).toBe('winograd4')
+      expect(fast.chooseConv!(dims(24, 8, 32, 32))).toBe('winograd4') // 4x2 tiles of 6 against 6x2 of 4
     })
   })
 

@@ -21,7 +21,18 @@ describe('fast network gradients = float64 reference gradients', () => {
     const n = 4
     const fast = new Network(analyzed(model), await fastKernels(), n, 3)
     const chosen = fast.layers.map((l) => (l.info.type === 'conv2d' ? (fast.kernels.chooseConv!({ ...l.info.window!, n, inH: l.info.inputShapes[0]![0], inW: l.info.inputShapes[0]![1], cin: l.info.inputShapes[0]![2], cout: l.info.outputShape![2] })) : null)).filter(Boolean)
-    expect(chosen).toEqual(['gemm', 'winograd4', 'gemm', 'gemm']) // c3's output is 4x3: below the rule's size
+    expect(chosen).toEqual(['gemm', 'winograd6', 'gemm', 'gemm']) // c2's 12x10: 2x2 tiles of 6 (3x3 of 4); c3's output is 4x3: below the rule's size
+    await compare(model, n, fast)
+  })
+
+  it('a conv stack on 8x8 maps, where the rule picks F(4x4, 3x3)', async () => {
+    const model = chainModel([8, 8, 8], [
+      ['c1', 'conv2d', { filters: 16, kernel: 3, padding: 'same' }], ['r1', 'relu'],
+      ['c2', 'conv2d', { filters: 8, kernel: 3, padding: 'same' }], ['r2', 'relu'], ['gap', 'globalavgpool'], ['fc', 'dense', { units: 4 }], ['out', 'softmax'],
+    ])
+    const n = 3
+    const fast = new Network(analyzed(model), await fastKernels(), n, 3)
+    expect(fast.plan.steps.flatMap((s) => (s.scratch ? [s.scratch.algo] : []))).toEqual(['winograd4', 'winograd4'])
     await compare(model, n, fast)
   })
 
