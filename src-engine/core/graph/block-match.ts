@@ -4,7 +4,7 @@
 // the attributes bound to the block's parameters, whose values become the instance's parameter values. Only
 // layers of the model itself are candidates (never an instance, never the input), and places never overlap.
 import { normaliseAttrs } from './attrs.ts'
-import { BLOCK_INPUT, BLOCK_TYPE, BlockError, isBlockNode } from './blocks.ts'
+import { BLOCK_INPUT, BLOCK_TYPE, BlockError, isBlockNode, shiftBelow } from './blocks.ts'
 import { registerBuiltinLayers } from './layers.ts'
 import { getLayer } from './registry.ts'
 import type { BlockDef, Edge, ModelFile, NodeSpec } from './types.ts'
@@ -193,7 +193,11 @@ export function replaceMatches(model: ModelFile, name: string, matches: { ids: s
     if (out.layout) {
       const placed = m.ids.map((x) => out.layout![x]).filter(Boolean)
       const layout = Object.fromEntries(Object.entries(out.layout).filter(([x]) => !ids.has(x)))
-      if (placed.length) layout[id] = { x: Math.min(...placed.map((p) => p.x)), y: Math.min(...placed.map((p) => p.y)) }
+      if (placed.length) {
+        const top = Math.min(...placed.map((p) => p.y)), bottom = Math.max(...placed.map((p) => p.y))
+        layout[id] = { x: Math.min(...placed.map((p) => p.x)), y: top }
+        shiftBelow(layout, bottom, top - bottom)
+      }
       next.layout = layout
     }
     out = next

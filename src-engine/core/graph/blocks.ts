@@ -292,10 +292,24 @@ export function makeBlock(model: ModelFile, ids: Iterable<string>, wish = 'block
   const out: ModelFile = { ...model, nodes, edges, blocks: { ...(model.blocks ?? {}), [name]: def } }
   if (model.layout) {
     const layout = Object.fromEntries(Object.entries(model.layout).filter(([id]) => !sel.has(id)))
-    if (placed.length) layout[instanceId] = { x: minX, y: minY }
+    if (placed.length) {
+      layout[instanceId] = { x: minX, y: minY }
+      const maxY = Math.max(...placed.map((n) => layoutOf[n.id].y))
+      shiftBelow(layout, maxY, minY - maxY)
+    }
     out.layout = layout
   }
   return { model: out, instanceId, name }
+}
+
+/**
+ * Layers laid out below `fromY` move down by `by` (up where negative): when a stretch of layers collapses into
+ * one card (Make block, a place replaced by an instance) the layers under it close the gap it leaves, and when
+ * an instance is unpacked they make room for its layers again.
+ */
+export function shiftBelow(layout: Record<string, { x: number; y: number }>, fromY: number, by: number, except?: Set<string>): void {
+  if (!by) return
+  for (const [id, p] of Object.entries(layout)) if (p.y > fromY && !except?.has(id)) layout[id] = { x: p.x, y: p.y + by }
 }
 
 /**
@@ -339,12 +353,18 @@ export function unpackBlock(model: ModelFile, instanceId: string): ModelFile {
     const def = model.blocks?.[name]
     const layout = Object.fromEntries(Object.entries(model.layout).filter(([id]) => id !== instanceId))
     if (at && def?.layout) {
+      const placedInner = new Set<string>()
+      let bottom = at.y
       for (const [eid, id] of rename) {
         const innerId = eid.split('/').pop()!
         const k = Number(eid.split('/').length === 3 ? eid.split('/')[1] : 1)
         const p = def.layout[innerId]
-        if (p) layout[id] = { x: at.x + p.x, y: at.y + p.y + (k - 1) * 400 }
+        if (!p) continue
+        layout[id] = { x: at.x + p.x, y: at.y + p.y + (k - 1) * 400 }
+        placedInner.add(id)
+        bottom = Math.max(bottom, layout[id].y)
       }
+      shiftBelow(layout, at.y, bottom - at.y, placedInner)
     }
     out.layout = layout
   }

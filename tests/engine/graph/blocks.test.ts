@@ -147,6 +147,18 @@ describe('blocks', () => {
     expect(back.nodes).toHaveLength(m.nodes.length)
   })
 
+  it('close the gap a block leaves on the canvas, and make room again when it is unpacked', () => {
+    // A chain laid out top to bottom, 100 apart: in, a, b, c, d, f.
+    const m = chainModel([8, 8, 1], [['a', 'conv2d', { filters: 2, kernel: 1 }], ['b', 'relu'], ['c', 'conv2d', { filters: 2, kernel: 1 }], ['d', 'relu'], ['f', 'flatten']])
+    m.layout = Object.fromEntries(m.nodes.map((n, i) => [n.id, { x: 40, y: 100 * i }]))
+    const { model: made, instanceId } = makeBlock(m, ['a', 'b', 'c'], 'blk')
+    // The block's card sits where a was; d and f move up by the 200 the three layers spanned.
+    expect(made.layout).toEqual({ in: { x: 40, y: 0 }, [instanceId]: { x: 40, y: 100 }, d: { x: 40, y: 200 }, f: { x: 40, y: 300 } })
+    const back = unpackBlock(made, instanceId)
+    expect(Object.values(back.layout!).map((p) => p.y).sort((a, b) => a - b)).toEqual([0, 100, 200, 300, 400, 500])
+    expect(back.layout!.d).toEqual(m.layout.d)
+  })
+
   it('refuse a selection with two inputs, two outputs or the input, saying why', () => {
     const m = chainModel([8, 8, 1], [['a', 'conv2d', { filters: 2, kernel: 1 }], ['b', 'relu'], ['c', 'conv2d', { filters: 2, kernel: 1 }], ['add', 'add'], ['f', 'flatten']], [['a', 'add']],
       [['in', 'a'], ['a', 'b'], ['b', 'c'], ['c', 'add'], ['add', 'f']])
