@@ -163,12 +163,13 @@ function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t
       let y01 = f32x4.add(f32x4.sub(f32x4.sub(a1, a2), a3), bv)
       let y10 = f32x4.add(f32x4.add(f32x4.add(b0, b1), b2), bv)
       let y11 = f32x4.add(f32x4.sub(f32x4.sub(b1, b2), b3), bv)
-      if (relu) { y00 = f32x4.max(y00, zero); y01 = f32x4.max(y01, zero); y10 = f32x4.max(y10, zero); y11 = f32x4.max(y11, zero) }
       if (pool) {
+        // The ReLU after the window's max (see poolWindow).
         const o = pooled + <usize>n * 4
         poolWindow(y00, y01, y10, y11, y + o, argmax ? argmax + o : 0, ((b * outH + oy) * outW + ox) * N + n, N, outW * N)
         continue
       }
+      if (relu) { y00 = f32x4.max(y00, zero); y01 = f32x4.max(y01, zero); y10 = f32x4.max(y10, zero); y11 = f32x4.max(y11, zero) }
       const p = img + <usize>((oy * outW + ox) * N + n) * 4
       const row: usize = <usize>(outW * N) * 4
       v128.store(p, y00)
