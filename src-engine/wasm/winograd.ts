@@ -9,7 +9,7 @@
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
 //   A^T = [1 1 1 0; 0 1 -1 -1]
 import { gemmPacked, MR, NR } from './gemm'
-import { channelSlot, put4, scatter4 } from './winograd-common'
+import { channelSlot, poolWindow, put4, scatter4 } from './winograd-common'
 
 /**
  * Each position's plane (of U, V, M) is padded by a cache line, so the 16 or 36 planes a transform
@@ -127,10 +127,17 @@ function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLe
 }
 
 /** Y = A^T M A for tiles t0 .. t0 + count, + bias, ReLU; writes only the outputs inside [outH, outW]. */
-function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, outH: i32, outW: i32, y: usize, bias: usize, relu: bool): void {
+/**
+ * Y = A^T M A + bias (then ReLU where `relu`) for a block's tiles into y [n, outH, outW, N]. `pool` (with
+ * `relu`): the one-pass conv + ReLU + 2x2 max-pool instead; each 2x2 tile is one pool window (one cut by the
+ * conv's edge is dropped, as the pool drops it), pooled into y [n, outH / 2, outW / 2, N] (argmax, or 0,
+ * as maxPoolForward keeps it); the conv's output is never written.
+ */
+function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, outH: i32, outW: i32, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize): void {
   const xiStride: usize = <usize>(TB * np + PAD) * 4
   const perImage = tilesH * tilesW
   const zero = f32x4.splat(0)
+  const pH = outH / 2, pW = outW / 2
   for (let t = 0; t < count; t++) {
     const g = t0 + t
     const b = g / perImage, rem = g % perImage
@@ -138,6 +145,8 @@ function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t
     const img = y + <usize>b * <usize>(outH * outW * N) * 4
     const src = mp + <usize>(t * np) * 4
     const right = ox + 1 < outW, below = oy + 1 < outH
+    if (pool && !(right && below)) continue
+    const pooled: usize = <usize>(((b * pH + oy / 2) * pW + ox / 2) * N) * 4
     for (let n = 0; n < N; n += 4) {
       const s = src + <usize>n * 4
       // A^T M: row 0 = m0 + m1 + m2, row 1 = m1 - m2 - m3 (over the 4 rows i, per column j).
@@ -154,6 +163,12 @@ function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t
       let y01 = f32x4.add(f32x4.sub(f32x4.sub(a1, a2), a3), bv)
       let y10 = f32x4.add(f32x4.add(f32x4.add(b0, b1), b2), bv)
       let y11 = f32x4.add(f32x4.sub(f32x4.sub(b1, b2), b3), bv)
+      if (pool) {
+        // The ReLU after the window's max (see poolWindow).
+        const o = pooled + <usize>n * 4
+        poolWindow(y00, y01, y10, y11, y + o, argmax ? argmax + o : 0, ((b * outH + oy) * outW + ox) * N + n, N, outW * N)
+        continue
+      }
       if (relu) { y00 = f32x4.max(y00, zero); y01 = f32x4.max(y01, zero); y10 = f32x4.max(y10, zero); y11 = f32x4.max(y11, zero) }
       const p = img + <usize>((oy * outW + ox) * N + n) * 4
       const row: usize = <usize>(outW * N) * 4
@@ -173,6 +188,15 @@ function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t
  * K = cout, N = cin, pads 2 - pad). K and N must be multiples of 4. `scratch`: winogradScratchBytes(K, N).
  */
 export function winogradConv(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, scratch: usize): void {
+  convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, flip, y, bias, relu, false, 0, scratch)
+}
+
+/** winograd4ConvPool (winograd4.ts) with F(2x2, 3x3): the same values as winogradConv then the pool. */
+export function winogradConvPool(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, y: usize, bias: usize, argmax: usize, scratch: usize): void {
+  convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, false, y, bias, true, true, argmax, scratch)
+}
+
+function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, scratch: usize): void {
   const np = (N + NR - 1) / NR * NR
   const up = scratch
   const vp = up + <usize>(16 * (K * np + PAD)) * 4
@@ -188,7 +212,7 @@ export function winogradConv(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTo
     for (let xi = 0; xi < 16; xi++) {
       gemmPacked(vp + <usize>(xi * (TB * K + PAD)) * 4, panels, up + <usize>(xi * (K * np + PAD)) * 4, jpanels, K, mp + <usize>(xi * (TB * np + PAD)) * 4, np, false)
     }
-    outputTransform(mp, np, N, tilesH, tilesW, t0, count, outH, outW, y, bias, relu)
+    outputTransform(mp, np, N, tilesH, tilesW, t0, count, outH, outW, y, bias, relu, pool, argmax)
   }
 }
 

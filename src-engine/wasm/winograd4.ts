@@ -9,7 +9,7 @@
 //   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 //   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
 import { gemmPacked, MR, NR } from './gemm'
-import { channelSlot, put4, scatter4 } from './winograd-common'
+import { channelSlot, poolTileRows, put4, scatter4 } from './winograd-common'
 
 /**
  * Each position's plane (of U, V, M) is padded by a cache line, so the 16 or 36 planes a transform
@@ -22,9 +22,10 @@ const TB: i32 = 24
 /** Positions per tile: 6x6. */
 const P: i32 = 36
 
-// Scratch for the transforms' middle steps (36 vectors, then 6 more), in L1.
+// Scratch for the transforms' middle steps (36 vectors, then 6 more; the pooled forward's second row), in L1.
 const MID: usize = memory.data(36 * 16, 16)
 const ROW: usize = memory.data(6 * 16, 16)
+const ROW2: usize = memory.data(4 * 16, 16)
 const ROW9: usize = memory.data(9 * 16, 16)
 
 export function winograd4ScratchBytes(k: i32, n: i32): i32 {
@@ -162,17 +163,29 @@ function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLe
   v128.store(out + 3 * stride, f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5))
 }
 
-function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, outH: i32, outW: i32, y: usize, bias: usize, relu: bool): void {
+/**
+ * Y = A^T M A + bias (then ReLU where `relu`) for a block's tiles into y [n, outH, outW, N]. `pool`: the
+ * one-pass conv + ReLU + 2x2 max-pool instead. Each 4x4 tile starts at even coordinates, so it holds whole
+ * pool windows: its pairs of rows are pooled from L1 into y [n, outH / 2, outW / 2, N] (with argmax, or 0,
+ * as maxPoolForward keeps it) and the conv's output is never written; windows past the conv's output (an odd
+ * last row or column) are dropped, as the pool drops them.
+ */
+function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, outH: i32, outW: i32, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize): void {
   const xiStride: usize = <usize>(TB * np + PAD) * 4
   const perImage = tilesH * tilesW
   const zero = f32x4.splat(0)
   const row: usize = <usize>(outW * N) * 4
+  const pH = outH / 2, pW = outW / 2
   for (let t = 0; t < count; t++) {
     const g = t0 + t
     const b = g / perImage, rem = g % perImage
     const oy = (rem / tilesW) * 4, ox = (rem % tilesW) * 4
     const rows = min(4, outH - oy), cols = min(4, outW - ox)
+    // Pooled: the tile's windows, rows / 2 by cols / 2 (none where a single row or column is left).
+    const pr = rows / 2, pc = cols / 2
+    if (pool && (pr == 0 || pc == 0)) continue
     const img = y + <usize>b * <usize>(outH * outW * N) * 4
+    const pooled: usize = <usize>(((b * pH + oy / 2) * pW + ox / 2) * N) * 4
     const src = mp + <usize>(t * np) * 4
     for (let n = 0; n < N; n += 4) {
       const s = src + <usize>n * 4
@@ -182,6 +195,16 @@ function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t
         at(v128.load(c), v128.load(c + 6 * xiStride), v128.load(c + 12 * xiStride), v128.load(c + 18 * xiStride), v128.load(c + 24 * xiStride), v128.load(c + 30 * xiStride), MID + <usize>j * 16, 96)
       }
       const bv = bias ? v128.load(bias + <usize>n * 4) : zero
+      if (pool) {
+        for (let i = 0; i < pr; i++) {
+          const m = MID + <usize>(2 * i) * 96, m1 = m + 96
+          at(v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48), v128.load(m, 64), v128.load(m, 80), ROW, 16)
+          at(v128.load(m1), v128.load(m1, 16), v128.load(m1, 32), v128.load(m1, 48), v128.load(m1, 64), v128.load(m1, 80), ROW2, 16)
+          const o = pooled + <usize>((i * pW) * N + n) * 4
+          poolTileRows(ROW, ROW2, pc, bv, y + o, argmax ? argmax + o : 0, ((b * outH + oy + 2 * i) * outW + ox) * N + n, N, outW * N)
+        }
+        continue
+      }
       const p = img + <usize>((oy * outW + ox) * N + n) * 4
       for (let i = 0; i < rows; i++) {
         const m = MID + <usize>i * 96
@@ -199,6 +222,18 @@ function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t
 
 /** winogradConv (winograd.ts) with F(4x4, 3x3); scratch: winograd4ScratchBytes(K, N). */
 export function winograd4Conv(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, scratch: usize): void {
+  convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, flip, y, bias, relu, false, 0, scratch)
+}
+
+/**
+ * The forward conv + bias + ReLU, then a 2x2 stride-2 max-pool, in one pass (see outputTransform): y [n,
+ * outH / 2, outW / 2, N], argmax (or 0) alike. The same sums as winograd4Conv's, so the same values.
+ */
+export function winograd4ConvPool(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, y: usize, bias: usize, argmax: usize, scratch: usize): void {
+  convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, false, y, bias, true, true, argmax, scratch)
+}
+
+function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, scratch: usize): void {
   const np = (N + NR - 1) / NR * NR
   const up = scratch
   const vp = up + <usize>(P * (K * np + PAD)) * 4
@@ -213,7 +248,7 @@ export function winograd4Conv(x: usize, n: i32, inH: i32, inW: i32, K: i32, padT
     for (let xi = 0; xi < P; xi++) {
       gemmPacked(vp + <usize>(xi * (TB * K + PAD)) * 4, TB / MR, up + <usize>(xi * (K * np + PAD)) * 4, np / NR, K, mp + <usize>(xi * (TB * np + PAD)) * 4, np, false)
     }
-    outputTransform(mp, np, N, tilesH, tilesW, t0, count, outH, outW, y, bias, relu)
+    outputTransform(mp, np, N, tilesH, tilesW, t0, count, outH, outW, y, bias, relu, pool, argmax)
   }
 }
 

@@ -15,7 +15,7 @@
 //          0 1 1 16 16 1/16 1/16 0; 0 1 -1 32 -32 1/32 -1/32 1]
 // Each transform pairs the rows of +x and -x: they share their even and odd parts (e + o, e - o).
 import { gemmPacked, MR, NR } from './gemm'
-import { channelSlot, put4, scatter4 } from './winograd-common'
+import { channelSlot, poolTileRows, put4, scatter4 } from './winograd-common'
 
 /**
  * Each position's plane (of U, V, M) is padded by a cache line, so the 64 planes a transform touches at
@@ -28,9 +28,10 @@ const TB: i32 = 12
 /** Positions per tile: 8x8. */
 const P: i32 = 64
 
-// Scratch for the transforms' middle steps (64 vectors, then 8 more), in L1.
+// Scratch for the transforms' middle steps (64 vectors, then 8 more; the pooled forward's second row), in L1.
 const MID: usize = memory.data(64 * 16, 16)
 const ROW: usize = memory.data(8 * 16, 16)
+const ROW2: usize = memory.data(6 * 16, 16)
 const ROW9: usize = memory.data(9 * 16, 16)
 
 export function winograd6ScratchBytes(k: i32, n: i32): i32 {
@@ -196,17 +197,27 @@ function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLe
   v128.store(out + 5 * stride, f32x4.add(f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(32), d34)), f32x4.mul(f32x4.splat(0.03125), d56)), m7))
 }
 
-function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, outH: i32, outW: i32, y: usize, bias: usize, relu: bool): void {
+/**
+ * Y = A^T M A + bias (then ReLU where `relu`) for a block's tiles into y [n, outH, outW, N]. `pool`: the
+ * one-pass conv + ReLU + 2x2 max-pool instead, as in winograd4.ts (each 6x6 tile at even coordinates holds
+ * whole windows): y [n, outH / 2, outW / 2, N], argmax (or 0) alike; the conv's output is never written.
+ */
+function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, outH: i32, outW: i32, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize): void {
   const xiStride: usize = <usize>(TB * np + PAD) * 4
   const perImage = tilesH * tilesW
   const zero = f32x4.splat(0)
   const row: usize = <usize>(outW * N) * 4
+  const pH = outH / 2, pW = outW / 2
   for (let t = 0; t < count; t++) {
     const g = t0 + t
     const b = g / perImage, rem = g % perImage
     const oy = (rem / tilesW) * 6, ox = (rem % tilesW) * 6
     const rows = min(6, outH - oy), cols = min(6, outW - ox)
+    // Pooled: the tile's windows, rows / 2 by cols / 2 (none where a single row or column is left).
+    const pr = rows / 2, pc = cols / 2
+    if (pool && (pr == 0 || pc == 0)) continue
     const img = y + <usize>b * <usize>(outH * outW * N) * 4
+    const pooled: usize = <usize>(((b * pH + oy / 2) * pW + ox / 2) * N) * 4
     const src = mp + <usize>(t * np) * 4
     for (let n = 0; n < N; n += 4) {
       const s = src + <usize>n * 4
@@ -217,6 +228,16 @@ function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t
           v128.load(c + 32 * xiStride), v128.load(c + 40 * xiStride), v128.load(c + 48 * xiStride), v128.load(c + 56 * xiStride), MID + <usize>j * 16, 128)
       }
       const bv = bias ? v128.load(bias + <usize>n * 4) : zero
+      if (pool) {
+        for (let i = 0; i < pr; i++) {
+          const m = MID + <usize>(2 * i) * 128, m1 = m + 128
+          at(v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48), v128.load(m, 64), v128.load(m, 80), v128.load(m, 96), v128.load(m, 112), ROW, 16)
+          at(v128.load(m1), v128.load(m1, 16), v128.load(m1, 32), v128.load(m1, 48), v128.load(m1, 64), v128.load(m1, 80), v128.load(m1, 96), v128.load(m1, 112), ROW2, 16)
+          const o = pooled + <usize>((i * pW) * N + n) * 4
+          poolTileRows(ROW, ROW2, pc, bv, y + o, argmax ? argmax + o : 0, ((b * outH + oy + 2 * i) * outW + ox) * N + n, N, outW * N)
+        }
+        continue
+      }
       const p = img + <usize>((oy * outW + ox) * N + n) * 4
       for (let i = 0; i < rows; i++) {
         const m = MID + <usize>i * 128
@@ -234,6 +255,15 @@ function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t
 
 /** winogradConv (winograd.ts) with F(6x6, 3x3); scratch: winograd6ScratchBytes(K, N). */
 export function winograd6Conv(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, scratch: usize): void {
+  convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, flip, y, bias, relu, false, 0, scratch)
+}
+
+/** winograd4ConvPool (winograd4.ts) with F(6x6, 3x3): the same values as winograd6Conv then the pool. */
+export function winograd6ConvPool(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, y: usize, bias: usize, argmax: usize, scratch: usize): void {
+  convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, false, y, bias, true, true, argmax, scratch)
+}
+
+function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, scratch: usize): void {
   const np = (N + NR - 1) / NR * NR
   const up = scratch
   const vp = up + <usize>(P * (K * np + PAD)) * 4
@@ -248,7 +278,7 @@ export function winograd6Conv(x: usize, n: i32, inH: i32, inW: i32, K: i32, padT
     for (let xi = 0; xi < P; xi++) {
       gemmPacked(vp + <usize>(xi * (TB * K + PAD)) * 4, TB / MR, up + <usize>(xi * (K * np + PAD)) * 4, np / NR, K, mp + <usize>(xi * (TB * np + PAD)) * 4, np, false)
     }
-    outputTransform(mp, np, N, tilesH, tilesW, t0, count, outH, outW, y, bias, relu)
+    outputTransform(mp, np, N, tilesH, tilesW, t0, count, outH, outW, y, bias, relu, pool, argmax)
   }
 }
 

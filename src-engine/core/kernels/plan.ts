@@ -116,13 +116,16 @@ const POOL_FUSE_MAX_WIDTH = 256
 
 /**
  * Which convs the fast kernels run in one pass with their 2x2 max-pool (Kernels.fusesPool): those of the
- * packed or direct forward (not Winograd's, not a plain 1x1), two output rows of a modest width at a time.
+ * packed or direct forward (not a plain 1x1), two output rows of a modest width at a time; and every
+ * Winograd conv, whose output tiles (at even coordinates) hold whole windows, pooled as each is transformed.
  */
 export const fusesPool = (d: WindowDims, algo: ConvAlgorithm) =>
-  algo === 'gemm' && !isPlain1x1(d) && d.kh * d.kw * d.cin <= PACKED_IM2COL_MAX_K && d.outW <= POOL_FUSE_MAX_WIDTH && d.outH >= 2 && d.outW >= 2
+  algo === 'gemm'
+    ? !isPlain1x1(d) && d.kh * d.kw * d.cin <= PACKED_IM2COL_MAX_K && d.outW <= POOL_FUSE_MAX_WIDTH && d.outH >= 2 && d.outW >= 2
+    : winogradFits(d)
 
 /** Which of those take their weight gradient straight from the pool's (Kernels.filterGradFromPool): the direct convs. */
-export const filterGradFromPool = (d: WindowDims, algo: ConvAlgorithm) => fusesPool(d, algo) && narrowFilterFits(d)
+export const filterGradFromPool = (d: WindowDims, algo: ConvAlgorithm) => algo === 'gemm' && fusesPool(d, algo) && narrowFilterFits(d)
 
 /** The one-pass conv + pool's scratch: the packed weights, one block of packed rows and its output tile. */
 export function pooledForwardScratchBytes(k: number, cout: number, outW: number): number {
@@ -160,12 +163,13 @@ export type ConvPass = 'forward' | 'data' | 'weights' | 'pooled'
 
 /** Scratch bytes one pass of a conv asks the kernels for (0: none). */
 export function convScratchBytes(d: WindowDims, algo: ConvAlgorithm, pass: ConvPass): number {
-  if (pass === 'pooled') return isNarrow(d) ? narrowScratchBytes(d) : pooledForwardScratchBytes(d.kh * d.kw * d.cin, d.cout, d.outW)
   if (algo !== 'gemm' && winogradFits(d)) {
-    if (pass === 'forward') return winogradScratchBytes(algo, d.cin, d.cout)
+    // Winograd's pooled forward is its forward with another output transform: the same scratch.
+    if (pass === 'forward' || pass === 'pooled') return winogradScratchBytes(algo, d.cin, d.cout)
     if (pass === 'data') return winogradScratchBytes(algo, d.cout, d.cin)
     return winogradFilterScratchBytes(algo, d.cin, d.cout)
   }
+  if (pass === 'pooled') return isNarrow(d) ? narrowScratchBytes(d) : pooledForwardScratchBytes(d.kh * d.kw * d.cin, d.cout, d.outW)
   if (isPlain1x1(d)) return 0
   if ((pass === 'forward' && isNarrow(d)) || (pass === 'weights' && narrowFilterFits(d))) return narrowScratchBytes(d)
   const K = d.kh * d.kw * d.cin

@@ -50,10 +50,10 @@ export interface Kernels<T extends FloatArray = FloatArray> {
    * Conv + bias + ReLU, then a 2x2 stride-2 max-pool without padding, in one pass; y [N, floor(Ho/2),
    * floor(Wo/2), Cout] gets the pooled values and the conv's output is not written. With `argmax` (training)
    * each max's flat index in the conv's output is kept as maxPoolForward keeps it; inference passes none.
-   * Its values and indices equal conv2dForward's then maxPoolForward's. Absent where the kernels lack it;
-   * `fusesPool` says for which convs (and algorithms) they have it.
+   * Its values and indices equal conv2dForward's (with the same `algo`) then maxPoolForward's. Absent where
+   * the kernels lack it; `fusesPool` says for which convs (and algorithms) they have it.
    */
-  conv2dForwardPooled?(d: WindowDims, x: T, w: T, bias: T | null, y: T, argmax?: Int32Array | null): void
+  conv2dForwardPooled?(d: WindowDims, x: T, w: T, bias: T | null, y: T, argmax?: Int32Array | null, algo?: ConvAlgorithm): void
   fusesPool?(d: WindowDims, algo: ConvAlgorithm): boolean
   /**
    * For a conv whose 2x2 max-pool ran in its pass (conv2dForwardPooled with argmax): its weight and bias

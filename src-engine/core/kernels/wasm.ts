@@ -30,6 +30,9 @@ interface Exports {
   winograd4FilterGrad: Exports['winogradFilterGrad']
   winograd6Conv: Exports['winogradConv']
   winograd6FilterGrad: Exports['winogradFilterGrad']
+  winogradConvPool(x: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, w: number, y: number, bias: number, argmax: number, scratch: number): void
+  winograd4ConvPool: Exports['winogradConvPool']
+  winograd6ConvPool: Exports['winogradConvPool']
   heapBase(): number
   relaxed(): number
   PACK_A_BYTES: WebAssembly.Global
@@ -86,9 +89,9 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
   const direct = isPlain1x1
   const geo = (d: WindowDims) => [d.n, d.inH, d.inW, d.cin, d.kh, d.kw, d.sh, d.sw, d.padTop, d.padLeft, d.outH, d.outW] as const
   const variants = {
-    winograd2: { conv: ex.winogradConv, filter: ex.winogradFilterGrad },
-    winograd4: { conv: ex.winograd4Conv, filter: ex.winograd4FilterGrad },
-    winograd6: { conv: ex.winograd6Conv, filter: ex.winograd6FilterGrad },
+    winograd2: { conv: ex.winogradConv, pool: ex.winogradConvPool, filter: ex.winogradFilterGrad },
+    winograd4: { conv: ex.winograd4Conv, pool: ex.winograd4ConvPool, filter: ex.winograd4FilterGrad },
+    winograd6: { conv: ex.winograd6Conv, pool: ex.winograd6ConvPool, filter: ex.winograd6FilterGrad },
   }
   /** The Winograd variant to run, or null for im2col + GEMM (also when the dims do not fit it). */
   const winograd = (d: WindowDims, algo: ConvAlgorithm | undefined) => (algo && algo !== 'gemm' && winogradFits(d) ? variants[algo] : null)
@@ -181,7 +184,12 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
 
     fusesPool,
 
-    conv2dForwardPooled(d, x, w, bias, y, argmax) {
+    conv2dForwardPooled(d, x, w, bias, y, argmax, algo) {
+      const wg = winograd(d, algo)
+      if (wg) {
+        wg.pool(p(x), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(w), p(y), bias ? p(bias) : 0, argmax ? p(argmax) : 0, cols(convScratchBytes(d, algo!, 'pooled')))
+        return
+      }
       const run = isNarrow(d) ? ex.narrowConvPool : ex.convPoolForwardPacked
       run(p(x), ...geo(d), d.cout, p(w), bias ? p(bias) : 0, p(y), argmax ? p(argmax) : 0, cols(convScratchBytes(d, 'gemm', 'pooled')))
     },

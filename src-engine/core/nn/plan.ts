@@ -168,7 +168,7 @@ export function planNetwork(analysis: GraphAnalysis, shard: number): NetworkPlan
       const algo = chooseConv(d)
       scratch = {
         algo, forward: convScratchBytes(d, algo, 'forward'), weights: convScratchBytes(d, algo, 'weights'),
-        data: gradInto[0] ? convScratchBytes(d, algo, 'data') : 0, pooled: onePass && fusesPool(d, algo) ? convScratchBytes(d, 'gemm', 'pooled') : 0,
+        data: gradInto[0] ? convScratchBytes(d, algo, 'data') : 0, pooled: onePass && fusesPool(d, algo) ? convScratchBytes(d, algo, 'pooled') : 0,
       }
     }
     return {

@@ -148,14 +148,52 @@ describe('fast convolution and pooling = reference', () => {
       expectClose(y, want64, Math.sqrt(d.kh * d.kw * cin))
     })
   }
-  it('conv + pool in one pass is offered only where the packed forward runs', () => {
+  it('conv + pool in one pass is offered where the packed, direct or Winograd forward runs', () => {
     const d = (cin: number, kernel: number, w = 16): WindowDims => ({ ...windowGeometry(w, w, kernel, 1, 'same'), n: 1, inH: w, inW: w, cin, cout: 8 })
     expect(fast.fusesPool!(d(3, 3), 'gemm')).toBe(true)
-    expect(fast.fusesPool!(d(3, 3), 'winograd2')).toBe(false) // Winograd's sums differ from the GEMM's
+    // Winograd pools its own output tiles: its sums (not the GEMM's), the very values of its unfused forward.
+    for (const algo of ['winograd2', 'winograd4', 'winograd6'] as const) {
+      expect(fast.fusesPool!(d(8, 3), algo)).toBe(true)
+      expect(fast.fusesPool!(d(3, 3), algo)).toBe(false) // 3 input channels: Winograd does not run this conv
+      expect(fast.filterGradFromPool!(d(8, 3), algo)).toBe(false) // the weight gradient from the pool is the direct convs'
+    }
     expect(fast.fusesPool!(d(16, 1), 'gemm')).toBe(false) // a plain 1x1 is the GEMM on the input itself
     expect(fast.fusesPool!(d(128, 3), 'gemm')).toBe(false) // a window deeper than the packed panels take
     expect(fast.fusesPool!(d(3, 3, 300), 'gemm')).toBe(false) // rows too wide for the tile to stay cached
   })
+
+  // Winograd's forward with the 2x2/2 max-pool in its output transform: every value the very one of its own
+  // unfused forward (the same sums) then the pool, every argmax the pool's; edge tiles that hold a single row
+  // or column (odd outputs), blocks of tiles that cross images and end short, ReLU zeros tying in a window.
+  const wpooled: [string, number, number, number, number, number, Padding][] = [
+    // name, n, h, w, cin, cout, padding
+    ['same, odd output 13x11, 8 -> 12', 2, 13, 11, 8, 12, 'same'],
+    ['valid, odd output 13x10, 16 -> 8', 3, 15, 12, 16, 8, 'valid'],
+    ['same, 26x26 (more tiles than a block), 32 -> 64', 2, 26, 26, 32, 64, 'same'],
+    ['valid, 64 -> 16, odd width', 2, 14, 11, 64, 16, 'valid'],
+  ]
+  for (const algo of ['winograd2', 'winograd4', 'winograd6'] as const) {
+    for (const [name, n, h, w, cin, cout, padding] of wpooled) {
+      it(`Winograd ${algo} + ReLU + max-pool in one pass: ${name}`, () => {
+        const d: WindowDims = { ...windowGeometry(h, w, 3, 1, padding), n, inH: h, inW: w, cin, cout }
+        expect(fast.fusesPool!(d, algo)).toBe(true)
+        const pd: WindowDims = { ...windowGeometry(d.outH, d.outW, 2, 2, 'valid'), n, inH: d.outH, inW: d.outW, cin: cout, cout }
+        const [x] = pair(n * h * w * cin), [wt] = pair(9 * cin * cout), [bias] = pair(cout)
+        const conv = fast.alloc(n * d.outH * d.outW * cout)
+        const len = n * pd.outH * pd.outW * cout
+        const want = fast.alloc(len), wantAt = fast.allocIndex(len)
+        fast.conv2dForward(d, x, wt, bias, conv, true, algo)
+        fast.maxPoolForward(pd, conv, want, wantAt)
+        const y = fast.alloc(len).fill(NaN), at = fast.allocIndex(len).fill(-1)
+        fast.conv2dForwardPooled!(d, x, wt, bias, y, at, algo)
+        expect(Array.from(y).every((v, i) => v === want[i])).toBe(true)
+        expect(Array.from(at)).toEqual(Array.from(wantAt))
+        y.fill(NaN) // inference: no argmax, the same values
+        fast.conv2dForwardPooled!(d, x, wt, bias, y, null, algo)
+        expect(Array.from(y).every((v, i) => v === want[i])).toBe(true)
+      })
+    }
+  }
 
   // The transforms add, halve and scale before multiplying, so float32 rounding grows beyond the GEMM's.
   // Tolerances against the float64 reference, inputs and weights in [-1, 1]: F(2x2, 3x3) 1e-4 * sqrt(fan-in),

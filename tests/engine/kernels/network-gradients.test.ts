@@ -22,7 +22,29 @@ describe('fast network gradients = float64 reference gradients', () => {
     const fast = new Network(analyzed(model), await fastKernels(), n, 3)
     const chosen = fast.layers.map((l) => (l.info.type === 'conv2d' ? (fast.kernels.chooseConv!({ ...l.info.window!, n, inH: l.info.inputShapes[0]![0], inW: l.info.inputShapes[0]![1], cin: l.info.inputShapes[0]![2], cout: l.info.outputShape![2] })) : null)).filter(Boolean)
     expect(chosen).toEqual(['gemm', 'winograd6', 'gemm', 'gemm']) // c2's 12x10: 2x2 tiles of 6 (3x3 of 4); c3's output is 4x3: below the rule's size
+    expect(fast.layers.find((l) => l.info.id === 'c2')!.forwardPooled).toBeTruthy() // F(6x6) with its ReLU and pool in one pass
     await compare(model, n, fast)
+  })
+
+  it('Winograd F(4x4) and F(2x2) convs run with their ReLU and max-pool in one pass in training (odd sizes: windows dropped)', async () => {
+    // c1's 14x13 output: its last column has no pool window; c2's 7x6: its last row has none.
+    const model = chainModel([14, 13, 8], [
+      ['c1', 'conv2d', { filters: 16, kernel: 3, padding: 'same' }], ['r1', 'relu'], ['p1', 'maxpool2d', { size: 2 }],
+      ['c2', 'conv2d', { filters: 12, kernel: 3, padding: 'same' }], ['r2', 'relu'], ['p2', 'maxpool2d', { size: 2 }],
+      ['gap', 'globalavgpool'], ['fc', 'dense', { units: 4 }], ['out', 'softmax'],
+    ])
+    const n = 3
+    const fast = new Network(analyzed(model), await fastKernels(), n, 3)
+    expect(fast.plan.steps.flatMap((s) => (s.scratch ? [s.scratch.algo] : []))).toEqual(['winograd4', 'winograd2'])
+    for (const id of ['c1', 'c2']) {
+      const conv = fast.layers.find((l) => l.info.id === id)!
+      expect(conv.forwardPooled, id).toBeTruthy()
+      expect(conv.backwardPooled, id).toBeFalsy() // the weight gradient from the pool is only the direct convs'
+      conv.out.fill(NaN)
+    }
+    await compare(model, n, fast)
+    // The convs' outputs were never written: the gradients came through the pooled pass and its argmax.
+    for (const id of ['c1', 'c2']) expect(Number.isNaN(fast.layers.find((l) => l.info.id === id)!.out[0]), id).toBe(true)
   })
 
   it('a conv stack on 8x8 maps, where the rule picks F(4x4, 3x3)', async () => {

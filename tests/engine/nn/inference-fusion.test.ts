@@ -10,7 +10,7 @@ import { analyzed } from '../../helpers/graphs.ts'
 const template = (name: string) => parseModelFile(readFileSync(new URL(`../../../resources/templates/${name}.cnn.json`, import.meta.url), 'utf8'))
 
 describe('forward for the probabilities alone', () => {
-  for (const [name, fusedConvs] of [['smallcnn', ['c1']], ['shapes-cnn', ['c1']], ['lenet5', ['c1', 'c3']]] as const) {
+  for (const [name, fusedConvs] of [['smallcnn', ['c1', 'c2']], ['shapes-cnn', ['c1', 'c2']], ['lenet5', ['c1', 'c3']]] as const) {
     it(`${name}: the same probabilities, with ${fusedConvs.join(' and ')} pooled in one pass`, async () => {
       const n = 7
       const net = new Network(analyzed(template(name)), await fastKernels(), n, 3)

@@ -35,7 +35,7 @@ export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fus
     forward(ins, n) {
       ctx.kernels.conv2dForward(dims(n), ins[0], w.value, bias ? bias.value : null, b.out, fuseRelu, algo)
     },
-    ...(pools ? { forwardPooled(ins: FloatArray[], n: number, y: FloatArray, argmax?: Int32Array | null) { ctx.kernels.conv2dForwardPooled!(dims(n), ins[0], w.value, bias ? bias.value : null, y, argmax) } } : {}),
+    ...(pools ? { forwardPooled(ins: FloatArray[], n: number, y: FloatArray, argmax?: Int32Array | null) { ctx.kernels.conv2dForwardPooled!(dims(n), ins[0], w.value, bias ? bias.value : null, y, argmax, algo) } } : {}),
     ...(poolsBack ? { backwardPooled(ins: FloatArray[], n: number, pool: Layer) { ctx.kernels.conv2dBackwardFilterPooled!(dims(n), ins[0], pool.dOut, pool.argmax!, pool.out, w.grad, bias ? bias.grad : null) } } : {}),
     backward(ins, dIns, acc, n) {
       const d = dims(n)
