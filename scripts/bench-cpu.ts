@@ -31,7 +31,7 @@ function imagesPerCpuSecond(step: () => void, steps: number): string {
 }
 const train = imagesPerCpuSecond(() => {
   net.forward(B, true, true) // as the trainer runs it: a conv and its pool may go in one pass
-  net.backward(labels, B, 1 / B)
+  net.backward(labels, B, 1 / B, true)
   optimizer.step(net.paramBlock, net.gradBlock, 0.01)
 }, 5)
 const infer = imagesPerCpuSecond(() => net.forward(B, false, true), 10) // as inference runs: the probabilities alone

@@ -119,8 +119,8 @@ export class Network {
     // writes or adds as planned.
     this.gradsOf = this.layers.map((l) => plan.byId.get(l.info.id)!.gradInto.map((wanted, k) => (wanted ? byId.get(l.info.inputs[k])?.dOut ?? null : null)))
     this.accumulateOf = this.layers.map((l) => plan.byId.get(l.info.id)!.accumulate)
-    // A training backward: a first conv (no input gradient) with its pool in one pass takes its gradients
-    // straight from the pool's (Layer.backwardPooled); the pool's turn is skipped.
+    // For backward(..., gradientsOnly): a first conv (no input gradient) with its pool in one pass takes its
+    // gradients straight from the pool's (Layer.backwardPooled); the pool's turn is skipped.
     this.backPooled = this.layers.map((l, i) => (this.poolOf[i] && l.backwardPooled && !this.gradsOf[i][0] ? this.poolOf[i] : null))
     this.backSkipped = this.layers.map((l) => this.backPooled.includes(l))
     this.output = byId.get(analysis.outputId!) as SoftmaxLayer
@@ -170,13 +170,16 @@ export class Network {
   /**
    * Backward pass of softmax + cross-entropy after a training forward: fills `gradBlock` with
    * dLoss/dparams where Loss = scale * sum of the batch's cross-entropies (scale = 1 / global batch size).
+   * `gradientsOnly` (training, which wants the parameters' gradients alone, not the gradient at each layer's
+   * output that Learn reads): a first conv may take its gradients straight from its pool's, leaving its own
+   * `dOut` unwritten.
    */
-  backward(labels: Int32Array, n: number, scale: number): BatchResult {
+  backward(labels: Int32Array, n: number, scale: number, gradientsOnly = false): BatchResult {
     const r = this.evaluate(labels, n)
     const p = this.output.out, g = this.fused, C = this.classes
     for (let i = 0; i < n * C; i++) g[i] = p[i] * scale
     for (let s = 0; s < n; s++) g[s * C + labels[s]] -= scale
-    this.backwardFromLogits(g, n)
+    this.backwardFromLogits(g, n, undefined, gradientsOnly)
     return r
   }
 
@@ -188,17 +191,17 @@ export class Network {
    * max-pool that does that conv's ReLU backward leaves the ReLU's mask out for this, which makes the
    * gradient the one with respect to the ReLU's input.
    */
-  backwardFromLogits(gradLogits: FloatArray, n: number, downTo?: Layer): void {
+  backwardFromLogits(gradLogits: FloatArray, n: number, downTo?: Layer, gradientsOnly = false): void {
     const stop = downTo ? this.layers.indexOf(downTo) : -1
     if (downTo && stop < 0) throw new Error(`internal: layer ${downTo.info.id} is not in this network`)
     const unmasked = downTo ? this.plan.byId.get(downTo.info.id)!.maskingPool : null
     this.output.fusedGrad = gradLogits
     try {
       for (let i = this.layers.length - 1; i > stop; i--) {
-        // Not for Grad-CAM (downTo): it reads the gradient at a layer's output, which this pass never writes.
-        const pool = downTo ? null : this.backPooled[i]
+        // Only where the parameters' gradients are all that is wanted: the pass never writes the conv's dOut.
+        const pool = gradientsOnly ? this.backPooled[i] : null
         if (pool) this.layers[i].backwardPooled!(this.inputsOf[i], n, pool)
-        else if (downTo || !this.backSkipped[i]) this.layers[i].backward(this.inputsOf[i], this.gradsOf[i], this.accumulateOf[i], n, this.layers[i].info.id === unmasked)
+        else if (!gradientsOnly || !this.backSkipped[i]) this.layers[i].backward(this.inputsOf[i], this.gradsOf[i], this.accumulateOf[i], n, this.layers[i].info.id === unmasked)
       }
     } finally {
       this.output.fusedGrad = null

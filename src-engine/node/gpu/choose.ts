@@ -33,8 +33,8 @@ export async function chooseDevice(analysis: GraphAnalysis, batch: number, reque
   try {
     const cpuStep = () => {
       cpu.input.set(input)
-      cpu.forward(batch, true)
-      cpu.backward(labels, batch, 1 / batch)
+      cpu.forward(batch, true, true) // as a CPU worker trains (node/trainer/worker.ts)
+      cpu.backward(labels, batch, 1 / batch, true)
     }
     const gpuStep = () => g.trainStep(input, labels, batch)
     cpuStep()

@@ -86,7 +86,7 @@ function trainStep(msg: Extract<Command, { type: 'train' }>): void {
   try {
     if (msg.n > 0) {
       net.forward(msg.n, true, true) // outputs only: a conv and its pool may run as one pass
-      r = net.backward(labels, msg.n, msg.scale)
+      r = net.backward(labels, msg.n, msg.scale, true) // gradients only: a first conv may take its own from its pool's
     }
   } catch (e) {
     failure = e instanceof Error ? e.message : String(e)

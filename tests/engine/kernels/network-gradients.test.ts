@@ -69,6 +69,23 @@ describe('fast network gradients = float64 reference gradients', () => {
     const c1 = fast.layers.find((l) => l.info.id === 'c1')!
     expect(c1.forwardPooled && c1.backwardPooled).toBeTruthy()
     await compare(model, n, fast)
+    // Without gradientsOnly (Learn reads the gradient at c1's output) the pool's backward writes c1's dOut;
+    // with it, c1's dOut is left alone. The parameters' gradients agree.
+    const labels = Int32Array.from({ length: n }, (_, i) => i % 4)
+    fast.forward(n, true, true)
+    c1.dOut.fill(0)
+    fast.backward(labels, n, 1 / n)
+    expect(c1.dOut.subarray(0, n * c1.outSize).some((v) => v !== 0)).toBe(true)
+    const full = Float32Array.from(fast.gradBlock)
+    c1.dOut.fill(0)
+    fast.backward(labels, n, 1 / n, true)
+    expect(c1.dOut.subarray(0, n * c1.outSize).every((v) => v === 0)).toBe(true)
+    let worst = 0, scale = 0
+    for (let i = 0; i < full.length; i++) {
+      worst = Math.max(worst, Math.abs(fast.gradBlock[i] - full[i]))
+      scale = Math.max(scale, Math.abs(full[i]))
+    }
+    expect(worst).toBeLessThan(1e-5 * scale)
   })
 
   it('a conv feeding a ReLU and a dead-end branch (the ReLU fused, the branch never computed)', async () => {
@@ -85,7 +102,7 @@ async function compare(model: ReturnType<typeof chainModel>, n: number, made?: N
   const labels = Int32Array.from({ length: n }, () => rng.int(fast.classes))
   fast.forward(n, true, true) // as the trainer runs it: a conv and its pool may go in one pass
   ref.forward(n, true)
-  fast.backward(labels, n, 1 / n)
+  fast.backward(labels, n, 1 / n, true)
   ref.backward(labels, n, 1 / n)
   for (const { name, offset, size } of fast.layout()) {
     let worst = 0, scale = 0
