@@ -397,13 +397,43 @@ export function convPoolForwardPacked(x: usize, n: i32, inH: i32, inW: i32, cin:
 }
 
 /**
+ * One window of the one-pass conv + ReLU + 2x2 stride-2 max-pool (every conv's pooled forward: poolRowPair
+ * below, the Winograd variants' output transforms), 4 channels: its pixels v0 (top left), v1 (top right), v2
+ * (bottom left), v3 (bottom right), with bias, before or after the ReLU. The max goes to `y`; with `argmax`
+ * (or 0) the flat index in the conv's output [n, outH, outW, N] of each lane's max, where v0's first lane is
+ * `first` and `rowN` = outW * N. Values and indices equal the unfused conv then maxPoolForward's, which
+ * compares max(v, 0) in this order with strictly greater winning (the first of equals wins). The ReLU comes
+ * once, after the max: where the window's max is > 0 the same pixel wins either way (the ReLU leaves it and
+ * every pixel that ties it alone); where it is not, every pixel is 0 after the ReLU, so the first (v0) wins.
+ * A NaN wins neither way unless it is v0, and then stays (the ReLU keeps a NaN).
+ */
+// @ts-ignore: decorator
+@inline export function poolWindow(v0: v128, v1: v128, v2: v128, v3: v128, y: usize, argmax: usize, first: i32, N: i32, rowN: i32): void {
+  let best = v0
+  const wins1 = f32x4.gt(v1, best)
+  best = v128.bitselect(v1, best, wins1)
+  const wins2 = f32x4.gt(v2, best)
+  best = v128.bitselect(v2, best, wins2)
+  const wins3 = f32x4.gt(v3, best)
+  best = v128.bitselect(v3, best, wins3)
+  const zero = f32x4.splat(0)
+  v128.store(y, f32x4.max(best, zero))
+  if (argmax) {
+    const a0 = i32x4.add(i32x4.splat(first), i32x4(0, 1, 2, 3))
+    let off = v128.and(i32x4.splat(N), wins1)
+    off = v128.bitselect(i32x4.splat(rowN), off, wins2)
+    off = v128.bitselect(i32x4.splat(rowN + N), off, wins3)
+    v128.store(argmax, i32x4.add(a0, v128.and(off, f32x4.gt(best, zero))))
+  }
+}
+
+/**
  * The 2x2 stride-2 max-pool of two conv rows held in `t` (outW pixels of cout channels each) into pW pooled
  * pixels at y. `argmax` (or 0) gets each max's flat index in the conv's output, whose first of these two rows
  * starts at index `first`. Compared as maxPoolForward does (strictly greater: the first of equals wins).
  */
 export function poolRowPair(t: usize, outW: i32, cout: i32, pW: i32, y: usize, argmax: usize, first: i32): void {
   const pixel: usize = <usize>cout * 4, second: usize = <usize>(outW * cout) * 4
-  const lanes = i32x4(0, 1, 2, 3)
   let o: usize = 0
   for (let px = 0; px < pW; px++) {
     const q = t + <usize>(2 * px) * pixel
@@ -411,22 +441,7 @@ export function poolRowPair(t: usize, outW: i32, cout: i32, pW: i32, y: usize, a
     let ch = 0
     for (; ch + 4 <= cout; ch += 4) {
       const at = q + <usize>ch * 4
-      const v0 = v128.load(at), v1 = v128.load(at + pixel), v2 = v128.load(at + second), v3 = v128.load(at + second + pixel)
-      let best = v0
-      const wins1 = f32x4.gt(v1, best)
-      best = v128.bitselect(v1, best, wins1)
-      const wins2 = f32x4.gt(v2, best)
-      best = v128.bitselect(v2, best, wins2)
-      const wins3 = f32x4.gt(v3, best)
-      best = v128.bitselect(v3, best, wins3)
-      v128.store(y + o, best)
-      if (argmax) {
-        const a0 = i32x4.add(i32x4.splat(i0 + ch), lanes)
-        let idx = v128.bitselect(i32x4.add(a0, i32x4.splat(cout)), a0, wins1)
-        idx = v128.bitselect(i32x4.add(a0, i32x4.splat(outW * cout)), idx, wins2)
-        idx = v128.bitselect(i32x4.add(a0, i32x4.splat(outW * cout + cout)), idx, wins3)
-        v128.store(argmax + o, idx)
-      }
+      poolWindow(v128.load(at), v128.load(at + pixel), v128.load(at + second), v128.load(at + second + pixel), y + o, argmax ? argmax + o : 0, i0 + ch, cout, outW * cout)
       o += 16
     }
     for (; ch < cout; ch++) {

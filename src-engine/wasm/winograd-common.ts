@@ -1,6 +1,7 @@
 // Pieces the Winograd variants (winograd.ts, winograd4.ts, winograd6.ts) share: writing their transforms into
 // the GEMM's packed layouts, and pooling their output tiles in the one-pass conv + pool.
 import { MR } from './gemm'
+import { poolWindow } from './conv'
 
 /** The 4 lanes of v to at, at + stride, at + 2 stride, at + 3 stride (4 channels into a packed-A panel). */
 // @ts-ignore: decorator
@@ -24,37 +25,6 @@ import { MR } from './gemm'
   store<f32>(a1 + off, f32x4.extract_lane(v, 1))
   store<f32>(a2 + off, f32x4.extract_lane(v, 2))
   store<f32>(a3 + off, f32x4.extract_lane(v, 3))
-}
-
-/**
- * The one-pass conv + ReLU + 2x2 stride-2 max-pool (the Winograd variants' pooled forward): one window of 4
- * channels, its pixels v0 (top left), v1 (top right), v2 (bottom left), v3 (bottom right), with bias but
- * before the ReLU. The max goes to `y`; with `argmax` (or 0) the flat index in the conv's output [n, outH,
- * outW, N] of each lane's max, where v0's first lane is `first` and `rowN` = outW * N. Values and indices
- * equal the unfused conv then pool's, which compares max(v, 0) in this order with strictly greater winning
- * (maxPoolForward, conv.ts poolRowPair: the first of equals wins). The ReLU comes once, after the max: where
- * the window's max is > 0 the same pixel wins either way (the ReLU leaves it and every pixel that ties it
- * alone); where it is not, every pixel is 0 after the ReLU, so the first (v0) wins. A NaN wins neither way
- * unless it is v0, and then stays (the ReLU keeps a NaN).
- */
-// @ts-ignore: decorator
-@inline export function poolWindow(v0: v128, v1: v128, v2: v128, v3: v128, y: usize, argmax: usize, first: i32, N: i32, rowN: i32): void {
-  let best = v0
-  const wins1 = f32x4.gt(v1, best)
-  best = v128.bitselect(v1, best, wins1)
-  const wins2 = f32x4.gt(v2, best)
-  best = v128.bitselect(v2, best, wins2)
-  const wins3 = f32x4.gt(v3, best)
-  best = v128.bitselect(v3, best, wins3)
-  const zero = f32x4.splat(0)
-  v128.store(y, f32x4.max(best, zero))
-  if (argmax) {
-    const a0 = i32x4.add(i32x4.splat(first), i32x4(0, 1, 2, 3))
-    let off = v128.and(i32x4.splat(N), wins1)
-    off = v128.bitselect(i32x4.splat(rowN), off, wins2)
-    off = v128.bitselect(i32x4.splat(rowN + N), off, wins3)
-    v128.store(argmax, i32x4.add(a0, v128.and(off, f32x4.gt(best, zero))))
-  }
 }
 
 /**

@@ -9,7 +9,8 @@
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
 //   A^T = [1 1 1 0; 0 1 -1 -1]
 import { gemmPacked, MR, NR } from './gemm'
-import { channelSlot, poolWindow, put4, scatter4 } from './winograd-common'
+import { channelSlot, put4, scatter4 } from './winograd-common'
+import { poolWindow } from './conv'
 
 /**
  * Each position's plane (of U, V, M) is padded by a cache line, so the 16 or 36 planes a transform
