@@ -30,6 +30,12 @@ export function narrowScratchBytes(inH: i32, inW: i32, cin: i32, kh: i32, kw: i3
   return ((cout + NR - 1) / NR * NR * K + vecs(padded) + 2 * outW * cout) * 4
 }
 
+/** Where the padded image starts in the scratch: after the packed weights (narrowScratchBytes's layout). */
+// @ts-ignore: decorator
+@inline function paddedAt(scratch: usize, K: i32, cout: i32): usize {
+  return scratch + <usize>((cout + NR - 1) / NR * NR * K) * 4
+}
+
 /** Image b of x into `dst` with its zero border: pixel (py, px) of dst is x[b, py - padTop, px - padLeft]. */
 function padImage(x: usize, b: i32, inH: i32, inW: i32, cin: i32, padTop: i32, padLeft: i32, PH: i32, PW: i32, dst: usize): void {
   const run: usize = <usize>(inW * cin) * 4
@@ -101,7 +107,7 @@ export function narrowConv(x: usize, n: i32, inH: i32, inW: i32, cin: i32, kh: i
   const K = kh * kw * cin
   const bp = scratch
   packWhole(w, cout, K, bp)
-  const pad = bp + <usize>((cout + NR - 1) / NR * NR * K) * 4
+  const pad = paddedAt(scratch, K, cout)
   const PH = paddedH(inH, kh, sh, padTop, outH), PW = paddedW(inW, kw, sw, padLeft, outW)
   const rowOut: usize = <usize>(outW * cout) * 4
   for (let b = 0; b < n; b++) {
@@ -120,7 +126,7 @@ export function narrowConvPool(x: usize, n: i32, inH: i32, inW: i32, cin: i32, k
   const K = kh * kw * cin
   const bp = scratch
   packWhole(w, cout, K, bp)
-  const pad = bp + <usize>((cout + NR - 1) / NR * NR * K) * 4
+  const pad = paddedAt(scratch, K, cout)
   const PH = paddedH(inH, kh, sh, padTop, outH), PW = paddedW(inW, kw, sw, padLeft, outW)
   const t = pad + <usize>vecs(PH * PW * cin) * 4
   const rowOut: usize = <usize>(outW * cout) * 4
@@ -149,25 +155,33 @@ export function narrowFilterGrad(x: usize, dy: usize, n: i32, inH: i32, inW: i32
   const K = kh * kw * cin, ke = kw * cin
   memory.fill(dw, 0, <usize>(K * cout) * 4)
   const PH = paddedH(inH, kh, sh, padTop, outH), PW = paddedW(inW, kw, sw, padLeft, outW)
-  const pad = scratch + <usize>((cout + NR - 1) / NR * NR * K) * 4
+  const pad = paddedAt(scratch, K, cout)
   const rowBytes: usize = <usize>(PW * cin) * 4, ps: usize = <usize>(sw * cin) * 4
   const chunk = max(1, CHUNK_FLOATS / (outW * cout))
   for (let b = 0; b < n; b++) {
     padImage(x, b, inH, inW, cin, padTop, padLeft, PH, PW, pad)
     for (let oy0 = 0; oy0 < outH; oy0 += chunk) {
       const oy1 = min(outH, oy0 + chunk)
-      for (let k0 = 0; k0 < K; k0 += MR) {
-        // Where each of the tile's 6 window offsets lies in a window; rows past K read offset 0 and are dropped.
-        const o0 = offset(k0, K, ke, rowBytes), o1 = offset(k0 + 1, K, ke, rowBytes), o2 = offset(k0 + 2, K, ke, rowBytes)
-        const o3 = offset(k0 + 3, K, ke, rowBytes), o4 = offset(k0 + 4, K, ke, rowBytes), o5 = offset(k0 + 5, K, ke, rowBytes)
-        for (let j0 = 0; j0 < cout; j0 += NR) {
-          const cols = min(NR, cout - j0)
-          const dyAt = dy + <usize>(((b * outH + oy0) * outW) * cout + j0) * 4
-          const xAt = pad + <usize>(oy0 * sh) * rowBytes
-          if (cols == NR) filterTile(xAt, rowBytes * <usize>sh, ps, dyAt, cout, oy1 - oy0, outW, o0, o1, o2, o3, o4, o5, true, dw + <usize>(k0 * cout + j0) * 4, min(MR, K - k0), cols)
-          else filterTile(xAt, rowBytes * <usize>sh, ps, dyAt, cout, oy1 - oy0, outW, o0, o1, o2, o3, o4, o5, false, dw + <usize>(k0 * cout + j0) * 4, min(MR, K - k0), cols)
-        }
-      }
+      filterRows(pad + <usize>(oy0 * sh) * rowBytes, rowBytes, sh, ps, dy + <usize>(((b * outH + oy0) * outW) * cout) * 4, oy1 - oy0, outW, K, ke, cout, dw)
+    }
+  }
+}
+
+/**
+ * dw [K, cout] += the window of each of `rows` output rows (outW pixels each, the first row's windows at xAt in
+ * the padded image, sh rows of it apart) times its output gradient (dyAt, cout floats a pixel), every 6x8
+ * tile of dw in turn (filterTile).
+ */
+function filterRows(xAt: usize, rowBytes: usize, sh: i32, ps: usize, dyAt: usize, rows: i32, outW: i32, K: i32, ke: i32, cout: i32, dw: usize): void {
+  const rowStep = rowBytes * <usize>sh
+  for (let k0 = 0; k0 < K; k0 += MR) {
+    // Where each of the tile's 6 window offsets lies in a window; rows past K read offset 0 and are dropped.
+    const o0 = offset(k0, K, ke, rowBytes), o1 = offset(k0 + 1, K, ke, rowBytes), o2 = offset(k0 + 2, K, ke, rowBytes)
+    const o3 = offset(k0 + 3, K, ke, rowBytes), o4 = offset(k0 + 4, K, ke, rowBytes), o5 = offset(k0 + 5, K, ke, rowBytes)
+    for (let j0 = 0; j0 < cout; j0 += NR) {
+      const cols = min(NR, cout - j0), at = dw + <usize>(k0 * cout + j0) * 4, dyj = dyAt + <usize>j0 * 4
+      if (cols == NR) filterTile(xAt, rowStep, ps, dyj, cout, rows, outW, o0, o1, o2, o3, o4, o5, true, at, min(MR, K - k0), cols)
+      else filterTile(xAt, rowStep, ps, dyj, cout, rows, outW, o0, o1, o2, o3, o4, o5, false, at, min(MR, K - k0), cols)
     }
   }
 }
@@ -223,7 +237,7 @@ export function narrowFilterGradPooled(x: usize, dyp: usize, argmax: usize, yp: 
   memory.fill(dw, 0, <usize>(K * cout) * 4)
   if (db) memory.fill(db, 0, <usize>cout * 4)
   const PH = paddedH(inH, kh, sh, padTop, outH), PW = paddedW(inW, kw, sw, padLeft, outW)
-  const pad = scratch + <usize>((cout + NR - 1) / NR * NR * K) * 4
+  const pad = paddedAt(scratch, K, cout)
   const t = pad + <usize>vecs(PH * PW * cin) * 4
   const rowBytes: usize = <usize>(PW * cin) * 4, ps: usize = <usize>(sw * cin) * 4
   const pH = outH / 2, pW = outW / 2
@@ -235,16 +249,7 @@ export function narrowFilterGradPooled(x: usize, dyp: usize, argmax: usize, yp: 
       const o = <usize>((b * pH + py) * pW * cout) * 4
       unpoolRows(dyp + o, argmax + o, yp ? yp + o : 0, pW, outW, cout, (b * outH + 2 * py) * outW * cout, t, db)
       const xAt = pad + <usize>(2 * py * sh) * rowBytes
-      for (let k0 = 0; k0 < K; k0 += MR) {
-        const o0 = offset(k0, K, ke, rowBytes), o1 = offset(k0 + 1, K, ke, rowBytes), o2 = offset(k0 + 2, K, ke, rowBytes)
-        const o3 = offset(k0 + 3, K, ke, rowBytes), o4 = offset(k0 + 4, K, ke, rowBytes), o5 = offset(k0 + 5, K, ke, rowBytes)
-        for (let j0 = 0; j0 < cout; j0 += NR) {
-          const cols = min(NR, cout - j0)
-          const at = dw + <usize>(k0 * cout + j0) * 4
-          if (cols == NR) filterTile(xAt, rowBytes * <usize>sh, ps, t + <usize>j0 * 4, cout, 2, outW, o0, o1, o2, o3, o4, o5, true, at, min(MR, K - k0), cols)
-          else filterTile(xAt, rowBytes * <usize>sh, ps, t + <usize>j0 * 4, cout, 2, outW, o0, o1, o2, o3, o4, o5, false, at, min(MR, K - k0), cols)
-        }
-      }
+      filterRows(pad + <usize>(2 * py * sh) * rowBytes, rowBytes, sh, ps, t, 2, outW, K, ke, cout, dw)
     }
   }
 }
