@@ -11,6 +11,7 @@ import { GpuContext } from '../../core/gpu/ops.ts'
 import { planShards } from '../../core/nn/plan.ts'
 import { learningRate } from '../../core/train/schedule.ts'
 import type { EpochEvent, Evaluation, Trainer, TrainerOptions, TrainResult } from '../../core/train/types.ts'
+import { epochEvent } from '../../core/train/epoch-event.ts'
 import { describeNonFinite, encodeWeights, OPTIMIZER_STATE, unpackWeights } from '../../core/train/weights.ts'
 import { NoGpuError } from './choose.ts'
 import { loadGpu } from './load.ts'
@@ -132,13 +133,8 @@ export function createGpuTrainer(opts: TrainerOptions): Trainer {
       const seconds = (performance.now() - t0) / 1000
       trainImages += seen
       trainSeconds += seconds
-      const e: EpochEvent = { epoch: epoch + 1, trainLoss: lossSum / seen, trainAccuracy: correct / seen, lr, seconds, imagesPerSecond: seen / seconds }
-      if (opts.val && opts.val.count > 0) {
-        const v = await evaluateSource(opts.val)
-        e.valLoss = v.loss
-        e.valAccuracy = v.accuracy
-        e.seconds = (performance.now() - t0) / 1000
-      }
+      const val = opts.val && opts.val.count > 0 ? opts.val : null
+      const e = await epochEvent(epoch, t0, seconds, { lossSum, correct, seen }, lr, val ? () => evaluateSource(val) : null)
       epochs.push(e)
       await opts.onEpoch?.(e, exportWeights)
     }
