@@ -90,8 +90,8 @@ describe('a new user, from the sample folder to two compared runs', () => {
     expect(Number(await page.getByTestId('run-curves').getAttribute('data-epochs'))).toBe(2)
     await shoot(page, 'train-done')
 
-    // pause and resume: a run long enough that the pause lands while it trains (the engine trains the sample at
-    // about 15 epochs a second; the run is stopped below)
+    // pause and resume: a run long enough that the pause lands while it trains (the CLI trains 40 epochs of the
+    // sample in 3.5 s; the run is stopped below)
     await page.getByTestId('setting-epochs').fill('5000')
     await page.getByTestId('setting-name').fill('long run')
     await page.getByTestId('train-start').click()
@@ -256,7 +256,7 @@ describe('two pages on one studio', () => {
     await a.getByTestId('nav-train').click()
     await a.locator('[data-testid=preflight] li[data-check=dataset][data-severity=ok]').waitFor()
     await a.locator('[data-testid=preflight] li[data-check=model][data-severity=ok]').waitFor()
-    await a.getByTestId('setting-epochs').fill('5000') // outlasts the checks below (200 took ~15 s: done before the pause)
+    await a.getByTestId('setting-epochs').fill('5000') // outlasts the checks below (200 could end before the pause)
     await b.getByTestId('nav-train').click()
     await b.getByTestId('screen-train').waitFor()
     // the design is shared (autosaved): an earlier test may have fitted it to a 2-class folder. Checked right
