@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { V8_FLAGS } from '../bin/node-flags.mjs'
 
 const args = process.argv.slice(2)
 const rounds = Number(args.find((a) => /^\d+$/.test(a)) ?? 3)
@@ -32,7 +33,7 @@ function ours(dir) {
     return { train: Number(m[1]), infer: Number(m[2]), rows: null }
   }
   // Only SmallCNN: a checkout from before --net (a --base) measures it without the flag, but then both nets.
-  const r = spawnSync(process.execPath, [`${dir}/bin/cnn-studio.mjs`, 'bench', '--json', ...(net === 'smallcnn' && dir !== root ? [] : ['--net', net])], { encoding: 'utf8', timeout: 900_000 })
+  const r = spawnSync(process.execPath, [...V8_FLAGS, `${dir}/bin/cnn-studio.mjs`, 'bench', '--json', ...(net === 'smallcnn' && dir !== root ? [] : ['--net', net])], { encoding: 'utf8', timeout: 900_000 })
   if (r.status !== 0) throw new Error(`cnn-studio bench failed in ${dir}: ${r.stderr}`)
   const j = JSON.parse(r.stdout)
   return { train: j.trainImagesPerSecond, infer: j.inferImagesPerSecond, rows: j.rows }

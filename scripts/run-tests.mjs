@@ -14,7 +14,11 @@ try {
   process.exit(r.status || 1)
 }
 const passed = summary.numPassedTests
-const failed = summary.numFailedTests + (summary.numRuntimeErrorTestSuites ?? 0) + summary.testResults.filter((t) => t.status === 'failed' && t.assertionResults.length === 0).length
+// A file whose worker died (a crash, not a failed assertion) leaves its remaining tests "pending": they did
+// not run, so they count as failed, not skipped, and the file is named.
+const unrun = summary.testResults.filter((t) => t.status === 'failed').flatMap((t) => t.assertionResults.filter((a) => a.status === 'pending').map((a) => ({ file: t.name, title: a.fullName })))
+for (const u of unrun) console.log(`did not run (its file failed): ${u.file} > ${u.title}`)
+const failed = summary.numFailedTests + unrun.length + (summary.numRuntimeErrorTestSuites ?? 0) + summary.testResults.filter((t) => t.status === 'failed' && t.assertionResults.length === 0).length
 const skipped = summary.numPendingTests + summary.numTodoTests
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`)
 process.exit(r.status !== 0 || failed > 0 || passed === 0 ? 1 : 0)

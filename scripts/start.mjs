@@ -3,6 +3,7 @@
 // `cnn-studio serve`, and this says why.
 import { spawnSync, spawn } from 'node:child_process'
 import { electronUnavailable } from './electron-binary.mjs'
+import { V8_FLAGS } from '../bin/node-flags.mjs'
 
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx'
 // Always: the build takes seconds, and Electron runs out/ (main process, workers, page), which an older
@@ -16,7 +17,7 @@ if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND
 } else {
   why = electronUnavailable()
   if (!why) {
-    const r = spawnSync(npx, ['electron', '.'], { stdio: ['inherit', 'inherit', 'pipe'], encoding: 'utf8' })
+    const r = spawnSync(npx, ['electron', `--js-flags=${V8_FLAGS.join(' ')}`, '.'], { stdio: ['inherit', 'inherit', 'pipe'], encoding: 'utf8' })
     if (r.status === 0) process.exit(0)
     // Electron itself ran and failed: its own first line of error says why (a stack's last line is Node's version).
     const first = (r.stderr || '').split('\n').find((l) => l.trim())
@@ -24,6 +25,6 @@ if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND
   }
 }
 console.error(`npm start: ${why}; opening the studio in your browser instead.`)
-const serve = spawn(process.execPath, ['bin/cnn-studio.mjs', 'serve', '--port', process.env.PORT ?? '0'], { stdio: 'inherit' })
+const serve = spawn(process.execPath, [...V8_FLAGS, 'bin/cnn-studio.mjs', 'serve', '--port', process.env.PORT ?? '0'], { stdio: 'inherit' })
 serve.on('exit', (code) => process.exit(code ?? 0))
 process.on('SIGINT', () => serve.kill('SIGINT'))

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { chromium, type Page } from 'playwright-core'
 import { serializeModelFile, type ModelFile } from '../../src-engine/core/graph/index.ts'
 
+import { V8_FLAGS } from '../../bin/node-flags.mjs'
 const BIN = new URL('../../bin/cnn-studio.mjs', import.meta.url).pathname
 const tmp = mkdtempSync(join(tmpdir(), 'cnn-bench-designer-'))
 
@@ -28,7 +29,7 @@ function chain(n: number, name: string, prefix = 'n'): ModelFile {
 }
 
 async function serve(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', join(tmp, 'bench.db')], { stdio: ['ignore', 'pipe', 'ignore'] })
+  const child = spawn(process.execPath, [...V8_FLAGS, BIN, 'serve', '--port', '0', '--db', join(tmp, 'bench.db')], { stdio: ['ignore', 'pipe', 'ignore'] })
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (d) => {
       const m = String(d).match(/http:\/\/127\.0\.0\.1:\d+\/\S+/)

@@ -274,12 +274,16 @@ describe('two pages on one studio', () => {
     expect(await b.getByTestId('train-progress').getAttribute('data-run')).toBe(runId)
     await expect.poll(() => steps(b), { timeout: 60_000 }).toBeGreaterThan(0)
     await expect.poll(async () => (await b.getByTestId('progress-epoch').innerText()) !== '–', { timeout: 60_000 }).toBe(true)
+    // a user switches windows before pressing a button; on a loaded CI machine page a, left behind b, once
+    // never became "stable" for the click in 30 s (its frames had stopped), so it is brought to the front
+    await a.bringToFront()
     await a.getByTestId('run-pause').click()
     await expect.poll(() => status(b), { timeout: 30_000 }).toBe('paused')
     // both pages show the same epoch while paused
     await expect.poll(() => status(a), { timeout: 30_000 }).toBe('paused')
     const epochB = await b.getByTestId('progress-epoch').innerText()
     await expect.poll(() => a.getByTestId('progress-epoch').innerText()).toBe(epochB)
+    await b.bringToFront()
     await b.getByTestId('run-stop').click()
     await expect.poll(() => status(a), { timeout: 60_000 }).toBe('stopped')
     expect(pageErrors).toEqual([])

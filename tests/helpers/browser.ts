@@ -2,7 +2,7 @@
 // machine needs, and `cnn-studio serve` as a real child process.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
-import { BIN } from './cli.ts'
+import { CLI_ARGS } from './cli.ts'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
@@ -16,7 +16,7 @@ export function launch(): Promise<Browser> {
 
 /** Starts `cnn-studio serve --port 0 --db FILE` and resolves with the URL it prints. */
 export function serve(db: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...CLI_ARGS, 'serve', '--port', '0', '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] })
   return new Promise((resolve, reject) => {
     let out = '', err = ''
     child.stdout!.on('data', (d) => {

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { analyzeGraph, parseModelFile, type ModelFile } from '../../src-engine/core/graph/index.ts'
 import { estimateTrainingMemory } from '../../src-engine/core/nn/memory.ts'
-import { BIN, cli } from '../helpers/cli.ts'
+import { CLI_ARGS, cli } from '../helpers/cli.ts'
 import { put, solid } from '../fixtures/images/make.ts'
 
 const shapes = new URL('../../resources/sample-dataset/shapes', import.meta.url).pathname
@@ -27,7 +27,7 @@ const writeModel = (dir: string, m: ModelFile) => {
 /** Runs the CLI to its end within `ms`; a process still there then is killed and the test fails. */
 function run(args: string[], env: NodeJS.ProcessEnv, ms = 110_000): Promise<{ code: number | null; stdout: string; stderr: string; pid: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...CLI_ARGS, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = '', stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
@@ -115,7 +115,7 @@ describe('failures end cleanly', () => {
     const m = chain('calib', [64, 64, 3], [['c1', 'conv2d', { filters: 32, kernel: 3, padding: 'same' }], ['r1', 'relu'], ['p1', 'maxpool2d', { size: 2 }],
       ['c2', 'conv2d', { filters: 64, kernel: 3, padding: 'same' }], ['r2', 'relu'], ['g', 'globalavgpool'], ['d', 'dense', { units: 3 }], ['out', 'softmax']])
     const path = writeModel(dir, m)
-    const child = spawn(process.execPath, [BIN, 'train', path, shapes, '--epochs', '1', '--batch-size', '64', '--workers', '2', '--db', join(dir, 'p.db')],
+    const child = spawn(process.execPath, [...CLI_ARGS, 'train', path, shapes, '--epochs', '1', '--batch-size', '64', '--workers', '2', '--db', join(dir, 'p.db')],
       { stdio: 'ignore', env: { ...process.env, CNN_STUDIO_CACHE: join(dir, 'cache') } })
     // VmHWM is the process's peak resident set so far; read it until the process ends.
     let peak = 0

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { Store } from '../../src-main/services/store/store.ts'
 import { HEARTBEAT_STALE_MS, processStart } from '../../src-main/services/store/owner.ts'
 import { TrainingService } from '../../src-main/services/training.ts'
-import { BIN, cli } from '../helpers/cli.ts'
+import { CLI_ARGS, cli } from '../helpers/cli.ts'
 import { chainModel } from '../helpers/graphs.ts'
 
 const shapesModel = new URL('../../resources/templates/shapes-cnn.cnn.json', import.meta.url).pathname
@@ -35,7 +35,7 @@ describe('a run another process trains', () => {
     const dir = tmp('cnn-own-')
     const db = join(dir, 'shared.db')
     const env = { ...process.env, CNN_STUDIO_CACHE: join(dir, 'cache') }
-    const child = spawn(process.execPath, [BIN, 'train', shapesModel, shapes, '--epochs', '500', '--batch-size', '16', '--workers', '1', '--db', db], { stdio: 'ignore', env })
+    const child = spawn(process.execPath, [...CLI_ARGS, 'train', shapesModel, shapes, '--epochs', '500', '--batch-size', '16', '--workers', '1', '--db', db], { stdio: 'ignore', env })
     try {
       // Wait for a recorded epoch, reading as an outside process would (read-only).
       let runId = ''

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
-import { BIN, cli } from '../helpers/cli.ts'
+import { CLI_ARGS, cli } from '../helpers/cli.ts'
 import { Store } from '../../src-main/services/store/store.ts'
 import { TrainingService } from '../../src-main/services/training.ts'
 import { gpu, noGpu } from '../engine/gpu/device.ts'
@@ -87,7 +87,7 @@ describe.skipIf(!gpu)(`train --device ${noGpu}`, () => {
 
   it('kill -9 mid-run on the GPU: the run is interrupted with its finished epochs, and resume completes it on the GPU', async () => {
     const db = join(work, 'kill.db')
-    const child = spawn(process.execPath, [BIN, 'train', MODEL, SAMPLE, '--epochs', '40', '--batch-size', '32', '--val-split', '0.5', '--device', 'gpu', '--db', db], { stdio: 'ignore', env })
+    const child = spawn(process.execPath, [...CLI_ARGS, 'train', MODEL, SAMPLE, '--epochs', '40', '--batch-size', '32', '--val-split', '0.5', '--device', 'gpu', '--db', db], { stdio: 'ignore', env })
     const started = Date.now()
     for (;;) {
       await new Promise((r) => setTimeout(r, 300))

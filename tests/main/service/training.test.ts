@@ -13,7 +13,7 @@ import { TrainingService } from '../../../src-main/services/training.ts'
 import { ServiceError } from '../../../src-main/services/errors.ts'
 import type { RunEvent } from '../../../src-main/api/contract.ts'
 import { writeMnistFolder } from '../../fixtures/mnist.ts'
-import { BIN, cli } from '../../helpers/cli.ts'
+import { CLI_ARGS, cli } from '../../helpers/cli.ts'
 import { put, solid } from '../../fixtures/images/make.ts'
 
 const lenetPath = new URL('../../../resources/templates/lenet5.cnn.json', import.meta.url).pathname
@@ -147,7 +147,7 @@ describe('running', () => {
 
   it('kill -9 mid-run: the file opens cleanly, the run is interrupted with its finished epochs, and resume completes it', async () => {
     const db = join(tmp('cnn-kill-'), 'k.db')
-    const child = spawn(process.execPath, [BIN, 'train', lenetPath, digits, '--epochs', '40', '--batch-size', '8', '--workers', '1', '--db', db], { stdio: 'ignore', env: { ...process.env, CNN_STUDIO_CACHE: cacheDir } })
+    const child = spawn(process.execPath, [...CLI_ARGS, 'train', lenetPath, digits, '--epochs', '40', '--batch-size', '8', '--workers', '1', '--db', db], { stdio: 'ignore', env: { ...process.env, CNN_STUDIO_CACHE: cacheDir } })
     // Wait until at least one epoch is recorded, reading the database read-only as an outside reader would.
     const started = Date.now()
     for (;;) {
@@ -187,7 +187,7 @@ describe('running', () => {
 describe('the CLI', () => {
   it('Ctrl-C during train stops the run cleanly and records it as stopped', async () => {
     const db = join(tmp('cnn-sigint-'), 's.db')
-    const child = spawn(process.execPath, [BIN, 'train', lenetPath, digits, '--epochs', '200', '--batch-size', '8', '--workers', '1', '--db', db], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CNN_STUDIO_CACHE: cacheDir } })
+    const child = spawn(process.execPath, [...CLI_ARGS, 'train', lenetPath, digits, '--epochs', '200', '--batch-size', '8', '--workers', '1', '--db', db], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CNN_STUDIO_CACHE: cacheDir } })
     let err = ''
     child.stderr!.on('data', (d) => (err += d))
     while (!/epoch 1:/.test(err)) await new Promise((r) => setTimeout(r, 100))
