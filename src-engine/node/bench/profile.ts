@@ -48,7 +48,7 @@ export interface ModelProfile {
   inferImagesPerSecond: number
   layers: LayerProfile[]
   /** Milliseconds per step outside the layers. */
-  outside: { scatter: number; messaging: number; gradSum: number; optimizer: number; broadcast: number; nextBatchOverlapped: number }
+  outside: { scatter: number; copyIn: number; messaging: number; gradSum: number; optimizer: number; broadcast: number; nextBatchOverlapped: number }
   /** The 128-bit peak of the cores used, GFLOP/s. */
   peakGflops: number
   /** The process's peak resident memory (MB) at the end of each epoch. */
@@ -145,6 +145,7 @@ function summarise(model: string, optimizer: OptimizerName, batch: number, plan:
     layers,
     outside: {
       scatter: perStep(s.scatterMs),
+      copyIn: perStep(s.copyInMs),
       messaging: Math.max(0, perStep(s.waitMs) - slowest),
       gradSum: perStep(s.gradSumMs),
       optimizer: perStep(s.optimizerMs),

@@ -17,7 +17,7 @@ import { RunControl } from '../../core/train/run-control.ts'
 import { loadKernelModule } from '../wasm-kernels.ts'
 import { WorkerPool } from './pool.ts'
 import { createGpuTrainer } from '../gpu/trainer.ts'
-import type { Command, KernelChoice } from './protocol.ts'
+import type { Command, KernelChoice, Share } from './protocol.ts'
 import type { FloatArray } from '../../core/kernels/types.ts'
 import type { TrainerProfile } from './profile.ts'
 
@@ -58,7 +58,9 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
       opts.profile.workerTimings = pool.workers.map((w) => w.timings!)
     }
     state = Float32Array.from(w0.stateBlock)
-    bufs = [0, 1].map(() => ({ x: new Float32Array(stepImages * w0.inputSize), y: new Int32Array(stepImages) }))
+    const shared = (bytes: number) => new SharedArrayBuffer(bytes)
+    bufs = [0, 1].map(() => ({ x: new Float32Array(shared(stepImages * w0.inputSize * 4)), y: new Int32Array(shared(stepImages * 4)) }))
+    pool.shareBatches(bufs)
     // Every copy starts from worker 0's initialisation (or the checkpoint).
     const master = Float32Array.from(w0.paramBlock)
     if (opts.initialWeights) loadWeights(opts.initialWeights, master)
@@ -119,18 +121,14 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
     return where(w0.paramBlock, badParam, w0.layout) ?? (state.length ? where(state, firstNonFiniteIndex(state), w0.stateNames) : null)
   }
 
-  /** Splits n images of `b` across the workers and copies each share into that worker's shared input. */
-  function scatter(b: { x: Float32Array; y: Int32Array }, n: number, make: (n: number) => Command): Command[] {
-    const ws = pool!.workers
-    const used = Math.min(ws.length, n)
+  /** Splits the n images of batch buffer `buf` across the workers: each copies its own share in (worker.ts). */
+  function scatter(buf: number, n: number, make: (share: Share) => Command): Command[] {
+    const used = Math.min(pool!.workers.length, n)
     const cmds: Command[] = []
-    const size = ws[0].inputSize
     let start = 0
     for (let i = 0; i < used; i++) {
       const share = Math.floor(n / used) + (i < n % used ? 1 : 0)
-      ws[i].input.set(b.x.subarray(start * size, (start + share) * size))
-      ws[i].labels.set(b.y.subarray(start, start + share))
-      cmds.push(make(share))
+      cmds.push(make({ buf, start, n: share }))
       start += share
     }
     return cmds
@@ -148,7 +146,7 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
     let n = source.nextBatch(bufs[cur].x, bufs[cur].y, stepImages)
     while (n > 0) {
       const b = bufs[cur]
-      const cmds = scatter(b, n, (share) => ({ type: 'eval', n: share }))
+      const cmds = scatter(cur, n, (share) => ({ type: 'eval', ...share }))
       const running = pool!.run(cmds)
       const nextN = source.nextBatch(bufs[1 - cur].x, bufs[1 - cur].y, stepImages) // overlaps the workers
       const rs = await running
@@ -196,11 +194,11 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
         if (await control.betweenSteps()) return result('stopped')
         const stepStart = performance.now()
         lr = learningRate(hyper.lr, hyper.schedule, epoch * stepsPerEpoch + step, stepsPerEpoch, totalSteps)
-        const cmds: Command[] = scatter(bufs[cur], n, (share) => ({ type: 'train', n: share, scale: 1 / n, used: 0, lr, t: optSteps }))
+        const cmds: Command[] = scatter(cur, n, (share) => ({ type: 'train', ...share, scale: 1 / n, used: 0, lr, t: optSteps }))
         const used = cmds.length
         for (const c of cmds) if (c.type === 'train') c.used = used
         // A worker without images this step (a last, short batch) still reduces and steps its slice.
-        while (cmds.length < pool!.workers.length) cmds.push({ type: 'train', n: 0, scale: 0, used, lr, t: optSteps })
+        while (cmds.length < pool!.workers.length) cmds.push({ type: 'train', buf: cur, start: 0, n: 0, scale: 0, used, lr, t: optSteps })
         const tRun = performance.now()
         const running = pool!.run(cmds)
         const nextN = opts.train.nextBatch(bufs[1 - cur].x, bufs[1 - cur].y, stepImages) // overlaps the workers
@@ -232,13 +230,14 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
         if (state.length) for (const w of pool!.workers) w.stateBlock.set(state)
         if (opts.profile) {
           // The shared part ran in the workers, in parallel: its time is the slowest worker's.
-          const slowest = (k: 'reduceMs' | 'optimizerMs' | 'copyMs') => Math.max(...rs.map((r) => r[k] ?? 0))
-          const shared = slowest('reduceMs') + slowest('optimizerMs') + slowest('copyMs')
+          const slowest = (k: 'reduceMs' | 'optimizerMs' | 'copyMs' | 'inputMs') => Math.max(...rs.map((r) => r[k] ?? 0))
+          const shared = slowest('reduceMs') + slowest('optimizerMs') + slowest('copyMs') + slowest('inputMs')
           const p = opts.profile.step, end = performance.now()
           p.steps++
           p.images += n
           p.stepMs += end - stepStart
           p.scatterMs += tRun - stepStart
+          p.copyInMs += slowest('inputMs')
           p.nextBatchMs += tNext - tRun
           p.waitMs += tDone - tRun - shared
           p.gradSumMs += slowest('reduceMs')

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads'
 import type { ModelFile } from '../../core/graph/types.ts'
 import { workerEntry } from '../app-files.ts'
 import type { OptimizerSettings } from '../../core/train/optimizer.ts'
-import type { Command, KernelChoice, PeersMessage, ReadyMessage, Reply } from './protocol.ts'
+import type { Batch, BatchesMessage, Command, KernelChoice, PeersMessage, ReadyMessage, Reply } from './protocol.ts'
 
 export interface PoolWorker extends ReadyMessage {
   thread: Worker
@@ -61,6 +61,12 @@ export class WorkerPool {
       })
     }
     return pool
+  }
+
+  /** Shares the coordinator's batch buffers (shared memory) with every worker, before any step reads them. */
+  shareBatches(batches: Batch[]): void {
+    const m: BatchesMessage = { type: 'batches', batches }
+    for (const w of this.workers) w.thread.postMessage(m)
   }
 
   /** Sends one command to each of the first `cmds.length` workers and waits for all of them; a worker that dies fails it. */

@@ -10,8 +10,10 @@ export interface StepProfile {
   images: number
   /** Whole steps, from handing out the batch to the new weights being in every worker. */
   stepMs: number
-  /** Copying each worker's share of the batch into its memory (on the critical path). */
+  /** Handing out the batch: the coordinator splitting it into one command a worker (on the critical path). */
   scatterMs: number
+  /** The slowest worker's copy of its share of the batch into its input (in the workers: it divides). */
+  copyInMs: number
   /** Decoding/augmenting/copying the next batch while the workers run (overlapped, not on the path). */
   nextBatchMs: number
   /** From posting the commands to the last reply. */
@@ -30,7 +32,7 @@ export interface TrainerProfile {
   workerTimings: Float64Array[]
 }
 
-export const emptyStepProfile = (): StepProfile => ({ steps: 0, images: 0, stepMs: 0, scatterMs: 0, nextBatchMs: 0, waitMs: 0, gradSumMs: 0, optimizerMs: 0, broadcastMs: 0 })
+export const emptyStepProfile = (): StepProfile => ({ steps: 0, images: 0, stepMs: 0, scatterMs: 0, copyInMs: 0, nextBatchMs: 0, waitMs: 0, gradSumMs: 0, optimizerMs: 0, broadcastMs: 0 })
 
 /** Per layer 3 slots (forward, backward-data, backward-weights ms), then the worker's whole-step total. */
 export const SLOTS = 3

@@ -44,6 +44,28 @@ export interface PeersMessage {
   checks: Float64Array
 }
 
+/**
+ * The coordinator's two batch buffers (shared memory, sent once): it prepares the next batch in one while the
+ * workers read this one from the other. Each worker copies its own share into its network's input, so the
+ * copy-in divides across workers instead of running on the coordinator.
+ */
+export interface BatchesMessage {
+  type: 'batches'
+  batches: Batch[]
+}
+
+export interface Batch {
+  x: Float32Array
+  y: Int32Array
+}
+
+/** Where a worker's images of a step are: batch buffer `buf`, `n` images from image `start`. */
+export interface Share {
+  buf: number
+  start: number
+  n: number
+}
+
 export interface ReadyMessage {
   type: 'ready'
   kernelName: string
@@ -70,14 +92,14 @@ export interface ReadyMessage {
  * and steps its slice), then the gradients of the first `used` workers summed and the optimizer stepped at
  * learning rate `lr`, `t` steps having been taken before this one.
  */
-export type Command = { type: 'train'; n: number; scale: number; used: number; lr: number; t: number } | { type: 'eval'; n: number }
+export type Command = ({ type: 'train'; scale: number; used: number; lr: number; t: number } & Share) | ({ type: 'eval' } & Share)
 
 export type Reply =
   | {
     type: 'done'; lossSum: number; correct: number
     /** After a train step: the sum of this worker's gradient slice (NaN/infinite when any entry is), the first
      * non-finite weight of its slice after the step (-1 when none), and the ms its reduce, optimizer and weight
-     * copies took (for the profile). */
-    check?: number; bad?: number; reduceMs?: number; optimizerMs?: number; copyMs?: number
+     * copies took (for the profile), and the ms its copy of its share of the batch into its input took. */
+    check?: number; bad?: number; reduceMs?: number; optimizerMs?: number; copyMs?: number; inputMs?: number
   }
   | { type: 'error'; message: string }

@@ -10,7 +10,7 @@ import { Network } from '../../core/nn/network.ts'
 import { deriveSeed } from '../../core/nn/rng.ts'
 import { createOptimizer, type Optimizer } from '../../core/train/optimizer.ts'
 import { firstNonFiniteIndex } from '../../core/train/weights.ts'
-import { sliceOf, type Command, type InitMessage, type PeersMessage, type ReadyMessage, type Reply } from './protocol.ts'
+import { sliceOf, type Batch, type BatchesMessage, type Command, type InitMessage, type PeersMessage, type ReadyMessage, type Reply, type Share } from './protocol.ts'
 import { createFastKernels } from '../wasm-kernels.ts'
 import { SLOTS, timeLayers, weightTimedKernels } from './profile.ts'
 
@@ -26,6 +26,7 @@ let optimizer: Optimizer
 /** This worker's slice of the summed gradient, in its kernels' memory (the optimizer reads it there). */
 let gradSlice: FloatArray
 let peers: PeersMessage
+let batches: Batch[]
 
 function reply(r: Reply): void {
   port.postMessage(r)
@@ -79,7 +80,17 @@ function reduceSlice(used: number): number {
   return check
 }
 
+/** Copies this worker's share of the batch into its network's input and labels; returns the ms it took. */
+function copyIn(s: Share): number {
+  const t = performance.now()
+  const b = batches[s.buf], size = net.inputSize
+  net.input.set(b.x.subarray(s.start * size, (s.start + s.n) * size))
+  labels.set(b.y.subarray(s.start, s.start + s.n))
+  return performance.now() - t
+}
+
 function trainStep(msg: Extract<Command, { type: 'train' }>): void {
+  const inputMs = copyIn(msg)
   const t = timings ? performance.now() : 0
   let r = { lossSum: 0, correct: 0 }
   let failure: string | null = null
@@ -112,10 +123,10 @@ function trainStep(msg: Extract<Command, { type: 'train' }>): void {
   }
   const t3 = performance.now()
   if (failure) reply({ type: 'error', message: failure })
-  else reply({ type: 'done', lossSum: r.lossSum, correct: r.correct, check: peers.checks[index], bad, reduceMs: t1 - t0, optimizerMs: t2 - t1, copyMs: t3 - t2 })
+  else reply({ type: 'done', lossSum: r.lossSum, correct: r.correct, check: peers.checks[index], bad, reduceMs: t1 - t0, optimizerMs: t2 - t1, copyMs: t3 - t2, inputMs })
 }
 
-port.on('message', (msg: InitMessage | PeersMessage | Command) => {
+port.on('message', (msg: InitMessage | PeersMessage | BatchesMessage | Command) => {
   try {
     if (msg.type === 'init') {
       const base: Kernels<FloatArray> = msg.kernels === 'fast' && msg.wasm ? createFastKernels(msg.wasm) : referenceKernels('float32')
@@ -155,11 +166,16 @@ port.on('message', (msg: InitMessage | PeersMessage | Command) => {
       peers = msg
       return
     }
+    if (msg.type === 'batches') {
+      batches = msg.batches
+      return
+    }
     if (msg.type === 'train') {
       trainStep(msg)
       return
     }
     if (msg.type === 'eval') {
+      copyIn(msg)
       net.forward(msg.n, false, true)
       const r = net.evaluate(labels, msg.n, predictions)
       reply({ type: 'done', lossSum: r.lossSum, correct: r.correct })

@@ -146,7 +146,7 @@ function printProfile(p: ModelProfile): string {
     `${p.model}: batch ${p.batch}, ${p.optimizer}, ${p.workers} worker${p.workers > 1 ? 's' : ''}, ${p.steps} steps profiled: ${p.stepMs.toFixed(2)} ms a step, train ${Math.round(p.trainImagesPerSecond)} img/s, infer ${Math.round(p.inferImagesPerSecond)} img/s`,
     t.toString(),
     `layers ${inLayers.toFixed(2)} ms a step (per worker, in parallel). GFLOP/s: a direct convolution's FLOPs over the batch per second, in % of the 128-bit peak of ${p.workers} core${p.workers > 1 ? 's' : ''} (${p.peakGflops.toFixed(1)}); Winograd layers do fewer, so they can pass 100%`,
-    `outside the layers, ms a step: batch copy-in ${o.scatter.toFixed(2)}, messaging and waiting ${o.messaging.toFixed(2)}, gradient sum ${o.gradSum.toFixed(2)}, optimizer ${o.optimizer.toFixed(2)}, weight copies ${o.broadcast.toFixed(2)} (the last three in the workers, each on its slice of the weights; next batch prepared alongside: ${o.nextBatchOverlapped.toFixed(2)})`,
+    `outside the layers, ms a step: handing out the batch ${o.scatter.toFixed(2)}, each worker's copy of its share ${o.copyIn.toFixed(2)}, messaging and waiting ${o.messaging.toFixed(2)}, gradient sum ${o.gradSum.toFixed(2)}, optimizer ${o.optimizer.toFixed(2)}, weight copies ${o.broadcast.toFixed(2)} (the last three in the workers, each on its slice of the weights; next batch prepared alongside: ${o.nextBatchOverlapped.toFixed(2)})`,
     `peak resident memory by epoch, MB: ${p.peakRssMbPerEpoch.map((v) => v.toFixed(0)).join(' ')}`,
     '',
   ].join('\n')

@@ -11,9 +11,10 @@ const model = chainModel([8, 8, 1], [['c', 'conv2d', { filters: 4, kernel: 3 }],
 describe('a worker that dies', () => {
   it('fails the step naming the worker; the others are closed', async () => {
     const pool = await WorkerPool.start(2, model, 4, 1, 'fast', sgd, await loadKernelModule())
-    expect((await pool.run([{ type: 'eval', n: 4 }, { type: 'eval', n: 4 }])).length).toBe(2)
+    pool.shareBatches([{ x: new Float32Array(new SharedArrayBuffer(8 * 64 * 4)), y: new Int32Array(new SharedArrayBuffer(8 * 4)) }])
+    expect((await pool.run([{ type: 'eval', buf: 0, start: 0, n: 4 }, { type: 'eval', buf: 0, start: 4, n: 4 }])).length).toBe(2)
     await pool.workers[1].thread.terminate() // as a crash of the thread would end it
-    const step = { type: 'train' as const, n: 4, scale: 0.125, used: 2, lr: 0.01, t: 0 }
+    const step = { type: 'train' as const, buf: 0, start: 0, n: 4, scale: 0.125, used: 2, lr: 0.01, t: 0 }
     // Worker 1 does not stay at the step's barrier waiting for worker 2: it answers that the step cannot finish.
     const answered = new Promise((resolve) => pool.workers[0].thread.on('message', resolve))
     await expect(pool.run([step, step])).rejects.toThrow(/training worker 2 stopped unexpectedly/)
