@@ -11,6 +11,11 @@ export class RunControl {
     return this.paused !== null
   }
 
+  /** Whether a stop has been asked (the trainer sends no further step). */
+  get stopAsked(): boolean {
+    return this.stopping
+  }
+
   /** Between steps: waits out a pause; true when the run is to stop. */
   async betweenSteps(): Promise<boolean> {
     const p = this.paused

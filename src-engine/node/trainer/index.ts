@@ -17,7 +17,7 @@ import { RunControl } from '../../core/train/run-control.ts'
 import { loadKernelModule } from '../wasm-kernels.ts'
 import { WorkerPool } from './pool.ts'
 import { createGpuTrainer } from '../gpu/trainer.ts'
-import type { Command, KernelChoice, Share } from './protocol.ts'
+import type { Command, KernelChoice, Reply, Share } from './protocol.ts'
 import type { FloatArray } from '../../core/kernels/types.ts'
 import type { TrainerProfile } from './profile.ts'
 
@@ -101,6 +101,7 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
     const master = w0.paramBlock
     const tensors = w0.layout.map((p) => ({ name: p.name, data: master.subarray(p.offset, p.offset + p.size) }))
     let o = 0
+    state.set(w0.stateBlock) // the workers average the running statistics into every copy at each step
     for (const s of w0.stateNames) {
       tensors.push({ name: s.name, data: state.subarray(o, o + s.size) })
       o += s.size
@@ -111,14 +112,14 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
   }
 
   /** Why the weights after a step are unusable (the first NaN or infinity, by tensor), or null when all are finite. */
-  function nonFiniteWeight(w0: { paramBlock: FloatArray; layout: { name: string; offset: number; size: number }[]; stateNames: { name: string; size: number }[] }, badParam: number): string | null {
+  function nonFiniteWeight(w0: { paramBlock: FloatArray; stateBlock: FloatArray; layout: { name: string; offset: number; size: number }[]; stateNames: { name: string; size: number }[] }, badParam: number): string | null {
     const where = (block: FloatArray, i: number, names: { name: string; size: number; offset?: number }[]): string | null => {
       if (i < 0) return null
       let o = 0
       const t = names.find((n) => { const start = n.offset ?? o; o = start + n.size; return i >= start && i < start + n.size })
       return `the weights became ${describeNonFinite(block[i])} (in ${t?.name ?? `number ${i}`}) after the optimizer's step, so they can no longer learn; ${ADVICE}`
     }
-    return where(w0.paramBlock, badParam, w0.layout) ?? (state.length ? where(state, firstNonFiniteIndex(state), w0.stateNames) : null)
+    return where(w0.paramBlock, badParam, w0.layout) ?? (w0.stateBlock.length ? where(w0.stateBlock, firstNonFiniteIndex(w0.stateBlock), w0.stateNames) : null)
   }
 
   /** Splits the n images of batch buffer `buf` across the workers: each copies its own share in (worker.ts). */
@@ -143,26 +144,37 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
     source.startEpoch(0)
     let lossSum = 0, correct = 0, seen = 0
     let cur = 0
-    let n = source.nextBatch(bufs[cur].x, bufs[cur].y, stepImages)
-    while (n > 0) {
-      const b = bufs[cur]
-      const cmds = scatter(cur, n, (share) => ({ type: 'eval', ...share }))
-      const running = pool!.run(cmds)
-      const nextN = source.nextBatch(bufs[1 - cur].x, bufs[1 - cur].y, stepImages) // overlaps the workers
-      const rs = await running
+    const post = (buf: number, n: number) => {
+      const cmds = scatter(buf, n, (share) => ({ type: 'eval', ...share }))
+      return { buf, n, cmds, running: pool!.run(cmds) }
+    }
+    const n = source.nextBatch(bufs[cur].x, bufs[cur].y, stepImages)
+    let current = n > 0 ? post(cur, n) : null
+    while (current) {
+      // As in training: the next batch is prepared and posted while the workers run this one.
+      const nextN = source.nextBatch(bufs[1 - cur].x, bufs[1 - cur].y, stepImages)
+      const next = nextN > 0 ? post(1 - cur, nextN) : null
+      let rs: Extract<Reply, { type: 'done' }>[]
+      try {
+        rs = await current.running
+      } catch (e) {
+        await next?.running.catch(() => {})
+        throw e
+      }
+      const y = bufs[current.buf].y
       let start = 0
-      cmds.forEach((c, i) => {
-        const preds = pool!.workers[i].predictions
-        for (let s = 0; s < c.n; s++) confusion[b.y[start + s]][preds[s]]++
+      current.cmds.forEach((c, i) => {
+        const preds = rs[i].predictions!
+        for (let s = 0; s < c.n; s++) confusion[y[start + s]][preds[s]]++
         start += c.n
       })
       for (const r of rs) {
         lossSum += r.lossSum
         correct += r.correct
       }
-      seen += n
-      n = nextN
+      seen += current.n
       cur = 1 - cur
+      current = next
     }
     return { loss: seen ? lossSum / seen : NaN, accuracy: seen ? correct / seen : NaN, confusion }
   }
@@ -184,73 +196,97 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
     const result = (status: TrainResult['status'], message?: string): TrainResult =>
       ({ status, message, epochs, imagesPerSecond: trainSeconds > 0 ? trainImages / trainSeconds : 0 })
 
+    /** A step sent to the workers and not yet read back. */
+    interface InFlight { step: number; n: number; lr: number; t: number; posted: number; running: Promise<Extract<Reply, { type: 'done' }>[]> }
+    let t = optSteps
+    const post = (epoch: number, step: number, buf: number, n: number): InFlight => {
+      const posted = performance.now()
+      const lr = learningRate(hyper.lr, hyper.schedule, epoch * stepsPerEpoch + step, stepsPerEpoch, totalSteps)
+      const cmds: Command[] = scatter(buf, n, (share) => ({ type: 'train', ...share, scale: 1 / n, used: 0, lr, t }))
+      const used = cmds.length
+      for (const c of cmds) if (c.type === 'train') c.used = used
+      // A worker without images this step (a last, short batch) still reduces and steps its slice.
+      while (cmds.length < pool!.workers.length) cmds.push({ type: 'train', buf, start: 0, n: 0, scale: 0, used, lr, t })
+      if (opts.profile) opts.profile.step.scatterMs += performance.now() - posted
+      return { step, n, lr, t: t++, posted, running: pool!.run(cmds) }
+    }
+    /** Waits out a step still running before the run ends early (the workers must be idle for what follows). */
+    const settle = async (f: InFlight | null) => {
+      await f?.running.catch(() => {})
+    }
+
     for (let epoch = opts.startEpoch ?? 0; epoch < hyper.epochs; epoch++) {
       opts.train.startEpoch(epoch)
       const t0 = performance.now()
       let lossSum = 0, correct = 0, seen = 0, lr = hyper.lr
       let cur = 0
-      let n = opts.train.nextBatch(bufs[cur].x, bufs[cur].y, stepImages)
-      for (let step = 0; n > 0; step++) {
-        if (await control.betweenSteps()) return result('stopped')
-        const stepStart = performance.now()
-        lr = learningRate(hyper.lr, hyper.schedule, epoch * stepsPerEpoch + step, stepsPerEpoch, totalSteps)
-        const cmds: Command[] = scatter(cur, n, (share) => ({ type: 'train', ...share, scale: 1 / n, used: 0, lr, t: optSteps }))
-        const used = cmds.length
-        for (const c of cmds) if (c.type === 'train') c.used = used
-        // A worker without images this step (a last, short batch) still reduces and steps its slice.
-        while (cmds.length < pool!.workers.length) cmds.push({ type: 'train', buf: cur, start: 0, n: 0, scale: 0, used, lr, t: optSteps })
-        const tRun = performance.now()
-        const running = pool!.run(cmds)
-        const nextN = opts.train.nextBatch(bufs[1 - cur].x, bufs[1 - cur].y, stepImages) // overlaps the workers
+      const n = opts.train.nextBatch(bufs[cur].x, bufs[cur].y, stepImages)
+      if (n > 0 && (await control.betweenSteps())) return result('stopped')
+      let current: InFlight | null = n > 0 ? post(epoch, 0, cur, n) : null
+      let lastDone = performance.now()
+      while (current) {
+        // The next batch is prepared while the workers run this one, and posted before this one ends, so a
+        // worker goes from one step to the next without waiting for the coordinator. Not when a pause or stop
+        // was asked: the run halts with no step in flight.
+        const tNext0 = performance.now()
+        const nextN = opts.train.nextBatch(bufs[1 - cur].x, bufs[1 - cur].y, stepImages)
         const tNext = performance.now()
-        const rs = await running
+        let next: InFlight | null = nextN > 0 && !control.pauseAsked && !control.stopAsked ? post(epoch, current.step + 1, 1 - cur, nextN) : null
+        let rs: Extract<Reply, { type: 'done' }>[]
+        try {
+          rs = await current.running
+        } catch (e) {
+          await settle(next)
+          throw e
+        }
         const tDone = performance.now()
+        const diverged = async (message: string) => (await settle(next), result('diverged', message))
         let stepLoss = 0, stepCorrect = 0
         for (const r of rs) {
           stepLoss += r.lossSum
           stepCorrect += r.correct
         }
-        if (!Number.isFinite(stepLoss)) return result('diverged', `epoch ${epoch + 1}, step ${step + 1}: ${DIVERGED}`)
+        const at = `epoch ${epoch + 1}, step ${current.step + 1}`
+        if (!Number.isFinite(stepLoss)) return diverged(`${at}: ${DIVERGED}`)
         // Weights can blow up in the gradient before the loss of this step shows it: each worker summed its
         // slice, and none stepped unless every sum was finite.
-        if (rs.some((r) => !Number.isFinite(r.check ?? NaN))) return result('diverged', `epoch ${epoch + 1}, step ${step + 1}: ${DIVERGED}`)
-        optSteps++
-        const ws = pool!.workers.slice(0, used)
-        if (state.length) {
-          // Running statistics: the mean of what each worker saw.
-          state.fill(0)
-          for (const w of ws) for (let i = 0; i < state.length; i++) state[i] += w.stateBlock[i] / ws.length
-        }
+        if (rs.some((r) => !Number.isFinite(r.check ?? NaN))) return diverged(`${at}: ${DIVERGED}`)
+        optSteps = current.t + 1
         // The step itself can overflow weights the gradient check passed (a huge learning rate): such a run
         // ends here, before an epoch's end could write them as a checkpoint that export and predict would use.
-        const at = rs.findIndex((r) => (r.bad ?? -1) >= 0)
-        const bad = nonFiniteWeight(pool!.workers[0], at < 0 ? -1 : pool!.workers[at].slice[0] + rs[at].bad!)
-        if (bad) return result('diverged', `epoch ${epoch + 1}, step ${step + 1}: ${bad}`)
-        const tState = performance.now()
-        if (state.length) for (const w of pool!.workers) w.stateBlock.set(state)
+        const bad = rs.findIndex((r) => (r.bad ?? -1) >= 0)
+        const why = nonFiniteWeight(pool!.workers[0], bad < 0 ? -1 : pool!.workers[bad].slice[0] + rs[bad].bad!)
+        if (why) return diverged(`${at}: ${why}`)
+        const stepMs = tDone - Math.max(lastDone, current.posted)
+        lastDone = tDone
         if (opts.profile) {
-          // The shared part ran in the workers, in parallel: its time is the slowest worker's.
+          // The shared part ran in the workers, in parallel: its time is the slowest worker's. What is left of
+          // the step beyond the slowest worker's layers is messaging and waiting (profile.ts).
           const slowest = (k: 'reduceMs' | 'optimizerMs' | 'copyMs' | 'inputMs') => Math.max(...rs.map((r) => r[k] ?? 0))
           const shared = slowest('reduceMs') + slowest('optimizerMs') + slowest('copyMs') + slowest('inputMs')
-          const p = opts.profile.step, end = performance.now()
+          const p = opts.profile.step
           p.steps++
-          p.images += n
-          p.stepMs += end - stepStart
-          p.scatterMs += tRun - stepStart
+          p.images += current.n
+          p.stepMs += stepMs
           p.copyInMs += slowest('inputMs')
-          p.nextBatchMs += tNext - tRun
-          p.waitMs += tDone - tRun - shared
+          p.nextBatchMs += tNext - tNext0
+          p.waitMs += stepMs - shared
           p.gradSumMs += slowest('reduceMs')
           p.optimizerMs += slowest('optimizerMs')
-          p.broadcastMs += slowest('copyMs') + (end - tState)
+          p.broadcastMs += slowest('copyMs')
         }
         lossSum += stepLoss
         correct += stepCorrect
-        seen += n
-        const dt = (performance.now() - stepStart) / 1000
-        opts.onStep?.({ epoch: epoch + 1, step: step + 1, stepsPerEpoch, loss: stepLoss / n, accuracy: stepCorrect / n, lr, imagesPerSecond: n / dt })
-        n = nextN
+        seen += current.n
+        lr = current.lr
+        opts.onStep?.({ epoch: epoch + 1, step: current.step + 1, stepsPerEpoch, loss: stepLoss / current.n, accuracy: stepCorrect / current.n, lr, imagesPerSecond: current.n / (stepMs / 1000) })
         cur = 1 - cur
+        if (!next && nextN > 0) {
+          // Held back for a pause or a stop: this is where the run halts between steps.
+          if (await control.betweenSteps()) return result('stopped')
+          next = post(epoch, current.step + 1, cur, nextN)
+        }
+        current = next
       }
       const seconds = (performance.now() - t0) / 1000
       trainImages += seen

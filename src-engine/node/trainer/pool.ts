@@ -15,13 +15,29 @@ export class WorkerPool {
   readonly workers: PoolWorker[]
   /** The step's barrier (arrivals, generation, abort: see worker.ts). */
   private readonly sync = new Int32Array(new SharedArrayBuffer(12))
+  /** Per worker: the commands sent and not yet answered, oldest first. */
+  private readonly waiting: { resolve: (r: Extract<Reply, { type: 'done' }>) => void; reject: (e: Error) => void }[][]
   private constructor(workers: PoolWorker[]) {
     this.workers = workers
+    this.waiting = workers.map(() => [])
+    workers.forEach((w, i) => {
+      const failAll = (e: Error) => {
+        for (const p of this.waiting[i].splice(0)) p.reject(e)
+      }
+      w.thread.on('message', (r: Reply) => {
+        const p = this.waiting[i].shift()
+        if (r.type === 'done') p?.resolve(r)
+        else p?.reject(new Error(r.message))
+      })
+      w.thread.on('error', (e) => failAll(new Error(`training worker ${i + 1} crashed: ${e.message}`)))
+      w.thread.on('exit', (code) => failAll(new Error(`training worker ${i + 1} stopped unexpectedly (exit code ${code})`)))
+    })
     // Every worker sees every other's gradients and weights: each one reduces and steps a slice of them.
     const peers: PeersMessage = {
       type: 'peers',
       grads: workers.map((w) => w.gradBlock),
       params: workers.map((w) => w.paramBlock),
+      states: workers.map((w) => w.stateBlock),
       sync: this.sync,
       checks: new Float64Array(new SharedArrayBuffer(8 * workers.length)),
     }
@@ -69,28 +85,17 @@ export class WorkerPool {
     for (const w of this.workers) w.thread.postMessage(m)
   }
 
-  /** Sends one command to each of the first `cmds.length` workers and waits for all of them; a worker that dies fails it. */
+  /**
+   * Sends one command to each of the first `cmds.length` workers and waits for all of them; a worker that dies
+   * fails it. A second run may be sent before the first has answered (the trainer posts the next step early):
+   * each worker answers its commands in order, and the answers are matched to them in that order.
+   */
   run(cmds: Command[]): Promise<Extract<Reply, { type: 'done' }>[]> {
     return Promise.all(cmds.map((cmd, i) => new Promise<Extract<Reply, { type: 'done' }>>((resolve, reject) => {
-      const w = this.workers[i].thread
-      const gone = this.workers[i].exited
-      if (gone !== undefined) return reject(new Error(`training worker ${i + 1} stopped unexpectedly (exit code ${gone})`))
-      const done = () => {
-        w.off('error', onError)
-        w.off('exit', onExit)
-        w.off('message', onMessage)
-      }
-      const onError = (e: Error) => (done(), reject(new Error(`training worker ${i + 1} crashed: ${e.message}`)))
-      const onExit = (code: number) => (done(), reject(new Error(`training worker ${i + 1} stopped unexpectedly (exit code ${code})`)))
-      const onMessage = (r: Reply) => {
-        done()
-        if (r.type === 'done') resolve(r)
-        else reject(new Error(r.message))
-      }
-      w.on('error', onError)
-      w.on('exit', onExit)
-      w.on('message', onMessage)
-      w.postMessage(cmd)
+      const w = this.workers[i]
+      if (w.exited !== undefined) return reject(new Error(`training worker ${i + 1} stopped unexpectedly (exit code ${w.exited})`))
+      this.waiting[i].push({ resolve, reject })
+      w.thread.postMessage(cmd)
     })))
   }
 

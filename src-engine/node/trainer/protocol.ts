@@ -40,6 +40,8 @@ export interface PeersMessage {
   type: 'peers'
   grads: FloatArray[]
   params: FloatArray[]
+  /** Every worker's non-trainable state (batchnorm running statistics): each averages its slice of them. */
+  states: FloatArray[]
   sync: Int32Array
   checks: Float64Array
 }
@@ -101,5 +103,7 @@ export type Reply =
      * non-finite weight of its slice after the step (-1 when none), and the ms its reduce, optimizer and weight
      * copies took (for the profile), and the ms its copy of its share of the batch into its input took. */
     check?: number; bad?: number; reduceMs?: number; optimizerMs?: number; copyMs?: number; inputMs?: number
+    /** After an eval: the predicted class of each of this worker's images. */
+    predictions?: Int32Array
   }
   | { type: 'error'; message: string }

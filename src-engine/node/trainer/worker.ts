@@ -22,6 +22,8 @@ let predictions: Int32Array
 let timings: Float64Array | null = null
 let index = 0
 let lo = 0, hi = 0
+/** This worker's slice of the non-trainable state (batchnorm running statistics) to average over the workers. */
+let slo = 0, shi = 0
 let optimizer: Optimizer
 /** This worker's slice of the summed gradient, in its kernels' memory (the optimizer reads it there). */
 let gradSlice: FloatArray
@@ -80,6 +82,20 @@ function reduceSlice(used: number): number {
   return check
 }
 
+/**
+ * The running statistics each worker updated on its own images become their mean over the first `used`
+ * workers, in every copy: this worker does [slo, shi), reading every peer's and writing every peer's, in
+ * float32 as a Float32Array sum would round (the same figures as when the coordinator did the whole block).
+ */
+function averageState(used: number): void {
+  const st = peers.states
+  for (let i = slo; i < shi; i++) {
+    let m = 0
+    for (let k = 0; k < used; k++) m = Math.fround(m + Math.fround(st[k][i] / used))
+    for (const s of st) s[i] = m
+  }
+}
+
 /** Copies this worker's share of the batch into its network's input and labels; returns the ms it took. */
 function copyIn(s: Share): number {
   const t = performance.now()
@@ -107,6 +123,7 @@ function trainStep(msg: Extract<Command, { type: 'train' }>): void {
   barrier()
   const t0 = performance.now()
   peers.checks[index] = failure ? NaN : reduceSlice(msg.used)
+  averageState(msg.used)
   barrier()
   const t1 = performance.now()
   let finite = true
@@ -121,6 +138,9 @@ function trainStep(msg: Extract<Command, { type: 'train' }>): void {
     t2 = performance.now()
     for (const p of peers.params) if (p !== net.paramBlock) p.set(own, lo)
   }
+  // Every copy holds the new weights before any worker answers: the coordinator posts the next step before
+  // this one ends, so a worker may start it at once, and it must not read a peer's slice half written.
+  barrier()
   const t3 = performance.now()
   if (failure) reply({ type: 'error', message: failure })
   else reply({ type: 'done', lossSum: r.lossSum, correct: r.correct, check: peers.checks[index], bad, reduceMs: t1 - t0, optimizerMs: t2 - t1, copyMs: t3 - t2, inputMs })
@@ -143,6 +163,7 @@ port.on('message', (msg: InitMessage | PeersMessage | BatchesMessage | Command) 
       index = msg.workerIndex
       const size = net.paramBlock.length
       ;[lo, hi] = sliceOf(size, msg.workers, msg.workerIndex)
+      ;[slo, shi] = sliceOf(net.stateBlock.length, msg.workers, msg.workerIndex)
       const decay = new Uint8Array(size)
       for (const p of net.layout()) if (p.decay) decay.fill(1, p.offset, p.offset + p.size)
       // The optimizer's state over this slice lives in this worker's shared memory: the coordinator reads it
@@ -178,7 +199,8 @@ port.on('message', (msg: InitMessage | PeersMessage | BatchesMessage | Command) 
       copyIn(msg)
       net.forward(msg.n, false, true)
       const r = net.evaluate(labels, msg.n, predictions)
-      reply({ type: 'done', lossSum: r.lossSum, correct: r.correct })
+      // A copy: the next batch's command may already be waiting, and it writes the same predictions.
+      reply({ type: 'done', lossSum: r.lossSum, correct: r.correct, predictions: predictions.slice(0, msg.n) })
     }
   } catch (e) {
     reply({ type: 'error', message: e instanceof Error ? e.message : String(e) })
