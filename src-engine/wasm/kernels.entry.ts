@@ -7,7 +7,7 @@ export { winogradConv, winogradConvPool, winogradScratchBytes, winogradFilterGra
 export { convForwardPacked, convPackedScratchBytes, convPoolForwardPacked, convPoolScratchBytes } from './conv'
 export { globalAvgPool } from './conv'
 export { narrowConv, narrowConvPool, narrowFilterGrad, narrowFilterGradPooled, narrowScratchBytes } from './conv-narrow'
-export { sgdStep, adamStep } from './optimizer'
+export { sgdStep, adamStep, addInto, allFinite } from './optimizer'
 export { im2col, col2im, columnSums, reluBackward, maxPoolForward, maxPoolBackward, avgPool } from './conv'
 
 export function heapBase(): usize {

@@ -60,3 +60,28 @@ export function adamStep(p: usize, g: usize, m: usize, v: usize, decay: usize, n
     store<f32>(p + i, pi - (lr / c1) * mi / (Mathf.sqrt(vi * (1 / c2)) + eps))
   }
 }
+
+/** dst += src over n floats (the sum of the workers' gradients, one peer's slice at a time). */
+export function addInto(dst: usize, src: usize, n: i32): void {
+  const bytes = <usize>n * 4
+  const end = bytes & ~(<usize>15)
+  for (let i: usize = 0; i < end; i += 16) v128.store(dst + i, f32x4.add(v128.load(dst + i), v128.load(src + i)))
+  for (let i = end; i < bytes; i += 4) store<f32>(dst + i, load<f32>(dst + i) + load<f32>(src + i))
+}
+
+/** Whether all n floats are finite: x - x is 0 for a finite x and NaN for an infinity or a NaN. */
+export function allFinite(a: usize, n: i32): bool {
+  const bytes = <usize>n * 4
+  const end = bytes & ~(<usize>15)
+  let s = f32x4.splat(0)
+  for (let i: usize = 0; i < end; i += 16) {
+    const x = v128.load(a + i)
+    s = f32x4.add(s, f32x4.sub(x, x))
+  }
+  let t = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3)
+  for (let i = end; i < bytes; i += 4) {
+    const x = load<f32>(a + i)
+    t += x - x
+  }
+  return t == 0
+}

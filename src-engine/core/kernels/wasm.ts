@@ -4,6 +4,7 @@
 // once per (model, batch size); the im2col scratch grows only when a larger problem first appears.
 import type { ConvAlgorithm, Kernels, WindowDims } from './types.ts'
 import { adamState, loadAdamState, type Optimizer, type OptimizerSettings } from '../train/optimizer.ts'
+import { firstNonFiniteIndex } from '../train/weights.ts'
 import { chooseConv, convScratchBytes, filterGradFromPool, filterGroup, fusesPool, isNarrow, isPlain1x1, narrowFilterFits, PACK_A_BYTES, PACK_B_BYTES, PACKED_IM2COL_MAX_K, reservedBytes, WASM_MAX_PAGES, WASM_PAGE, winogradFits } from './plan.ts'
 
 interface Exports {
@@ -33,6 +34,8 @@ interface Exports {
   winogradConvPool(x: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, w: number, y: number, bias: number, argmax: number, scratch: number): void
   winograd4ConvPool: Exports['winogradConvPool']
   winograd6ConvPool: Exports['winogradConvPool']
+  addInto(dst: number, src: number, n: number): void
+  allFinite(a: number, n: number): number
   heapBase(): number
   relaxed(): number
   PACK_A_BYTES: WebAssembly.Global
@@ -48,6 +51,10 @@ export interface WasmKernels extends Kernels<Float32Array> {
    * between the two). `step`'s params and grads must be tensors of these kernels (`alloc`).
    */
   createOptimizer(size: number, decayMask: Uint8Array, s: OptimizerSettings): Optimizer
+  /** dst += src in SIMD; both tensors of these kernels (the trainer's gradient sum across workers). */
+  addInto(dst: Float32Array, src: Float32Array): void
+  /** The index of the first NaN or infinity in a tensor of these kernels, or -1: one SIMD pass when all are finite. */
+  firstNonFinite(a: Float32Array): number
 }
 
 export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
@@ -148,6 +155,8 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
   return {
     name: ex.relaxed() ? 'wasm-simd-relaxed' : 'wasm-simd',
     createOptimizer,
+    addInto: (dst, src) => ex.addInto(p(dst), p(src), Math.min(dst.length, src.length)),
+    firstNonFinite: (a) => (ex.allFinite(p(a), a.length) ? -1 : firstNonFiniteIndex(a)),
     relaxed: !!ex.relaxed(),
     memory,
     alloc: allocF32,

@@ -12,6 +12,7 @@ import { createOptimizer, type Optimizer } from '../../core/train/optimizer.ts'
 import { firstNonFiniteIndex } from '../../core/train/weights.ts'
 import { sliceOf, type Batch, type BatchesMessage, type Command, type InitMessage, type PeersMessage, type ReadyMessage, type Reply, type Share } from './protocol.ts'
 import { createFastKernels } from '../wasm-kernels.ts'
+import type { WasmKernels } from '../../core/kernels/wasm.ts'
 import { SLOTS, timeLayers, weightTimedKernels } from './profile.ts'
 
 const port = parentPort!
@@ -27,6 +28,11 @@ let slo = 0, shi = 0
 let optimizer: Optimizer
 /** This worker's slice of the summed gradient, in its kernels' memory (the optimizer reads it there). */
 let gradSlice: FloatArray
+/** A peer's gradient slice, copied into this worker's memory to be added in SIMD (fast kernels only). */
+let peerSlice: Float32Array
+/** The fast kernels' SIMD helpers, or null with the reference kernels. */
+let fast: WasmKernels | null = null
+const firstNonFinite = (a: FloatArray) => (fast ? fast.firstNonFinite(a as Float32Array) : firstNonFiniteIndex(a))
 let peers: PeersMessage
 let batches: Batch[]
 
@@ -53,33 +59,25 @@ function barrier(): void {
   }
 }
 
-/** gradSlice = the sum over the first `used` workers of their gradients in [lo, hi); returns its total. */
+/**
+ * gradSlice = the sum over the first `used` workers of their gradients in [lo, hi), in worker order element by
+ * element (the same sums, bit for bit, as one thread adding block by block); returns 0 when every sum is finite
+ * and NaN when one is not (read back after the store: a float32 sum can overflow where a double would not).
+ * The fast kernels add in SIMD, each peer's slice first copied into this worker's memory.
+ */
 function reduceSlice(used: number): number {
-  const n = hi - lo, g = peers.grads
-  let check = 0
-  if (used === 1) {
-    const a = g[0]
-    for (let i = 0; i < n; i++) {
-      gradSlice[i] = a[lo + i]
-      check += gradSlice[i]
-    }
-  } else if (used === 2) {
-    // Read back after the store: a float32 sum can overflow where the double one would not.
-    const a = g[0], b = g[1]
-    for (let i = 0; i < n; i++) {
-      gradSlice[i] = a[lo + i] + b[lo + i]
-      check += gradSlice[i]
-    }
-  } else {
-    // In worker order, element by element: the same sums, bit for bit, as one thread adding block by block.
-    gradSlice.set(g[0].subarray(lo, hi))
-    for (let k = 1; k < used; k++) {
+  const g = peers.grads
+  gradSlice.set(g[0].subarray(lo, hi))
+  for (let k = 1; k < used; k++) {
+    if (fast) {
+      peerSlice.set(g[k].subarray(lo, hi))
+      fast.addInto(gradSlice as Float32Array, peerSlice)
+    } else {
       const b = g[k]
-      for (let i = 0; i < n; i++) gradSlice[i] += b[lo + i]
+      for (let i = 0; i < gradSlice.length; i++) gradSlice[i] += b[lo + i]
     }
-    for (let i = 0; i < n; i++) check += gradSlice[i]
   }
-  return check
+  return firstNonFinite(gradSlice) < 0 ? 0 : NaN
 }
 
 /**
@@ -134,7 +132,7 @@ function trainStep(msg: Extract<Command, { type: 'train' }>): void {
     const own = net.paramBlock.subarray(lo, hi)
     optimizer.setStep(msg.t)
     optimizer.step(own, gradSlice, msg.lr)
-    bad = firstNonFiniteIndex(own)
+    bad = firstNonFinite(own)
     t2 = performance.now()
     for (const p of peers.params) if (p !== net.paramBlock) p.set(own, lo)
   }
@@ -173,6 +171,10 @@ port.on('message', (msg: InitMessage | PeersMessage | BatchesMessage | Command) 
         ? (base as ReturnType<typeof createFastKernels>).createOptimizer(hi - lo, mask, msg.optimizer)
         : createOptimizer(hi - lo, mask, msg.optimizer, (n) => base.alloc(n))
       gradSlice = base.alloc(Math.max(1, hi - lo)).subarray(0, hi - lo)
+      if ('addInto' in base) {
+        fast = base as WasmKernels
+        peerSlice = fast.alloc(Math.max(1, hi - lo)).subarray(0, hi - lo)
+      }
       const ready: ReadyMessage = {
         type: 'ready', kernelName: kernels.name, input: net.input, labels, predictions,
         paramBlock: net.paramBlock, gradBlock: net.gradBlock, stateBlock: net.stateBlock,
