@@ -1,5 +1,6 @@
-// The optimizers' update over the whole flat parameter block, 4 numbers at a time (the coordinator runs
-// it once a step; in plain JavaScript Adam's square root and division cost about 10 ns a parameter).
+// The optimizers' update over a flat block of parameters, 4 numbers at a time (each training worker runs it on its
+// slice of the weights once a step; in plain JavaScript Adam's square root and division cost about 10 ns a
+// parameter). And the sum of the workers' gradients and the check for NaN or infinity that go with it.
 // The same formulas as src-engine/core/train/optimizer.ts (PyTorch's), in float32 throughout.
 // `decay` is a float mask: 1 where weight decay applies, 0 elsewhere.
 

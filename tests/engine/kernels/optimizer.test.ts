@@ -1,4 +1,4 @@
-// The SIMD optimizers (WasmKernels.createOptimizer, run by the trainer's coordinator) against the plain
+// The SIMD optimizers (WasmKernels.createOptimizer, run by each training worker on its slice) against the plain
 // ones of core/train/optimizer.ts, which are checked by hand in tests/engine/train: same updates over
 // several steps (float32 arithmetic against JavaScript's float64, so relative 1e-5), same state layout.
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -45,5 +45,33 @@ describe('SIMD optimizers = the plain ones', () => {
     c.step(p2, g, 0.01)
     b.step(q, g, 0.01)
     for (let i = 0; i < size; i++) expect(Math.abs(p2[i] - q[i])).toBeLessThan(1e-5 * Math.max(1, Math.abs(q[i])))
+  })
+})
+
+describe('the shared part of a step, in SIMD', () => {
+  it('addInto adds element by element, the float32 sums of a plain loop, over a tail past the vectors', () => {
+    const size = 1003, rng = new Rng(5)
+    const a = fast.alloc(size), b = fast.alloc(size)
+    for (let i = 0; i < size; i++) {
+      a[i] = rng.next() * 1e3 - 500
+      b[i] = rng.next() - 0.5
+    }
+    const want = a.map((x, i) => Math.fround(x + b[i]))
+    fast.addInto(a, b)
+    expect(a).toEqual(want)
+  })
+
+  it('firstNonFinite finds the first NaN or infinity wherever it is (vectors or tail), and -1 when none', () => {
+    const a = fast.alloc(1003)
+    a.fill(1.5)
+    expect(fast.firstNonFinite(a)).toBe(-1)
+    for (const [at, v] of [[0, NaN], [517, Infinity], [1001, -Infinity], [1002, NaN]] as const) {
+      a.fill(1.5)
+      a[at] = v
+      if (at !== 1002) a[1002] = 1.5
+      expect(fast.firstNonFinite(a)).toBe(at)
+    }
+    a.fill(3e38) // large but finite: x - x is still 0
+    expect(fast.firstNonFinite(a)).toBe(-1)
   })
 })

@@ -1,5 +1,5 @@
-// The trainer's worker pool when a worker dies: the step fails with which worker and why instead of
-// waiting forever, and closing the pool still ends every thread. Real worker threads.
+// The trainer's worker pool: when a worker dies the step fails with which worker and why instead of waiting
+// forever, and closing the pool still ends every thread; the shared part of a step. Real worker threads.
 import { describe, expect, it } from 'vitest'
 import { WorkerPool } from '../../../src-engine/node/trainer/pool.ts'
 import { loadKernelModule } from '../../../src-engine/node/wasm-kernels.ts'
@@ -25,5 +25,34 @@ describe('a worker that dies', () => {
   it('a pool whose workers cannot plan their network fails to start, with every thread ended', async () => {
     const huge = chainModel([1024, 1024, 3], [['c', 'conv2d', { filters: 64, kernel: 3, padding: 'same' }], ['g', 'globalavgpool'], ['d', 'dense', { units: 2 }], ['s', 'softmax']])
     await expect(WorkerPool.start(2, huge, 8, 1, 'fast', sgd, await loadKernelModule())).rejects.toThrow(/out of memory/)
+  })
+})
+
+describe('the shared part of a step', () => {
+  it('workers average the batchnorm running statistics into every copy: the mean of what each saw alone', async () => {
+    const bn = chainModel([6, 6, 2], [['c', 'conv2d', { filters: 4, kernel: 3, padding: 'same' }], ['bn', 'batchnorm'], ['r', 'relu'], ['g', 'globalavgpool'], ['d', 'dense', { units: 2 }], ['s', 'softmax']])
+    const wasm = await loadKernelModule()
+    const size = 6 * 6 * 2
+    const batch = { x: new Float32Array(new SharedArrayBuffer(8 * size * 4)), y: new Int32Array(new SharedArrayBuffer(8 * 4)) }
+    for (let i = 0; i < batch.x.length; i++) batch.x[i] = Math.sin(i * 0.37) + (i % 7) * 0.1
+    batch.y.set([0, 1, 1, 0, 1, 0, 0, 1])
+    // lr 0: the weights stay as initialised (the same seed in every pool), only the statistics move
+    const step = (start: number, used: number) => ({ type: 'train' as const, buf: 0, start, n: 4, scale: 0.25, used, lr: 0, t: 0 })
+    const stateAfter = async (workers: number, starts: number[]) => {
+      const pool = await WorkerPool.start(workers, bn, 4, 7, 'fast', sgd, wasm)
+      pool.shareBatches([batch])
+      await pool.run(starts.map((s) => step(s, starts.length)))
+      const states = pool.workers.map((w) => Float32Array.from(w.stateBlock))
+      await pool.close()
+      return states
+    }
+    const [alone0] = await stateAfter(1, [0])
+    const [alone1] = await stateAfter(1, [4])
+    const [both0, both1] = await stateAfter(2, [0, 4])
+    expect(alone0.length).toBe(8) // running mean and variance of 4 channels
+    expect(alone0).not.toEqual(alone1)
+    const mean = alone0.map((a, i) => Math.fround(Math.fround(a / 2) + Math.fround(alone1[i] / 2)))
+    expect(both0).toEqual(mean)
+    expect(both1).toEqual(mean)
   })
 })
