@@ -15,13 +15,14 @@ const FROM_SOURCES = import.meta.url.endsWith('.ts')
 const ROOT = new URL('../../', import.meta.url)
 
 /**
- * The worker-thread entries: a name in out/main and the TypeScript source it is built from, without its
- * `.ts` so that no built file names a source (electron.vite.config.ts reads this table).
+ * The worker-thread and child-process entries: a name in out/main and the TypeScript source it is built
+ * from, without its `.ts` so that no built file names a source (electron.vite.config.ts reads this table).
  */
 export const WORKER_ENTRIES = {
   'trainer-worker': 'src-engine/node/trainer/worker',
   'scan-worker': 'src-engine/node/dataset/scan-worker',
   'insight-worker': 'src-engine/node/insight/worker',
+  'onnx-child': 'src-engine/node/onnx/child',
 } as const
 export type WorkerName = keyof typeof WORKER_ENTRIES
 
@@ -37,6 +38,15 @@ export function appFile(relative: string): string {
   if (!ASAR.test(path)) return path
   const unpacked = path.replace(ASAR, '$1app.asar.unpacked$2')
   return existsSync(unpacked) ? unpacked : path
+}
+
+/**
+ * How to start a child process from an entry of the table: its file, and node's arguments for it (the
+ * TypeScript sources need type stripping where this Node does not do it by itself, Node 22.12-22.17).
+ */
+export function childEntry(name: WorkerName): { path: string; execArgv: string[] } {
+  const typescript = (process.features as { typescript?: unknown }).typescript
+  return { path: fileURLToPath(workerEntry(name)), execArgv: FROM_SOURCES && !typescript ? ['--experimental-strip-types', '--no-warnings'] : [] }
 }
 
 /** The file a worker thread of this name starts from: its TypeScript source, or its bundled entry. */
