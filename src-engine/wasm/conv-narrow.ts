@@ -78,18 +78,56 @@ function padImage(x: usize, b: i32, inH: i32, inW: i32, cin: i32, padTop: i32, p
   storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c, ldc, rows, cols, false, bias, relu)
 }
 
+/**
+ * tile() for the last pixels of a row: 4 output pixels (of which `rows` are kept) times NR channels, 8
+ * accumulators. The sums are tile()'s, term for term, so a row's outputs do not depend on how it is split.
+ */
+// @ts-ignore: decorator
+@inline function tile4(xp: usize, rowBytes: usize, kh: i32, ke: i32, ps: usize, bp: usize, c: usize, ldc: i32, rows: i32, cols: i32, bias: usize, relu: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0)
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0)
+  let pb = bp
+  for (let ky = 0; ky < kh; ky++) {
+    let pa = xp + <usize>ky * rowBytes
+    const end = pa + <usize>ke * 4
+    while (pa < end) {
+      const b0 = v128.load(pb), b1 = v128.load(pb, 16)
+      let av = v128.load32_splat(pa)
+      c00 = madd(av, b0, c00); c01 = madd(av, b1, c01)
+      av = v128.load32_splat(pa + ps)
+      c10 = madd(av, b0, c10); c11 = madd(av, b1, c11)
+      av = v128.load32_splat(pa + 2 * ps)
+      c20 = madd(av, b0, c20); c21 = madd(av, b1, c21)
+      av = v128.load32_splat(pa + 3 * ps)
+      c30 = madd(av, b0, c30); c31 = madd(av, b1, c31)
+      pa += 4
+      pb += NR * 4
+    }
+  }
+  const z = f32x4.splat(0)
+  storeTile(c00, c01, c10, c11, c20, c21, c30, c31, z, z, z, z, c, ldc, rows, cols, false, bias, relu)
+}
+
 /** Output row oy of the padded image `pad` into y (outW pixels of cout channels), every tile of it. */
 // @ts-ignore: decorator
 @inline function rowOf(pad: usize, PW: i32, cin: i32, kh: i32, kw: i32, sh: i32, ps: usize, oy: i32, outW: i32, cout: i32, bp: usize, bias: usize, relu: bool, y: usize): void {
   const rowBytes: usize = <usize>(PW * cin) * 4
   const K = kh * kw * cin, ke = kw * cin
   const base = pad + <usize>(oy * sh) * rowBytes
-  for (let ox0 = 0; ox0 < outW; ox0 += MR) {
-    const rows = min(MR, outW - ox0)
+  // Tiles of MR pixels, and the row's last pixels in tiles of 4 where a tile of MR would compute more
+  // than it keeps: a row of 32 is 6+6+6+6+4+4, not 6+6+6+6+6+6 with 4 of the last 6 thrown away.
+  const r = outW % MR
+  const six = r == 0 || r == 5 ? outW : r <= 2 ? outW - r - MR : outW - r
+  for (let ox0 = 0; ox0 < outW; ) {
     const xp = base + <usize>ox0 * ps
+    const wide = ox0 < six
+    const rows = wide ? min(MR, outW - ox0) : min(4, outW - ox0)
     for (let j0 = 0; j0 < cout; j0 += NR) {
-      tile(xp, rowBytes, kh, ke, ps, bp + <usize>(j0 / NR * K * NR) * 4, y + <usize>(ox0 * cout + j0) * 4, cout, rows, min(NR, cout - j0), bias ? bias + <usize>j0 * 4 : 0, relu)
+      const bpj = bp + <usize>(j0 / NR * K * NR) * 4, c = y + <usize>(ox0 * cout + j0) * 4, cols = min(NR, cout - j0), b = bias ? bias + <usize>j0 * 4 : 0
+      if (wide) tile(xp, rowBytes, kh, ke, ps, bpj, c, cout, rows, cols, b, relu)
+      else tile4(xp, rowBytes, kh, ke, ps, bpj, c, cout, rows, cols, b, relu)
     }
+    ox0 += rows
   }
 }
 

@@ -132,17 +132,28 @@ const EDGE: usize = memory.data(MR * NR * 4, 16)
 // @ts-ignore: decorator
 @inline export function storeTile(c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128, c40: v128, c41: v128, c50: v128, c51: v128,
   c: usize, ldc: i32, rows: i32, cols: i32, acc: bool, bias: usize, relu: bool): void {
-  const direct = rows == MR && cols == NR
-  if (direct) {
+  if (cols == NR) {
+    // Whole rows of 8 (every tile but those at C's right edge): vector stores, row by row, the short tiles
+    // at C's bottom edge (and a direct conv's last pixels of a row) as well as the full ones.
     let b0 = f32x4.splat(0), b1 = f32x4.splat(0)
     if (bias) { b0 = v128.load(bias); b1 = v128.load(bias, 16) }
     const ld: usize = <usize>ldc * 4
     let p = c
-    v128.store(p, fin(c00, p, 0, acc, b0, relu)); v128.store(p, fin(c01, p, 16, acc, b1, relu), 16); p += ld
-    v128.store(p, fin(c10, p, 0, acc, b0, relu)); v128.store(p, fin(c11, p, 16, acc, b1, relu), 16); p += ld
-    v128.store(p, fin(c20, p, 0, acc, b0, relu)); v128.store(p, fin(c21, p, 16, acc, b1, relu), 16); p += ld
-    v128.store(p, fin(c30, p, 0, acc, b0, relu)); v128.store(p, fin(c31, p, 16, acc, b1, relu), 16); p += ld
-    v128.store(p, fin(c40, p, 0, acc, b0, relu)); v128.store(p, fin(c41, p, 16, acc, b1, relu), 16); p += ld
+    v128.store(p, fin(c00, p, 0, acc, b0, relu)); v128.store(p, fin(c01, p, 16, acc, b1, relu), 16)
+    if (rows == 1) return
+    p += ld
+    v128.store(p, fin(c10, p, 0, acc, b0, relu)); v128.store(p, fin(c11, p, 16, acc, b1, relu), 16)
+    if (rows == 2) return
+    p += ld
+    v128.store(p, fin(c20, p, 0, acc, b0, relu)); v128.store(p, fin(c21, p, 16, acc, b1, relu), 16)
+    if (rows == 3) return
+    p += ld
+    v128.store(p, fin(c30, p, 0, acc, b0, relu)); v128.store(p, fin(c31, p, 16, acc, b1, relu), 16)
+    if (rows == 4) return
+    p += ld
+    v128.store(p, fin(c40, p, 0, acc, b0, relu)); v128.store(p, fin(c41, p, 16, acc, b1, relu), 16)
+    if (rows == 5) return
+    p += ld
     v128.store(p, fin(c50, p, 0, acc, b0, relu)); v128.store(p, fin(c51, p, 16, acc, b1, relu), 16)
     return
   }

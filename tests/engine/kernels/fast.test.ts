@@ -58,6 +58,11 @@ describe('fast convolution and pooling = reference', () => {
     ['direct: 5x5 stride 2 grey, 4 filters', 2, 13, 12, 1, 4, 5, 2, 'same'],
     ['direct: RGB 60x40, 16 filters (the weight gradient over two chunks of rows)', 1, 60, 40, 3, 16, 3, 1, 'same'],
     ['direct: 2 channels, [3, 2] kernel, stride [2, 1], valid', 3, 10, 9, 2, 8, [3, 2], [2, 1], 'valid'],
+    // A row's last pixels go in tiles of 4 where a tile of 6 would waste (conv-narrow.ts rowOf): rows of 32
+    // (6+6+6+6+4+4), 9 (6+3) and 11 (6+5) pixels.
+    ['direct: RGB rows of 32 pixels', 2, 5, 32, 3, 16, 3, 1, 'same'],
+    ['direct: RGB rows of 9 pixels', 1, 4, 9, 3, 8, 3, 1, 'same'],
+    ['direct: RGB rows of 11 pixels, 12 filters', 1, 4, 11, 3, 12, 3, 1, 'same'],
   ]
   for (const [name, n, h, w, cin, cout, kernel, stride, padding] of cases) {
     it(name, () => {
