@@ -46,10 +46,13 @@ function padImage(x: usize, b: i32, inH: i32, inW: i32, cin: i32, padTop: i32, p
 
 /**
  * One MR x NR tile: MR output pixels (the first at xp in the padded image, the next ps bytes on) times NR
- * output channels of the packed weights bp; kh window rows rowBytes apart, each ke floats long.
+ * output channels of the packed weights bp; kh window rows rowBytes apart, each ke floats long. `six` false:
+ * only the first 4 pixels (a row's last ones, where a tile of 6 would compute more than it keeps); the sums
+ * are the same term for term, so a row's outputs do not depend on how it is split. Always called with a
+ * constant `six`, so each inlined copy keeps only its own branch.
  */
 // @ts-ignore: decorator
-@inline function tile(xp: usize, rowBytes: usize, kh: i32, ke: i32, ps: usize, bp: usize, c: usize, ldc: i32, rows: i32, cols: i32, bias: usize, relu: bool): void {
+@inline function tile(xp: usize, rowBytes: usize, kh: i32, ke: i32, ps: usize, bp: usize, c: usize, ldc: i32, rows: i32, cols: i32, bias: usize, relu: bool, six: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0)
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0)
   let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0)
@@ -67,45 +70,17 @@ function padImage(x: usize, b: i32, inH: i32, inW: i32, cin: i32, padTop: i32, p
       c20 = madd(av, b0, c20); c21 = madd(av, b1, c21)
       av = v128.load32_splat(pa + 3 * ps)
       c30 = madd(av, b0, c30); c31 = madd(av, b1, c31)
-      av = v128.load32_splat(pa + 4 * ps)
-      c40 = madd(av, b0, c40); c41 = madd(av, b1, c41)
-      av = v128.load32_splat(pa + 5 * ps)
-      c50 = madd(av, b0, c50); c51 = madd(av, b1, c51)
+      if (six) {
+        av = v128.load32_splat(pa + 4 * ps)
+        c40 = madd(av, b0, c40); c41 = madd(av, b1, c41)
+        av = v128.load32_splat(pa + 5 * ps)
+        c50 = madd(av, b0, c50); c51 = madd(av, b1, c51)
+      }
       pa += 4
       pb += NR * 4
     }
   }
   storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c, ldc, rows, cols, false, bias, relu)
-}
-
-/**
- * tile() for the last pixels of a row: 4 output pixels (of which `rows` are kept) times NR channels, 8
- * accumulators. The sums are tile()'s, term for term, so a row's outputs do not depend on how it is split.
- */
-// @ts-ignore: decorator
-@inline function tile4(xp: usize, rowBytes: usize, kh: i32, ke: i32, ps: usize, bp: usize, c: usize, ldc: i32, rows: i32, cols: i32, bias: usize, relu: bool): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0)
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0)
-  let pb = bp
-  for (let ky = 0; ky < kh; ky++) {
-    let pa = xp + <usize>ky * rowBytes
-    const end = pa + <usize>ke * 4
-    while (pa < end) {
-      const b0 = v128.load(pb), b1 = v128.load(pb, 16)
-      let av = v128.load32_splat(pa)
-      c00 = madd(av, b0, c00); c01 = madd(av, b1, c01)
-      av = v128.load32_splat(pa + ps)
-      c10 = madd(av, b0, c10); c11 = madd(av, b1, c11)
-      av = v128.load32_splat(pa + 2 * ps)
-      c20 = madd(av, b0, c20); c21 = madd(av, b1, c21)
-      av = v128.load32_splat(pa + 3 * ps)
-      c30 = madd(av, b0, c30); c31 = madd(av, b1, c31)
-      pa += 4
-      pb += NR * 4
-    }
-  }
-  const z = f32x4.splat(0)
-  storeTile(c00, c01, c10, c11, c20, c21, c30, c31, z, z, z, z, c, ldc, rows, cols, false, bias, relu)
 }
 
 /** Output row oy of the padded image `pad` into y (outW pixels of cout channels), every tile of it. */
@@ -124,8 +99,8 @@ function padImage(x: usize, b: i32, inH: i32, inW: i32, cin: i32, padTop: i32, p
     const rows = wide ? min(MR, outW - ox0) : min(4, outW - ox0)
     for (let j0 = 0; j0 < cout; j0 += NR) {
       const bpj = bp + <usize>(j0 / NR * K * NR) * 4, c = y + <usize>(ox0 * cout + j0) * 4, cols = min(NR, cout - j0), b = bias ? bias + <usize>j0 * 4 : 0
-      if (wide) tile(xp, rowBytes, kh, ke, ps, bpj, c, cout, rows, cols, b, relu)
-      else tile4(xp, rowBytes, kh, ke, ps, bpj, c, cout, rows, cols, b, relu)
+      if (wide) tile(xp, rowBytes, kh, ke, ps, bpj, c, cout, rows, cols, b, relu, true)
+      else tile(xp, rowBytes, kh, ke, ps, bpj, c, cout, rows, cols, b, relu, false)
     }
     ox0 += rows
   }

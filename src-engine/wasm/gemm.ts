@@ -125,6 +125,12 @@ const EDGE: usize = memory.data(MR * NR * 4, 16)
   storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c, ldc, rows, cols, acc, bias, relu)
 }
 
+/** One row of 8 of a tile into C at p, through fin. */
+// @ts-ignore: decorator
+@inline function storeRow(p: usize, lo: v128, hi: v128, acc: bool, b0: v128, b1: v128, relu: bool): void {
+  v128.store(p, fin(lo, p, 0, acc, b0, relu)); v128.store(p, fin(hi, p, 16, acc, b1, relu), 16)
+}
+
 /**
  * Writes a 6x8 tile of accumulators to C (ldc floats a row): rows x cols of it, `acc` adding to C, then
  * `bias` (8 columns' worth, or 0) and ReLU. Every kernel with this register tile finishes through here.
@@ -138,23 +144,17 @@ const EDGE: usize = memory.data(MR * NR * 4, 16)
     let b0 = f32x4.splat(0), b1 = f32x4.splat(0)
     if (bias) { b0 = v128.load(bias); b1 = v128.load(bias, 16) }
     const ld: usize = <usize>ldc * 4
-    let p = c
-    v128.store(p, fin(c00, p, 0, acc, b0, relu)); v128.store(p, fin(c01, p, 16, acc, b1, relu), 16)
+    storeRow(c, c00, c01, acc, b0, b1, relu)
     if (rows == 1) return
-    p += ld
-    v128.store(p, fin(c10, p, 0, acc, b0, relu)); v128.store(p, fin(c11, p, 16, acc, b1, relu), 16)
+    storeRow(c + ld, c10, c11, acc, b0, b1, relu)
     if (rows == 2) return
-    p += ld
-    v128.store(p, fin(c20, p, 0, acc, b0, relu)); v128.store(p, fin(c21, p, 16, acc, b1, relu), 16)
+    storeRow(c + 2 * ld, c20, c21, acc, b0, b1, relu)
     if (rows == 3) return
-    p += ld
-    v128.store(p, fin(c30, p, 0, acc, b0, relu)); v128.store(p, fin(c31, p, 16, acc, b1, relu), 16)
+    storeRow(c + 3 * ld, c30, c31, acc, b0, b1, relu)
     if (rows == 4) return
-    p += ld
-    v128.store(p, fin(c40, p, 0, acc, b0, relu)); v128.store(p, fin(c41, p, 16, acc, b1, relu), 16)
+    storeRow(c + 4 * ld, c40, c41, acc, b0, b1, relu)
     if (rows == 5) return
-    p += ld
-    v128.store(p, fin(c50, p, 0, acc, b0, relu)); v128.store(p, fin(c51, p, 16, acc, b1, relu), 16)
+    storeRow(c + 5 * ld, c50, c51, acc, b0, b1, relu)
     return
   }
   let p = EDGE

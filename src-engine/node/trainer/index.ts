@@ -17,7 +17,7 @@ import { RunControl } from '../../core/train/run-control.ts'
 import { loadKernelModule } from '../wasm-kernels.ts'
 import { WorkerPool } from './pool.ts'
 import { createGpuTrainer } from '../gpu/trainer.ts'
-import type { Command, KernelChoice, Reply, Share } from './protocol.ts'
+import type { Batch, Command, KernelChoice, Reply, Share } from './protocol.ts'
 import type { FloatArray } from '../../core/kernels/types.ts'
 import type { TrainerProfile } from './profile.ts'
 
@@ -48,7 +48,7 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
   /** Optimizer steps taken (Adam's bias correction counts them; a resumed run continues the count). */
   let optSteps = 0
   // Two batch buffers: the next batch is prepared (decoded, augmented) while the workers run this one.
-  let bufs: { x: Float32Array; y: Int32Array }[]
+  let bufs: Batch[]
   const ready = (async () => {
     const wasm = kernelChoice === 'fast' ? await loadKernelModule() : undefined
     pool = await WorkerPool.start(workerCount, opts.model, maxShard, hyper.seed, kernelChoice, hyper, wasm, !!opts.profile)
@@ -122,6 +122,11 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
     return where(w0.paramBlock, badParam, w0.layout) ?? (w0.stateBlock.length ? where(w0.stateBlock, firstNonFiniteIndex(w0.stateBlock), w0.stateNames) : null)
   }
 
+  /** Waits out a step still running before a run or an evaluation ends early (the workers must be idle for what follows). */
+  const settle = async (f: { running: Promise<unknown> } | null) => {
+    await f?.running.catch(() => {})
+  }
+
   /** Splits the n images of batch buffer `buf` across the workers: each copies its own share in (worker.ts). */
   function scatter(buf: number, n: number, make: (share: Share) => Command): Command[] {
     const used = Math.min(pool!.workers.length, n)
@@ -158,7 +163,7 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
       try {
         rs = await current.running
       } catch (e) {
-        await next?.running.catch(() => {})
+        await settle(next)
         throw e
       }
       const y = bufs[current.buf].y
@@ -209,10 +214,6 @@ export function createTrainer(opts: CreateTrainerOptions): Trainer {
       while (cmds.length < pool!.workers.length) cmds.push({ type: 'train', buf, start: 0, n: 0, scale: 0, used, lr, t })
       if (opts.profile) opts.profile.step.scatterMs += performance.now() - posted
       return { step, n, lr, t: t++, posted, running: pool!.run(cmds) }
-    }
-    /** Waits out a step still running before the run ends early (the workers must be idle for what follows). */
-    const settle = async (f: InFlight | null) => {
-      await f?.running.catch(() => {})
     }
 
     for (let epoch = opts.startEpoch ?? 0; epoch < hyper.epochs; epoch++) {
