@@ -12,19 +12,35 @@ import { poolWindow } from './conv'
   store<f32>(at + 3 * stride, f32x4.extract_lane(v, 3))
 }
 
+/**
+ * Two tiles' 4 channels into a packed-A panel: a (an even tile t) and b (tile t + 1) side by side in rows at,
+ * at + stride, at + 2 stride, at + 3 stride. A panel holds MR = 6 tiles, so an even tile and the next share
+ * one; two floats a store, half of put4's stores (the input transforms spent most of their time storing).
+ */
+// @ts-ignore: decorator
+@inline export function put4x2(a: v128, b: v128, at: usize, stride: usize): void {
+  const lo = f32x4.shuffle(a, b, 0, 4, 1, 5), hi = f32x4.shuffle(a, b, 2, 6, 3, 7)
+  v128.store64_lane(at, lo, 0)
+  v128.store64_lane(at + stride, lo, 1)
+  v128.store64_lane(at + 2 * stride, hi, 0)
+  v128.store64_lane(at + 3 * stride, hi, 1)
+}
+
 /** Where channel k of tile t goes in a block of `tb` tiles packed by channel panels: vp[k / MR][t][k % MR]. */
 // @ts-ignore: decorator
 @inline export function channelSlot(vp: usize, k: i32, t: i32, tb: i32): usize {
   return vp + <usize>(((k / MR) * tb + t) * MR + k % MR) * 4
 }
 
-/** The 4 lanes of v to a0..a3 (+ off): 4 channels that may straddle two channel panels. */
+/**
+ * The 4 lanes of v (channels k .. k + 3 of one tile, k a multiple of 4) into channel panels (+ off): lanes 0-1
+ * at a0, channel k's slot, and 2-3 at a2, channel k + 2's. Four channels may straddle two panels of MR = 6,
+ * but k and k + 1 always share one, and so do k + 2 and k + 3.
+ */
 // @ts-ignore: decorator
-@inline export function scatter4(v: v128, a0: usize, a1: usize, a2: usize, a3: usize, off: usize): void {
-  store<f32>(a0 + off, f32x4.extract_lane(v, 0))
-  store<f32>(a1 + off, f32x4.extract_lane(v, 1))
-  store<f32>(a2 + off, f32x4.extract_lane(v, 2))
-  store<f32>(a3 + off, f32x4.extract_lane(v, 3))
+@inline export function putChannels(v: v128, a0: usize, a2: usize, off: usize): void {
+  v128.store64_lane(a0 + off, v, 0)
+  v128.store64_lane(a2 + off, v, 1)
 }
 
 /**

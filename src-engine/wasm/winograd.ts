@@ -9,7 +9,7 @@
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
 //   A^T = [1 1 1 0; 0 1 -1 -1]
 import { gemmPacked, MR, NR } from './gemm'
-import { channelSlot, put4, scatter4 } from './winograd-common'
+import { channelSlot, put4, putChannels } from './winograd-common'
 import { poolWindow } from './conv'
 
 /**
@@ -242,8 +242,8 @@ function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, 
     for (let k = 0; k < K; k += 4) {
       patchTransform(img, inH, inW, K, k, y0, x0, inside)
       // The 4 channels' places in the panels (a panel holds MR = 6 channels, so 4 may straddle two).
-      const a0 = channelSlot(vp, k, t, TB), a1 = channelSlot(vp, k + 1, t, TB), a2 = channelSlot(vp, k + 2, t, TB), a3 = channelSlot(vp, k + 3, t, TB)
-      for (let xi = 0; xi < 16; xi++) scatter4(v128.load(MID + <usize>xi * 16), a0, a1, a2, a3, <usize>xi * xiStride)
+      const a0 = channelSlot(vp, k, t, TB), a2 = channelSlot(vp, k + 2, t, TB)
+      for (let xi = 0; xi < 16; xi++) putChannels(v128.load(MID + <usize>xi * 16), a0, a2, <usize>xi * xiStride)
     }
   }
 }

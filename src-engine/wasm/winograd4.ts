@@ -9,7 +9,7 @@
 //   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 //   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
 import { gemmPacked, MR, NR } from './gemm'
-import { channelSlot, poolTileRows, put4, scatter4 } from './winograd-common'
+import { channelSlot, poolTileRows, put4, put4x2, putChannels } from './winograd-common'
 
 /**
  * Each position's plane (of U, V, M) is padded by a cache line, so the 16 or 36 planes a transform
@@ -22,9 +22,11 @@ const TB: i32 = 24
 /** Positions per tile: 6x6. */
 const P: i32 = 36
 
-// Scratch for the transforms' middle steps (36 vectors, then 6 more; the pooled forward's second row), in L1.
+// Scratch for the transforms' middle steps (36 vectors, then 6 more; twice for a pair of tiles; the pooled forward's second row), in L1.
 const MID: usize = memory.data(36 * 16, 16)
+const MID2: usize = memory.data(36 * 16, 16)
 const ROW: usize = memory.data(6 * 16, 16)
+const ROWB: usize = memory.data(6 * 16, 16)
 const ROW2: usize = memory.data(4 * 16, 16)
 const ROW9: usize = memory.data(9 * 16, 16)
 
@@ -51,9 +53,12 @@ export function winograd4FilterScratchBytes(k: i32, n: i32): i32 {
   v128.store(out + 5 * stride, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5))
 }
 
-/** Loads the 6x6 patch at (y0, x0) of 4 channels (zero outside the image) and leaves B^T d B in MID[i * 6 + j]. */
+/**
+ * Loads the 6x6 patch at (y0, x0) of 4 channels (zero outside the image) and leaves B^T d in mid[i * 6 + j]:
+ * the caller finishes each row i with `rowTransform` as it stores it.
+ */
 // @ts-ignore: decorator
-@inline function patchTransform(img: usize, inH: i32, inW: i32, K: i32, k: i32, y0: i32, x0: i32, inside: bool): void {
+@inline function patchTransform(img: usize, inH: i32, inW: i32, K: i32, k: i32, y0: i32, x0: i32, inside: bool, mid: usize): void {
   const row: usize = <usize>(inW * K) * 4
   for (let j = 0; j < 6; j++) {
     const ix = x0 + j
@@ -71,13 +76,15 @@ export function winograd4FilterScratchBytes(k: i32, n: i32): i32 {
       if (y0 + 4 >= 0 && y0 + 4 < inH) d4 = v128.load(col + <usize>(y0 + 4) * row)
       if (y0 + 5 >= 0 && y0 + 5 < inH) d5 = v128.load(col + <usize>(y0 + 5) * row)
     }
-    bt(d0, d1, d2, d3, d4, d5, MID + <usize>j * 16, 96)
+    bt(d0, d1, d2, d3, d4, d5, mid + <usize>j * 16, 96)
   }
-  for (let i = 0; i < 6; i++) {
-    const m = MID + <usize>i * 96
-    bt(v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48), v128.load(m, 64), v128.load(m, 80), ROW, 16)
-    for (let j = 0; j < 6; j++) v128.store(m + <usize>j * 16, v128.load(ROW + <usize>j * 16))
-  }
+}
+
+/** Row i of B^T d B (from patchTransform's mid) into out[j], j = 0..5. */
+// @ts-ignore: decorator
+@inline function rowTransform(mid: usize, i: i32, out: usize): void {
+  const m = mid + <usize>i * 96
+  bt(v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48), v128.load(m, 64), v128.load(m, 80), out, 16)
 }
 
 /**
@@ -138,17 +145,30 @@ function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLe
   const xiStride: usize = <usize>(TB * K + PAD) * 4
   const lane: usize = MR * 4
   const perImage = tilesH * tilesW
-  for (let t = 0; t < count; t++) {
-    const g = t0 + t
-    const b = g / perImage, rem = g % perImage
-    const y0 = (rem / tilesW) * 4 - padTop, x0 = (rem % tilesW) * 4 - padLeft
-    const inside = y0 >= 0 && x0 >= 0 && y0 + 6 <= inH && x0 + 6 <= inW
-    const img = x + <usize>b * <usize>(inH * inW * K) * 4
+  const image: usize = <usize>(inH * inW * K) * 4
+  // Tiles in pairs, stored side by side (put4x2); a block's last tile alone when the count is odd.
+  for (let t = 0; t < count; t += 2) {
+    const pair = t + 1 < count
+    const g = t0 + t, h = g + 1
+    const ya = (g % perImage / tilesW) * 4 - padTop, xa = (g % perImage % tilesW) * 4 - padLeft
+    const yb = (h % perImage / tilesW) * 4 - padTop, xb = (h % perImage % tilesW) * 4 - padLeft
+    const ina = ya >= 0 && xa >= 0 && ya + 6 <= inH && xa + 6 <= inW
+    const inb = yb >= 0 && xb >= 0 && yb + 6 <= inH && xb + 6 <= inW
+    const imga = x + <usize>(g / perImage) * image, imgb = x + <usize>(h / perImage) * image
     const out = vp + <usize>((t / MR) * K * MR + t % MR) * 4
     for (let k = 0; k < K; k += 4) {
-      patchTransform(img, inH, inW, K, k, y0, x0, inside)
-      const dst = out + <usize>k * lane
-      for (let xi = 0; xi < P; xi++) put4(v128.load(MID + <usize>xi * 16), dst + <usize>xi * xiStride, lane)
+      patchTransform(imga, inH, inW, K, k, ya, xa, ina, MID)
+      if (pair) patchTransform(imgb, inH, inW, K, k, yb, xb, inb, MID2)
+      for (let i = 0; i < 6; i++) {
+        rowTransform(MID, i, ROW)
+        const d = out + <usize>k * lane + <usize>(i * 6) * xiStride
+        if (pair) {
+          rowTransform(MID2, i, ROWB)
+          for (let j = 0; j < 6; j++) put4x2(v128.load(ROW + <usize>j * 16), v128.load(ROWB + <usize>j * 16), d + <usize>j * xiStride, lane)
+        } else {
+          for (let j = 0; j < 6; j++) put4(v128.load(ROW + <usize>j * 16), d + <usize>j * xiStride, lane)
+        }
+      }
     }
   }
 }
@@ -266,9 +286,12 @@ function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, 
     const inside = y0 >= 0 && x0 >= 0 && y0 + 6 <= inH && x0 + 6 <= inW
     const img = x + <usize>b * <usize>(inH * inW * K) * 4
     for (let k = 0; k < K; k += 4) {
-      patchTransform(img, inH, inW, K, k, y0, x0, inside)
-      const a0 = channelSlot(vp, k, t, TB), a1 = channelSlot(vp, k + 1, t, TB), a2 = channelSlot(vp, k + 2, t, TB), a3 = channelSlot(vp, k + 3, t, TB)
-      for (let xi = 0; xi < P; xi++) scatter4(v128.load(MID + <usize>xi * 16), a0, a1, a2, a3, <usize>xi * xiStride)
+      patchTransform(img, inH, inW, K, k, y0, x0, inside, MID)
+      const a0 = channelSlot(vp, k, t, TB), a2 = channelSlot(vp, k + 2, t, TB)
+      for (let i = 0; i < 6; i++) {
+        rowTransform(MID, i, ROW)
+        for (let j = 0; j < 6; j++) putChannels(v128.load(ROW + <usize>j * 16), a0, a2, <usize>(i * 6 + j) * xiStride)
+      }
     }
   }
 }

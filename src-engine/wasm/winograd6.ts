@@ -15,7 +15,7 @@
 //          0 1 1 16 16 1/16 1/16 0; 0 1 -1 32 -32 1/32 -1/32 1]
 // Each transform pairs the rows of +x and -x: they share their even and odd parts (e + o, e - o).
 import { gemmPacked, MR, NR } from './gemm'
-import { channelSlot, poolTileRows, put4, scatter4 } from './winograd-common'
+import { channelSlot, poolTileRows, put4, put4x2, putChannels } from './winograd-common'
 
 /**
  * Each position's plane (of U, V, M) is padded by a cache line, so the 64 planes a transform touches at
@@ -28,9 +28,11 @@ const TB: i32 = 12
 /** Positions per tile: 8x8. */
 const P: i32 = 64
 
-// Scratch for the transforms' middle steps (64 vectors, then 8 more; the pooled forward's second row), in L1.
+// Scratch for the transforms' middle steps (64 vectors, then 8 more; twice for a pair of tiles; the pooled forward's second row), in L1.
 const MID: usize = memory.data(64 * 16, 16)
+const MID2: usize = memory.data(64 * 16, 16)
 const ROW: usize = memory.data(8 * 16, 16)
+const ROWB: usize = memory.data(8 * 16, 16)
 const ROW2: usize = memory.data(6 * 16, 16)
 const ROW9: usize = memory.data(9 * 16, 16)
 
@@ -72,11 +74,11 @@ export function winograd6FilterScratchBytes(k: i32, n: i32): i32 {
 }
 
 /**
- * Loads the 8x8 patch at (y0, x0) of 4 channels (zero outside the image) and leaves B^T d in MID[i * 8 + j]:
- * the caller finishes each row i with `rowTransform` (B^T d B's row i into ROW) as it stores it.
+ * Loads the 8x8 patch at (y0, x0) of 4 channels (zero outside the image) and leaves B^T d in mid[i * 8 + j]:
+ * the caller finishes each row i with `rowTransform` as it stores it.
  */
 // @ts-ignore: decorator
-@inline function patchTransform(img: usize, inH: i32, inW: i32, K: i32, k: i32, y0: i32, x0: i32, inside: bool): void {
+@inline function patchTransform(img: usize, inH: i32, inW: i32, K: i32, k: i32, y0: i32, x0: i32, inside: bool, mid: usize): void {
   const row: usize = <usize>(inW * K) * 4
   for (let j = 0; j < 8; j++) {
     const ix = x0 + j
@@ -84,22 +86,22 @@ export function winograd6FilterScratchBytes(k: i32, n: i32): i32 {
     if (inside) {
       const p = col + <usize>y0 * row
       bt(v128.load(p), v128.load(p + row), v128.load(p + 2 * row), v128.load(p + 3 * row),
-        v128.load(p + 4 * row), v128.load(p + 5 * row), v128.load(p + 6 * row), v128.load(p + 7 * row), MID + <usize>j * 16, 128)
+        v128.load(p + 4 * row), v128.load(p + 5 * row), v128.load(p + 6 * row), v128.load(p + 7 * row), mid + <usize>j * 16, 128)
     } else if (ix >= 0 && ix < inW) {
       bt(rowOr0(col, y0, inH, row), rowOr0(col, y0 + 1, inH, row), rowOr0(col, y0 + 2, inH, row), rowOr0(col, y0 + 3, inH, row),
-        rowOr0(col, y0 + 4, inH, row), rowOr0(col, y0 + 5, inH, row), rowOr0(col, y0 + 6, inH, row), rowOr0(col, y0 + 7, inH, row), MID + <usize>j * 16, 128)
+        rowOr0(col, y0 + 4, inH, row), rowOr0(col, y0 + 5, inH, row), rowOr0(col, y0 + 6, inH, row), rowOr0(col, y0 + 7, inH, row), mid + <usize>j * 16, 128)
     } else {
       const z = f32x4.splat(0)
-      for (let i = 0; i < 8; i++) v128.store(MID + <usize>(i * 8 + j) * 16, z)
+      for (let i = 0; i < 8; i++) v128.store(mid + <usize>(i * 8 + j) * 16, z)
     }
   }
 }
 
-/** Row i of B^T d B (from patchTransform's MID) into ROW[j]. */
+/** Row i of B^T d B (from patchTransform's mid) into out[j], j = 0..7. */
 // @ts-ignore: decorator
-@inline function rowTransform(i: i32): void {
-  const m = MID + <usize>i * 128
-  bt(v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48), v128.load(m, 64), v128.load(m, 80), v128.load(m, 96), v128.load(m, 112), ROW, 16)
+@inline function rowTransform(mid: usize, i: i32, out: usize): void {
+  const m = mid + <usize>i * 128
+  bt(v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48), v128.load(m, 64), v128.load(m, 80), v128.load(m, 96), v128.load(m, 112), out, 16)
 }
 
 /** G (g0, g1, g2)^T for 4 columns: 8 vectors at out + i * stride. */
@@ -165,20 +167,29 @@ function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLe
   const xiStride: usize = <usize>(TB * K + PAD) * 4
   const lane: usize = MR * 4
   const perImage = tilesH * tilesW
-  for (let t = 0; t < count; t++) {
-    const g = t0 + t
-    const b = g / perImage, rem = g % perImage
-    const y0 = (rem / tilesW) * 6 - padTop, x0 = (rem % tilesW) * 6 - padLeft
-    const inside = y0 >= 0 && x0 >= 0 && y0 + 8 <= inH && x0 + 8 <= inW
-    const img = x + <usize>b * <usize>(inH * inW * K) * 4
+  const image: usize = <usize>(inH * inW * K) * 4
+  // Tiles in pairs, stored side by side (put4x2); a block's last tile alone when the count is odd.
+  for (let t = 0; t < count; t += 2) {
+    const pair = t + 1 < count
+    const g = t0 + t, h = g + 1
+    const ya = (g % perImage / tilesW) * 6 - padTop, xa = (g % perImage % tilesW) * 6 - padLeft
+    const yb = (h % perImage / tilesW) * 6 - padTop, xb = (h % perImage % tilesW) * 6 - padLeft
+    const ina = ya >= 0 && xa >= 0 && ya + 8 <= inH && xa + 8 <= inW
+    const inb = yb >= 0 && xb >= 0 && yb + 8 <= inH && xb + 8 <= inW
+    const imga = x + <usize>(g / perImage) * image, imgb = x + <usize>(h / perImage) * image
     const out = vp + <usize>((t / MR) * K * MR + t % MR) * 4
     for (let k = 0; k < K; k += 4) {
-      patchTransform(img, inH, inW, K, k, y0, x0, inside)
-      const dst = out + <usize>k * lane
+      patchTransform(imga, inH, inW, K, k, ya, xa, ina, MID)
+      if (pair) patchTransform(imgb, inH, inW, K, k, yb, xb, inb, MID2)
       for (let i = 0; i < 8; i++) {
-        rowTransform(i)
-        const d = dst + <usize>(i * 8) * xiStride
-        for (let j = 0; j < 8; j++) put4(v128.load(ROW + <usize>j * 16), d + <usize>j * xiStride, lane)
+        rowTransform(MID, i, ROW)
+        const d = out + <usize>k * lane + <usize>(i * 8) * xiStride
+        if (pair) {
+          rowTransform(MID2, i, ROWB)
+          for (let j = 0; j < 8; j++) put4x2(v128.load(ROW + <usize>j * 16), v128.load(ROWB + <usize>j * 16), d + <usize>j * xiStride, lane)
+        } else {
+          for (let j = 0; j < 8; j++) put4(v128.load(ROW + <usize>j * 16), d + <usize>j * xiStride, lane)
+        }
       }
     }
   }
@@ -296,11 +307,11 @@ function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, 
     const inside = y0 >= 0 && x0 >= 0 && y0 + 8 <= inH && x0 + 8 <= inW
     const img = x + <usize>b * <usize>(inH * inW * K) * 4
     for (let k = 0; k < K; k += 4) {
-      patchTransform(img, inH, inW, K, k, y0, x0, inside)
-      const a0 = channelSlot(vp, k, t, TB), a1 = channelSlot(vp, k + 1, t, TB), a2 = channelSlot(vp, k + 2, t, TB), a3 = channelSlot(vp, k + 3, t, TB)
+      patchTransform(img, inH, inW, K, k, y0, x0, inside, MID)
+      const a0 = channelSlot(vp, k, t, TB), a2 = channelSlot(vp, k + 2, t, TB)
       for (let i = 0; i < 8; i++) {
-        rowTransform(i)
-        for (let j = 0; j < 8; j++) scatter4(v128.load(ROW + <usize>j * 16), a0, a1, a2, a3, <usize>(i * 8 + j) * xiStride)
+        rowTransform(MID, i, ROW)
+        for (let j = 0; j < 8; j++) putChannels(v128.load(ROW + <usize>j * 16), a0, a2, <usize>(i * 8 + j) * xiStride)
       }
     }
   }

@@ -214,6 +214,7 @@ describe('fast convolution and pooling = reference', () => {
         ['valid (no padding), 16 -> 12', 2, 11, 10, 16, 12, 'valid'],
         ['padding 2 (input gradient pads 0), 8 -> 4', 1, 5, 5, 8, 4, 2],
         ['6x6, batch 1', 1, 6, 6, 8, 8, 'same'],
+        ['12x12, batch 1: an odd number of tiles (9 of F(4x4)), the last transformed alone', 1, 12, 12, 16, 8, 'same'],
         ['SmallCNN c3 shape, 64 -> 128, more tiles than a block', 3, 8, 8, 64, 128, 'same'],
         ['13x13, 4 -> 8 channels, more tiles than a block', 2, 13, 13, 4, 8, 'same'],
         ['20x20, 8 -> 12, more tiles than a block, blocks across images and a short last one', 2, 20, 20, 8, 12, 'same'],
