@@ -409,6 +409,12 @@ export function convPoolForwardPacked(x: usize, n: i32, inH: i32, inW: i32, cin:
  */
 // @ts-ignore: decorator
 @inline export function poolWindow(v0: v128, v1: v128, v2: v128, v3: v128, y: usize, argmax: usize, first: i32, N: i32, rowN: i32): void {
+  if (!argmax) {
+    // Inference: the same maxima in one instruction a pixel. pmax(best, v) = best < v ? v : best is the compare
+    // and select below (v wins only where strictly greater; a NaN only where it is v0).
+    v128.store(y, f32x4.max(f32x4.pmax(f32x4.pmax(f32x4.pmax(v0, v1), v2), v3), f32x4.splat(0)))
+    return
+  }
   let best = v0
   const wins1 = f32x4.gt(v1, best)
   best = v128.bitselect(v1, best, wins1)
@@ -418,13 +424,11 @@ export function convPoolForwardPacked(x: usize, n: i32, inH: i32, inW: i32, cin:
   best = v128.bitselect(v3, best, wins3)
   const zero = f32x4.splat(0)
   v128.store(y, f32x4.max(best, zero))
-  if (argmax) {
-    const a0 = i32x4.add(i32x4.splat(first), i32x4(0, 1, 2, 3))
-    let off = v128.and(i32x4.splat(N), wins1)
-    off = v128.bitselect(i32x4.splat(rowN), off, wins2)
-    off = v128.bitselect(i32x4.splat(rowN + N), off, wins3)
-    v128.store(argmax, i32x4.add(a0, v128.and(off, f32x4.gt(best, zero))))
-  }
+  const a0 = i32x4.add(i32x4.splat(first), i32x4(0, 1, 2, 3))
+  let off = v128.and(i32x4.splat(N), wins1)
+  off = v128.bitselect(i32x4.splat(rowN), off, wins2)
+  off = v128.bitselect(i32x4.splat(rowN + N), off, wins3)
+  v128.store(argmax, i32x4.add(a0, v128.and(off, f32x4.gt(best, zero))))
 }
 
 /**
