@@ -128,13 +128,11 @@ export function maxPoolForward(x: usize, n: i32, inH: i32, inW: i32, c: i32, kh:
             const v0 = v128.load(q), v1 = v128.load(q + <usize>c * 4), v2 = v128.load(q + rowBytes), v3 = v128.load(q + rowBytes + <usize>c * 4)
             const chv = i32x4.splat(ch)
             // Strictly greater keeps the first of equal values, as the reference does.
+            // (pmax(best, v) = best < v ? v : best: the select of `wins`, in one instruction.)
             let best = v0, at = i32x4.add(i0, chv)
-            let wins = f32x4.gt(v1, best)
-            best = v128.bitselect(v1, best, wins); at = v128.bitselect(i32x4.add(i1, chv), at, wins)
-            wins = f32x4.gt(v2, best)
-            best = v128.bitselect(v2, best, wins); at = v128.bitselect(i32x4.add(i2, chv), at, wins)
-            wins = f32x4.gt(v3, best)
-            best = v128.bitselect(v3, best, wins); at = v128.bitselect(i32x4.add(i3, chv), at, wins)
+            at = v128.bitselect(i32x4.add(i1, chv), at, f32x4.gt(v1, best)); best = f32x4.pmax(best, v1)
+            at = v128.bitselect(i32x4.add(i2, chv), at, f32x4.gt(v2, best)); best = f32x4.pmax(best, v2)
+            at = v128.bitselect(i32x4.add(i3, chv), at, f32x4.gt(v3, best)); best = f32x4.pmax(best, v3)
             v128.store(y + o * 4, best)
             v128.store(argmax + o * 4, at)
             o += 4
@@ -409,21 +407,13 @@ export function convPoolForwardPacked(x: usize, n: i32, inH: i32, inW: i32, cin:
  */
 // @ts-ignore: decorator
 @inline export function poolWindow(v0: v128, v1: v128, v2: v128, v3: v128, y: usize, argmax: usize, first: i32, N: i32, rowN: i32): void {
-  if (!argmax) {
-    // Inference: the same maxima in one instruction a pixel. pmax(best, v) = best < v ? v : best is the compare
-    // and select below (v wins only where strictly greater; a NaN only where it is v0).
-    v128.store(y, f32x4.max(f32x4.pmax(f32x4.pmax(f32x4.pmax(v0, v1), v2), v3), f32x4.splat(0)))
-    return
-  }
-  let best = v0
-  const wins1 = f32x4.gt(v1, best)
-  best = v128.bitselect(v1, best, wins1)
-  const wins2 = f32x4.gt(v2, best)
-  best = v128.bitselect(v2, best, wins2)
-  const wins3 = f32x4.gt(v3, best)
-  best = v128.bitselect(v3, best, wins3)
+  // pmax(best, v) = best < v ? v : best, one instruction: v wins only where strictly greater (a NaN only where
+  // it is v0), as the compare in `wins` says.
+  const best1 = f32x4.pmax(v0, v1), best2 = f32x4.pmax(best1, v2), best = f32x4.pmax(best2, v3)
   const zero = f32x4.splat(0)
   v128.store(y, f32x4.max(best, zero))
+  if (!argmax) return
+  const wins1 = f32x4.gt(v1, v0), wins2 = f32x4.gt(v2, best1), wins3 = f32x4.gt(v3, best2)
   const a0 = i32x4.add(i32x4.splat(first), i32x4(0, 1, 2, 3))
   let off = v128.and(i32x4.splat(N), wins1)
   off = v128.bitselect(i32x4.splat(rowN), off, wins2)
