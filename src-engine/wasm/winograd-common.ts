@@ -13,6 +13,15 @@ import { poolWindow } from './conv'
 }
 
 /**
+ * Four channels of the pixel at p: a whole vector, or for an RGB image (`rgb`: 3 channels a pixel, the first
+ * layer's forward) its 3 channels and a zero, never reading past the pixel (the last one ends the tensor).
+ */
+// @ts-ignore: decorator
+@inline export function pixel(p: usize, rgb: bool): v128 {
+  return rgb ? v128.load32_lane(p, v128.load64_zero(p), 2, 8) : v128.load(p)
+}
+
+/**
  * Two tiles' 4 channels into a packed-A panel: a (an even tile t) and b (tile t + 1) side by side in rows at,
  * at + stride, at + 2 stride, at + 3 stride. A panel holds MR = 6 tiles, so an even tile and the next share
  * one; two floats a store, half of put4's stores (the input transforms spent most of their time storing).

@@ -29,8 +29,8 @@ const MID: usize = memory.data(16 * 16, 16)
  * block (JS reserves them once per layer shape).
  */
 export function winogradScratchBytes(k: i32, n: i32): i32 {
-  const np = (n + NR - 1) / NR * NR
-  return (16 * (k * np + PAD) + 16 * (TB * k + PAD) + 16 * (TB * np + PAD)) * 4
+  const kp = (k + 3) & ~3, np = (n + NR - 1) / NR * NR // k as the F(4x4) and F(6x6) variants pad an RGB input
+  return (16 * (kp * np + PAD) + 16 * (TB * kp + PAD) + 16 * (TB * np + PAD)) * 4
 }
 
 /**

@@ -9,7 +9,7 @@
 //   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 //   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
 import { gemmPacked, MR, NR } from './gemm'
-import { channelSlot, poolTileRows, put4, put4x2, putChannels } from './winograd-common'
+import { channelSlot, pixel, poolTileRows, put4, put4x2, putChannels } from './winograd-common'
 
 /**
  * Each position's plane (of U, V, M) is padded by a cache line, so the 16 or 36 planes a transform
@@ -31,8 +31,8 @@ const ROW2: usize = memory.data(4 * 16, 16)
 const ROW9: usize = memory.data(9 * 16, 16)
 
 export function winograd4ScratchBytes(k: i32, n: i32): i32 {
-  const np = (n + NR - 1) / NR * NR
-  return (P * (k * np + PAD) + P * (TB * k + PAD) + P * (TB * np + PAD)) * 4
+  const kp = (k + 3) & ~3, np = (n + NR - 1) / NR * NR
+  return (P * (kp * np + PAD) + P * (TB * kp + PAD) + P * (TB * np + PAD)) * 4
 }
 
 export function winograd4FilterScratchBytes(k: i32, n: i32): i32 {
@@ -58,7 +58,7 @@ export function winograd4FilterScratchBytes(k: i32, n: i32): i32 {
  * the caller finishes each row i with `rowTransform` as it stores it.
  */
 // @ts-ignore: decorator
-@inline function patchTransform(img: usize, inH: i32, inW: i32, K: i32, k: i32, y0: i32, x0: i32, inside: bool, mid: usize): void {
+@inline function patchTransform(img: usize, inH: i32, inW: i32, K: i32, k: i32, y0: i32, x0: i32, inside: bool, mid: usize, rgb: bool): void {
   const row: usize = <usize>(inW * K) * 4
   for (let j = 0; j < 6; j++) {
     const ix = x0 + j
@@ -66,15 +66,15 @@ export function winograd4FilterScratchBytes(k: i32, n: i32): i32 {
     let d0 = f32x4.splat(0), d1 = f32x4.splat(0), d2 = f32x4.splat(0), d3 = f32x4.splat(0), d4 = f32x4.splat(0), d5 = f32x4.splat(0)
     if (inside) {
       const p = col + <usize>y0 * row
-      d0 = v128.load(p); d1 = v128.load(p + row); d2 = v128.load(p + 2 * row)
-      d3 = v128.load(p + 3 * row); d4 = v128.load(p + 4 * row); d5 = v128.load(p + 5 * row)
+      d0 = pixel(p, rgb); d1 = pixel(p + row, rgb); d2 = pixel(p + 2 * row, rgb)
+      d3 = pixel(p + 3 * row, rgb); d4 = pixel(p + 4 * row, rgb); d5 = pixel(p + 5 * row, rgb)
     } else if (ix >= 0 && ix < inW) {
-      if (y0 >= 0 && y0 < inH) d0 = v128.load(col + <usize>y0 * row)
-      if (y0 + 1 >= 0 && y0 + 1 < inH) d1 = v128.load(col + <usize>(y0 + 1) * row)
-      if (y0 + 2 >= 0 && y0 + 2 < inH) d2 = v128.load(col + <usize>(y0 + 2) * row)
-      if (y0 + 3 >= 0 && y0 + 3 < inH) d3 = v128.load(col + <usize>(y0 + 3) * row)
-      if (y0 + 4 >= 0 && y0 + 4 < inH) d4 = v128.load(col + <usize>(y0 + 4) * row)
-      if (y0 + 5 >= 0 && y0 + 5 < inH) d5 = v128.load(col + <usize>(y0 + 5) * row)
+      if (y0 >= 0 && y0 < inH) d0 = pixel(col + <usize>y0 * row, rgb)
+      if (y0 + 1 >= 0 && y0 + 1 < inH) d1 = pixel(col + <usize>(y0 + 1) * row, rgb)
+      if (y0 + 2 >= 0 && y0 + 2 < inH) d2 = pixel(col + <usize>(y0 + 2) * row, rgb)
+      if (y0 + 3 >= 0 && y0 + 3 < inH) d3 = pixel(col + <usize>(y0 + 3) * row, rgb)
+      if (y0 + 4 >= 0 && y0 + 4 < inH) d4 = pixel(col + <usize>(y0 + 4) * row, rgb)
+      if (y0 + 5 >= 0 && y0 + 5 < inH) d5 = pixel(col + <usize>(y0 + 5) * row, rgb)
     }
     bt(d0, d1, d2, d3, d4, d5, mid + <usize>j * 16, 96)
   }
@@ -92,14 +92,14 @@ export function winograd4FilterScratchBytes(k: i32, n: i32): i32 {
  * columns at a time (N is a multiple of 4, so they sit in one panel of NR and store as one vector).
  */
 function weights(w: usize, cin: i32, cout: i32, flip: bool, up: usize): void {
-  const K = flip ? cout : cin, N = flip ? cin : cout
+  const K = flip ? cout : cin, N = flip ? cin : cout, Kp = (K + 3) & ~3
   const panels = (N + NR - 1) / NR
-  const xi: usize = <usize>(panels * K * NR + PAD) * 4
+  const xi: usize = <usize>(panels * Kp * NR + PAD) * 4
   const zero = f32x4.splat(0)
-  for (let k = 0; k < K; k++) {
+  for (let k = 0; k < Kp; k++) {
     for (let nn = 0; nn < panels * NR; nn += 4) {
-      const base = up + <usize>(((nn / NR) * K + k) * NR + nn % NR) * 4
-      if (nn >= N) {
+      const base = up + <usize>(((nn / NR) * Kp + k) * NR + nn % NR) * 4
+      if (nn >= N || k >= K) {
         for (let e: usize = 0; e < <usize>P; e++) v128.store(base + e * xi, zero)
         continue
       }
@@ -140,9 +140,11 @@ function weights(w: usize, cin: i32, cout: i32, flip: bool, up: usize): void {
   v128.store(out + 5 * stride, g2)
 }
 
-function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, vp: usize): void {
-  if (count < TB) memory.fill(vp, 0, <usize>(P * (TB * K + PAD)) * 4)
-  const xiStride: usize = <usize>(TB * K + PAD) * 4
+// @ts-ignore: decorator
+@inline function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, vp: usize, rgb: bool): void {
+  const Kp = (K + 3) & ~3
+  if (count < TB) memory.fill(vp, 0, <usize>(P * (TB * Kp + PAD)) * 4)
+  const xiStride: usize = <usize>(TB * Kp + PAD) * 4
   const lane: usize = MR * 4
   const perImage = tilesH * tilesW
   const image: usize = <usize>(inH * inW * K) * 4
@@ -155,10 +157,10 @@ function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLe
     const ina = ya >= 0 && xa >= 0 && ya + 6 <= inH && xa + 6 <= inW
     const inb = yb >= 0 && xb >= 0 && yb + 6 <= inH && xb + 6 <= inW
     const imga = x + <usize>(g / perImage) * image, imgb = x + <usize>(h / perImage) * image
-    const out = vp + <usize>((t / MR) * K * MR + t % MR) * 4
+    const out = vp + <usize>((t / MR) * Kp * MR + t % MR) * 4
     for (let k = 0; k < K; k += 4) {
-      patchTransform(imga, inH, inW, K, k, ya, xa, ina, MID)
-      if (pair) patchTransform(imgb, inH, inW, K, k, yb, xb, inb, MID2)
+      patchTransform(imga, inH, inW, K, k, ya, xa, ina, MID, rgb)
+      if (pair) patchTransform(imgb, inH, inW, K, k, yb, xb, inb, MID2, rgb)
       for (let i = 0; i < 6; i++) {
         rowTransform(MID, i, ROW)
         const d = out + <usize>k * lane + <usize>(i * 6) * xiStride
@@ -254,19 +256,22 @@ export function winograd4ConvPool(x: usize, n: i32, inH: i32, inW: i32, K: i32, 
 }
 
 function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, scratch: usize): void {
-  const np = (N + NR - 1) / NR * NR
+  // An RGB image (K = 3, a first layer's forward) goes in as 4 channels, the 4th zero (`pixel`), against a zero
+  // 4th row of U: the GEMM runs over Kp = 4.
+  const Kp = (K + 3) & ~3, np = (N + NR - 1) / NR * NR
   const up = scratch
-  const vp = up + <usize>(P * (K * np + PAD)) * 4
-  const mp = vp + <usize>(P * (TB * K + PAD)) * 4
+  const vp = up + <usize>(P * (Kp * np + PAD)) * 4
+  const mp = vp + <usize>(P * (TB * Kp + PAD)) * 4
   if (flip) weights(w, N, K, true, up)
   else weights(w, K, N, false, up)
   const tilesH = (outH + 3) / 4, tilesW = (outW + 3) / 4
   const total = n * tilesH * tilesW
   for (let t0 = 0; t0 < total; t0 += TB) {
     const count = min(TB, total - t0)
-    inputTransform(x, inH, inW, K, padTop, padLeft, tilesH, tilesW, t0, count, vp)
+    if (K == 3) inputTransform(x, inH, inW, K, padTop, padLeft, tilesH, tilesW, t0, count, vp, true)
+    else inputTransform(x, inH, inW, K, padTop, padLeft, tilesH, tilesW, t0, count, vp, false)
     for (let xi = 0; xi < P; xi++) {
-      gemmPacked(vp + <usize>(xi * (TB * K + PAD)) * 4, TB / MR, up + <usize>(xi * (K * np + PAD)) * 4, np / NR, K, mp + <usize>(xi * (TB * np + PAD)) * 4, np, false)
+      gemmPacked(vp + <usize>(xi * (TB * Kp + PAD)) * 4, TB / MR, up + <usize>(xi * (Kp * np + PAD)) * 4, np / NR, Kp, mp + <usize>(xi * (TB * np + PAD)) * 4, np, false)
     }
     outputTransform(mp, np, N, tilesH, tilesW, t0, count, outH, outW, y, bias, relu, pool, argmax)
   }
@@ -286,7 +291,7 @@ function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, 
     const inside = y0 >= 0 && x0 >= 0 && y0 + 6 <= inH && x0 + 6 <= inW
     const img = x + <usize>b * <usize>(inH * inW * K) * 4
     for (let k = 0; k < K; k += 4) {
-      patchTransform(img, inH, inW, K, k, y0, x0, inside, MID)
+      patchTransform(img, inH, inW, K, k, y0, x0, inside, MID, false)
       const a0 = channelSlot(vp, k, t, TB), a2 = channelSlot(vp, k + 2, t, TB)
       for (let i = 0; i < 6; i++) {
         rowTransform(MID, i, ROW)

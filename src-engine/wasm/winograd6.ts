@@ -15,7 +15,7 @@
 //          0 1 1 16 16 1/16 1/16 0; 0 1 -1 32 -32 1/32 -1/32 1]
 // Each transform pairs the rows of +x and -x: they share their even and odd parts (e + o, e - o).
 import { gemmPacked, MR, NR } from './gemm'
-import { channelSlot, poolTileRows, put4, put4x2, putChannels } from './winograd-common'
+import { channelSlot, pixel, poolTileRows, put4, put4x2, putChannels } from './winograd-common'
 
 /**
  * Each position's plane (of U, V, M) is padded by a cache line, so the 64 planes a transform touches at
@@ -37,8 +37,8 @@ const ROW2: usize = memory.data(6 * 16, 16)
 const ROW9: usize = memory.data(9 * 16, 16)
 
 export function winograd6ScratchBytes(k: i32, n: i32): i32 {
-  const np = (n + NR - 1) / NR * NR
-  return (P * (k * np + PAD) + P * (TB * k + PAD) + P * (TB * np + PAD)) * 4
+  const kp = (k + 3) & ~3, np = (n + NR - 1) / NR * NR
+  return (P * (kp * np + PAD) + P * (TB * kp + PAD) + P * (TB * np + PAD)) * 4
 }
 
 export function winograd6FilterScratchBytes(k: i32, n: i32): i32 {
@@ -69,8 +69,8 @@ export function winograd6FilterScratchBytes(k: i32, n: i32): i32 {
 
 /** Row y of a column of the image (4 channels at `col`), zero outside it. */
 // @ts-ignore: decorator
-@inline function rowOr0(col: usize, y: i32, inH: i32, row: usize): v128 {
-  return y >= 0 && y < inH ? v128.load(col + <usize>y * row) : f32x4.splat(0)
+@inline function rowOr0(col: usize, y: i32, inH: i32, row: usize, rgb: bool): v128 {
+  return y >= 0 && y < inH ? pixel(col + <usize>y * row, rgb) : f32x4.splat(0)
 }
 
 /**
@@ -78,18 +78,18 @@ export function winograd6FilterScratchBytes(k: i32, n: i32): i32 {
  * the caller finishes each row i with `rowTransform` as it stores it.
  */
 // @ts-ignore: decorator
-@inline function patchTransform(img: usize, inH: i32, inW: i32, K: i32, k: i32, y0: i32, x0: i32, inside: bool, mid: usize): void {
+@inline function patchTransform(img: usize, inH: i32, inW: i32, K: i32, k: i32, y0: i32, x0: i32, inside: bool, mid: usize, rgb: bool): void {
   const row: usize = <usize>(inW * K) * 4
   for (let j = 0; j < 8; j++) {
     const ix = x0 + j
     const col = img + <usize>(ix * K + k) * 4
     if (inside) {
       const p = col + <usize>y0 * row
-      bt(v128.load(p), v128.load(p + row), v128.load(p + 2 * row), v128.load(p + 3 * row),
-        v128.load(p + 4 * row), v128.load(p + 5 * row), v128.load(p + 6 * row), v128.load(p + 7 * row), mid + <usize>j * 16, 128)
+      bt(pixel(p, rgb), pixel(p + row, rgb), pixel(p + 2 * row, rgb), pixel(p + 3 * row, rgb),
+        pixel(p + 4 * row, rgb), pixel(p + 5 * row, rgb), pixel(p + 6 * row, rgb), pixel(p + 7 * row, rgb), mid + <usize>j * 16, 128)
     } else if (ix >= 0 && ix < inW) {
-      bt(rowOr0(col, y0, inH, row), rowOr0(col, y0 + 1, inH, row), rowOr0(col, y0 + 2, inH, row), rowOr0(col, y0 + 3, inH, row),
-        rowOr0(col, y0 + 4, inH, row), rowOr0(col, y0 + 5, inH, row), rowOr0(col, y0 + 6, inH, row), rowOr0(col, y0 + 7, inH, row), mid + <usize>j * 16, 128)
+      bt(rowOr0(col, y0, inH, row, rgb), rowOr0(col, y0 + 1, inH, row, rgb), rowOr0(col, y0 + 2, inH, row, rgb), rowOr0(col, y0 + 3, inH, row, rgb),
+        rowOr0(col, y0 + 4, inH, row, rgb), rowOr0(col, y0 + 5, inH, row, rgb), rowOr0(col, y0 + 6, inH, row, rgb), rowOr0(col, y0 + 7, inH, row, rgb), mid + <usize>j * 16, 128)
     } else {
       const z = f32x4.splat(0)
       for (let i = 0; i < 8; i++) v128.store(mid + <usize>(i * 8 + j) * 16, z)
@@ -127,14 +127,14 @@ export function winograd6FilterScratchBytes(k: i32, n: i32): i32 {
  * columns at a time (N is a multiple of 4, so they sit in one panel of NR and store as one vector).
  */
 function weights(w: usize, cin: i32, cout: i32, flip: bool, up: usize): void {
-  const K = flip ? cout : cin, N = flip ? cin : cout
+  const K = flip ? cout : cin, N = flip ? cin : cout, Kp = (K + 3) & ~3
   const panels = (N + NR - 1) / NR
-  const xi: usize = <usize>(panels * K * NR + PAD) * 4
+  const xi: usize = <usize>(panels * Kp * NR + PAD) * 4
   const zero = f32x4.splat(0)
-  for (let k = 0; k < K; k++) {
+  for (let k = 0; k < Kp; k++) {
     for (let nn = 0; nn < panels * NR; nn += 4) {
-      const base = up + <usize>(((nn / NR) * K + k) * NR + nn % NR) * 4
-      if (nn >= N) {
+      const base = up + <usize>(((nn / NR) * Kp + k) * NR + nn % NR) * 4
+      if (nn >= N || k >= K) {
         for (let e: usize = 0; e < <usize>P; e++) v128.store(base + e * xi, zero)
         continue
       }
@@ -162,9 +162,11 @@ function weights(w: usize, cin: i32, cout: i32, flip: bool, up: usize): void {
   }
 }
 
-function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, vp: usize): void {
-  if (count < TB) memory.fill(vp, 0, <usize>(P * (TB * K + PAD)) * 4)
-  const xiStride: usize = <usize>(TB * K + PAD) * 4
+// @ts-ignore: decorator
+@inline function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, vp: usize, rgb: bool): void {
+  const Kp = (K + 3) & ~3
+  if (count < TB) memory.fill(vp, 0, <usize>(P * (TB * Kp + PAD)) * 4)
+  const xiStride: usize = <usize>(TB * Kp + PAD) * 4
   const lane: usize = MR * 4
   const perImage = tilesH * tilesW
   const image: usize = <usize>(inH * inW * K) * 4
@@ -177,10 +179,10 @@ function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLe
     const ina = ya >= 0 && xa >= 0 && ya + 8 <= inH && xa + 8 <= inW
     const inb = yb >= 0 && xb >= 0 && yb + 8 <= inH && xb + 8 <= inW
     const imga = x + <usize>(g / perImage) * image, imgb = x + <usize>(h / perImage) * image
-    const out = vp + <usize>((t / MR) * K * MR + t % MR) * 4
+    const out = vp + <usize>((t / MR) * Kp * MR + t % MR) * 4
     for (let k = 0; k < K; k += 4) {
-      patchTransform(imga, inH, inW, K, k, ya, xa, ina, MID)
-      if (pair) patchTransform(imgb, inH, inW, K, k, yb, xb, inb, MID2)
+      patchTransform(imga, inH, inW, K, k, ya, xa, ina, MID, rgb)
+      if (pair) patchTransform(imgb, inH, inW, K, k, yb, xb, inb, MID2, rgb)
       for (let i = 0; i < 8; i++) {
         rowTransform(MID, i, ROW)
         const d = out + <usize>k * lane + <usize>(i * 8) * xiStride
@@ -275,19 +277,22 @@ export function winograd6ConvPool(x: usize, n: i32, inH: i32, inW: i32, K: i32, 
 }
 
 function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, scratch: usize): void {
-  const np = (N + NR - 1) / NR * NR
+  // An RGB image (K = 3, a first layer's forward) goes in as 4 channels, the 4th zero (`pixel`), against a zero
+  // 4th row of U: the GEMM runs over Kp = 4.
+  const Kp = (K + 3) & ~3, np = (N + NR - 1) / NR * NR
   const up = scratch
-  const vp = up + <usize>(P * (K * np + PAD)) * 4
-  const mp = vp + <usize>(P * (TB * K + PAD)) * 4
+  const vp = up + <usize>(P * (Kp * np + PAD)) * 4
+  const mp = vp + <usize>(P * (TB * Kp + PAD)) * 4
   if (flip) weights(w, N, K, true, up)
   else weights(w, K, N, false, up)
   const tilesH = (outH + 5) / 6, tilesW = (outW + 5) / 6
   const total = n * tilesH * tilesW
   for (let t0 = 0; t0 < total; t0 += TB) {
     const count = min(TB, total - t0)
-    inputTransform(x, inH, inW, K, padTop, padLeft, tilesH, tilesW, t0, count, vp)
+    if (K == 3) inputTransform(x, inH, inW, K, padTop, padLeft, tilesH, tilesW, t0, count, vp, true)
+    else inputTransform(x, inH, inW, K, padTop, padLeft, tilesH, tilesW, t0, count, vp, false)
     for (let xi = 0; xi < P; xi++) {
-      gemmPacked(vp + <usize>(xi * (TB * K + PAD)) * 4, TB / MR, up + <usize>(xi * (K * np + PAD)) * 4, np / NR, K, mp + <usize>(xi * (TB * np + PAD)) * 4, np, false)
+      gemmPacked(vp + <usize>(xi * (TB * Kp + PAD)) * 4, TB / MR, up + <usize>(xi * (Kp * np + PAD)) * 4, np / NR, Kp, mp + <usize>(xi * (TB * np + PAD)) * 4, np, false)
     }
     outputTransform(mp, np, N, tilesH, tilesW, t0, count, outH, outW, y, bias, relu, pool, argmax)
   }
@@ -307,7 +312,7 @@ function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, 
     const inside = y0 >= 0 && x0 >= 0 && y0 + 8 <= inH && x0 + 8 <= inW
     const img = x + <usize>b * <usize>(inH * inW * K) * 4
     for (let k = 0; k < K; k += 4) {
-      patchTransform(img, inH, inW, K, k, y0, x0, inside, MID)
+      patchTransform(img, inH, inW, K, k, y0, x0, inside, MID, false)
       const a0 = channelSlot(vp, k, t, TB), a2 = channelSlot(vp, k + 2, t, TB)
       for (let i = 0; i < 8; i++) {
         rowTransform(MID, i, ROW)

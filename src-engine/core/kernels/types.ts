@@ -44,8 +44,11 @@ export interface Kernels<T extends FloatArray = FloatArray> {
   conv2dForward(d: WindowDims, x: T, w: T, bias: T | null, y: T, relu: boolean, algo?: ConvAlgorithm): void
   /** dy [N, Ho, Wo, Cout], w [kh, kw, Cin, Cout] -> dx [N, H, W, Cin] (overwritten). */
   conv2dBackwardInput(d: WindowDims, dy: T, w: T, dx: T, algo?: ConvAlgorithm): void
-  /** The fastest algorithm these kernels have for a conv of these dims (absent: always 'gemm'). */
-  chooseConv?(d: WindowDims): ConvAlgorithm
+  /**
+   * The fastest algorithm these kernels have for a conv of these dims (absent: always 'gemm'); `pooled`: the
+   * conv runs with its ReLU and 2x2 max-pool in one pass (which can change the choice: core/kernels/plan.ts).
+   */
+  chooseConv?(d: WindowDims, pooled?: boolean): ConvAlgorithm
   /**
    * Conv + bias + ReLU, then a 2x2 stride-2 max-pool without padding, in one pass; y [N, floor(Ho/2),
    * floor(Wo/2), Cout] gets the pooled values and the conv's output is not written. With `argmax` (training)

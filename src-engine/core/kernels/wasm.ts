@@ -5,7 +5,7 @@
 import type { ConvAlgorithm, Kernels, WindowDims } from './types.ts'
 import { adamState, loadAdamState, type Optimizer, type OptimizerSettings } from '../train/optimizer.ts'
 import { firstNonFiniteIndex } from '../train/weights.ts'
-import { chooseConv, convScratchBytes, filterGradFromPool, filterGroup, fusesPool, isNarrow, isPlain1x1, narrowFilterFits, PACK_A_BYTES, PACK_B_BYTES, PACKED_IM2COL_MAX_K, reservedBytes, WASM_MAX_PAGES, WASM_PAGE, winogradFits } from './plan.ts'
+import { chooseConv, convScratchBytes, filterGradFromPool, filterGroup, fusesPool, isNarrow, isPlain1x1, narrowFilterFits, PACK_A_BYTES, PACK_B_BYTES, PACKED_IM2COL_MAX_K, reservedBytes, WASM_MAX_PAGES, WASM_PAGE, winogradFits, winogradForwardFits } from './plan.ts'
 
 interface Exports {
   gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, acc: number, pa: number, pb: number, bias: number, relu: number): void
@@ -100,8 +100,12 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
     winograd4: { conv: ex.winograd4Conv, pool: ex.winograd4ConvPool, filter: ex.winograd4FilterGrad },
     winograd6: { conv: ex.winograd6Conv, pool: ex.winograd6ConvPool, filter: ex.winograd6FilterGrad },
   }
-  /** The Winograd variant to run, or null for im2col + GEMM (also when the dims do not fit it). */
-  const winograd = (d: WindowDims, algo: ConvAlgorithm | undefined) => (algo && algo !== 'gemm' && winogradFits(d) ? variants[algo] : null)
+  /**
+   * The Winograd variant to run, or null for im2col + GEMM or the direct conv (also when the dims do not fit
+   * it); `forward`: a forward pass, which an RGB first layer runs by Winograd too (rgbWinogradFits).
+   */
+  const winograd = (d: WindowDims, algo: ConvAlgorithm | undefined, forward = false) =>
+    (algo && algo !== 'gemm' && (forward ? winogradForwardFits(d, algo) : winogradFits(d)) ? variants[algo] : null)
   /** One window over the whole map (global average pooling), channels in whole vectors: the SIMD path. */
   const global = (d: WindowDims) => d.kh === d.inH && d.kw === d.inW && d.padTop === 0 && d.padLeft === 0 && d.outH === 1 && d.outW === 1 && d.cin % 4 === 0
   /** The forward GEMM's A operand for a conv: the input itself for a plain 1x1, else its im2col in the scratch. */
@@ -173,7 +177,7 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
 
     // y [M = N*Ho*Wo, Cout] = im2col(x) [M, kh*kw*Cin] . w [kh*kw*Cin, Cout], then bias and ReLU.
     conv2dForward(d, x, w, bias, y, relu, algo) {
-      const wg = winograd(d, algo)
+      const wg = winograd(d, algo, true)
       if (wg) {
         wg.conv(p(x), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(w), 0, p(y), bias ? p(bias) : 0, +relu, cols(convScratchBytes(d, algo!, 'forward')))
         return
@@ -194,7 +198,7 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
     fusesPool,
 
     conv2dForwardPooled(d, x, w, bias, y, argmax, algo) {
-      const wg = winograd(d, algo)
+      const wg = winograd(d, algo, true)
       if (wg) {
         wg.pool(p(x), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(w), p(y), bias ? p(bias) : 0, argmax ? p(argmax) : 0, cols(convScratchBytes(d, algo!, 'pooled')))
         return

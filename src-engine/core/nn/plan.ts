@@ -165,7 +165,7 @@ export function planNetwork(analysis: GraphAnalysis, shard: number): NetworkPlan
     let scratch: ConvScratch | null = null
     if (n.type === 'conv2d' && n.window && n.inputShapes[0] && n.outputShape) {
       const d = windowDims(n, shard)
-      const algo = chooseConv(d)
+      const algo = chooseConv(d, onePass !== null)
       scratch = {
         algo, forward: convScratchBytes(d, algo, 'forward'), weights: convScratchBytes(d, algo, 'weights'),
         data: gradInto[0] ? convScratchBytes(d, algo, 'data') : 0, pooled: onePass && fusesPool(d, algo) ? convScratchBytes(d, algo, 'pooled') : 0,

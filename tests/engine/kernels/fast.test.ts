@@ -159,8 +159,13 @@ describe('fast convolution and pooling = reference', () => {
     // Winograd pools its own output tiles: its sums (not the GEMM's), the very values of its unfused forward.
     for (const algo of ['winograd2', 'winograd4', 'winograd6'] as const) {
       expect(fast.fusesPool!(d(8, 3), algo)).toBe(true)
-      expect(fast.fusesPool!(d(3, 3), algo)).toBe(false) // 3 input channels: Winograd does not run this conv
       expect(fast.filterGradFromPool!(d(8, 3), algo)).toBe(false) // the weight gradient from the pool is the direct convs'
+    }
+    // An RGB first layer: F(4x4) and F(6x6) take its 3 channels as 4; its weight gradient stays the direct conv's.
+    expect(fast.fusesPool!(d(3, 3), 'winograd2')).toBe(false)
+    for (const algo of ['winograd4', 'winograd6'] as const) {
+      expect(fast.fusesPool!(d(3, 3), algo)).toBe(true)
+      expect(fast.filterGradFromPool!(d(3, 3), algo)).toBe(true)
     }
     expect(fast.fusesPool!(d(16, 1), 'gemm')).toBe(false) // a plain 1x1 is the GEMM on the input itself
     expect(fast.fusesPool!(d(128, 3), 'gemm')).toBe(false) // a window deeper than the packed panels take
@@ -196,6 +201,43 @@ describe('fast convolution and pooling = reference', () => {
         y.fill(NaN) // inference: no argmax, the same values
         fast.conv2dForwardPooled!(d, x, wt, bias, y, null, algo)
         expect(Array.from(y).every((v, i) => v === want[i])).toBe(true)
+      })
+    }
+  }
+
+  // An RGB first layer by F(4x4) and F(6x6): each pixel's 3 channels transformed as 4 (the 4th zero, never read
+  // from memory: a NaN right after the last pixel must change nothing), against a zero 4th row of U.
+  const rgb: [string, number, number, number, Padding][] = [
+    ['32x32, batch 2 (SmallCNN\'s first layer)', 2, 32, 32, 'same'],
+    ['13x11, odd output (edge tiles, a last tile alone)', 1, 13, 11, 'same'],
+    ['valid, 14x17', 2, 14, 17, 'valid'],
+  ]
+  for (const [algo, slack] of [['winograd4', 20], ['winograd6', 2]] as const) {
+    for (const [name, n, h, w, padding] of rgb) {
+      it(`an RGB first layer by ${algo}: forward and pooled forward = reference, ${name}`, () => {
+        const d: WindowDims = { ...windowGeometry(h, w, 3, 1, padding), n, inH: h, inW: w, cin: 3, cout: 12 }
+        expect(fast.fusesPool!(d, algo)).toBe(true)
+        const inLen = n * h * w * 3, outLen = n * d.outH * d.outW * d.cout
+        const [padded] = pair(inLen + 4)
+        padded.fill(NaN, inLen)
+        const x = padded.subarray(0, inLen), x64 = Float64Array.from(x)
+        const [wt, wt64] = pair(27 * d.cout), [bias, bias64] = pair(d.cout)
+        const y = fast.alloc(outLen), y64 = new Float64Array(outLen)
+        for (const relu of [false, true]) {
+          y.fill(NaN)
+          fast.conv2dForward(d, x, wt, bias, y, relu, algo)
+          ref.conv2dForward(d, x64, wt64, bias64, y64, relu)
+          expectClose(y, y64, slack * Math.sqrt(27))
+        }
+        // Pooled: the very values of the unfused forward (y, with ReLU) then the pool, and the pool's argmax.
+        const pd: WindowDims = { ...windowGeometry(d.outH, d.outW, 2, 2, 'valid'), n, inH: d.outH, inW: d.outW, cin: d.cout, cout: d.cout }
+        const len = n * pd.outH * pd.outW * d.cout
+        const want = fast.alloc(len), wantAt = fast.allocIndex(len)
+        fast.maxPoolForward(pd, y, want, wantAt)
+        const yp = fast.alloc(len).fill(NaN), at = fast.allocIndex(len).fill(-1)
+        fast.conv2dForwardPooled!(d, x, wt, bias, yp, at, algo)
+        expect(Array.from(yp).every((v, i) => v === want[i])).toBe(true)
+        expect(Array.from(at)).toEqual(Array.from(wantAt))
       })
     }
   }
@@ -252,6 +294,9 @@ describe('fast convolution and pooling = reference', () => {
     it('is not chosen where it does not apply', () => {
       const dims = (h: number, cin: number, cout: number, kernel: number, stride: number): WindowDims => ({ ...windowGeometry(h, h, kernel, stride, 'same'), n: 2, inH: h, inW: h, cin, cout })
       expect(fast.chooseConv!(dims(8, 3, 32, 3, 1))).toBe('gemm') // RGB input: too few channels
+      expect(fast.chooseConv!(dims(32, 3, 32, 3, 1))).toBe('gemm') // ... unless pooled in one pass (below)
+      expect(fast.chooseConv!(dims(32, 1, 32, 3, 1), true)).toBe('gemm') // grey: 1 channel as 4 would be 4x the work
+      expect(fast.chooseConv!(dims(6, 3, 32, 3, 1), true)).toBe('gemm') // RGB, pooled, but a map under 8x8
       expect(fast.chooseConv!(dims(8, 32, 30, 3, 1))).toBe('gemm') // not whole vectors
       expect(fast.chooseConv!(dims(8, 32, 32, 3, 2))).toBe('gemm') // stride 2
       expect(fast.chooseConv!(dims(8, 32, 32, 5, 1))).toBe('gemm') // 5x5
@@ -275,6 +320,9 @@ describe('fast convolution and pooling = reference', () => {
       expect(fast.chooseConv!(dims(8, 8, 64, 128))).toBe('winograd4') // 2x2 tiles of 6 cover 12x12
       expect(fast.chooseConv!(dims(32, 32, 32, 32))).toBe('winograd4')
       expect(fast.chooseConv!(dims(24, 8, 32, 32))).toBe('winograd4') // 4x2 tiles of 6 against 6x2 of 4
+      // An RGB first layer pooled in one pass (SmallCNN's, the photo net's): the same rule.
+      expect(fast.chooseConv!(dims(32, 32, 3, 32), true)).toBe('winograd4')
+      expect(fast.chooseConv!(dims(96, 96, 3, 32), true)).toBe('winograd6')
     })
   })
 

@@ -9,9 +9,10 @@ import { windowDims } from '../plan.ts'
 
 /**
  * `fuseRelu`: the conv's only consumer is a ReLU, applied here in the kernel's epilogue (see NodePlan).
- * `reluInPool`: that ReLU feeds only a max-pool, whose backward applies the ReLU's mask.
+ * `reluInPool`: that ReLU feeds only a max-pool, whose backward applies the ReLU's mask. `onePassPool`: that
+ * pool may run in one pass with this conv (NodePlan.onePassPool).
  */
-export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fuseRelu = false, reluInPool = false): Layer {
+export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fuseRelu = false, reluInPool = false, onePassPool = false): Layer {
   const b = buffers(info, ctx)
   const [kh, kw] = info.attrs.kernel as [number, number]
   const cin = info.inputShapes[0]![2]
@@ -24,8 +25,8 @@ export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fus
   const inSize = info.inputShapes[0]!.reduce((a, c) => a * c, 1)
   // Where the input gradient must be added to another consumer's, the kernel writes here first.
   let scratch: FloatArray | null = null
-  // The algorithm is chosen once, for this layer's shape, by the kernels' measured rule.
-  const algo = ctx.kernels.chooseConv?.(windowDims(info, ctx.maxBatch)) ?? 'gemm'
+  // The algorithm is chosen once, for this layer's shape, by the kernels' measured rule (as the plan chose it).
+  const algo = ctx.kernels.chooseConv?.(windowDims(info, ctx.maxBatch), onePassPool) ?? 'gemm'
   const dims = dimsOf(info)
   const pools = reluInPool && ctx.kernels.conv2dForwardPooled && ctx.kernels.fusesPool?.(dims(ctx.maxBatch), algo)
   // The pool masks by its own output (it does this conv's ReLU backward), so the fused pass masks by it too.
