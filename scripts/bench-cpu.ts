@@ -2,13 +2,21 @@
 // training step (forward, backward, SGD momentum 0.9) and for inference. On a shared machine CPU time
 // leaves out the time other processes held the core, so it is the steadier figure to compare with
 // scripts/pytorch_smallcnn_cpu.py (the shared reference's model, timed the same way). Figures, not pass/fail.
-import { readFileSync } from 'node:fs'
-import { analyzeGraph, parseModelFile } from '../src-engine/core/graph/index.ts'
-import { Network } from '../src-engine/core/nn/network.ts'
-import { fastKernels } from '../src-engine/node/wasm-kernels.ts'
-
-const model = parseModelFile(readFileSync(new URL('../resources/templates/smallcnn.cnn.json', import.meta.url), 'utf8'))
+// `--net photo`: the photo-sized net instead (against `scripts/pytorch_photo.py 1 nhwc cpu`); `--root DIR`:
+// the engine of another checkout (DIR's src-engine and build/wasm) under this same script, for before/after.
+const args = process.argv.slice(2)
+const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined)
+const net0 = opt('--net') ?? 'smallcnn'
+if (!['smallcnn', 'photo'].includes(net0)) throw new Error(`--net is smallcnn or photo, not ${net0}`)
+const root = opt('--root') ?? new URL('..', import.meta.url).pathname
+const { analyzeGraph } = await import(`${root}/src-engine/core/graph/index.ts`)
+const { Network } = await import(`${root}/src-engine/core/nn/network.ts`)
+const { fastKernels } = await import(`${root}/src-engine/node/wasm-kernels.ts`)
+const { BENCH_NETS } = await import(`${root}/src-engine/node/bench/index.ts`)
+const model = BENCH_NETS[net0 as 'smallcnn' | 'photo']
 const B = 64
+// Steps per timed window: about the same time a window for either net.
+const [trainSteps, inferSteps] = net0 === 'photo' ? [2, 4] : [5, 10]
 const k = await fastKernels()
 const net = new Network(analyzeGraph(model, { forTraining: true }), k, B, 1)
 for (let i = 0; i < net.input.length; i++) net.input[i] = Math.random()
@@ -19,7 +27,7 @@ const cpuSeconds = () => {
   return (u.user + u.system) / 1e6
 }
 function imagesPerCpuSecond(step: () => void, steps: number): string {
-  for (let i = 0; i < 5; i++) step()
+  for (let i = 0; i < 2 * steps; i++) step() // warm: the kernels tiered up, the caches filled
   const r: number[] = []
   for (let w = 0; w < 7; w++) {
     const t = cpuSeconds()
@@ -33,6 +41,6 @@ const train = imagesPerCpuSecond(() => {
   net.forward(B, true, true) // as the trainer runs it: a conv and its pool may go in one pass
   net.backward(labels, B, 1 / B, true)
   optimizer.step(net.paramBlock, net.gradBlock, 0.01)
-}, 5)
-const infer = imagesPerCpuSecond(() => net.forward(B, false, true), 10) // as inference runs: the probabilities alone
+}, trainSteps)
+const infer = imagesPerCpuSecond(() => net.forward(B, false, true), inferSteps) // as inference runs: the probabilities alone
 console.log(`cnn-studio 1 thread, CPU time: train img/CPU-s ${train} | infer ${infer}`)

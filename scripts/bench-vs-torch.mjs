@@ -1,10 +1,10 @@
 // Our engine beside the PyTorch reference in one sitting (shared/bench/README.md), interleaved
 // (ours, theirs, ours, theirs, ...) so both see the same machine, then the ratios and their spread.
 // `node scripts/bench-vs-torch.mjs [rounds] [--base DIR] [--cpu] [--net smallcnn|photo]`: DIR, another checkout's
-// root, adds its figures to each round (before/after). `--cpu`: one thread each, in CPU time (scripts/bench-cpu.ts
-// and scripts/pytorch_smallcnn_cpu.py), steadier when other processes share the machine; DIR then needs
-// scripts/bench-cpu.ts too. `--net photo`: the photo-sized net (96x96x3) against its twin scripts/pytorch_photo.py
-// (wall time, 2 threads). Figures, not pass/fail.
+// root, adds its figures to each round (before/after). `--cpu`: one thread each, in CPU time (scripts/bench-cpu.ts,
+// which runs DIR's engine with `--root`, and scripts/pytorch_smallcnn_cpu.py or `pytorch_photo.py 1 nhwc cpu`),
+// steadier when other processes share the machine. `--net photo`: the photo-sized net (96x96x3) against its twin
+// scripts/pytorch_photo.py (2 threads, wall time; or with --cpu as above). Figures, not pass/fail.
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -19,7 +19,6 @@ const cpu = args.includes('--cpu')
 const netAt = args.indexOf('--net')
 const net = netAt >= 0 ? args[netAt + 1] : 'smallcnn'
 if (!['smallcnn', 'photo'].includes(net)) throw new Error(`--net is smallcnn or photo, not ${net}`)
-if (cpu && net !== 'smallcnn') throw new Error('--cpu measures SmallCNN only')
 const root = fileURLToPath(new URL('..', import.meta.url))
 const reference = fileURLToPath(new URL('../../shared/bench/pytorch_smallcnn.py', import.meta.url))
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'
@@ -27,7 +26,7 @@ const malloc = { MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '17
 
 function ours(dir) {
   if (cpu) {
-    const r = spawnSync(process.execPath, [`${dir}/scripts/bench-cpu.ts`], { encoding: 'utf8', timeout: 600_000 })
+    const r = spawnSync(process.execPath, [...V8_FLAGS, `${root}/scripts/bench-cpu.ts`, '--net', net, '--root', dir], { encoding: 'utf8', timeout: 600_000 })
     if (r.status !== 0) throw new Error(`bench-cpu failed in ${dir}: ${r.stderr}`)
     const m = /train img\/CPU-s med=(\d+).*infer med=(\d+)/.exec(r.stdout)
     return { train: Number(m[1]), infer: Number(m[2]), rows: null }
@@ -39,8 +38,11 @@ function ours(dir) {
   return { train: j.trainImagesPerSecond, infer: j.inferImagesPerSecond, rows: j.rows }
 }
 function torch() {
-  const script = cpu ? fileURLToPath(new URL('./pytorch_smallcnn_cpu.py', import.meta.url)) : net === 'photo' ? fileURLToPath(new URL('./pytorch_photo.py', import.meta.url)) : reference
-  const r = spawnSync(python, cpu ? [script] : [script, '2', 'nhwc'], { encoding: 'utf8', env: { ...process.env, ...malloc }, timeout: 600_000 })
+  const photo = fileURLToPath(new URL('./pytorch_photo.py', import.meta.url))
+  const [script, ...rest] = cpu
+    ? net === 'photo' ? [photo, '1', 'nhwc', 'cpu'] : [fileURLToPath(new URL('./pytorch_smallcnn_cpu.py', import.meta.url))]
+    : [net === 'photo' ? photo : reference, '2', 'nhwc']
+  const r = spawnSync(python, [script, ...rest], { encoding: 'utf8', env: { ...process.env, ...malloc }, timeout: 600_000 })
   if (r.status !== 0) throw new Error(`the PyTorch reference failed: ${r.stderr}`)
   const m = cpu ? /train img\/CPU-s med=(\d+).*infer med=(\d+)/.exec(r.stdout) : /train img\/s med=(\d+).*infer img\/s med=(\d+)/.exec(r.stdout)
   return { train: Number(m[1]), infer: Number(m[2]) }

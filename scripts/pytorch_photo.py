@@ -1,9 +1,12 @@
 # The photo-sized net of `cnn-studio bench` (src-engine/node/bench/index.ts PHOTO_NET) in PyTorch, in the file style
 # of ../shared/bench/pytorch_smallcnn.py: 96x96x3, 3x3 'same' convs of 32, 64, 128, 256 filters, the first three
 # each followed by ReLU and a 2x2 max-pool, then ReLU, global average pooling, dense 10; batch 64, SGD momentum 0.9.
-# `python3 scripts/pytorch_photo.py THREADS [nchw|nhwc]`, with the malloc settings of the bench README.
+# `python3 scripts/pytorch_photo.py THREADS [nchw|nhwc] [cpu]`, with the malloc settings of the bench README; `cpu`:
+# timed in process CPU time, printed as scripts/pytorch_smallcnn_cpu.py prints (beside `scripts/bench-cpu.ts --net photo`).
 import sys, time, statistics, torch, torch.nn as nn, torch.nn.functional as F
 threads = int(sys.argv[1]); fmt = sys.argv[2] if len(sys.argv) > 2 else "nchw"
+cpu = len(sys.argv) > 3 and sys.argv[3] == "cpu"
+clock = time.process_time if cpu else time.perf_counter
 torch.set_num_threads(threads); torch.manual_seed(0)
 B = 64
 class PhotoNet(nn.Module):
@@ -30,12 +33,15 @@ def bench(fn, steps_per_win, wins=7, warm=3):
     for _ in range(warm): fn()
     r = []
     for _ in range(wins):
-        t = time.perf_counter()
+        t = clock()
         for _ in range(steps_per_win): fn()
-        r.append(B * steps_per_win / (time.perf_counter() - t))
+        r.append(B * steps_per_win / (clock() - t))
     return statistics.median(r), min(r), max(r)
 # MACs per image: c1 96*96*32*27, c2 48*48*64*288, c3 24*24*128*576, c4 12*12*256*1152, fc 2560.
 MACS = 96*96*32*27 + 48*48*64*288 + 24*24*128*576 + 12*12*256*1152 + 2560
 TRAIN_FLOP_IMG = 2 * (3 * MACS - 96*96*32*27); FWD_FLOP_IMG = 2 * MACS
 tr = bench(train_step, 2); inf = bench(infer_step, 6)
+if cpu:
+    print(f"torch {threads} thread, CPU time: train img/CPU-s med={tr[0]:.0f} [{tr[1]:.0f}-{tr[2]:.0f}] | infer med={inf[0]:.0f} [{inf[1]:.0f}-{inf[2]:.0f}]")
+    sys.exit(0)
 print(f"torch {torch.__version__} threads={threads} fmt={fmt} train img/s med={tr[0]:.0f} [{tr[1]:.0f}-{tr[2]:.0f}] GFLOP/s={tr[0]*TRAIN_FLOP_IMG/1e9:.1f} | infer img/s med={inf[0]:.0f} [{inf[1]:.0f}-{inf[2]:.0f}] GFLOP/s={inf[0]*FWD_FLOP_IMG/1e9:.1f}")

@@ -22,7 +22,8 @@ const TB: i32 = 24
 /** Positions per tile: 6x6. */
 const P: i32 = 36
 
-// Scratch for the transforms' middle steps (36 vectors, then 6 more; twice for a pair of tiles; the pooled forward's second row), in L1.
+// Scratch in L1: the transforms' middle steps (MID, 36 vectors: a tile's B^T d, A^T M, G g; MID2: B^T d of the
+// second tile of a pair), one finished row (ROW, ROWB), the pooled forward's second row (ROW2), a filter's taps (ROW9).
 const MID: usize = memory.data(36 * 16, 16)
 const MID2: usize = memory.data(36 * 16, 16)
 const ROW: usize = memory.data(6 * 16, 16)
