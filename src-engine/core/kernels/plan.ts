@@ -29,6 +29,8 @@ export const WASM_MEMORY_LIMIT = WASM_MAX_PAGES * WASM_PAGE
 const TB2 = 48
 const TB4 = 24
 const TB6 = 12
+/** F(6x6, 3x3)'s weight gradient sums over larger blocks (src-engine/wasm/winograd6.ts TBF). */
+const TBF6 = 24
 const PB = 96
 /** Winograd pads each position's plane by a cache line (16 floats) against cache-set conflicts. */
 const PAD = 16
@@ -106,7 +108,7 @@ export function winogradScratchBytes(algo: WinogradAlgorithm, k: number, n: numb
 
 /** Winograd's weight-gradient scratch: dU, then V and dM of one block. */
 export function winogradFilterScratchBytes(algo: WinogradAlgorithm, k: number, n: number): number {
-  const [p, tb] = winogradBlock(algo)
+  const [p, tb] = algo === 'winograd6' ? [64, TBF6] : winogradBlock(algo)
   const kp = ceilTo(k, MR), np = ceilTo(n, NR)
   return p * (kp * np + PAD + tb * kp + PAD + tb * np + PAD) * 4
 }
