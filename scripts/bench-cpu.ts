@@ -4,6 +4,9 @@
 // scripts/pytorch_smallcnn_cpu.py (the shared reference's model, timed the same way). Figures, not pass/fail.
 // `--net photo`: the photo-sized net instead (against `scripts/pytorch_photo.py 1 nhwc cpu`); `--root DIR`:
 // the engine of another checkout (DIR's src-engine and build/wasm) under this same script, for before/after.
+// `--layers`: inference layer by layer instead, as one line of JSON: CPU ms per batch for each conv (its ReLU and
+// pool included: they run in its pass) and for the head (global pooling, dense, softmax), the median of 15
+// batches; PyTorch's layers timed the same way: scripts/pytorch_layers.py.
 const args = process.argv.slice(2)
 const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined)
 const net0 = opt('--net') ?? 'smallcnn'
@@ -26,6 +29,10 @@ const cpuSeconds = () => {
   const u = process.cpuUsage()
   return (u.user + u.system) / 1e6
 }
+if (args.includes('--layers')) {
+  console.log(JSON.stringify(layerTimes()))
+  process.exit(0)
+}
 function imagesPerCpuSecond(step: () => void, steps: number): string {
   for (let i = 0; i < 2 * steps; i++) step() // warm: the kernels tiered up, the caches filled
   const r: number[] = []
@@ -44,3 +51,33 @@ const train = imagesPerCpuSecond(() => {
 }, trainSteps)
 const infer = imagesPerCpuSecond(() => net.forward(B, false, true), inferSteps) // as inference runs: the probabilities alone
 console.log(`cnn-studio 1 thread, CPU time: train img/CPU-s ${train} | infer ${infer}`)
+
+/** Inference's CPU ms per batch for each stage: a conv with what follows it up to the next conv, then the head. */
+function layerTimes(): Record<string, number> {
+  type Timed = { info: { id: string; type: string }; forward: (...a: unknown[]) => void; forwardPooled?: (...a: unknown[]) => void }
+  const spent = new Map<string, number>()
+  let stage = 'head'
+  for (const l of net.layers as Timed[]) {
+    if (l.info.type === 'conv2d') stage = l.info.id
+    else if (l.info.type === 'globalavgpool' || l.info.type === 'flatten') stage = 'head'
+    const own = stage
+    for (const key of ['forward', 'forwardPooled'] as const) {
+      const f = l[key]
+      if (!f) continue
+      l[key] = (...a: unknown[]) => {
+        const t = cpuSeconds()
+        f.apply(l, a)
+        spent.set(own, (spent.get(own) ?? 0) + (cpuSeconds() - t) * 1000)
+      }
+    }
+  }
+  const runs: Map<string, number>[] = []
+  for (let r = 0; r < 20; r++) {
+    spent.clear()
+    net.forward(B, false, true) // as inference runs
+    if (r >= 5) runs.push(new Map(spent)) // the first batches warm the kernels up
+  }
+  const out: Record<string, number> = {}
+  for (const key of runs[0].keys()) out[key] = Number(runs.map((m) => m.get(key)!).sort((a, b) => a - b)[runs.length >> 1].toFixed(3))
+  return out
+}

@@ -1,7 +1,7 @@
 # The bench nets' layers in PyTorch (NHWC, one thread, inference_mode), timed one by one on the activations they
 # get, in process CPU time: ms per batch of 64 for each conv with its ReLU (and 2x2 max-pool where the net has
 # one), and the head (global average pooling, dense 10), medians of 15 batches, as one line of JSON keyed as
-# scripts/bench-layers.ts keys ours. `python3 scripts/pytorch_layers.py smallcnn|photo`, with the malloc settings
+# `scripts/bench-cpu.ts --layers` keys ours. `python3 scripts/pytorch_layers.py smallcnn|photo`, with the malloc settings
 # of the bench README. Figures, not pass/fail.
 import sys, time, json, statistics, torch, torch.nn as nn, torch.nn.functional as F
 torch.set_num_threads(1); torch.manual_seed(0)

@@ -12,6 +12,12 @@ import { poolWindow } from './conv'
   store<f32>(at + 3 * stride, f32x4.extract_lane(v, 3))
 }
 
+/** The channels a transform takes: k in whole vectors of 4 (an RGB image's 3 go in as 4, the 4th zero). */
+// @ts-ignore: decorator
+@inline export function channels4(k: i32): i32 {
+  return (k + 3) & ~3
+}
+
 /**
  * Four channels of the pixel at p: a whole vector, or for an RGB image (`rgb`: 3 channels a pixel, the first
  * layer's forward) its 3 channels and a zero, never reading past the pixel (the last one ends the tensor).

@@ -9,7 +9,7 @@
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
 //   A^T = [1 1 1 0; 0 1 -1 -1]
 import { gemmPacked, MR, NR } from './gemm'
-import { channelSlot, put4, putChannels } from './winograd-common'
+import { channels4, channelSlot, put4, putChannels } from './winograd-common'
 import { poolWindow } from './conv'
 
 /**
@@ -29,7 +29,7 @@ const MID: usize = memory.data(16 * 16, 16)
  * block (JS reserves them once per layer shape).
  */
 export function winogradScratchBytes(k: i32, n: i32): i32 {
-  const kp = (k + 3) & ~3, np = (n + NR - 1) / NR * NR // k as the F(4x4) and F(6x6) variants pad an RGB input
+  const kp = channels4(k), np = (n + NR - 1) / NR * NR // as the F(4x4) and F(6x6) variants take an RGB input
   return (16 * (kp * np + PAD) + 16 * (TB * kp + PAD) + 16 * (TB * np + PAD)) * 4
 }
 

@@ -15,7 +15,7 @@
 //          0 1 1 16 16 1/16 1/16 0; 0 1 -1 32 -32 1/32 -1/32 1]
 // Each transform pairs the rows of +x and -x: they share their even and odd parts (e + o, e - o).
 import { gemmPacked, MR, NR } from './gemm'
-import { channelSlot, pixel, poolTileRows, put4, put4x2, putChannels } from './winograd-common'
+import { channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels } from './winograd-common'
 
 /**
  * Each position's plane (of U, V, M) is padded by a cache line, so the 64 planes a transform touches at
@@ -45,7 +45,7 @@ const ROW2: usize = memory.data(6 * 16, 16)
 const ROW9: usize = memory.data(9 * 16, 16)
 
 export function winograd6ScratchBytes(k: i32, n: i32): i32 {
-  const kp = (k + 3) & ~3, np = (n + NR - 1) / NR * NR
+  const kp = channels4(k), np = (n + NR - 1) / NR * NR
   return (P * (kp * np + PAD) + P * (TB * kp + PAD) + P * (TB * np + PAD)) * 4
 }
 
@@ -135,7 +135,7 @@ export function winograd6FilterScratchBytes(k: i32, n: i32): i32 {
  * columns at a time (N is a multiple of 4, so they sit in one panel of NR and store as one vector).
  */
 function weights(w: usize, cin: i32, cout: i32, flip: bool, up: usize): void {
-  const K = flip ? cout : cin, N = flip ? cin : cout, Kp = (K + 3) & ~3
+  const K = flip ? cout : cin, N = flip ? cin : cout, Kp = channels4(K)
   const panels = (N + NR - 1) / NR
   const xi: usize = <usize>(panels * Kp * NR + PAD) * 4
   const zero = f32x4.splat(0)
@@ -171,8 +171,7 @@ function weights(w: usize, cin: i32, cout: i32, flip: bool, up: usize): void {
 }
 
 // @ts-ignore: decorator
-@inline function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, vp: usize, rgb: bool): void {
-  const Kp = (K + 3) & ~3
+@inline function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, vp: usize, Kp: i32, rgb: bool): void {
   if (count < TB) memory.fill(vp, 0, <usize>(P * (TB * Kp + PAD)) * 4)
   const xiStride: usize = <usize>(TB * Kp + PAD) * 4
   const lane: usize = MR * 4
@@ -287,7 +286,7 @@ export function winograd6ConvPool(x: usize, n: i32, inH: i32, inW: i32, K: i32, 
 function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, scratch: usize): void {
   // An RGB image (K = 3, a first layer's forward) goes in as 4 channels, the 4th zero (`pixel`), against a zero
   // 4th row of U: the GEMM runs over Kp = 4.
-  const Kp = (K + 3) & ~3, np = (N + NR - 1) / NR * NR
+  const Kp = channels4(K), np = (N + NR - 1) / NR * NR
   const up = scratch
   const vp = up + <usize>(P * (Kp * np + PAD)) * 4
   const mp = vp + <usize>(P * (TB * Kp + PAD)) * 4
@@ -297,8 +296,8 @@ function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, pad
   const total = n * tilesH * tilesW
   for (let t0 = 0; t0 < total; t0 += TB) {
     const count = min(TB, total - t0)
-    if (K == 3) inputTransform(x, inH, inW, K, padTop, padLeft, tilesH, tilesW, t0, count, vp, true)
-    else inputTransform(x, inH, inW, K, padTop, padLeft, tilesH, tilesW, t0, count, vp, false)
+    if (K == 3) inputTransform(x, inH, inW, K, padTop, padLeft, tilesH, tilesW, t0, count, vp, Kp, true)
+    else inputTransform(x, inH, inW, K, padTop, padLeft, tilesH, tilesW, t0, count, vp, Kp, false)
     for (let xi = 0; xi < P; xi++) {
       gemmPacked(vp + <usize>(xi * (TB * Kp + PAD)) * 4, TB / MR, up + <usize>(xi * (Kp * np + PAD)) * 4, np / NR, Kp, mp + <usize>(xi * (TB * np + PAD)) * 4, np, false)
     }
