@@ -3,6 +3,7 @@
 export { gemm, PACK_A_BYTES, PACK_B_BYTES } from './gemm'
 export { winograd4Conv, winograd4ConvPool, winograd4ScratchBytes, winograd4FilterGrad, winograd4FilterScratchBytes } from './winograd4'
 export { winograd6Conv, winograd6ConvPool, winograd6ScratchBytes, winograd6FilterGrad, winograd6FilterScratchBytes } from './winograd6'
+export { winograd8Conv, winograd8ConvPool, winograd8ScratchBytes, winograd8FilterGrad, winograd8FilterScratchBytes } from './winograd8'
 export { winogradConv, winogradConvPool, winogradScratchBytes, winogradFilterGrad, winogradFilterScratchBytes } from './winograd'
 export { convForwardPacked, convPackedScratchBytes, convPoolForwardPacked, convPoolScratchBytes } from './conv'
 export { globalAvgPool } from './conv'

@@ -29,8 +29,9 @@ export const WASM_MEMORY_LIMIT = WASM_MAX_PAGES * WASM_PAGE
 const TB2 = 48
 const TB4 = 24
 const TB6 = 12
-/** F(6x6, 3x3)'s weight gradient sums over larger blocks (src-engine/wasm/winograd6.ts TBF). */
-const TBF6 = 24
+const TB8 = 6
+/** F(6x6, 3x3)'s and F(8x8, 3x3)'s weight gradients sum over larger blocks (src-engine/wasm/winograd6.ts and winograd8.ts TBF). */
+const TBF = 24
 const PB = 96
 /** Winograd pads each position's plane by a cache line (16 floats) against cache-set conflicts. */
 const PAD = 16
@@ -54,6 +55,16 @@ const WINOGRAD4_MIN_SIZE = 8
  * close to count; 20x20 (1.14) 1.18x, 8x8 (1.78) 1.67x.
  */
 const WINOGRAD6_MAX_MULTIPLIES = 0.85
+/**
+ * F(8x8, 3x3) takes a layer where its tiles need at most this share of the multiplies of the F(2x2), F(4x4) or
+ * F(6x6) it would replace (100 per 8x8 tile). Measured (scripts/bench-conv.ts, batch 64, one thread, CPU time,
+ * each pass against the one replaced): with 0.69 (maps of 8, 16, 32) 0.79-0.86x the time (16x16 32->64 0.82x,
+ * 8x8 64->128 0.79x, 32x32 32->32 0.86x), with 0.88 (24x24, 48x48, against F(6x6)) 0.93-0.96x, with 0.39
+ * (7x7, against F(2x2)) 0.5x; on 12x12 and 6x6 (1.56) 1.5x. An RGB first layer, pooled (its transforms
+ * dominate), has its own bound: 32x32 (0.69) 0.94x, 96x96 (0.88) 1.05x.
+ */
+const WINOGRAD8_MAX_MULTIPLIES = 0.9
+const WINOGRAD8_RGB_MAX_MULTIPLIES = 0.75
 /**
  * Up to this window size (kh * kw * Cin) the forward pass writes im2col straight into the GEMM's packed
  * panels: a panel pair of this depth still fits the L1 cache; deeper windows take the blocked GEMM.
@@ -82,7 +93,7 @@ const winogradGeometry = (d: WindowDims) =>
  */
 export const rgbWinogradFits = (d: WindowDims) => winogradGeometry(d) && d.cin === 3 && d.outH >= WINOGRAD4_MIN_SIZE && d.outW >= WINOGRAD4_MIN_SIZE
 
-/** Which convs run their forward (plain or pooled) by Winograd `algo` (an RGB input: F(4x4) and F(6x6) only). */
+/** Which convs run their forward (plain or pooled) by Winograd `algo` (an RGB input: not F(2x2)). */
 export const winogradForwardFits = (d: WindowDims, algo: ConvAlgorithm) => winogradFits(d) || (algo !== 'winograd2' && rgbWinogradFits(d))
 
 /** Output tiles of t x t that cover a conv's output map. */
@@ -90,14 +101,23 @@ const tiles = (d: WindowDims, t: number) => Math.ceil(d.outH / t) * Math.ceil(d.
 
 export function chooseConv(d: WindowDims, pooled = false): ConvAlgorithm {
   if (!winogradFits(d) && !(pooled && rgbWinogradFits(d))) return 'gemm'
-  if (64 * tiles(d, 6) <= WINOGRAD6_MAX_MULTIPLIES * 36 * tiles(d, 4)) return 'winograd6'
-  return d.outH >= WINOGRAD4_MIN_SIZE && d.outW >= WINOGRAD4_MIN_SIZE ? 'winograd4' : 'winograd2'
+  const smaller = smallerWinograd(d)
+  const multiplies = smaller === 'winograd6' ? 64 * tiles(d, 6) : smaller === 'winograd4' ? 36 * tiles(d, 4) : 16 * tiles(d, 2)
+  const share = (100 * tiles(d, 8)) / multiplies
+  return share <= (d.cin === 3 ? WINOGRAD8_RGB_MAX_MULTIPLIES : WINOGRAD8_MAX_MULTIPLIES) ? 'winograd8' : smaller
 }
 
 type WinogradAlgorithm = Exclude<ConvAlgorithm, 'gemm'>
 
+/** F(2x2), F(4x4) or F(6x6) by the rule (the choice F(8x8) is measured against). */
+function smallerWinograd(d: WindowDims): WinogradAlgorithm {
+  if (64 * tiles(d, 6) <= WINOGRAD6_MAX_MULTIPLIES * 36 * tiles(d, 4)) return 'winograd6'
+  return d.outH >= WINOGRAD4_MIN_SIZE && d.outW >= WINOGRAD4_MIN_SIZE ? 'winograd4' : 'winograd2'
+}
+
 /** Positions per tile and tiles per block of each Winograd variant. */
-const winogradBlock = (algo: WinogradAlgorithm) => (algo === 'winograd6' ? [64, TB6] : algo === 'winograd4' ? [36, TB4] : [16, TB2])
+const winogradBlock = (algo: WinogradAlgorithm) =>
+  algo === 'winograd8' ? [100, TB8] : algo === 'winograd6' ? [64, TB6] : algo === 'winograd4' ? [36, TB4] : [16, TB2]
 
 /** Winograd's scratch for k input and n output channels: U, then V and M of one block. */
 export function winogradScratchBytes(algo: WinogradAlgorithm, k: number, n: number): number {
@@ -108,7 +128,8 @@ export function winogradScratchBytes(algo: WinogradAlgorithm, k: number, n: numb
 
 /** Winograd's weight-gradient scratch: dU, then V and dM of one block. */
 export function winogradFilterScratchBytes(algo: WinogradAlgorithm, k: number, n: number): number {
-  const [p, tb] = algo === 'winograd6' ? [64, TBF6] : winogradBlock(algo)
+  const [p, blockTiles] = winogradBlock(algo)
+  const tb = algo === 'winograd6' || algo === 'winograd8' ? TBF : blockTiles
   const kp = ceilTo(k, MR), np = ceilTo(n, NR)
   return p * (kp * np + PAD + tb * kp + PAD + tb * np + PAD) * 4
 }

@@ -20,9 +20,10 @@ export interface WindowDims extends WindowGeometry {
  * How a conv2d is computed, chosen once per layer when the network is built (`Kernels.chooseConv`):
  * 'gemm' (im2col + GEMM, the GEMM alone for a plain 1x1, or the GEMM's tile reading the windows in place
  * where the input has few channels), or for 3x3 stride 1 Winograd F(2x2, 3x3) ('winograd2', 2.25x fewer
- * multiplies), F(4x4, 3x3) ('winograd4', 4x fewer) or F(6x6, 3x3) ('winograd6', 5.06x fewer).
+ * multiplies), F(4x4, 3x3) ('winograd4', 4x fewer), F(6x6, 3x3) ('winograd6', 5.06x fewer) or F(8x8, 3x3)
+ * ('winograd8', 5.76x fewer).
  */
-export type ConvAlgorithm = 'gemm' | 'winograd2' | 'winograd4' | 'winograd6'
+export type ConvAlgorithm = 'gemm' | 'winograd2' | 'winograd4' | 'winograd6' | 'winograd8'
 
 export interface Kernels<T extends FloatArray = FloatArray> {
   readonly name: string

@@ -34,6 +34,9 @@ interface Exports {
   winogradConvPool(x: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, w: number, y: number, bias: number, argmax: number, scratch: number): void
   winograd4ConvPool: Exports['winogradConvPool']
   winograd6ConvPool: Exports['winogradConvPool']
+  winograd8Conv: Exports['winogradConv']
+  winograd8ConvPool: Exports['winogradConvPool']
+  winograd8FilterGrad: Exports['winogradFilterGrad']
   addInto(dst: number, src: number, n: number): void
   allFinite(a: number, n: number): number
   heapBase(): number
@@ -99,6 +102,7 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
     winograd2: { conv: ex.winogradConv, pool: ex.winogradConvPool, filter: ex.winogradFilterGrad },
     winograd4: { conv: ex.winograd4Conv, pool: ex.winograd4ConvPool, filter: ex.winograd4FilterGrad },
     winograd6: { conv: ex.winograd6Conv, pool: ex.winograd6ConvPool, filter: ex.winograd6FilterGrad },
+    winograd8: { conv: ex.winograd8Conv, pool: ex.winograd8ConvPool, filter: ex.winograd8FilterGrad },
   }
   /**
    * The Winograd variant to run, or null for im2col + GEMM or the direct conv (also when the dims do not fit

@@ -124,15 +124,23 @@ describe.skipIf(!gpu)(`GPU training step ${noGpu}`, () => {
 
 const SAMPLE = new URL('../../../resources/sample-dataset/shapes', import.meta.url).pathname
 
-/** The sample's images, made 16x16 (SwiftShader runs on the CPU: a quarter of the work), RGB in [0, 1], and their labels (classes by folder name, sorted). */
+/**
+ * The sample's images are made SIZE x SIZE (small: SwiftShader runs on the CPU). Not 16x16:
+ * there the CPU engine takes Winograd F(8x8, 3x3) (core/kernels/plan.ts), whose rounding, ten times F(6x6)'s,
+ * an epoch of SGD at this rate grows into a loss 1.5% off any other float32 run's: the check would measure the
+ * CPU's rounding, not the GPU. At 20x20 the CPU takes F(4x4) and F(6x6), as close as they were at 16x16.
+ */
+const SIZE = 20
+
+/** The sample's images, SIZE x SIZE, RGB in [0, 1], and their labels (classes by folder name, sorted). */
 async function sample(): Promise<{ images: Float32Array; labels: Int32Array; classes: number }> {
   const classes = readdirSync(SAMPLE).sort()
   const files = classes.flatMap((c, k) => readdirSync(join(SAMPLE, c)).sort().map((f) => [join(SAMPLE, c, f), k] as const))
-  const images = new Float32Array(files.length * 16 * 16 * 3)
+  const images = new Float32Array(files.length * SIZE * SIZE * 3)
   const labels = new Int32Array(files.length)
   await Promise.all(files.map(async ([file, k], i) => {
-    const raw = await sharp(file).removeAlpha().resize(16, 16).raw().toBuffer()
-    for (let j = 0; j < raw.length; j++) images[i * 768 + j] = raw[j] / 255
+    const raw = await sharp(file).removeAlpha().resize(SIZE, SIZE).raw().toBuffer()
+    for (let j = 0; j < raw.length; j++) images[i * SIZE * SIZE * 3 + j] = raw[j] / 255
     labels[i] = k
   }))
   return { images, labels, classes: classes.length }
@@ -140,14 +148,14 @@ async function sample(): Promise<{ images: Float32Array; labels: Int32Array; cla
 
 describe.skipIf(!gpu)(`GPU: one epoch of the sample dataset ${noGpu}`, () => {
   it('ends at the CPU engine\'s loss on the same seed and order (SGD with momentum, batchnorm, branches of none: a small CNN)', async () => {
-    const model = chainModel([16, 16, 3], [
+    const model = chainModel([SIZE, SIZE, 3], [
       ['c1', 'conv2d', { filters: 8, kernel: 3, padding: 'same' }], ['r1', 'relu'], ['p1', 'maxpool2d', { size: 2 }],
       ['c2', 'conv2d', { filters: 12, kernel: 3, padding: 'same', bias: false }], ['bn', 'batchnorm'], ['r2', 'relu'], ['p2', 'maxpool2d', { size: 2 }],
       ['gap', 'globalavgpool'], ['fc', 'dense', { units: 3 }], ['out', 'softmax'],
     ])
     const data = await sample()
     expect(data.labels.length).toBeGreaterThan(300)
-    const B = 16, S = 16 * 16 * 3
+    const B = 16, S = SIZE * SIZE * 3
     const g = new GpuNetwork(gpu!, analyzed(model), B, 1)
     const cpu = new Network(analyzed(model), await fastKernels(), B, 1)
     expect(worst(await g.readParams(), cpu.paramBlock).err).toBe(0) // the same seed draws the same weights

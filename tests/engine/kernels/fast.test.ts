@@ -157,13 +157,13 @@ describe('fast convolution and pooling = reference', () => {
     const d = (cin: number, kernel: number, w = 16): WindowDims => ({ ...windowGeometry(w, w, kernel, 1, 'same'), n: 1, inH: w, inW: w, cin, cout: 8 })
     expect(fast.fusesPool!(d(3, 3), 'gemm')).toBe(true)
     // Winograd pools its own output tiles: its sums (not the GEMM's), the very values of its unfused forward.
-    for (const algo of ['winograd2', 'winograd4', 'winograd6'] as const) {
+    for (const algo of ['winograd2', 'winograd4', 'winograd6', 'winograd8'] as const) {
       expect(fast.fusesPool!(d(8, 3), algo)).toBe(true)
       expect(fast.filterGradFromPool!(d(8, 3), algo)).toBe(false) // the weight gradient from the pool is the direct convs'
     }
-    // An RGB first layer: F(4x4) and F(6x6) take its 3 channels as 4; its weight gradient stays the direct conv's.
+    // An RGB first layer: F(4x4), F(6x6) and F(8x8) take its 3 channels as 4; its weight gradient stays the direct conv's.
     expect(fast.fusesPool!(d(3, 3), 'winograd2')).toBe(false)
-    for (const algo of ['winograd4', 'winograd6'] as const) {
+    for (const algo of ['winograd4', 'winograd6', 'winograd8'] as const) {
       expect(fast.fusesPool!(d(3, 3), algo)).toBe(true)
       expect(fast.filterGradFromPool!(d(3, 3), algo)).toBe(true)
     }
@@ -182,7 +182,7 @@ describe('fast convolution and pooling = reference', () => {
     ['same, 26x26 (more tiles than a block), 32 -> 64', 2, 26, 26, 32, 64, 'same'],
     ['valid, 64 -> 16, odd width', 2, 14, 11, 64, 16, 'valid'],
   ]
-  for (const algo of ['winograd2', 'winograd4', 'winograd6'] as const) {
+  for (const algo of ['winograd2', 'winograd4', 'winograd6', 'winograd8'] as const) {
     for (const [name, n, h, w, cin, cout, padding] of wpooled) {
       it(`Winograd ${algo} + ReLU + max-pool in one pass: ${name}`, () => {
         const d: WindowDims = { ...windowGeometry(h, w, 3, 1, padding), n, inH: h, inW: w, cin, cout }
@@ -205,14 +205,14 @@ describe('fast convolution and pooling = reference', () => {
     }
   }
 
-  // An RGB first layer by F(4x4) and F(6x6): each pixel's 3 channels transformed as 4 (the 4th zero, never read
+  // An RGB first layer by F(4x4), F(6x6) and F(8x8): each pixel's 3 channels transformed as 4 (the 4th zero, never read
   // from memory: a NaN right after the last pixel must change nothing), against a zero 4th row of U.
   const rgb: [string, number, number, number, Padding][] = [
     ['32x32, batch 2 (SmallCNN\'s first layer)', 2, 32, 32, 'same'],
     ['13x11, odd output (edge tiles, a last tile alone)', 1, 13, 11, 'same'],
     ['valid, 14x17', 2, 14, 17, 'valid'],
   ]
-  for (const [algo, slack] of [['winograd4', 20], ['winograd6', 2]] as const) {
+  for (const [algo, slack] of [['winograd4', 20], ['winograd6', 2], ['winograd8', 20]] as const) {
     for (const [name, n, h, w, padding] of rgb) {
       it(`an RGB first layer by ${algo}: forward and pooled forward = reference, ${name}`, () => {
         const d: WindowDims = { ...windowGeometry(h, w, 3, 1, padding), n, inH: h, inW: w, cin: 3, cout: 12 }
@@ -246,8 +246,9 @@ describe('fast convolution and pooling = reference', () => {
   // Tolerances against the float64 reference, inputs and weights in [-1, 1]: F(2x2, 3x3) 1e-4 * sqrt(fan-in),
   // F(4x4, 3x3) (coefficients up to 8) 4e-4 * sqrt(fan-in), F(6x6, 3x3) (coefficients up to 32) 4e-5 *
   // sqrt(fan-in): its worst over these cases measured 1.4e-5 * sqrt(fan-in) with fused multiply-add, 1.5e-5
-  // without (the input gradient of 64 -> 128; F(4x4)'s worst 8.8e-6, F(2x2)'s 6.0e-7).
-  const variants = [['winograd2', 'F(2x2, 3x3)', 5], ['winograd4', 'F(4x4, 3x3)', 20], ['winograd6', 'F(6x6, 3x3)', 2]] as const
+  // without (the input gradient of 64 -> 128; F(4x4)'s worst 8.8e-6, F(2x2)'s 6.0e-7). F(8x8, 3x3)
+  // (coefficients up to 610) 4e-4 * sqrt(fan-in): its worst measured 1.4e-4 * sqrt(fan-in), ten times F(6x6)'s.
+  const variants = [['winograd2', 'F(2x2, 3x3)', 5], ['winograd4', 'F(4x4, 3x3)', 20], ['winograd6', 'F(6x6, 3x3)', 2], ['winograd8', 'F(8x8, 3x3)', 20]] as const
   for (const [algo, title, slack] of variants) {
     describe(`Winograd ${title} = reference (3x3 stride 1)`, () => {
       const wcases: [string, number, number, number, number, number, Padding][] = [
@@ -310,18 +311,20 @@ describe('fast convolution and pooling = reference', () => {
       expect(fast.chooseConv!(dims(32, 32, 32))).toMatch(/^winograd/)
     })
 
-    it('takes F(6x6) where its tiles waste little (the photo-sized net), F(4x4) where they would (SmallCNN)', () => {
+    it('takes F(8x8) where its tiles cover the map whole (SmallCNN), F(6x6) or F(4x4) where they would waste', () => {
       const dims = (h: number, w: number, cin: number, cout: number): WindowDims => ({ ...windowGeometry(h, w, 3, 1, 'same'), n: 32, inH: h, inW: w, cin, cout })
-      expect(fast.chooseConv!(dims(48, 48, 32, 64))).toBe('winograd6')
-      expect(fast.chooseConv!(dims(24, 24, 64, 128))).toBe('winograd6')
-      expect(fast.chooseConv!(dims(12, 12, 128, 256))).toBe('winograd6')
+      expect(fast.chooseConv!(dims(16, 16, 32, 64))).toBe('winograd8') // 2x2 tiles of 8: 0.69 of F(4x4)'s multiplies
+      expect(fast.chooseConv!(dims(8, 8, 64, 128))).toBe('winograd8') // one tile of 8 against 2x2 of 4
+      expect(fast.chooseConv!(dims(32, 32, 32, 32))).toBe('winograd8')
+      expect(fast.chooseConv!(dims(48, 48, 32, 64))).toBe('winograd8') // 6x6 tiles of 8: 0.88 of F(6x6)'s 8x8 tiles of 6
+      expect(fast.chooseConv!(dims(24, 24, 64, 128))).toBe('winograd8')
+      expect(fast.chooseConv!(dims(12, 12, 128, 256))).toBe('winograd6') // 2x2 tiles of 8 cover 16x16
       expect(fast.chooseConv!(dims(6, 6, 64, 64))).toBe('winograd6') // one whole tile against four of F(4x4), nine of F(2x2)
-      expect(fast.chooseConv!(dims(16, 16, 32, 64))).toBe('winograd4') // 3x3 tiles of 6 cover 18x18: as many multiplies
-      expect(fast.chooseConv!(dims(8, 8, 64, 128))).toBe('winograd4') // 2x2 tiles of 6 cover 12x12
-      expect(fast.chooseConv!(dims(32, 32, 32, 32))).toBe('winograd4')
-      expect(fast.chooseConv!(dims(24, 8, 32, 32))).toBe('winograd4') // 4x2 tiles of 6 against 6x2 of 4
-      // An RGB first layer pooled in one pass (SmallCNN's, the photo net's): the same rule.
-      expect(fast.chooseConv!(dims(32, 32, 3, 32), true)).toBe('winograd4')
+      expect(fast.chooseConv!(dims(7, 7, 64, 128))).toBe('winograd8') // one tile of 8 against 16 of F(2x2) (F(4x4) takes 8x8 up)
+      expect(fast.chooseConv!(dims(20, 20, 32, 32))).toBe('winograd4') // 3x3 tiles of 8 and 4x4 of 6 cover 24x24: as many multiplies as 5x5 of 4
+      expect(fast.chooseConv!(dims(24, 8, 32, 32))).toBe('winograd8') // 3x1 tiles of 8 against 6x2 of 4
+      // An RGB first layer pooled in one pass (SmallCNN's, the photo net's): F(8x8) only where it saves more.
+      expect(fast.chooseConv!(dims(32, 32, 3, 32), true)).toBe('winograd8')
       expect(fast.chooseConv!(dims(96, 96, 3, 32), true)).toBe('winograd6')
     })
   })

@@ -26,7 +26,7 @@ describe('fast network gradients = float64 reference gradients', () => {
     await compare(model, n, fast)
   })
 
-  it('Winograd F(4x4) and F(2x2) convs run with their ReLU and max-pool in one pass in training (odd sizes: windows dropped)', async () => {
+  it('Winograd F(8x8) convs run with their ReLU and max-pool in one pass in training (odd sizes: windows dropped)', async () => {
     // c1's 14x13 output: its last column has no pool window; c2's 7x6: its last row has none.
     const model = chainModel([14, 13, 8], [
       ['c1', 'conv2d', { filters: 16, kernel: 3, padding: 'same' }], ['r1', 'relu'], ['p1', 'maxpool2d', { size: 2 }],
@@ -35,7 +35,8 @@ describe('fast network gradients = float64 reference gradients', () => {
     ])
     const n = 3
     const fast = new Network(analyzed(model), await fastKernels(), n, 3)
-    expect(fast.plan.steps.flatMap((s) => (s.scratch ? [s.scratch.algo] : []))).toEqual(['winograd4', 'winograd2'])
+    // c2's 7x6: one tile of 8 against 12 of F(2x2) (F(4x4) takes maps of 8 and up).
+    expect(fast.plan.steps.flatMap((s) => (s.scratch ? [s.scratch.algo] : []))).toEqual(['winograd8', 'winograd8'])
     for (const id of ['c1', 'c2']) {
       const conv = fast.layers.find((l) => l.info.id === id)!
       expect(conv.forwardPooled, id).toBeTruthy()
@@ -47,12 +48,23 @@ describe('fast network gradients = float64 reference gradients', () => {
     for (const id of ['c1', 'c2']) expect(Number.isNaN(fast.layers.find((l) => l.info.id === id)!.out[0]), id).toBe(true)
   })
 
-  it('a conv stack on 8x8 maps, where the rule picks F(4x4, 3x3)', async () => {
+  it('a conv stack on 8x8 maps, where the rule picks F(8x8, 3x3)', async () => {
     const model = chainModel([8, 8, 8], [
       ['c1', 'conv2d', { filters: 16, kernel: 3, padding: 'same' }], ['r1', 'relu'],
       ['c2', 'conv2d', { filters: 8, kernel: 3, padding: 'same' }], ['r2', 'relu'], ['gap', 'globalavgpool'], ['fc', 'dense', { units: 4 }], ['out', 'softmax'],
     ])
     const n = 3
+    const fast = new Network(analyzed(model), await fastKernels(), n, 3)
+    expect(fast.plan.steps.flatMap((s) => (s.scratch ? [s.scratch.algo] : []))).toEqual(['winograd8', 'winograd8'])
+    await compare(model, n, fast)
+  })
+
+  it('a conv stack on 20x20 maps, where the rule picks F(4x4, 3x3)', async () => {
+    const model = chainModel([20, 20, 8], [
+      ['c1', 'conv2d', { filters: 16, kernel: 3, padding: 'same' }], ['r1', 'relu'],
+      ['c2', 'conv2d', { filters: 8, kernel: 3, padding: 'same' }], ['r2', 'relu'], ['gap', 'globalavgpool'], ['fc', 'dense', { units: 4 }], ['out', 'softmax'],
+    ])
+    const n = 2
     const fast = new Network(analyzed(model), await fastKernels(), n, 3)
     expect(fast.plan.steps.flatMap((s) => (s.scratch ? [s.scratch.algo] : []))).toEqual(['winograd4', 'winograd4'])
     await compare(model, n, fast)

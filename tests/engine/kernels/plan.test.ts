@@ -16,15 +16,17 @@ async function instance(maximum = WASM_MAX_PAGES) {
 }
 
 describe('the kernels plan = the module', () => {
-  it('scratch bytes of Winograd F(2x2), F(4x4) and F(6x6), the packed im2col and the one-pass conv + pool, for channel counts on and off the tiles', async () => {
+  it('scratch bytes of Winograd F(2x2), F(4x4), F(6x6) and F(8x8), the packed im2col and the one-pass conv + pool, for channel counts on and off the tiles', async () => {
     const ex = (await instance()) as Record<string, Bytes>
     for (const [k, n] of [[3, 32], [4, 4], [8, 12], [32, 64], [64, 128], [27, 30], [130, 6]]) {
       expect(winogradScratchBytes('winograd2', k, n)).toBe(ex.winogradScratchBytes(k, n))
       expect(winogradScratchBytes('winograd4', k, n)).toBe(ex.winograd4ScratchBytes(k, n))
       expect(winogradScratchBytes('winograd6', k, n)).toBe(ex.winograd6ScratchBytes(k, n))
+      expect(winogradScratchBytes('winograd8', k, n)).toBe(ex.winograd8ScratchBytes(k, n))
       expect(winogradFilterScratchBytes('winograd2', k, n)).toBe(ex.winogradFilterScratchBytes(k, n))
       expect(winogradFilterScratchBytes('winograd4', k, n)).toBe(ex.winograd4FilterScratchBytes(k, n))
       expect(winogradFilterScratchBytes('winograd6', k, n)).toBe(ex.winograd6FilterScratchBytes(k, n))
+      expect(winogradFilterScratchBytes('winograd8', k, n)).toBe(ex.winograd8FilterScratchBytes(k, n))
       expect(packedForwardScratchBytes(k, n)).toBe(ex.convPackedScratchBytes(k, n))
       for (const outW of [2, 3, 7, 16, 45, 96, 256]) expect(pooledForwardScratchBytes(k, n, outW), `${k} ${n} ${outW}`).toBe(ex.convPoolScratchBytes(k, n, outW))
     }
