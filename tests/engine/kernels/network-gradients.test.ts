@@ -43,7 +43,7 @@ describe('fast network gradients = float64 reference gradients', () => {
       expect(conv.backwardPooled, id).toBeFalsy() // the weight gradient from the pool is only the direct convs'
       conv.out.fill(NaN)
     }
-    await compare(model, n, fast)
+    await compare(model, n, fast, F8_TOLERANCE)
     // The convs' outputs were never written: the gradients came through the pooled pass and its argmax.
     for (const id of ['c1', 'c2']) expect(Number.isNaN(fast.layers.find((l) => l.info.id === id)!.out[0]), id).toBe(true)
   })
@@ -56,7 +56,7 @@ describe('fast network gradients = float64 reference gradients', () => {
     const n = 3
     const fast = new Network(analyzed(model), await fastKernels(), n, 3)
     expect(fast.plan.steps.flatMap((s) => (s.scratch ? [s.scratch.algo] : []))).toEqual(['winograd8', 'winograd8'])
-    await compare(model, n, fast)
+    await compare(model, n, fast, F8_TOLERANCE)
   })
 
   it('a conv stack on 20x20 maps, where the rule picks F(4x4, 3x3)', async () => {
@@ -105,7 +105,15 @@ describe('fast network gradients = float64 reference gradients', () => {
   })
 })
 
-async function compare(model: ReturnType<typeof chainModel>, n: number, made?: Network): Promise<void> {
+/**
+ * Float32 through a few layers against float64, relative to the largest gradient of each tensor: 1e-4 (the worst
+ * measured 1.2e-5), or 1e-3 where a layer runs Winograd F(8x8), whose rounding is ten times the others' (worst
+ * measured 1.2e-4 without fused multiply-add, 3.7e-5 with it).
+ */
+const TOLERANCE = 1e-4
+const F8_TOLERANCE = 1e-3
+
+async function compare(model: ReturnType<typeof chainModel>, n: number, made?: Network, tolerance = TOLERANCE): Promise<void> {
   const fast = made ?? new Network(analyzed(model), await fastKernels(), n, 3)
   const ref = new Network(analyzed(model), referenceKernels('float64'), n, 3)
   ref.paramBlock.set(fast.paramBlock)
@@ -122,7 +130,6 @@ async function compare(model: ReturnType<typeof chainModel>, n: number, made?: N
       worst = Math.max(worst, Math.abs(fast.gradBlock[i] - ref.gradBlock[i]))
       scale = Math.max(scale, Math.abs(ref.gradBlock[i]))
     }
-    // float32 through a few layers against float64: relative to the largest gradient of the tensor.
-    expect(worst, name).toBeLessThan(1e-4 * Math.max(scale, 1e-3))
+    expect(worst, name).toBeLessThan(tolerance * Math.max(scale, 1e-3))
   }
 }
