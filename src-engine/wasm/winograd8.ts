@@ -328,11 +328,11 @@ function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, pad
 }
 
 /** V by channel panels for the weight gradient: vp[xi][k / MR][t][k % MR] (see winograd.ts). */
-function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, padTop: i32, padLeft: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, vp: usize): void {
+function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, padTop: i32, padLeft: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, tb: i32, vp: usize): void {
   // Channels past K are never written: zero since the call began (winograd8FilterGrad); tiles past `count` only
   // in a last, short block.
-  if (count < TBF) memory.fill(vp, 0, <usize>(P * (TBF * kp + PAD)) * 4)
-  const xiStride: usize = <usize>(TBF * kp + PAD) * 4
+  if (count < tb) memory.fill(vp, 0, <usize>(P * (tb * kp + PAD)) * 4)
+  const xiStride: usize = <usize>(tb * kp + PAD) * 4
   const perImage = tilesH * tilesW
   for (let t = 0; t < count; t++) {
     const g = t0 + t
@@ -342,7 +342,7 @@ function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, 
     const img = x + <usize>b * <usize>(inH * inW * K) * 4
     for (let k = 0; k < K; k += 4) {
       patchTransform(img, inH, inW, K, k, y0, x0, inside, MID, false)
-      const a0 = channelSlot(vp, k, t, TBF), a2 = channelSlot(vp, k + 2, t, TBF)
+      const a0 = channelSlot(vp, k, t, tb), a2 = channelSlot(vp, k + 2, t, tb)
       for (let i = 0; i < 10; i++) {
         rowTransform(MID, i, ROW)
         for (let j = 0; j < 10; j++) putChannels(v128.load(ROW + <usize>j * 16), a0, a2, <usize>(i * 10 + j) * xiStride)
@@ -384,9 +384,9 @@ function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, 
 }
 
 /** dM = A dY A^T (10x10 from each 8x8 tile of dy, zero outside) as packed-B panels: mp[xi][n / NR][t][n % NR]. */
-function gradTransform(dy: usize, outH: i32, outW: i32, N: i32, np: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, mp: usize): void {
-  if (count < TBF) memory.fill(mp, 0, <usize>(P * (TBF * np + PAD)) * 4)
-  const xiStride: usize = <usize>(TBF * np + PAD) * 4
+function gradTransform(dy: usize, outH: i32, outW: i32, N: i32, np: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, tb: i32, mp: usize): void {
+  if (count < tb) memory.fill(mp, 0, <usize>(P * (tb * np + PAD)) * 4)
+  const xiStride: usize = <usize>(tb * np + PAD) * 4
   const perImage = tilesH * tilesW
   const row: usize = <usize>(outW * N) * 4
   for (let t = 0; t < count; t++) {
@@ -404,7 +404,7 @@ function gradTransform(dy: usize, outH: i32, outW: i32, N: i32, np: i32, tilesH:
         ay(dyOr0(q, 0, rows, ok, row), dyOr0(q, 1, rows, ok, row), dyOr0(q, 2, rows, ok, row), dyOr0(q, 3, rows, ok, row),
           dyOr0(q, 4, rows, ok, row), dyOr0(q, 5, rows, ok, row), dyOr0(q, 6, rows, ok, row), dyOr0(q, 7, rows, ok, row), MID + <usize>j * 16, 128)
       }
-      const dst = mp + <usize>(((n / NR) * TBF + t) * NR + n % NR) * 4
+      const dst = mp + <usize>(((n / NR) * tb + t) * NR + n % NR) * 4
       for (let i = 0; i < 10; i++) {
         const m = MID + <usize>i * 128
         ay(v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48), v128.load(m, 64), v128.load(m, 80), v128.load(m, 96), v128.load(m, 112),
@@ -432,13 +432,16 @@ export function winograd8FilterGrad(x: usize, dy: usize, n: i32, inH: i32, inW: 
   const mp = vp + <usize>(P * (TBF * kp + PAD)) * 4
   const tilesH = (outH + 7) / 8, tilesW = (outW + 7) / 8
   const total = n * tilesH * tilesW
-  memory.fill(vp, 0, <usize>(P * (TBF * kp + PAD)) * 4) // once: each block rewrites every slot it uses
-  for (let t0 = 0; t0 < total; t0 += TBF) {
-    const count = min(TBF, total - t0)
-    inputTransformByChannel(x, inH, inW, K, kp, padTop, padLeft, tilesH, tilesW, t0, count, vp)
-    gradTransform(dy, outH, outW, N, np, tilesH, tilesW, t0, count, mp)
+  // Blocks of equal size, at most TBF: a GEMM's depth is its block, so a short last block (zero-filled) would
+  // cost as much as a whole one; with one 8x8 tile an image, 8 images would take 3x the work of their tiles.
+  const blocks = (total + TBF - 1) / TBF, tb = (total + blocks - 1) / blocks
+  memory.fill(vp, 0, <usize>(P * (tb * kp + PAD)) * 4) // once: each block rewrites every slot it uses
+  for (let t0 = 0; t0 < total; t0 += tb) {
+    const count = min(tb, total - t0)
+    inputTransformByChannel(x, inH, inW, K, kp, padTop, padLeft, tilesH, tilesW, t0, count, tb, vp)
+    gradTransform(dy, outH, outW, N, np, tilesH, tilesW, t0, count, tb, mp)
     for (let xi = 0; xi < P; xi++) {
-      gemmPacked(vp + <usize>(xi * (TBF * kp + PAD)) * 4, kp / MR, mp + <usize>(xi * (TBF * np + PAD)) * 4, np / NR, TBF, du + <usize>(xi * (kp * np + PAD)) * 4, np, t0 > 0)
+      gemmPacked(vp + <usize>(xi * (tb * kp + PAD)) * 4, kp / MR, mp + <usize>(xi * (tb * np + PAD)) * 4, np / NR, tb, du + <usize>(xi * (kp * np + PAD)) * 4, np, t0 > 0)
     }
   }
   // dW = G^T dU G per (k, 4 n): columns first (3x10 into MID[a * 10 + j]), then rows.
