@@ -1,4 +1,4 @@
-// Pieces the Winograd variants (winograd.ts, winograd4.ts, winograd6.ts) share: writing their transforms into
+// Pieces the Winograd variants (winograd.ts, winograd4.ts, winograd6.ts, winograd8.ts) share: writing their transforms into
 // the GEMM's packed layouts, and pooling their output tiles in the one-pass conv + pool.
 import { MR } from './gemm'
 import { poolWindow } from './conv'
@@ -25,6 +25,18 @@ import { poolWindow } from './conv'
 // @ts-ignore: decorator
 @inline export function pixel(p: usize, rgb: bool): v128 {
   return rgb ? v128.load32_lane(p, v128.load64_zero(p), 2, 8) : v128.load(p)
+}
+
+/** Row y of a column of the image (4 channels at `col`, rows `row` bytes apart), zero outside it (see `pixel`). */
+// @ts-ignore: decorator
+@inline export function rowOr0(col: usize, y: i32, inH: i32, row: usize, rgb: bool): v128 {
+  return y >= 0 && y < inH ? pixel(col + <usize>y * row, rgb) : f32x4.splat(0)
+}
+
+/** dy at row r of a tile's column (`ok`: the column is inside the map), zero past its `rows`. */
+// @ts-ignore: decorator
+@inline export function dyOr0(c: usize, r: i32, rows: i32, ok: bool, row: usize): v128 {
+  return ok && r < rows ? v128.load(c + <usize>r * row) : f32x4.splat(0)
 }
 
 /**

@@ -15,7 +15,7 @@
 //          0 1 1 16 16 1/16 1/16 0; 0 1 -1 32 -32 1/32 -1/32 1]
 // Each transform pairs the rows of +x and -x: they share their even and odd parts (e + o, e - o).
 import { gemmPacked, MR, NR } from './gemm'
-import { channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels } from './winograd-common'
+import { channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels, rowOr0, dyOr0 } from './winograd-common'
 
 /**
  * Each position's plane (of U, V, M) is padded by a cache line, so the 64 planes a transform touches at
@@ -73,12 +73,6 @@ export function winograd6FilterScratchBytes(k: i32, n: i32): i32 {
   o = f32x4.add(f32x4.sub(f32x4.mul(two, d1), f32x4.mul(c25, d3)), f32x4.mul(half, d5))
   v128.store(out + 5 * stride, f32x4.add(e, o))
   v128.store(out + 6 * stride, f32x4.sub(e, o))
-}
-
-/** Row y of a column of the image (4 channels at `col`), zero outside it. */
-// @ts-ignore: decorator
-@inline function rowOr0(col: usize, y: i32, inH: i32, row: usize, rgb: bool): v128 {
-  return y >= 0 && y < inH ? pixel(col + <usize>y * row, rgb) : f32x4.splat(0)
 }
 
 /**
@@ -347,12 +341,6 @@ function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, 
   v128.store(out + 5 * stride, f32x4.add(e, o))
   v128.store(out + 6 * stride, f32x4.sub(e, o))
   v128.store(out + 7 * stride, y5)
-}
-
-/** dy at row r of a tile's column (`ok`: the column is inside the map), zero past its `rows`. */
-// @ts-ignore: decorator
-@inline function dyOr0(c: usize, r: i32, rows: i32, ok: bool, row: usize): v128 {
-  return ok && r < rows ? v128.load(c + <usize>r * row) : f32x4.splat(0)
 }
 
 /** dM = A dY A^T (8x8 from each 6x6 tile of dy, zero outside) as packed-B panels: mp[xi][n / NR][t][n % NR]. */

@@ -18,7 +18,7 @@
 //   G: row p = [1 p p^2] / prod(p - q) over the other points; (0) [16/25 0 0]; (infinity) [0 0 1]
 //   A^T: row j = p^j over the points, and 1 at infinity in the last row.
 import { gemmPacked, madd, MR, NR } from './gemm'
-import { channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels } from './winograd-common'
+import { channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels, rowOr0, dyOr0 } from './winograd-common'
 
 /** Each position's plane (of U, V, M) is padded by a cache line against cache-set conflicts (winograd6.ts). */
 const PAD: i32 = 16
@@ -79,12 +79,6 @@ export function winograd8FilterScratchBytes(k: i32, n: i32): i32 {
   o = madd(c(-125.0 / 32), d1, madd(c(225.0 / 32), d3, madd(c(-141.0 / 40), d5, f32x4.mul(c(2.0 / 5), d7))))
   v128.store(out + 7 * stride, f32x4.add(e, o))
   v128.store(out + 8 * stride, f32x4.sub(e, o))
-}
-
-/** Row y of a column of the image (4 channels at `col`), zero outside it. */
-// @ts-ignore: decorator
-@inline function rowOr0(col: usize, y: i32, inH: i32, row: usize, rgb: bool): v128 {
-  return y >= 0 && y < inH ? pixel(col + <usize>y * row, rgb) : f32x4.splat(0)
 }
 
 /**
@@ -375,12 +369,6 @@ function inputTransformByChannel(x: usize, inH: i32, inW: i32, K: i32, kp: i32, 
   v128.store(out + 7 * stride, f32x4.add(e, o))
   v128.store(out + 8 * stride, f32x4.sub(e, o))
   v128.store(out + 9 * stride, y7)
-}
-
-/** dy at row r of a tile's column (`ok`: the column is inside the map), zero past its `rows`. */
-// @ts-ignore: decorator
-@inline function dyOr0(c: usize, r: i32, rows: i32, ok: bool, row: usize): v128 {
-  return ok && r < rows ? v128.load(c + <usize>r * row) : f32x4.splat(0)
 }
 
 /** dM = A dY A^T (10x10 from each 8x8 tile of dy, zero outside) as packed-B panels: mp[xi][n / NR][t][n % NR]. */

@@ -99,37 +99,43 @@ export const winogradForwardFits = (d: WindowDims, algo: ConvAlgorithm) => winog
 /** Output tiles of t x t that cover a conv's output map. */
 const tiles = (d: WindowDims, t: number) => Math.ceil(d.outH / t) * Math.ceil(d.outW / t)
 
+type WinogradAlgorithm = Exclude<ConvAlgorithm, 'gemm'>
+
+/** Each Winograd variant's output tile (m x m), positions per tile ((m + 2)^2: its multiplies) and tiles per block. */
+const WINOGRAD: Record<WinogradAlgorithm, { m: number; positions: number; block: number }> = {
+  winograd2: { m: 2, positions: 16, block: TB2 },
+  winograd4: { m: 4, positions: 36, block: TB4 },
+  winograd6: { m: 6, positions: 64, block: TB6 },
+  winograd8: { m: 8, positions: 100, block: TB8 },
+}
+
+/** The multiplies per input and output channel pair of a conv by `algo`, edge tiles counted whole. */
+const multiplies = (d: WindowDims, algo: WinogradAlgorithm) => WINOGRAD[algo].positions * tiles(d, WINOGRAD[algo].m)
+
 export function chooseConv(d: WindowDims, pooled = false): ConvAlgorithm {
   if (!winogradFits(d) && !(pooled && rgbWinogradFits(d))) return 'gemm'
   const smaller = smallerWinograd(d)
-  const multiplies = smaller === 'winograd6' ? 64 * tiles(d, 6) : smaller === 'winograd4' ? 36 * tiles(d, 4) : 16 * tiles(d, 2)
-  const share = (100 * tiles(d, 8)) / multiplies
+  const share = multiplies(d, 'winograd8') / multiplies(d, smaller)
   return share <= (d.cin === 3 ? WINOGRAD8_RGB_MAX_MULTIPLIES : WINOGRAD8_MAX_MULTIPLIES) ? 'winograd8' : smaller
 }
 
-type WinogradAlgorithm = Exclude<ConvAlgorithm, 'gemm'>
-
 /** F(2x2), F(4x4) or F(6x6) by the rule (the choice F(8x8) is measured against). */
 function smallerWinograd(d: WindowDims): WinogradAlgorithm {
-  if (64 * tiles(d, 6) <= WINOGRAD6_MAX_MULTIPLIES * 36 * tiles(d, 4)) return 'winograd6'
+  if (multiplies(d, 'winograd6') <= WINOGRAD6_MAX_MULTIPLIES * multiplies(d, 'winograd4')) return 'winograd6'
   return d.outH >= WINOGRAD4_MIN_SIZE && d.outW >= WINOGRAD4_MIN_SIZE ? 'winograd4' : 'winograd2'
 }
 
-/** Positions per tile and tiles per block of each Winograd variant. */
-const winogradBlock = (algo: WinogradAlgorithm) =>
-  algo === 'winograd8' ? [100, TB8] : algo === 'winograd6' ? [64, TB6] : algo === 'winograd4' ? [36, TB4] : [16, TB2]
-
 /** Winograd's scratch for k input and n output channels: U, then V and M of one block. */
 export function winogradScratchBytes(algo: WinogradAlgorithm, k: number, n: number): number {
-  const [p, tb] = winogradBlock(algo)
+  const { positions: p, block: tb } = WINOGRAD[algo]
   const kp = ceilTo(k, 4), np = ceilTo(n, NR) // an RGB input's 3 channels go in as 4 (rgbWinogradFits)
   return p * (kp * np + PAD + tb * kp + PAD + tb * np + PAD) * 4
 }
 
 /** Winograd's weight-gradient scratch: dU, then V and dM of one block. */
 export function winogradFilterScratchBytes(algo: WinogradAlgorithm, k: number, n: number): number {
-  const [p, blockTiles] = winogradBlock(algo)
-  const tb = algo === 'winograd6' || algo === 'winograd8' ? TBF : blockTiles
+  const { positions: p, block } = WINOGRAD[algo]
+  const tb = algo === 'winograd6' || algo === 'winograd8' ? TBF : block
   const kp = ceilTo(k, MR), np = ceilTo(n, NR)
   return p * (kp * np + PAD + tb * kp + PAD + tb * np + PAD) * 4
 }
