@@ -41,6 +41,11 @@ def matrices(m, points, r=3):
     return AT, G, BT
 
 
+def sandwich(M, x):
+    """M x M^T for each channel of x (channels first)."""
+    return np.einsum('ij,cjk,lk->cil', M, x, M)
+
+
 def error(m, points, trials, cin=64, seed=5):
     """Mean over trials of the largest error of a tile's outputs, over the largest output, in float32."""
     AT, G, BT = (np.array(x, dtype=np.float64) for x in matrices(m, points))
@@ -53,10 +58,10 @@ def error(m, points, trials, cin=64, seed=5):
         g = rng.standard_normal((cin, 3, 3)) / np.sqrt(9 * cin)
         # What a conv layer computes (a correlation, as the kernels do), in float64.
         ref = np.array([[np.sum(d[:, y:y + 3, x:x + 3] * g) for x in range(m)] for y in range(m)])
-        U = np.einsum('ij,cjk,lk->cil', G32, g.astype(np.float32), G32).astype(np.float32)
-        V = np.einsum('ij,cjk,lk->cil', BT32, d.astype(np.float32), BT32).astype(np.float32)
+        U = sandwich(G32, g.astype(np.float32)).astype(np.float32)
+        V = sandwich(BT32, d.astype(np.float32)).astype(np.float32)
         Y = AT32 @ (U * V).sum(0, dtype=np.float32) @ AT32.T
-        exact = AT @ np.einsum('ij,cjk,lk->cil', G, g, G).__mul__(np.einsum('ij,cjk,lk->cil', BT, d, BT)).sum(0) @ AT.T
+        exact = AT @ (sandwich(G, g) * sandwich(BT, d)).sum(0) @ AT.T
         assert np.abs(exact - ref).max() < 1e-6 * np.abs(ref).max(), 'the matrices do not compute the layer: %.1e' % (np.abs(exact - ref).max() / np.abs(ref).max())
         errs.append(np.abs(Y - ref).max() / np.abs(ref).max())
     return float(np.mean(errs))
