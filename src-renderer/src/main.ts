@@ -3,7 +3,7 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import App from './App.vue'
-import { studio } from './api/client.ts'
+import { onConnection, studio } from './api/client.ts'
 import { useActions } from './actions/index.ts'
 import { restoreDesign } from './actions/file.ts'
 import { menuItems } from './actions/registry.ts'
@@ -12,6 +12,7 @@ import { useApp } from './stores/app.ts'
 import { useData } from './stores/data.ts'
 import { useRuns } from './stores/runs.ts'
 import { usePrefs } from './stores/prefs.ts'
+import { useConnection } from './stores/connection.ts'
 
 const app = createApp(App).use(createPinia())
 // What the studio remembers (the theme first of all) and the design it was left with are read before
@@ -24,6 +25,11 @@ void usePrefs().load().then(async () => {
     if (e.type === 'menu') actions.run(e.action)
     else if (e.type === 'dataset') useData().onProgress(e)
     else useRuns().onEvent(e)
+  })
+  // A dropped socket (`serve`) loses the events sent meanwhile: once it is back, the runs are read again.
+  onConnection((up) => {
+    useConnection().up = up
+    if (up) void useRuns().resync()
   })
   // The native menu is made from the registry's items (Electron; a browser's host ignores them). Unsent, the
   // window keeps its menu of text editing and zoom, and every key still works here.

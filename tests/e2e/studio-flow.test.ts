@@ -27,6 +27,7 @@ afterAll(() => closeAll(browser, child))
 async function open(): Promise<Page> {
   const page = await browser.newPage({ viewport: VIEW })
   page.on('pageerror', (e) => pageErrors.push(e.message))
+  page.on('crash', () => pageErrors.push(`the page at ${page.url()} crashed`))
   await page.goto(url)
   return page
 }
@@ -277,6 +278,8 @@ describe('two pages on one studio', () => {
     // a user switches windows before pressing a button; on a loaded CI machine page a, left behind b, once
     // never became "stable" for the click in 30 s (its frames had stopped), so it is brought to the front
     await a.bringToFront()
+    // (once on CI a found no Pause button in 30 s; this says what a showed if it happens again)
+    await expect.poll(() => status(a), { timeout: 30_000 }).toBe('running')
     await a.getByTestId('run-pause').click()
     await expect.poll(() => status(b), { timeout: 30_000 }).toBe('paused')
     // both pages show the same epoch while paused

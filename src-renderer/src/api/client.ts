@@ -19,14 +19,31 @@ export class StudioError extends Error {
   }
 }
 
+/** Told when the socket of `cnn-studio serve` drops (`false`) and when it is back (`true`); the bridge never drops. */
+type ConnectionListener = (up: boolean) => void
+const connectionListeners = new Set<ConnectionListener>()
+export function onConnection(listener: ConnectionListener): () => void {
+  connectionListeners.add(listener)
+  return () => connectionListeners.delete(listener)
+}
+
+/** Waits between tries to reopen a dropped socket: soon at first, then every few seconds while the server is away. */
+const RETRY_MS = [250, 500, 1000, 2000, 5000]
+
 function overWebSocket(): StudioApi {
   const listeners = new Set<(e: StudioEvent) => void>()
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
   let next = 1
   let socket: WebSocket
   let opened: Promise<void>
+  let tries = 0
+  let retry: ReturnType<typeof setTimeout> | null = null
+  /** Whether the page has been told the connection dropped (so that it is told, once, when it is back). */
+  let down = false
 
   function open(): void {
+    if (retry) clearTimeout(retry)
+    retry = null
     // Relative to the page: the studio lives under its own path (`/s-<hash>/`), and so does its socket.
     const url = new URL('ws', location.href)
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:'
@@ -36,6 +53,12 @@ function overWebSocket(): StudioApi {
       socket.addEventListener('error', () => reject(new StudioError({ code: 'DISCONNECTED', message: 'cannot reach the studio server; is `cnn-studio serve` still running?' })), { once: true })
     })
     opened.catch(() => {})
+    socket.addEventListener('open', () => {
+      tries = 0
+      if (!down) return
+      down = false
+      for (const fn of connectionListeners) fn(true)
+    })
     socket.addEventListener('message', (m) => {
       const msg = JSON.parse(String(m.data)) as SocketFrame
       if ('event' in msg) {
@@ -52,6 +75,13 @@ function overWebSocket(): StudioApi {
     socket.addEventListener('close', () => {
       for (const p of pending.values()) p.reject(new StudioError({ code: 'DISCONNECTED', message: 'the connection to the studio server closed' }))
       pending.clear()
+      // Events sent while the socket is down are lost to this page: it opens a new one by itself (a page that
+      // only watches a run sends no request that would), and the stores ask again for what they show.
+      if (!down) {
+        down = true
+        for (const fn of connectionListeners) fn(false)
+      }
+      retry ??= setTimeout(open, RETRY_MS[Math.min(tries++, RETRY_MS.length - 1)])
     })
   }
   open()

@@ -162,6 +162,20 @@ export const useRuns = defineStore('runs', () => {
     }
   }
 
+  /**
+   * After a dropped connection (`serve`'s socket): the events sent meanwhile are lost, so the list is read
+   * again, a run that ended meanwhile drops its live progress, and the detail of each run that was in
+   * progress is read again (an ended run's curves cannot have changed).
+   */
+  async function resync(): Promise<void> {
+    await refresh()
+    for (const [runId, l] of live) {
+      const status = byId.value.get(runId)?.status
+      if (l.progress && status && !ACTIVE.includes(status)) l.progress = null
+    }
+    await Promise.all([...details.values()].filter((d) => ACTIVE.includes(d.status)).map((d) => get(d.runId)))
+  }
+
   /** Routes one event from the main process; called by main.ts's only subscription. */
   function onEvent(e: StudioEvent): void {
     if (e.type === 'menu' || e.type === 'dataset') return
@@ -234,5 +248,5 @@ export const useRuns = defineStore('runs', () => {
     return true
   }
 
-  return { list, loaded, error, details, live, failures, filter, sort, valAccFrom, byId, visible, models, datasets, active, refresh, get, onEvent, liveOf, pause, resume, stop, update, remove }
+  return { list, loaded, error, details, live, failures, filter, sort, valAccFrom, byId, visible, models, datasets, active, refresh, resync, get, onEvent, liveOf, pause, resume, stop, update, remove }
 })
