@@ -12,6 +12,17 @@ import { poolWindow } from './conv'
   store<f32>(at + 3 * stride, f32x4.extract_lane(v, 3))
 }
 
+/** Whether the `count` floats at a and b are the same bit for bit (so a NaN equals itself: weights to compare, not values). */
+export function sameBits(a: usize, b: usize, count: i32): bool {
+  let i = 0
+  for (; i + 4 <= count; i += 4) {
+    const at = <usize>i * 4
+    if (!i32x4.all_true(i32x4.eq(v128.load(a + at), v128.load(b + at)))) return false
+  }
+  for (; i < count; i++) if (load<i32>(a + <usize>i * 4) != load<i32>(b + <usize>i * 4)) return false
+  return true
+}
+
 /** The channels a transform takes: k in whole vectors of 4 (an RGB image's 3 go in as 4, the 4th zero). */
 // @ts-ignore: decorator
 @inline export function channels4(k: i32): i32 {

@@ -9,7 +9,7 @@
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
 //   A^T = [1 1 1 0; 0 1 -1 -1]
 import { gemmPacked, MR, NR } from './gemm'
-import { channels4, channelSlot, put4, putChannels } from './winograd-common'
+import { sameBits, channels4, channelSlot, put4, putChannels } from './winograd-common'
 import { poolWindow } from './conv'
 
 /**
@@ -188,22 +188,40 @@ function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t
  * overwritten. Forward: K = cin, N = cout, w [3, 3, cin, cout]. `flip`: the input gradient (x is dy,
  * K = cout, N = cin, pads 2 - pad). K and N must be multiples of 4. `scratch`: winogradScratchBytes(K, N).
  */
-export function winogradConv(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, scratch: usize): void {
-  convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, flip, y, bias, relu, false, 0, scratch)
+export function winogradConv(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, scratch: usize, kept: usize): void {
+  convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, flip, y, bias, relu, false, 0, scratch, flip ? 0 : kept)
 }
 
 /** winograd4ConvPool (winograd4.ts) with F(2x2, 3x3): the same values as winogradConv then the pool. */
-export function winogradConvPool(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, y: usize, bias: usize, argmax: usize, scratch: usize): void {
-  convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, false, y, bias, true, true, argmax, scratch)
+export function winogradConvPool(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, y: usize, bias: usize, argmax: usize, scratch: usize, kept: usize): void {
+  convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, false, y, bias, true, true, argmax, scratch, kept)
 }
 
-function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, scratch: usize): void {
+/**
+ * Keeps U for winogradConv and winogradConvPool (their `kept`) across forwards whose weights do not change (inference,
+ * validation): made again only where w [3, 3, K, N] differs from `copy`, the weights it was last made from
+ * (bit for bit), which then takes them. `kept`: winogradKeptBytes(K, N); `copy`: 9 K N floats.
+ */
+export function winogradKeep(w: usize, K: i32, N: i32, kept: usize, copy: usize): void {
+  const count = 9 * K * N
+  if (sameBits(w, copy, count)) return
+  memory.copy(copy, w, <usize>count * 4)
+  weights(w, K, N, false, kept)
+}
+
+/** Bytes of the U that winogradKeep keeps: the forward's own, as it lays it out at the start of its scratch. */
+export function winogradKeptBytes(k: i32, n: i32): i32 {
+  return 16 * (channels4(k) * ((n + NR - 1) / NR * NR) + PAD) * 4
+}
+
+function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, scratch: usize, kept: usize): void {
   const np = (N + NR - 1) / NR * NR
-  const up = scratch
-  const vp = up + <usize>(16 * (K * np + PAD)) * 4
+  // U from `kept` where the caller keeps it (winogradKeep's), else made here at the start of the scratch
+  const up = kept != 0 ? kept : scratch
+  const vp = scratch + <usize>(16 * (K * np + PAD)) * 4
   const mp = vp + <usize>(16 * (TB * K + PAD)) * 4
   if (flip) weights(w, N, K, true, up)
-  else weights(w, K, N, false, up)
+  else if (kept == 0) weights(w, K, N, false, up)
   const tilesH = (outH + 1) / 2, tilesW = (outW + 1) / 2
   const total = n * tilesH * tilesW
   const panels = TB / MR, jpanels = np / NR

@@ -15,7 +15,7 @@
 //          0 1 1 16 16 1/16 1/16 0; 0 1 -1 32 -32 1/32 -1/32 1]
 // Each transform pairs the rows of +x and -x: they share their even and odd parts (e + o, e - o).
 import { gemmPacked, MR, NR } from './gemm'
-import { channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels, rowOr0, dyOr0 } from './winograd-common'
+import { sameBits, channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels, rowOr0, dyOr0 } from './winograd-common'
 
 /**
  * Each position's plane (of U, V, M) is padded by a cache line, so the 64 planes a transform touches at
@@ -268,24 +268,42 @@ function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t
 }
 
 /** winogradConv (winograd.ts) with F(6x6, 3x3); scratch: winograd6ScratchBytes(K, N). */
-export function winograd6Conv(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, scratch: usize): void {
-  convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, flip, y, bias, relu, false, 0, scratch)
+export function winograd6Conv(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, scratch: usize, kept: usize): void {
+  convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, flip, y, bias, relu, false, 0, scratch, flip ? 0 : kept)
 }
 
 /** winograd4ConvPool (winograd4.ts) with F(6x6, 3x3): the same values as winograd6Conv then the pool. */
-export function winograd6ConvPool(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, y: usize, bias: usize, argmax: usize, scratch: usize): void {
-  convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, false, y, bias, true, true, argmax, scratch)
+export function winograd6ConvPool(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, y: usize, bias: usize, argmax: usize, scratch: usize, kept: usize): void {
+  convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, false, y, bias, true, true, argmax, scratch, kept)
 }
 
-function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, scratch: usize): void {
+/**
+ * Keeps U for winograd6Conv and winograd6ConvPool (their `kept`) across forwards whose weights do not change (inference,
+ * validation): made again only where w [3, 3, K, N] differs from `copy`, the weights it was last made from
+ * (bit for bit), which then takes them. `kept`: winograd6KeptBytes(K, N); `copy`: 9 K N floats.
+ */
+export function winograd6Keep(w: usize, K: i32, N: i32, kept: usize, copy: usize): void {
+  const count = 9 * K * N
+  if (sameBits(w, copy, count)) return
+  memory.copy(copy, w, <usize>count * 4)
+  weights(w, K, N, false, kept)
+}
+
+/** Bytes of the U that winograd6Keep keeps: the forward's own, as it lays it out at the start of its scratch. */
+export function winograd6KeptBytes(k: i32, n: i32): i32 {
+  return P * (channels4(k) * ((n + NR - 1) / NR * NR) + PAD) * 4
+}
+
+function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, scratch: usize, kept: usize): void {
   // An RGB image (K = 3, a first layer's forward) goes in as 4 channels, the 4th zero (`pixel`), against a zero
   // 4th row of U: the GEMM runs over Kp = 4.
   const Kp = channels4(K), np = (N + NR - 1) / NR * NR
-  const up = scratch
-  const vp = up + <usize>(P * (Kp * np + PAD)) * 4
+  // U from `kept` where the caller keeps it (winogradKeep's), else made here at the start of the scratch
+  const up = kept != 0 ? kept : scratch
+  const vp = scratch + <usize>(P * (Kp * np + PAD)) * 4
   const mp = vp + <usize>(P * (TB * Kp + PAD)) * 4
   if (flip) weights(w, N, K, true, up)
-  else weights(w, K, N, false, up)
+  else if (kept == 0) weights(w, K, N, false, up)
   const tilesH = (outH + 5) / 6, tilesW = (outW + 5) / 6
   const total = n * tilesH * tilesW
   for (let t0 = 0; t0 < total; t0 += TB) {

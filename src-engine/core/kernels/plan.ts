@@ -132,6 +132,19 @@ export function winogradScratchBytes(algo: WinogradAlgorithm, k: number, n: numb
   return p * (kp * np + PAD + tb * kp + PAD + tb * np + PAD) * 4
 }
 
+/**
+ * What a conv's Winograd forward keeps between calls (Kernels.keepWeights): U as the forward lays it out
+ * (winogradScratchBytes' first part; the module's winograd*KeptBytes) and a copy of the weights it was made
+ * from. 0 bytes where the forward is not Winograd. Measured (scripts/bench-cpu.ts --layers, one thread, batch
+ * 64, inference): made once instead of per batch, SmallCNN's 8x8x64->128 takes 0.91x the time, the photo
+ * net's 12x12x128->256 0.96x; with two workers, each of which made its own U, twice the gain.
+ */
+export function keptWeightsBytes(d: WindowDims, algo: ConvAlgorithm): { u: number; weights: number } {
+  if (algo === 'gemm' || !winogradForwardFits(d, algo)) return { u: 0, weights: 0 }
+  const p = WINOGRAD[algo].positions
+  return { u: p * (ceilTo(d.cin, 4) * ceilTo(d.cout, NR) + PAD) * 4, weights: 9 * d.cin * d.cout * 4 }
+}
+
 /** Winograd's weight-gradient scratch: dU, then V and dM of one block. */
 export function winogradFilterScratchBytes(algo: WinogradAlgorithm, k: number, n: number): number {
   const { positions: p, block } = WINOGRAD[algo]

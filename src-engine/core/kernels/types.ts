@@ -25,6 +25,16 @@ export interface WindowDims extends WindowGeometry {
  */
 export type ConvAlgorithm = 'gemm' | 'winograd2' | 'winograd4' | 'winograd6' | 'winograd8'
 
+/**
+ * What a conv's Winograd forward keeps between calls (Kernels.keepWeights): its transformed weights U, and the
+ * weights they were made from. A forward given them makes U again only where the weights changed, so
+ * inference and validation, whose weights stay put, transform them once rather than on every batch.
+ */
+export interface KeptWeights<T extends FloatArray = FloatArray> {
+  u: T
+  weights: T
+}
+
 export interface Kernels<T extends FloatArray = FloatArray> {
   readonly name: string
   /**
@@ -41,8 +51,16 @@ export interface Kernels<T extends FloatArray = FloatArray> {
    * Then, when given, + bias[n] on every row and max(0, .): dense's epilogue, no pass of its own.
    */
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: T, b: T, c: T, accumulate: boolean, bias?: T | null, relu?: boolean): void
-  /** x [N, H, W, Cin], w [kh, kw, Cin, Cout], bias [Cout] or null -> y [N, Ho, Wo, Cout]; `relu` fuses max(0, .). */
-  conv2dForward(d: WindowDims, x: T, w: T, bias: T | null, y: T, relu: boolean, algo?: ConvAlgorithm): void
+  /**
+   * x [N, H, W, Cin], w [kh, kw, Cin, Cout], bias [Cout] or null -> y [N, Ho, Wo, Cout]; `relu` fuses max(0, .).
+   * `kept`: keepWeights' buffers for this conv, where its weights may be the same as last time (not training).
+   */
+  conv2dForward(d: WindowDims, x: T, w: T, bias: T | null, y: T, relu: boolean, algo?: ConvAlgorithm, kept?: KeptWeights<T> | null): void
+  /**
+   * Buffers in which a conv's forward by `algo` keeps its transformed weights (KeptWeights), allocated here once
+   * per layer; null where that forward transforms none (not Winograd) or the kernels keep nothing.
+   */
+  keepWeights?(d: WindowDims, algo: ConvAlgorithm): KeptWeights<T> | null
   /** dy [N, Ho, Wo, Cout], w [kh, kw, Cin, Cout] -> dx [N, H, W, Cin] (overwritten). */
   conv2dBackwardInput(d: WindowDims, dy: T, w: T, dx: T, algo?: ConvAlgorithm): void
   /**
@@ -57,7 +75,7 @@ export interface Kernels<T extends FloatArray = FloatArray> {
    * Its values and indices equal conv2dForward's (with the same `algo`) then maxPoolForward's. Absent where
    * the kernels lack it; `fusesPool` says for which convs (and algorithms) they have it.
    */
-  conv2dForwardPooled?(d: WindowDims, x: T, w: T, bias: T | null, y: T, argmax?: Int32Array | null, algo?: ConvAlgorithm): void
+  conv2dForwardPooled?(d: WindowDims, x: T, w: T, bias: T | null, y: T, argmax?: Int32Array | null, algo?: ConvAlgorithm, kept?: KeptWeights<T> | null): void
   fusesPool?(d: WindowDims, algo: ConvAlgorithm): boolean
   /**
    * For a conv whose 2x2 max-pool ran in its pass (conv2dForwardPooled with argmax): its weight and bias

@@ -2,10 +2,10 @@
 // instance owns one shared WebAssembly.Memory; `alloc` hands out views of it (a bump allocator), so the
 // module works on tensors in place and a worker pool can read them from other threads. Memory is planned
 // once per (model, batch size); the im2col scratch grows only when a larger problem first appears.
-import type { ConvAlgorithm, Kernels, WindowDims } from './types.ts'
+import type { ConvAlgorithm, Kernels, KeptWeights, WindowDims } from './types.ts'
 import { adamState, loadAdamState, type Optimizer, type OptimizerSettings } from '../train/optimizer.ts'
 import { firstNonFiniteIndex } from '../train/weights.ts'
-import { chooseConv, convScratchBytes, filterGradFromPool, filterGroup, fusesPool, isNarrow, isPlain1x1, narrowFilterFits, PACK_A_BYTES, PACK_B_BYTES, PACKED_IM2COL_MAX_K, reservedBytes, WASM_MAX_PAGES, WASM_PAGE, winogradFits, winogradForwardFits } from './plan.ts'
+import { chooseConv, convScratchBytes, filterGradFromPool, filterGroup, fusesPool, isNarrow, isPlain1x1, keptWeightsBytes, narrowFilterFits, PACK_A_BYTES, PACK_B_BYTES, PACKED_IM2COL_MAX_K, reservedBytes, WASM_MAX_PAGES, WASM_PAGE, winogradFits, winogradForwardFits } from './plan.ts'
 
 interface Exports {
   gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, acc: number, pa: number, pb: number, bias: number, relu: number): void
@@ -25,18 +25,22 @@ interface Exports {
   narrowConvPool: Exports['convPoolForwardPacked']
   narrowFilterGradPooled(x: number, dyp: number, argmax: number, yp: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, cout: number, dw: number, db: number, scratch: number): void
   narrowFilterGrad(x: number, dy: number, n: number, inH: number, inW: number, cin: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, cout: number, dw: number, scratch: number): void
-  winogradConv(x: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, w: number, flip: number, y: number, bias: number, relu: number, scratch: number): void
+  winogradConv(x: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, w: number, flip: number, y: number, bias: number, relu: number, scratch: number, kept: number): void
   winogradFilterGrad(x: number, dy: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, dw: number, scratch: number): void
   winograd4Conv: Exports['winogradConv']
   winograd4FilterGrad: Exports['winogradFilterGrad']
   winograd6Conv: Exports['winogradConv']
   winograd6FilterGrad: Exports['winogradFilterGrad']
-  winogradConvPool(x: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, w: number, y: number, bias: number, argmax: number, scratch: number): void
+  winogradConvPool(x: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, w: number, y: number, bias: number, argmax: number, scratch: number, kept: number): void
   winograd4ConvPool: Exports['winogradConvPool']
   winograd6ConvPool: Exports['winogradConvPool']
   winograd8Conv: Exports['winogradConv']
   winograd8ConvPool: Exports['winogradConvPool']
   winograd8FilterGrad: Exports['winogradFilterGrad']
+  winogradKeep(w: number, k: number, nOut: number, kept: number, copy: number): void
+  winograd4Keep: Exports['winogradKeep']
+  winograd6Keep: Exports['winogradKeep']
+  winograd8Keep: Exports['winogradKeep']
   addInto(dst: number, src: number, n: number): void
   allFinite(a: number, n: number): number
   heapBase(): number
@@ -99,10 +103,16 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
   const direct = isPlain1x1
   const geo = (d: WindowDims) => [d.n, d.inH, d.inW, d.cin, d.kh, d.kw, d.sh, d.sw, d.padTop, d.padLeft, d.outH, d.outW] as const
   const variants = {
-    winograd2: { conv: ex.winogradConv, pool: ex.winogradConvPool, filter: ex.winogradFilterGrad },
-    winograd4: { conv: ex.winograd4Conv, pool: ex.winograd4ConvPool, filter: ex.winograd4FilterGrad },
-    winograd6: { conv: ex.winograd6Conv, pool: ex.winograd6ConvPool, filter: ex.winograd6FilterGrad },
-    winograd8: { conv: ex.winograd8Conv, pool: ex.winograd8ConvPool, filter: ex.winograd8FilterGrad },
+    winograd2: { conv: ex.winogradConv, pool: ex.winogradConvPool, filter: ex.winogradFilterGrad, keep: ex.winogradKeep },
+    winograd4: { conv: ex.winograd4Conv, pool: ex.winograd4ConvPool, filter: ex.winograd4FilterGrad, keep: ex.winograd4Keep },
+    winograd6: { conv: ex.winograd6Conv, pool: ex.winograd6ConvPool, filter: ex.winograd6FilterGrad, keep: ex.winograd6Keep },
+    winograd8: { conv: ex.winograd8Conv, pool: ex.winograd8ConvPool, filter: ex.winograd8FilterGrad, keep: ex.winograd8Keep },
+  }
+  /** U made where the weights changed since `kept` last took them (KeptWeights): its address for the forward, or 0 (none kept). */
+  function keptU(wg: (typeof variants)[keyof typeof variants], d: WindowDims, w: Float32Array, kept: KeptWeights<Float32Array> | null | undefined): number {
+    if (!kept) return 0
+    wg.keep(p(w), d.cin, d.cout, p(kept.u), p(kept.weights))
+    return p(kept.u)
   }
   /**
    * The Winograd variant to run, or null for im2col + GEMM or the direct conv (also when the dims do not fit
@@ -179,11 +189,16 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
 
     chooseConv,
 
+    keepWeights(d, algo) {
+      const bytes = keptWeightsBytes(d, algo)
+      return bytes.u ? { u: allocF32(bytes.u / 4), weights: allocF32(bytes.weights / 4) } : null
+    },
+
     // y [M = N*Ho*Wo, Cout] = im2col(x) [M, kh*kw*Cin] . w [kh*kw*Cin, Cout], then bias and ReLU.
-    conv2dForward(d, x, w, bias, y, relu, algo) {
+    conv2dForward(d, x, w, bias, y, relu, algo, kept) {
       const wg = winograd(d, algo, true)
       if (wg) {
-        wg.conv(p(x), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(w), 0, p(y), bias ? p(bias) : 0, +relu, cols(convScratchBytes(d, algo!, 'forward')))
+        wg.conv(p(x), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(w), 0, p(y), bias ? p(bias) : 0, +relu, cols(convScratchBytes(d, algo!, 'forward')), keptU(wg, d, w, kept))
         return
       }
       if (isNarrow(d)) {
@@ -201,10 +216,10 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
 
     fusesPool,
 
-    conv2dForwardPooled(d, x, w, bias, y, argmax, algo) {
+    conv2dForwardPooled(d, x, w, bias, y, argmax, algo, kept) {
       const wg = winograd(d, algo, true)
       if (wg) {
-        wg.pool(p(x), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(w), p(y), bias ? p(bias) : 0, argmax ? p(argmax) : 0, cols(convScratchBytes(d, algo!, 'pooled')))
+        wg.pool(p(x), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(w), p(y), bias ? p(bias) : 0, argmax ? p(argmax) : 0, cols(convScratchBytes(d, algo!, 'pooled')), keptU(wg, d, w, kept))
         return
       }
       const run = isNarrow(d) ? ex.narrowConvPool : ex.convPoolForwardPacked
@@ -216,7 +231,7 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
       const wg = winograd(d, algo)
       if (wg) {
         // A stride-1 conv of dy with the kernel turned by 180 degrees, channels swapped, padded by 2 - pad.
-        wg.conv(p(dy), d.n, d.outH, d.outW, d.cout, 2 - d.padTop, 2 - d.padLeft, d.inH, d.inW, d.cin, p(w), 1, p(dx), 0, 0, cols(convScratchBytes(d, algo!, 'data')))
+        wg.conv(p(dy), d.n, d.outH, d.outW, d.cout, 2 - d.padTop, 2 - d.padLeft, d.inH, d.inW, d.cin, p(w), 1, p(dx), 0, 0, cols(convScratchBytes(d, algo!, 'data')), 0)
         return
       }
       const M = d.n * d.outH * d.outW, K = d.kh * d.kw * d.cin

@@ -21,7 +21,7 @@ export interface MemoryEstimate {
   gradients: number
   /** Momentum (SGD) or the two Adam moments, and their copies in the checkpoint being written. */
   optimizerState: number
-  /** Per worker: the input shard, every layer's output and output gradient, masks, argmax, im2col scratch; the coordinator's two input batches. */
+  /** Per worker: the input shard, every layer's output and output gradient, masks, argmax, im2col scratch, the Winograd convs' kept transformed weights; the coordinator's two input batches. */
   activations: number
   /** The decoded images (uint8 at the input size) and their train/validation copies. */
   dataset: number

@@ -5,12 +5,12 @@
 // (as core/nn/layers allocate them; tests/engine/nn/memory.test.ts holds the two to the kernels' memory)
 // and its conv scratch (core/kernels/plan.ts, the only source of scratch sizes).
 import type { GraphAnalysis, NodeInfo } from '../graph/types.ts'
-import { chooseConv, convScratchBytes, fusesPool } from '../kernels/plan.ts'
+import { chooseConv, convScratchBytes, fusesPool, keptWeightsBytes } from '../kernels/plan.ts'
 import type { ConvAlgorithm, WindowDims } from '../kernels/types.ts'
 
 /** One buffer a layer keeps for `shard` images. */
 export interface PlannedBuffer {
-  /** What it holds: 'out', 'dOut', 'argmax', 'xhat', 'mask', 'statistics', 'gradScratch' (see NodePlan.buffers). */
+  /** What it holds: 'out', 'dOut', 'argmax', 'xhat', 'mask', 'statistics', 'gradScratch', 'keptU', 'keptWeights' (see NodePlan.buffers). */
   name: string
   /** Bytes in the fast kernels (float32 and int32 numbers; float64 for a batchnorm's per-channel sums). */
   bytes: number
@@ -170,6 +170,9 @@ export function planNetwork(analysis: GraphAnalysis, shard: number): NetworkPlan
         algo, forward: convScratchBytes(d, algo, 'forward'), weights: convScratchBytes(d, algo, 'weights'),
         data: gradInto[0] ? convScratchBytes(d, algo, 'data') : 0, pooled: onePass && fusesPool(d, algo) ? convScratchBytes(d, algo, 'pooled') : 0,
       }
+      // The transformed weights its Winograd forward keeps (Kernels.keepWeights), allocated as the layer is built.
+      const kept = keptWeightsBytes(d, algo)
+      if (kept.u) buffers.push(kernelBuffer('keptU', kept.u), kernelBuffer('keptWeights', kept.weights))
     }
     return {
       node: n, consumers: next(n.id), leadsToParams: leadsToParams.get(n.id)!, fusedInto,

@@ -242,6 +242,63 @@ describe('fast convolution and pooling = reference', () => {
     }
   }
 
+  // The transformed weights kept between forwards (Kernels.keepWeights): each forward given them returns the
+  // very values of one that makes U itself, whether U was kept or made again: first call, the same weights
+  // again, one weight changed (a training step between two validations), a weight set to NaN and back, and
+  // a layer whose U another layer's forward would have overwritten in the shared scratch.
+  const keptCases: [string, number, number, number, number, number][] = [
+    // name, n, h, w, cin, cout
+    ['8x8, 64 -> 128 (SmallCNN c3)', 2, 8, 8, 64, 128],
+    ['13x11, 8 -> 12 (edge tiles)', 2, 13, 11, 8, 12],
+    ['RGB 16x16, 3 -> 8 (a first layer)', 2, 16, 16, 3, 8],
+  ]
+  for (const algo of ['winograd2', 'winograd4', 'winograd6', 'winograd8'] as const) {
+    for (const [name, n, h, w, cin, cout] of keptCases) {
+      if (cin === 3 && algo === 'winograd2') continue // an RGB input never runs F(2x2)
+      it(`${algo} with its transformed weights kept = made each time, as the weights change: ${name}`, () => {
+        const d: WindowDims = { ...windowGeometry(h, w, 3, 1, 'same'), n, inH: h, inW: w, cin, cout }
+        const kept = fast.keepWeights!(d, algo)!
+        expect(kept.u.length).toBeGreaterThan(0)
+        const [x] = pair(n * h * w * cin), [wt] = pair(9 * cin * cout), [bias] = pair(cout)
+        const outLen = n * d.outH * d.outW * cout
+        const pd: WindowDims = { ...windowGeometry(d.outH, d.outW, 2, 2, 'valid'), n, inH: d.outH, inW: d.outW, cin: cout, cout }
+        const poolLen = n * pd.outH * pd.outW * cout
+        const want = fast.alloc(outLen), got = fast.alloc(outLen), wantPool = fast.alloc(poolLen), gotPool = fast.alloc(poolLen)
+        // another conv's forward in between: it writes its own U where this one's would be made
+        const od: WindowDims = { ...windowGeometry(8, 8, 3, 1, 'same'), n: 1, inH: 8, inW: 8, cin: 16, cout: 16 }
+        const [ox] = pair(64 * 16), [ow] = pair(9 * 256), oy = fast.alloc(64 * 16)
+        const same = (a: Float32Array, b: Float32Array) => a.every((v, i) => Object.is(v, b[i]))
+        const check = (step: string) => {
+          fast.conv2dForward(d, x, wt, bias, want, true, algo)
+          fast.conv2dForwardPooled!(d, x, wt, bias, wantPool, null, algo)
+          fast.conv2dForward(od, ox, ow, null, oy, false, algo)
+          got.fill(NaN)
+          fast.conv2dForward(d, x, wt, bias, got, true, algo, kept)
+          expect(same(got, want), step).toBe(true)
+          fast.conv2dForward(od, ox, ow, null, oy, false, algo)
+          gotPool.fill(NaN)
+          fast.conv2dForwardPooled!(d, x, wt, bias, gotPool, null, algo, kept)
+          expect(same(gotPool, wantPool), `${step}, pooled`).toBe(true)
+        }
+        check('first forward')
+        check('the same weights again')
+        wt[wt.length - 1] += 0.5 // the last weight alone: the comparison must reach the end
+        check('the last weight changed')
+        for (let i = 0; i < wt.length; i++) wt[i] *= -1
+        check('every weight changed')
+        const old = wt[5]
+        wt[5] = NaN
+        check('a weight NaN')
+        wt[5] = old
+        check('and back')
+      })
+    }
+  }
+  it('keeps nothing where the forward is not Winograd', () => {
+    const d: WindowDims = { ...windowGeometry(8, 8, 3, 2, 'same'), n: 1, inH: 8, inW: 8, cin: 8, cout: 8 }
+    expect(fast.keepWeights!(d, 'gemm')).toBe(null)
+  })
+
   // The transforms add, halve and scale before multiplying, so float32 rounding grows beyond the GEMM's.
   // Tolerances against the float64 reference, inputs and weights in [-1, 1]: F(2x2, 3x3) 1e-4 * sqrt(fan-in),
   // F(4x4, 3x3) (coefficients up to 8) 4e-4 * sqrt(fan-in), F(6x6, 3x3) (coefficients up to 32) 4e-5 *

@@ -3,7 +3,7 @@
 // GEMM's packing buffers and the memory cap. These are the only places the TypeScript side states them.
 import { describe, expect, it } from 'vitest'
 import {
-  narrowScratchBytes, packedForwardScratchBytes, PACK_A_BYTES, PACK_B_BYTES, pooledForwardScratchBytes, WASM_MAX_PAGES, WASM_MEMORY_LIMIT, winogradFilterScratchBytes, winogradScratchBytes,
+  narrowScratchBytes, packedForwardScratchBytes, PACK_A_BYTES, PACK_B_BYTES, pooledForwardScratchBytes, WASM_MAX_PAGES, WASM_MEMORY_LIMIT, winogradFilterScratchBytes, winogradScratchBytes, keptWeightsBytes,
 } from '../../../src-engine/core/kernels/plan.ts'
 import { loadKernelModule } from '../../../src-engine/node/wasm-kernels.ts'
 import { windowGeometry, type Padding } from '../../../src-engine/core/graph/index.ts'
@@ -27,6 +27,17 @@ describe('the kernels plan = the module', () => {
       expect(winogradFilterScratchBytes('winograd4', k, n)).toBe(ex.winograd4FilterScratchBytes(k, n))
       expect(winogradFilterScratchBytes('winograd6', k, n)).toBe(ex.winograd6FilterScratchBytes(k, n))
       expect(winogradFilterScratchBytes('winograd8', k, n)).toBe(ex.winograd8FilterScratchBytes(k, n))
+      const d = { ...windowGeometry(16, 16, 3, 1, 'same'), n: 1, inH: 16, inW: 16, cin: k, cout: n }
+      if (k % 4 === 0 && k >= 8 && n % 4 === 0) {
+        expect(keptWeightsBytes(d, 'winograd2').u).toBe(ex.winogradKeptBytes(k, n))
+        expect(keptWeightsBytes(d, 'winograd4').u).toBe(ex.winograd4KeptBytes(k, n))
+        expect(keptWeightsBytes(d, 'winograd6').u).toBe(ex.winograd6KeptBytes(k, n))
+        expect(keptWeightsBytes(d, 'winograd8').u).toBe(ex.winograd8KeptBytes(k, n))
+      } else if (k === 3) { // an RGB first layer's forward: F(4x4) and up
+        expect(keptWeightsBytes(d, 'winograd2').u).toBe(0)
+        expect(keptWeightsBytes(d, 'winograd6').u).toBe(ex.winograd6KeptBytes(k, n))
+        expect(keptWeightsBytes(d, 'winograd8').u).toBe(ex.winograd8KeptBytes(k, n))
+      }
       expect(packedForwardScratchBytes(k, n)).toBe(ex.convPackedScratchBytes(k, n))
       for (const outW of [2, 3, 7, 16, 45, 96, 256]) expect(pooledForwardScratchBytes(k, n, outW), `${k} ${n} ${outW}`).toBe(ex.convPoolScratchBytes(k, n, outW))
     }

@@ -26,3 +26,31 @@ describe('forward for the probabilities alone', () => {
     })
   }
 })
+
+// Inference keeps each Winograd conv's transformed weights between batches (Kernels.keepWeights) and makes
+// them again only when the weights changed: between training steps its probabilities are still the very
+// ones of a network that transforms the weights anew each time (the same kernels without keepWeights, given
+// the same weights), before the first step and after each.
+describe('inference between training steps', () => {
+  for (const name of ['smallcnn', 'vgg-small'] as const) {
+    it(`${name}: the probabilities of the weights as they are now, after each SGD step`, async () => {
+      const n = 6
+      const k = await fastKernels()
+      const net = new Network(analyzed(template(name)), k, n, 3)
+      const anew = new Network(analyzed(template(name)), { ...k, keepWeights: undefined }, n, 3)
+      expect(net.plan.steps.some((s) => s.buffers.some((b) => b.name === 'keptU'))).toBe(true)
+      for (let i = 0; i < n * net.inputSize; i++) net.input[i] = anew.input[i] = Math.sin(i * 0.37)
+      const labels = Int32Array.from({ length: n }, (_, i) => i % net.classes)
+      const optimizer = k.createOptimizer(net.paramBlock.length, new Uint8Array(net.paramBlock.length).fill(1), { optimizer: 'sgd', momentum: 0.9 })
+      for (let step = 0; step < 3; step++) {
+        anew.paramBlock.set(net.paramBlock)
+        anew.stateBlock.set(net.stateBlock)
+        const want = Array.from(anew.forward(n, false, true).subarray(0, n * net.classes))
+        for (const again of ['', ', again']) expect(Array.from(net.forward(n, false, true).subarray(0, n * net.classes)), `step ${step}${again}`).toEqual(want)
+        net.forward(n, true, true)
+        net.backward(labels, n, 1 / n, true)
+        optimizer.step(net.paramBlock, net.gradBlock, 0.05)
+      }
+    })
+  }
+})

@@ -31,12 +31,16 @@ export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fus
   const pools = reluInPool && ctx.kernels.conv2dForwardPooled && ctx.kernels.fusesPool?.(dims(ctx.maxBatch), algo)
   // The pool masks by its own output (it does this conv's ReLU backward), so the fused pass masks by it too.
   const poolsBack = pools && ctx.kernels.conv2dBackwardFilterPooled && ctx.kernels.filterGradFromPool?.(dims(ctx.maxBatch), algo)
+  // Winograd's transformed weights, kept for the forwards that do not train (inference, validation, insight):
+  // made again only when the weights changed. A training forward makes its own (its weights change each step).
+  const kept = ctx.kernels.keepWeights?.(dims(ctx.maxBatch), algo) ?? null
   return {
     info, ...b, params, state: [],
-    forward(ins, n) {
-      ctx.kernels.conv2dForward(dims(n), ins[0], w.value, bias ? bias.value : null, b.out, fuseRelu, algo)
+    forward(ins, n, train) {
+      ctx.kernels.conv2dForward(dims(n), ins[0], w.value, bias ? bias.value : null, b.out, fuseRelu, algo, train ? null : kept)
     },
-    ...(pools ? { forwardPooled(ins: FloatArray[], n: number, y: FloatArray, argmax?: Int32Array | null) { ctx.kernels.conv2dForwardPooled!(dims(n), ins[0], w.value, bias ? bias.value : null, y, argmax, algo) } } : {}),
+    // Training keeps the pool's argmax; inference asks for none.
+    ...(pools ? { forwardPooled(ins: FloatArray[], n: number, y: FloatArray, argmax?: Int32Array | null) { ctx.kernels.conv2dForwardPooled!(dims(n), ins[0], w.value, bias ? bias.value : null, y, argmax, algo, argmax ? null : kept) } } : {}),
     ...(poolsBack ? { backwardPooled(ins: FloatArray[], n: number, pool: Layer) { ctx.kernels.conv2dBackwardFilterPooled!(dims(n), ins[0], pool.dOut, pool.argmax!, pool.out, w.grad, bias ? bias.grad : null) } } : {}),
     backward(ins, dIns, acc, n) {
       const d = dims(n)
