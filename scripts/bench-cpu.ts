@@ -5,7 +5,8 @@
 // `--net photo`: the photo-sized net instead (against `scripts/pytorch_photo.py 1 nhwc cpu`); `--root DIR`:
 // the engine of another checkout (DIR's src-engine and build/wasm) under this same script, for before/after.
 // `--layers`: inference layer by layer instead, as one line of JSON: CPU ms per batch for each conv (its ReLU and
-// pool included: they run in its pass) and for the head (global pooling, dense, softmax), the median of 15
+// pool included: they run in its pass, as a last conv's global average pooling may) and for the head (global
+// pooling unless its conv ran it, dense, softmax), the median of 15
 // batches; PyTorch's layers timed the same way: scripts/pytorch_layers.py.
 const args = process.argv.slice(2)
 const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined)
@@ -54,14 +55,14 @@ console.log(`cnn-studio 1 thread, CPU time: train img/CPU-s ${train} | infer ${i
 
 /** Inference's CPU ms per batch for each stage: a conv with what follows it up to the next conv, then the head. */
 function layerTimes(): Record<string, number> {
-  type Timed = { info: { id: string; type: string }; forward: (...a: unknown[]) => void; forwardPooled?: (...a: unknown[]) => void }
+  type Timed = { info: { id: string; type: string }; forward: (...a: unknown[]) => void; forwardPooled?: (...a: unknown[]) => void; forwardGap?: (...a: unknown[]) => void }
   const spent = new Map<string, number>()
   let stage = 'head'
   for (const l of net.layers as Timed[]) {
     if (l.info.type === 'conv2d') stage = l.info.id
     else if (l.info.type === 'globalavgpool' || l.info.type === 'flatten') stage = 'head'
     const own = stage
-    for (const key of ['forward', 'forwardPooled'] as const) {
+    for (const key of ['forward', 'forwardPooled', 'forwardGap'] as const) {
       const f = l[key]
       if (!f) continue
       l[key] = (...a: unknown[]) => {

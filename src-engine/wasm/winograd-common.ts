@@ -12,6 +12,15 @@ import { poolWindow } from './conv'
   store<f32>(at + 3 * stride, f32x4.extract_lane(v, 3))
 }
 
+/** Each of the n x N sums at y times 1 / pixels, as globalAvgPool (conv.ts) finishes its own. */
+export function averageSums(y: usize, n: i32, pixels: i32, N: i32): void {
+  const inv = f32x4.splat(<f32>1 / <f32>pixels)
+  for (let i = 0; i < n * N; i += 4) {
+    const at = y + <usize>i * 4
+    v128.store(at, f32x4.mul(v128.load(at), inv))
+  }
+}
+
 /** Whether the `count` floats at a and b are the same bit for bit (so a NaN equals itself: weights to compare, not values). */
 export function sameBits(a: usize, b: usize, count: i32): bool {
   let i = 0

@@ -18,7 +18,7 @@
 //   G: row p = [1 p p^2] / prod(p - q) over the other points; (0) [16/25 0 0]; (infinity) [0 0 1]
 //   A^T: row j = p^j over the points, and 1 at infinity in the last row.
 import { gemmPacked, madd, MR, NR } from './gemm'
-import { sameBits, channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels, rowOr0, dyOr0 } from './winograd-common'
+import { averageSums, sameBits, channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels, rowOr0, dyOr0 } from './winograd-common'
 
 /** Each position's plane (of U, V, M) is padded by a cache line against cache-set conflicts (winograd6.ts). */
 const PAD: i32 = 16
@@ -232,7 +232,7 @@ function weights(w: usize, cin: i32, cout: i32, flip: bool, up: usize): void {
  * one-pass conv + ReLU + 2x2 max-pool instead, as in winograd4.ts (each 8x8 tile at even coordinates holds
  * whole windows): y [n, outH / 2, outW / 2, N], argmax (or 0) alike; the conv's output is never written.
  */
-function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, outH: i32, outW: i32, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize): void {
+function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, outH: i32, outW: i32, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, gap: bool): void {
   const xiStride: usize = <usize>(TB * np + PAD) * 4
   const perImage = tilesH * tilesW
   const zero = f32x4.splat(0)
@@ -269,15 +269,20 @@ function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t
         continue
       }
       const p = img + <usize>((oy * outW + ox) * N + n) * 4
+      // `gap`: the tile's outputs are added to their image's sums (y [n, N]) instead of written, row by row
+      const sumAt = y + <usize>(b * N + n) * 4
+      let sum = gap ? v128.load(sumAt) : zero
       for (let i = 0; i < rows; i++) {
         rowAt(MID + <usize>i * 160, ROW)
         const r = p + <usize>i * row
         for (let j = 0; j < cols; j++) {
           let v = f32x4.add(v128.load(ROW + <usize>j * 16), bv)
           if (relu) v = f32x4.max(v, zero)
-          v128.store(r + <usize>(j * N) * 4, v)
+          if (gap) sum = f32x4.add(sum, v)
+          else v128.store(r + <usize>(j * N) * 4, v)
         }
       }
+      if (gap) v128.store(sumAt, sum)
     }
   }
 }
@@ -299,6 +304,16 @@ export function winograd8ConvPool(x: usize, n: i32, inH: i32, inW: i32, K: i32, 
   convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, false, y, bias, true, true, argmax, scratch, kept)
 }
 
+
+/**
+ * The conv + bias + ReLU, then global average pooling, in one pass (inference): y [n, N] gets each image's
+ * mean of each channel over the conv's map, which is never written. The same as winograd8Conv with ReLU then
+ * globalAvgPool (conv.ts): equal where one tile covers the map (its sums in the same order), else within
+ * float32 rounding of summing tile by tile. `kept`: as winograd8Conv's.
+ */
+export function winograd8ConvGap(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, y: usize, bias: usize, scratch: usize, kept: usize): void {
+  convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, false, y, bias, true, false, 0, scratch, kept, true)
+}
 /**
  * Keeps U for winograd8Conv and winograd8ConvPool (their `kept`) across forwards whose weights do not change (inference,
  * validation): made again only where w [3, 3, K, N] differs from `copy`, the weights it was last made from
@@ -316,7 +331,7 @@ export function winograd8KeptBytes(k: i32, n: i32): i32 {
   return P * (channels4(k) * ((n + NR - 1) / NR * NR) + PAD) * 4
 }
 
-function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, scratch: usize, kept: usize): void {
+function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, scratch: usize, kept: usize, gap: bool = false): void {
   // An RGB image (K = 3, a first layer's forward) goes in as 4 channels, the 4th zero (`pixel`), against a zero
   // 4th row of U: the GEMM runs over Kp = 4.
   const Kp = channels4(K), np = (N + NR - 1) / NR * NR
@@ -326,6 +341,7 @@ function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, pad
   const mp = vp + <usize>(P * (TB * Kp + PAD)) * 4
   if (flip) weights(w, N, K, true, up)
   else if (kept == 0) weights(w, K, N, false, up)
+  if (gap) memory.fill(y, 0, <usize>(n * N) * 4)
   const tilesH = (outH + 7) / 8, tilesW = (outW + 7) / 8
   const total = n * tilesH * tilesW
   for (let t0 = 0; t0 < total; t0 += TB) {
@@ -335,8 +351,9 @@ function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, pad
     for (let xi = 0; xi < P; xi++) {
       gemmPacked(vp + <usize>(xi * (TB * Kp + PAD)) * 4, TB / MR, up + <usize>(xi * (Kp * np + PAD)) * 4, np / NR, Kp, mp + <usize>(xi * (TB * np + PAD)) * 4, np, false)
     }
-    outputTransform(mp, np, N, tilesH, tilesW, t0, count, outH, outW, y, bias, relu, pool, argmax)
+    outputTransform(mp, np, N, tilesH, tilesW, t0, count, outH, outW, y, bias, relu, pool, argmax, gap)
   }
+  if (gap) averageSums(y, n, outH * outW, N)
 }
 
 /** V by channel panels for the weight gradient: vp[xi][k / MR][t][k % MR] (see winograd.ts). */

@@ -181,6 +181,13 @@ export const fusesPool = (d: WindowDims, algo: ConvAlgorithm) =>
     : winogradForwardFits(d, algo)
 
 /**
+ * Which convs the fast kernels run in one pass with their ReLU and a global average pooling (Kernels.fusesGap):
+ * the Winograd F(4x4), F(6x6) and F(8x8) forwards, whose output transform adds each tile's outputs to its
+ * image's sums instead of writing them (SmallCNN's last conv, the photo net's). Same scratch as the forward.
+ */
+export const fusesGap = (d: WindowDims, algo: ConvAlgorithm) => algo !== 'gemm' && algo !== 'winograd2' && winogradForwardFits(d, algo)
+
+/**
  * Which of those take their weight gradient straight from the pool's (Kernels.filterGradFromPool): the direct
  * convs' weight gradient, whichever forward pooled (an RGB first layer's Winograd forward too).
  */
@@ -218,12 +225,13 @@ const FILTER_GROUP_PIXELS = 1024
 export const filterGroup = (d: WindowDims) => Math.min(d.n, Math.max(1, Math.ceil(FILTER_GROUP_PIXELS / (d.outH * d.outW))))
 
 /** A conv's passes: forward, input gradient, weight gradient; 'pooled' is the one-pass conv + ReLU + pool. */
-export type ConvPass = 'forward' | 'data' | 'weights' | 'pooled'
+export type ConvPass = 'forward' | 'data' | 'weights' | 'pooled' | 'gap'
 
 /** Scratch bytes one pass of a conv asks the kernels for (0: none). */
 export function convScratchBytes(d: WindowDims, algo: ConvAlgorithm, pass: ConvPass): number {
-  // Winograd's pooled forward is its forward with another output transform: the same scratch.
-  if (algo !== 'gemm' && (pass === 'forward' || pass === 'pooled') && winogradForwardFits(d, algo)) return winogradScratchBytes(algo, d.cin, d.cout)
+  // Winograd's pooled (and global-pooled) forward is its forward with another output transform: the same scratch.
+  if (algo !== 'gemm' && (pass === 'forward' || pass === 'pooled' || pass === 'gap') && winogradForwardFits(d, algo)) return winogradScratchBytes(algo, d.cin, d.cout)
+  if (pass === 'gap') return 0 // no such pass (fusesGap)
   if (algo !== 'gemm' && winogradFits(d)) {
     if (pass === 'data') return winogradScratchBytes(algo, d.cout, d.cin)
     return winogradFilterScratchBytes(algo, d.cin, d.cout)

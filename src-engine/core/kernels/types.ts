@@ -78,6 +78,14 @@ export interface Kernels<T extends FloatArray = FloatArray> {
   conv2dForwardPooled?(d: WindowDims, x: T, w: T, bias: T | null, y: T, argmax?: Int32Array | null, algo?: ConvAlgorithm, kept?: KeptWeights<T> | null): void
   fusesPool?(d: WindowDims, algo: ConvAlgorithm): boolean
   /**
+   * Conv + bias + ReLU, then global average pooling, in one pass (inference): y [N, Cout] gets each channel's
+   * mean over the conv's output map, which is not written. Equal to conv2dForward (with the same `algo`) then
+   * avgPoolForward over the whole map where the kernels sum in the same order, else within float32 rounding
+   * of the sums. Absent where the kernels lack it; `fusesGap` says for which convs they have it.
+   */
+  conv2dForwardGap?(d: WindowDims, x: T, w: T, bias: T | null, y: T, algo?: ConvAlgorithm, kept?: KeptWeights<T> | null): void
+  fusesGap?(d: WindowDims, algo: ConvAlgorithm): boolean
+  /**
    * For a conv whose 2x2 max-pool ran in its pass (conv2dForwardPooled with argmax): its weight and bias
    * gradients straight from the pool's output gradient dyPooled [N, floor(Ho/2), floor(Wo/2), Cout], routed
    * through argmax and masked where `reluOf` (the pool's output, when the pool does the ReLU's backward) is

@@ -5,7 +5,7 @@
 import type { ConvAlgorithm, Kernels, KeptWeights, WindowDims } from './types.ts'
 import { adamState, loadAdamState, type Optimizer, type OptimizerSettings } from '../train/optimizer.ts'
 import { firstNonFiniteIndex } from '../train/weights.ts'
-import { chooseConv, convScratchBytes, filterGradFromPool, filterGroup, fusesPool, isNarrow, isPlain1x1, keptWeightsBytes, narrowFilterFits, PACK_A_BYTES, PACK_B_BYTES, PACKED_IM2COL_MAX_K, reservedBytes, WASM_MAX_PAGES, WASM_PAGE, winogradFits, winogradForwardFits } from './plan.ts'
+import { chooseConv, convScratchBytes, filterGradFromPool, filterGroup, fusesGap, fusesPool, isNarrow, isPlain1x1, keptWeightsBytes, narrowFilterFits, PACK_A_BYTES, PACK_B_BYTES, PACKED_IM2COL_MAX_K, reservedBytes, WASM_MAX_PAGES, WASM_PAGE, winogradFits, winogradForwardFits } from './plan.ts'
 
 interface Exports {
   gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, acc: number, pa: number, pb: number, bias: number, relu: number): void
@@ -36,6 +36,9 @@ interface Exports {
   winograd6ConvPool: Exports['winogradConvPool']
   winograd8Conv: Exports['winogradConv']
   winograd8ConvPool: Exports['winogradConvPool']
+  winograd4ConvGap(x: number, n: number, inH: number, inW: number, k: number, pt: number, pl: number, oh: number, ow: number, nOut: number, w: number, y: number, bias: number, scratch: number, kept: number): void
+  winograd6ConvGap: Exports['winograd4ConvGap']
+  winograd8ConvGap: Exports['winograd4ConvGap']
   winograd8FilterGrad: Exports['winogradFilterGrad']
   winogradKeep(w: number, k: number, nOut: number, kept: number, copy: number): void
   winograd4Keep: Exports['winogradKeep']
@@ -103,10 +106,10 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
   const direct = isPlain1x1
   const geo = (d: WindowDims) => [d.n, d.inH, d.inW, d.cin, d.kh, d.kw, d.sh, d.sw, d.padTop, d.padLeft, d.outH, d.outW] as const
   const variants = {
-    winograd2: { conv: ex.winogradConv, pool: ex.winogradConvPool, filter: ex.winogradFilterGrad, keep: ex.winogradKeep },
-    winograd4: { conv: ex.winograd4Conv, pool: ex.winograd4ConvPool, filter: ex.winograd4FilterGrad, keep: ex.winograd4Keep },
-    winograd6: { conv: ex.winograd6Conv, pool: ex.winograd6ConvPool, filter: ex.winograd6FilterGrad, keep: ex.winograd6Keep },
-    winograd8: { conv: ex.winograd8Conv, pool: ex.winograd8ConvPool, filter: ex.winograd8FilterGrad, keep: ex.winograd8Keep },
+    winograd2: { conv: ex.winogradConv, pool: ex.winogradConvPool, filter: ex.winogradFilterGrad, keep: ex.winogradKeep, gap: null },
+    winograd4: { conv: ex.winograd4Conv, pool: ex.winograd4ConvPool, filter: ex.winograd4FilterGrad, keep: ex.winograd4Keep, gap: ex.winograd4ConvGap },
+    winograd6: { conv: ex.winograd6Conv, pool: ex.winograd6ConvPool, filter: ex.winograd6FilterGrad, keep: ex.winograd6Keep, gap: ex.winograd6ConvGap },
+    winograd8: { conv: ex.winograd8Conv, pool: ex.winograd8ConvPool, filter: ex.winograd8FilterGrad, keep: ex.winograd8Keep, gap: ex.winograd8ConvGap },
   }
   /** U made where the weights changed since `kept` last took them (KeptWeights): its address for the forward, or 0 (none kept). */
   function keptU(wg: (typeof variants)[keyof typeof variants], d: WindowDims, w: Float32Array, kept: KeptWeights<Float32Array> | null | undefined): number {
@@ -224,6 +227,14 @@ export function createWasmKernels(module: WebAssembly.Module): WasmKernels {
       }
       const run = isNarrow(d) ? ex.narrowConvPool : ex.convPoolForwardPacked
       run(p(x), ...geo(d), d.cout, p(w), bias ? p(bias) : 0, p(y), argmax ? p(argmax) : 0, cols(convScratchBytes(d, 'gemm', 'pooled')))
+    },
+
+    fusesGap,
+
+    conv2dForwardGap(d, x, w, bias, y, algo, kept) {
+      const wg = winograd(d, algo, true)
+      if (!wg?.gap || !fusesGap(d, algo!)) throw new Error(`internal: no one-pass conv + global average pooling for ${algo} on ${d.outH}x${d.outW}x${d.cin}`)
+      wg.gap(p(x), d.n, d.inH, d.inW, d.cin, d.padTop, d.padLeft, d.outH, d.outW, d.cout, p(w), p(y), bias ? p(bias) : 0, cols(convScratchBytes(d, algo!, 'gap')), keptU(wg, d, w, kept))
     },
 
     // dcols [M, K] = dy [M, Cout] . w^T, then col2im scatters it back onto the input pixels.

@@ -32,6 +32,11 @@ export interface Layer {
    */
   forwardPooled?(ins: FloatArray[], n: number, y: FloatArray, argmax?: Int32Array | null): void
   /**
+   * On a conv2d whose fused ReLU feeds only a global average pooling, in inference: writes that pool's output
+   * [n, channels] into `y` and leaves its own `out` unwritten. Present where the kernels can (Kernels.fusesGap).
+   */
+  forwardGap?(ins: FloatArray[], n: number, y: FloatArray): void
+  /**
    * On such a conv when its input needs no gradient (a first layer): the weight and bias gradients straight
    * from `pool`'s output gradient, argmax and output (Kernels.conv2dBackwardFilterPooled), in place of the
    * pool's backward and then its own. Present where the kernels have it for this layer.

@@ -45,6 +45,9 @@ export class Network {
   /** By layer: the max-pool a conv runs in one pass with when only outputs are wanted, and the pools so run. */
   private readonly poolOf: (Layer | null)[]
   private readonly pooledAway: boolean[]
+  /** By layer: the global average pooling a conv runs in one pass with in inference that wants only outputs, and the pools so run. */
+  private readonly gapOf: (Layer | null)[]
+  private readonly gappedAway: boolean[]
   /** Per layer: the pool whose gradient it takes its own from in one pass (training), or null; and the pools so skipped. */
   private readonly backPooled: (Layer | null)[]
   private readonly backSkipped: boolean[]
@@ -112,6 +115,17 @@ export class Network {
       this.poolOf[i] = l
       this.pooledAway[this.layers.indexOf(l)] = true
     })
+    // For forward(n, false, true): a conv planned to run with its ReLU and a global average pooling in one
+    // pass does so where the kernels can (Layer.forwardGap); the pool's turn is skipped.
+    this.gapOf = this.layers.map(() => null)
+    this.gappedAway = this.layers.map(() => false)
+    this.layers.forEach((conv, i) => {
+      const gap = plan.byId.get(conv.info.id)!.onePassGap
+      if (!gap || !conv.forwardGap) return
+      const l = byId.get(gap)!
+      this.gapOf[i] = l
+      this.gappedAway[this.layers.indexOf(l)] = true
+    })
     this.params = this.layers.flatMap((l) => l.params)
 
     this.inputsOf = this.layers.map((l) => l.info.inputs.map((id) => byId.get(id)?.out ?? this.input))
@@ -133,13 +147,19 @@ export class Network {
    * `outputsOnly` (training, or inference that wants the probabilities alone, not the layers' outputs a
    * feature map or Grad-CAM reads): a conv and its max-pool may run as one pass that never writes the conv's
    * output. Training keeps the pool's argmax from it; the backward needs nothing else of that output (the
-   * pool does the ReLU's backward from its own output).
+   * pool does the ReLU's backward from its own output). Inference alone also runs a conv with its ReLU and
+   * a global average pooling as one pass.
    */
   forward(n: number, train: boolean, outputsOnly = false): FloatArray {
+    // Inference also runs a conv, its ReLU and a global average pooling in one pass; training cannot (the
+    // ReLU's backward reads the conv's output).
+    const gaps = outputsOnly && !train
     for (let i = 0; i < this.layers.length; i++) {
       const pool = outputsOnly ? this.poolOf[i] : null
-      if (pool) this.layers[i].forwardPooled!(this.inputsOf[i], n, pool.out, train ? pool.argmax : null)
-      else if (!outputsOnly || !this.pooledAway[i]) this.layers[i].forward(this.inputsOf[i], n, train)
+      const gap = gaps ? this.gapOf[i] : null
+      if (gap) this.layers[i].forwardGap!(this.inputsOf[i], n, gap.out)
+      else if (pool) this.layers[i].forwardPooled!(this.inputsOf[i], n, pool.out, train ? pool.argmax : null)
+      else if (!(outputsOnly && this.pooledAway[i]) && !(gaps && this.gappedAway[i])) this.layers[i].forward(this.inputsOf[i], n, train)
     }
     return this.output.out
   }

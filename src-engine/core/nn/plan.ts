@@ -47,6 +47,8 @@ export interface NodePlan {
   readonly masksReluOf: string | null
   /** On a conv with a masking pool of 2x2, stride 2, no padding: training and inference may run the conv, its ReLU and that pool in one pass (where the kernels can, Kernels.fusesPool). */
   readonly onePassPool: string | null
+  /** On a conv whose fused ReLU feeds only a global average pooling: that pool's id. Inference may run the conv, its ReLU and that pool in one pass (where the kernels can, Kernels.fusesGap); training cannot (the ReLU's backward needs the conv's output). */
+  readonly onePassGap: string | null
   /** Per input: whether a gradient is computed into it (its producer leads to parameters). */
   readonly gradInto: boolean[]
   /** Per input: true when this node adds its gradient to another consumer's; false when it writes it. In reverse order the first consumer of a node writes, later ones add. */
@@ -159,6 +161,8 @@ export function planNetwork(analysis: GraphAnalysis, shard: number): NetworkPlan
     const pool = maskingPool(n)
     const g = pool?.window
     const onePass = pool && g && g.kh === 2 && g.kw === 2 && g.sh === 2 && g.sw === 2 && !g.padTop && !g.padLeft && !g.padBottom && !g.padRight ? pool.id : null
+    const relu = fusesRelu(n) ? next(n.id)[0] : null
+    const gapAfter = n.type === 'conv2d' && relu && next(relu.id).length === 1 && next(relu.id)[0].type === 'globalavgpool' ? next(relu.id)[0].id : null
     const gradInto = n.inputs.map((id) => leadsToParams.get(id) === true)
     const acc = accumulate.get(n.id)!
     const buffers = n.type === 'input' || fusedInto || !n.outputShape ? [] : layerBuffers(n, shard, acc[0] === true && gradInto[0] === true)
@@ -177,7 +181,7 @@ export function planNetwork(analysis: GraphAnalysis, shard: number): NetworkPlan
     return {
       node: n, consumers: next(n.id), leadsToParams: leadsToParams.get(n.id)!, fusedInto,
       fusesRelu: fusesRelu(n), reluNext: next(n.id).length > 0 && next(n.id).every((c) => c.type === 'relu' || c.type === 'leakyrelu'),
-      maskingPool: pool?.id ?? null, masksReluOf: masked.get(n.id) ?? null, onePassPool: onePass,
+      maskingPool: pool?.id ?? null, masksReluOf: masked.get(n.id) ?? null, onePassPool: onePass, onePassGap: gapAfter,
       gradInto, accumulate: acc, buffers, scratch,
     }
   })

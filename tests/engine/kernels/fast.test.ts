@@ -294,6 +294,45 @@ describe('fast convolution and pooling = reference', () => {
       })
     }
   }
+  // Inference's conv + ReLU + global average pooling in one pass: each tile's outputs added to its image's
+  // sums in the output transform. Where one tile covers the map the sums run in the pooling's own order and
+  // the means are the very ones of the forward then the pooling; where several do, within float32 rounding.
+  const gapCases: [string, number, number, number, number, number][] = [
+    // name, n, h, w, cin, cout
+    ['8x8, 64 -> 128 (SmallCNN c3)', 3, 8, 8, 64, 128],
+    ['6x6, 16 -> 8', 2, 6, 6, 16, 8],
+    ['13x11, 8 -> 12 (edge tiles)', 3, 13, 11, 8, 12],
+    ['12x12, 32 -> 16, 7 images (blocks across images)', 7, 12, 12, 32, 16],
+  ]
+  for (const [algo, m] of [['winograd4', 4], ['winograd6', 6], ['winograd8', 8]] as const) {
+    for (const [name, n, h, w, cin, cout] of gapCases) {
+      it(`${algo} + ReLU + global average pooling in one pass: ${name}`, () => {
+        const d: WindowDims = { ...windowGeometry(h, w, 3, 1, 'same'), n, inH: h, inW: w, cin, cout }
+        expect(fast.fusesGap!(d, algo)).toBe(true)
+        const gd: WindowDims = { ...windowGeometry(h, w, [h, w], 1, 'valid'), n, inH: h, inW: w, cin: cout, cout }
+        const [x] = pair(n * h * w * cin), [wt] = pair(9 * cin * cout), [bias] = pair(cout)
+        const conv = fast.alloc(n * h * w * cout), want = fast.alloc(n * cout)
+        fast.conv2dForward(d, x, wt, bias, conv, true, algo)
+        fast.avgPoolForward(gd, conv, want)
+        const kept = fast.keepWeights!(d, algo)
+        for (const k of [null, kept, kept]) {
+          const y = fast.alloc(n * cout).fill(NaN)
+          fast.conv2dForwardGap!(d, x, wt, bias, y, algo, k)
+          if (h <= m && w <= m) expect(Array.from(y)).toEqual(Array.from(want))
+          else {
+            const scale = Math.max(...Array.from(want, Math.abs))
+            expect(Math.max(...Array.from(y, (v, i) => Math.abs(v - want[i])))).toBeLessThan(1e-6 * scale)
+          }
+        }
+      })
+    }
+  }
+  it('runs no conv + global average pooling in one pass for F(2x2) or the GEMM', () => {
+    const d: WindowDims = { ...windowGeometry(8, 8, 3, 1, 'same'), n: 1, inH: 8, inW: 8, cin: 8, cout: 8 }
+    expect(fast.fusesGap!(d, 'winograd2')).toBe(false)
+    expect(fast.fusesGap!(d, 'gemm')).toBe(false)
+  })
+
   it('keeps nothing where the forward is not Winograd', () => {
     const d: WindowDims = { ...windowGeometry(8, 8, 3, 2, 'same'), n: 1, inH: 8, inW: 8, cin: 8, cout: 8 }
     expect(fast.keepWeights!(d, 'gemm')).toBe(null)

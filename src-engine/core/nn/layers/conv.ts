@@ -10,9 +10,10 @@ import { windowDims } from '../plan.ts'
 /**
  * `fuseRelu`: the conv's only consumer is a ReLU, applied here in the kernel's epilogue (see NodePlan).
  * `reluInPool`: that ReLU feeds only a max-pool, whose backward applies the ReLU's mask. `onePassPool`: that
- * pool may run in one pass with this conv (NodePlan.onePassPool).
+ * pool may run in one pass with this conv (NodePlan.onePassPool). `onePassGap`: the ReLU feeds only a global
+ * average pooling, which inference may run in one pass with this conv (NodePlan.onePassGap).
  */
-export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fuseRelu = false, reluInPool = false, onePassPool = false): Layer {
+export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fuseRelu = false, reluInPool = false, onePassPool = false, onePassGap = false): Layer {
   const b = buffers(info, ctx)
   const [kh, kw] = info.attrs.kernel as [number, number]
   const cin = info.inputShapes[0]![2]
@@ -34,6 +35,7 @@ export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fus
   // Winograd's transformed weights, kept for the forwards that do not train (inference, validation, insight):
   // made again only when the weights changed. A training forward makes its own (its weights change each step).
   const kept = ctx.kernels.keepWeights?.(dims(ctx.maxBatch), algo) ?? null
+  const gaps = onePassGap && ctx.kernels.conv2dForwardGap && ctx.kernels.fusesGap?.(dims(ctx.maxBatch), algo)
   return {
     info, ...b, params, state: [],
     forward(ins, n, train) {
@@ -41,6 +43,7 @@ export function conv2d(info: NodeInfo, ctx: BuildContext, reluNext: boolean, fus
     },
     // Training keeps the pool's argmax; inference asks for none.
     ...(pools ? { forwardPooled(ins: FloatArray[], n: number, y: FloatArray, argmax?: Int32Array | null) { ctx.kernels.conv2dForwardPooled!(dims(n), ins[0], w.value, bias ? bias.value : null, y, argmax, algo, argmax ? null : kept) } } : {}),
+    ...(gaps ? { forwardGap(ins: FloatArray[], n: number, y: FloatArray) { ctx.kernels.conv2dForwardGap!(dims(n), ins[0], w.value, bias ? bias.value : null, y, algo, kept) } } : {}),
     ...(poolsBack ? { backwardPooled(ins: FloatArray[], n: number, pool: Layer) { ctx.kernels.conv2dBackwardFilterPooled!(dims(n), ins[0], pool.dOut, pool.argmax!, pool.out, w.grad, bias ? bias.grad : null) } } : {}),
     backward(ins, dIns, acc, n) {
       const d = dims(n)

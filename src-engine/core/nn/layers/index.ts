@@ -15,7 +15,7 @@ export function buildLayer(plan: NodePlan, ctx: BuildContext): Layer {
   const { node: info, reluNext, fusesRelu: fuseRelu } = plan
   const reluInPool = plan.maskingPool !== null || plan.masksReluOf !== null
   switch (info.type) {
-    case 'conv2d': return conv2d(info, ctx, reluNext, fuseRelu, reluInPool, plan.onePassPool !== null)
+    case 'conv2d': return conv2d(info, ctx, reluNext, fuseRelu, reluInPool, plan.onePassPool !== null, plan.onePassGap !== null)
     case 'maxpool2d':
     case 'avgpool2d': return pool2d(info, ctx, reluInPool)
     case 'globalavgpool':
