@@ -1,6 +1,6 @@
 // Pieces the Winograd variants (winograd.ts, winograd4.ts, winograd6.ts, winograd8.ts) share: writing their transforms into
 // the GEMM's packed layouts, and pooling their output tiles in the one-pass conv + pool.
-import { MR } from './gemm'
+import { MR, NR } from './gemm'
 import { poolWindow } from './conv'
 
 /** The 4 lanes of v to at, at + stride, at + 2 stride, at + 3 stride (4 channels into a packed-A panel). */
@@ -19,6 +19,23 @@ export function averageSums(y: usize, n: i32, pixels: i32, N: i32): void {
     const at = y + <usize>i * 4
     v128.store(at, f32x4.mul(v128.load(at), inv))
   }
+}
+
+/**
+ * Keeps a variant's U across forwards whose weights do not change (its winograd*Keep): made again by its
+ * `transform` (its `weights`) into `kept` only where w [3, 3, K, N] differs from `copy`, the weights it was
+ * last made from (bit for bit), which then takes them.
+ */
+export function keepTransformed(w: usize, K: i32, N: i32, kept: usize, copy: usize, transform: (w: usize, cin: i32, cout: i32, flip: bool, up: usize) => void): void {
+  const count = 9 * K * N
+  if (sameBits(w, copy, count)) return
+  memory.copy(copy, w, <usize>count * 4)
+  transform(w, K, N, false, kept)
+}
+
+/** Bytes of a variant's U for k input and n output channels: `positions` planes of channels4(k) x n (n in whole NR panels), each padded by `pad` floats. */
+export function keptBytes(positions: i32, k: i32, n: i32, pad: i32): i32 {
+  return positions * (channels4(k) * ((n + NR - 1) / NR * NR) + pad) * 4
 }
 
 /** Whether the `count` floats at a and b are the same bit for bit (so a NaN equals itself: weights to compare, not values). */

@@ -9,7 +9,7 @@
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
 //   A^T = [1 1 1 0; 0 1 -1 -1]
 import { gemmPacked, MR, NR } from './gemm'
-import { sameBits, channels4, channelSlot, put4, putChannels } from './winograd-common'
+import { keepTransformed, keptBytes, channels4, channelSlot, put4, putChannels } from './winograd-common'
 import { poolWindow } from './conv'
 
 /**
@@ -197,21 +197,14 @@ export function winogradConvPool(x: usize, n: i32, inH: i32, inW: i32, K: i32, p
   convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, false, y, bias, true, true, argmax, scratch, kept)
 }
 
-/**
- * Keeps U for winogradConv and winogradConvPool (their `kept`) across forwards whose weights do not change (inference,
- * validation): made again only where w [3, 3, K, N] differs from `copy`, the weights it was last made from
- * (bit for bit), which then takes them. `kept`: winogradKeptBytes(K, N); `copy`: 9 K N floats.
- */
+/** U kept for winogradConv and winogradConvPool (their `kept`): keepTransformed (winograd-common.ts); `kept`: winogradKeptBytes(K, N), `copy`: 9 K N floats. */
 export function winogradKeep(w: usize, K: i32, N: i32, kept: usize, copy: usize): void {
-  const count = 9 * K * N
-  if (sameBits(w, copy, count)) return
-  memory.copy(copy, w, <usize>count * 4)
-  weights(w, K, N, false, kept)
+  keepTransformed(w, K, N, kept, copy, weights)
 }
 
 /** Bytes of the U that winogradKeep keeps: the forward's own, as it lays it out at the start of its scratch. */
 export function winogradKeptBytes(k: i32, n: i32): i32 {
-  return 16 * (channels4(k) * ((n + NR - 1) / NR * NR) + PAD) * 4
+  return keptBytes(16, k, n, PAD)
 }
 
 function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, scratch: usize, kept: usize): void {

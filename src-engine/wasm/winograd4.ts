@@ -9,7 +9,7 @@
 //   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 //   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
 import { gemmPacked, MR, NR } from './gemm'
-import { averageSums, sameBits, channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels } from './winograd-common'
+import { averageSums, keepTransformed, keptBytes, channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels } from './winograd-common'
 
 /**
  * Each position's plane (of U, V, M) is padded by a cache line, so the 16 or 36 planes a transform
@@ -270,21 +270,14 @@ export function winograd4ConvPool(x: usize, n: i32, inH: i32, inW: i32, K: i32, 
 export function winograd4ConvGap(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, y: usize, bias: usize, scratch: usize, kept: usize): void {
   convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, false, y, bias, true, false, 0, scratch, kept, true)
 }
-/**
- * Keeps U for winograd4Conv and winograd4ConvPool (their `kept`) across forwards whose weights do not change (inference,
- * validation): made again only where w [3, 3, K, N] differs from `copy`, the weights it was last made from
- * (bit for bit), which then takes them. `kept`: winograd4KeptBytes(K, N); `copy`: 9 K N floats.
- */
+/** U kept for winograd4Conv, winograd4ConvPool and winograd4ConvGap (their `kept`): keepTransformed (winograd-common.ts); `kept`: winograd4KeptBytes(K, N), `copy`: 9 K N floats. */
 export function winograd4Keep(w: usize, K: i32, N: i32, kept: usize, copy: usize): void {
-  const count = 9 * K * N
-  if (sameBits(w, copy, count)) return
-  memory.copy(copy, w, <usize>count * 4)
-  weights(w, K, N, false, kept)
+  keepTransformed(w, K, N, kept, copy, weights)
 }
 
 /** Bytes of the U that winograd4Keep keeps: the forward's own, as it lays it out at the start of its scratch. */
 export function winograd4KeptBytes(k: i32, n: i32): i32 {
-  return P * (channels4(k) * ((n + NR - 1) / NR * NR) + PAD) * 4
+  return keptBytes(P, k, n, PAD)
 }
 
 function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, scratch: usize, kept: usize, gap: bool = false): void {

@@ -15,7 +15,7 @@
 //          0 1 1 16 16 1/16 1/16 0; 0 1 -1 32 -32 1/32 -1/32 1]
 // Each transform pairs the rows of +x and -x: they share their even and odd parts (e + o, e - o).
 import { gemmPacked, MR, NR } from './gemm'
-import { averageSums, sameBits, channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels, rowOr0, dyOr0 } from './winograd-common'
+import { averageSums, keepTransformed, keptBytes, channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels, rowOr0, dyOr0 } from './winograd-common'
 
 /**
  * Each position's plane (of U, V, M) is padded by a cache line, so the 64 planes a transform touches at
@@ -292,21 +292,14 @@ export function winograd6ConvPool(x: usize, n: i32, inH: i32, inW: i32, K: i32, 
 export function winograd6ConvGap(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, y: usize, bias: usize, scratch: usize, kept: usize): void {
   convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, false, y, bias, true, false, 0, scratch, kept, true)
 }
-/**
- * Keeps U for winograd6Conv and winograd6ConvPool (their `kept`) across forwards whose weights do not change (inference,
- * validation): made again only where w [3, 3, K, N] differs from `copy`, the weights it was last made from
- * (bit for bit), which then takes them. `kept`: winograd6KeptBytes(K, N); `copy`: 9 K N floats.
- */
+/** U kept for winograd6Conv, winograd6ConvPool and winograd6ConvGap (their `kept`): keepTransformed (winograd-common.ts); `kept`: winograd6KeptBytes(K, N), `copy`: 9 K N floats. */
 export function winograd6Keep(w: usize, K: i32, N: i32, kept: usize, copy: usize): void {
-  const count = 9 * K * N
-  if (sameBits(w, copy, count)) return
-  memory.copy(copy, w, <usize>count * 4)
-  weights(w, K, N, false, kept)
+  keepTransformed(w, K, N, kept, copy, weights)
 }
 
 /** Bytes of the U that winograd6Keep keeps: the forward's own, as it lays it out at the start of its scratch. */
 export function winograd6KeptBytes(k: i32, n: i32): i32 {
-  return P * (channels4(k) * ((n + NR - 1) / NR * NR) + PAD) * 4
+  return keptBytes(P, k, n, PAD)
 }
 
 function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, scratch: usize, kept: usize, gap: bool = false): void {

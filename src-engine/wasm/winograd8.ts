@@ -18,7 +18,7 @@
 //   G: row p = [1 p p^2] / prod(p - q) over the other points; (0) [16/25 0 0]; (infinity) [0 0 1]
 //   A^T: row j = p^j over the points, and 1 at infinity in the last row.
 import { gemmPacked, madd, MR, NR } from './gemm'
-import { averageSums, sameBits, channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels, rowOr0, dyOr0 } from './winograd-common'
+import { averageSums, keepTransformed, keptBytes, channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels, rowOr0, dyOr0 } from './winograd-common'
 
 /** Each position's plane (of U, V, M) is padded by a cache line against cache-set conflicts (winograd6.ts). */
 const PAD: i32 = 16
@@ -314,21 +314,14 @@ export function winograd8ConvPool(x: usize, n: i32, inH: i32, inW: i32, K: i32, 
 export function winograd8ConvGap(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, y: usize, bias: usize, scratch: usize, kept: usize): void {
   convolve(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, false, y, bias, true, false, 0, scratch, kept, true)
 }
-/**
- * Keeps U for winograd8Conv and winograd8ConvPool (their `kept`) across forwards whose weights do not change (inference,
- * validation): made again only where w [3, 3, K, N] differs from `copy`, the weights it was last made from
- * (bit for bit), which then takes them. `kept`: winograd8KeptBytes(K, N); `copy`: 9 K N floats.
- */
+/** U kept for winograd8Conv, winograd8ConvPool and winograd8ConvGap (their `kept`): keepTransformed (winograd-common.ts); `kept`: winograd8KeptBytes(K, N), `copy`: 9 K N floats. */
 export function winograd8Keep(w: usize, K: i32, N: i32, kept: usize, copy: usize): void {
-  const count = 9 * K * N
-  if (sameBits(w, copy, count)) return
-  memory.copy(copy, w, <usize>count * 4)
-  weights(w, K, N, false, kept)
+  keepTransformed(w, K, N, kept, copy, weights)
 }
 
 /** Bytes of the U that winograd8Keep keeps: the forward's own, as it lays it out at the start of its scratch. */
 export function winograd8KeptBytes(k: i32, n: i32): i32 {
-  return P * (channels4(k) * ((n + NR - 1) / NR * NR) + PAD) * 4
+  return keptBytes(P, k, n, PAD)
 }
 
 function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, scratch: usize, kept: usize, gap: bool = false): void {

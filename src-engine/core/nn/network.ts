@@ -104,28 +104,22 @@ export class Network {
       this.layers.push(layer)
     }
     if (pCursor !== trainable || sCursor !== stateSize) throw new Error(`internal: planned ${trainable}/${stateSize} parameters, built ${pCursor}/${sCursor}`)
-    // For forward(n, ., true): a conv planned to run with its 2x2 stride-2 max-pool in one pass does so
-    // where the kernels can (Layer.forwardPooled); the pool's turn is skipped.
-    this.poolOf = this.layers.map(() => null)
-    this.pooledAway = this.layers.map(() => false)
-    this.layers.forEach((conv, i) => {
-      const pool = plan.byId.get(conv.info.id)!.onePassPool
-      if (!pool || !conv.forwardPooled) return
-      const l = byId.get(pool)!
-      this.poolOf[i] = l
-      this.pooledAway[this.layers.indexOf(l)] = true
-    })
-    // For forward(n, false, true): a conv planned to run with its ReLU and a global average pooling in one
-    // pass does so where the kernels can (Layer.forwardGap); the pool's turn is skipped.
-    this.gapOf = this.layers.map(() => null)
-    this.gappedAway = this.layers.map(() => false)
-    this.layers.forEach((conv, i) => {
-      const gap = plan.byId.get(conv.info.id)!.onePassGap
-      if (!gap || !conv.forwardGap) return
-      const l = byId.get(gap)!
-      this.gapOf[i] = l
-      this.gappedAway[this.layers.indexOf(l)] = true
-    })
+    // A conv planned to run in one pass with the pool after it does so where the kernels can; the pool's turn
+    // is then skipped. By layer: that pool (or null), and whether the layer is a pool so run.
+    const onePass = (planned: 'onePassPool' | 'onePassGap', can: (conv: Layer) => boolean): [(Layer | null)[], boolean[]] => {
+      const of: (Layer | null)[] = this.layers.map(() => null), away = this.layers.map(() => false)
+      this.layers.forEach((conv, i) => {
+        const id = plan.byId.get(conv.info.id)![planned]
+        if (!id || !can(conv)) return
+        of[i] = byId.get(id)!
+        away[this.layers.indexOf(of[i]!)] = true
+      })
+      return [of, away]
+    }
+    // forward(n, ., true): a 2x2 stride-2 max-pool (Layer.forwardPooled); forward(n, false, true): a ReLU and a
+    // global average pooling (Layer.forwardGap).
+    ;[this.poolOf, this.pooledAway] = onePass('onePassPool', (conv) => !!conv.forwardPooled)
+    ;[this.gapOf, this.gappedAway] = onePass('onePassGap', (conv) => !!conv.forwardGap)
     this.params = this.layers.flatMap((l) => l.params)
 
     this.inputsOf = this.layers.map((l) => l.info.inputs.map((id) => byId.get(id)?.out ?? this.input))
