@@ -14,6 +14,20 @@ const shots = new URL('../.tmp/', import.meta.url).pathname
 let browser: Browser, child: ChildProcess, url: string
 const status = (page: Page) => page.getByTestId('train-progress').getAttribute('data-status')
 
+/** The page at 1280x800 and 1024x700, light and dark (switched as a user does), into tests/.tmp/. */
+async function shoot(page: Page, name: string): Promise<void> {
+  mkdirSync(shots, { recursive: true })
+  const toggle = () => page.evaluate(() => (document.querySelector('[data-testid=theme-toggle]') as HTMLButtonElement).click())
+  for (const theme of ['light', 'dark'] as const) {
+    if ((await page.evaluate(() => document.documentElement.dataset.theme)) !== theme) await toggle()
+    for (const [width, height] of [[1280, 800], [1024, 700]]) {
+      await page.setViewportSize({ width, height })
+      await page.screenshot({ path: join(shots, `${name}-${theme}-${width}.png`) })
+    }
+  }
+  await toggle()
+}
+
 beforeAll(async () => {
   ;({ url, child, browser } = await serveAndLaunch(join(mkdtempSync(join(tmpdir(), 'cnn-reconnect-')), 'r.db')))
 })
@@ -64,18 +78,14 @@ describe('a page whose connection drops', () => {
     await sockets.at(-1)!.close({ code: 1001, reason: 'gone' })
     await a.getByTestId('connection-lost').waitFor({ timeout: 10_000 })
     expect(await a.getByTestId('connection-lost').innerText()).toMatch(/Lost the connection.*Reconnecting/s)
-    mkdirSync(shots, { recursive: true })
-    await a.screenshot({ path: join(shots, 'connection-lost-light.png') })
-    await a.evaluate(() => (document.querySelector('[data-testid=theme-toggle]') as HTMLButtonElement).click())
-    await a.setViewportSize({ width: 1024, height: 700 })
-    await a.screenshot({ path: join(shots, 'connection-lost-dark-1024.png') })
+    await shoot(a, 'connection-lost')
 
     // the server is back: a reconnects by itself and shows the run as it is now, paused
     swallow = false
     refuse = false
     await expect.poll(() => status(a), { timeout: 30_000 }).toBe('paused')
     await a.getByTestId('connection-lost').waitFor({ state: 'detached', timeout: 10_000 })
-    await a.screenshot({ path: join(shots, 'connection-back-dark-1024.png') })
+    await shoot(a, 'connection-back')
     // and follows the events again: b stops the run, a sees it
     await b.getByTestId('run-stop').click()
     await expect.poll(() => status(a), { timeout: 60_000 }).toBe('stopped')
