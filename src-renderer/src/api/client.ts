@@ -49,16 +49,16 @@ function overWebSocket(): StudioApi {
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:'
     socket = new WebSocket(url)
     opened = new Promise((resolve, reject) => {
-      socket.addEventListener('open', () => resolve(), { once: true })
       socket.addEventListener('error', () => reject(new StudioError({ code: 'DISCONNECTED', message: 'cannot reach the studio server; is `cnn-studio serve` still running?' })), { once: true })
+      socket.addEventListener('open', () => {
+        resolve()
+        tries = 0
+        if (!down) return
+        down = false
+        for (const fn of connectionListeners) fn(true)
+      }, { once: true })
     })
     opened.catch(() => {})
-    socket.addEventListener('open', () => {
-      tries = 0
-      if (!down) return
-      down = false
-      for (const fn of connectionListeners) fn(true)
-    })
     socket.addEventListener('message', (m) => {
       const msg = JSON.parse(String(m.data)) as SocketFrame
       if ('event' in msg) {

@@ -171,7 +171,7 @@ export const useRuns = defineStore('runs', () => {
     await refresh()
     for (const [runId, l] of live) {
       const status = byId.value.get(runId)?.status
-      if (l.progress && status && !ACTIVE.includes(status)) l.progress = null
+      if (l.progress && status && TERMINAL.includes(status)) l.progress = null // as a terminal status event does
     }
     await Promise.all([...details.values()].filter((d) => ACTIVE.includes(d.status)).map((d) => get(d.runId)))
   }
