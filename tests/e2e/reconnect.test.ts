@@ -78,6 +78,8 @@ describe('a page whose connection drops', () => {
     await sockets.at(-1)!.close({ code: 1001, reason: 'gone' })
     await a.getByTestId('connection-lost').waitFor({ timeout: 10_000 })
     expect(await a.getByTestId('connection-lost').innerText()).toMatch(/Lost the connection.*Reconnecting/s)
+    // what could not reach the server is not offered meanwhile
+    for (const id of ['run-pause', 'run-stop']) expect(await a.getByTestId(id).isDisabled(), id).toBe(true)
     await shoot(a, 'connection-lost')
 
     // the server is back: a reconnects by itself and shows the run as it is now, paused
@@ -85,6 +87,7 @@ describe('a page whose connection drops', () => {
     refuse = false
     await expect.poll(() => status(a), { timeout: 30_000 }).toBe('paused')
     await a.getByTestId('connection-lost').waitFor({ state: 'detached', timeout: 10_000 })
+    for (const id of ['run-resume', 'run-stop']) expect(await a.getByTestId(id).isEnabled(), id).toBe(true)
     await shoot(a, 'connection-back')
     // and follows the events again: b stops the run, a sees it
     await b.getByTestId('run-stop').click()

@@ -22,6 +22,7 @@ const { useData } = await import('../../src-renderer/src/stores/data.ts')
 const { useDesign } = await import('../../src-renderer/src/stores/design.ts')
 const { useUi } = await import('../../src-renderer/src/stores/ui.ts')
 const { useApp } = await import('../../src-renderer/src/stores/app.ts')
+const { useConnection } = await import('../../src-renderer/src/stores/connection.ts')
 type AppInfo = import('../../src-renderer/src/stores/app.ts').AppInfo
 const { useCompare, bestIndex, joinByEpoch, runColor } = await import('../../src-renderer/src/stores/compare.ts')
 const { emptySeries, useRuns } = await import('../../src-renderer/src/stores/runs.ts')
@@ -170,6 +171,11 @@ describe('the same checks as the service (core/train/checks.ts)', () => {
     expect(memory.message).toMatch(/^this run needs about .*; this machine has 64 MiB available \(of 8\.0 GiB\), so it was not started: /)
     useApp().info = info(8 * 2 ** 30) as AppInfo
     expect(train.checks.find((c) => c.id === 'memory')!.severity).toBe('ok')
+    expect(train.canStart).toBe(true)
+    // not while the page has lost the studio server (serve's socket), and again once it is back
+    useConnection().up = false
+    expect(train.canStart).toBe(false)
+    useConnection().up = true
     expect(train.canStart).toBe(true)
   })
 })

@@ -9,6 +9,7 @@ import { analyzeGraph, type GraphAnalysis } from '../../../src-engine/core/graph
 import { trainingChecks, type CheckFix, type TrainingCheck } from '../../../src-engine/core/train/checks.ts'
 import { studio } from '../api/client.ts'
 import { asFailure, once, task, type Failure } from '../api/request.ts'
+import { useConnection } from './connection.ts'
 import { useData } from './data.ts'
 import { useDesign } from './design.ts'
 import { useRuns } from './runs.ts'
@@ -179,7 +180,8 @@ export const useTrain = defineStore('train', () => {
     if (Object.keys(errors.value).length) out.push({ id: 'settings', severity: 'error', message: `Fix the settings marked below: ${Object.keys(errors.value).join(', ')}.` })
     return out
   })
-  const canStart = computed(() => !starting.value && !!schema.value && !!useData().report && checks.value.every((c) => c.severity !== 'error'))
+  // Not while the page has lost the studio server (ConnectionBanner says so): the request could not go.
+  const canStart = computed(() => !starting.value && useConnection().up && !!schema.value && !!useData().report && checks.value.every((c) => c.severity !== 'error'))
 
   /**
    * Starts the run, or with `repeat` (Repeat with 3 seeds) queues it `repeat` times with the seeds that follow
