@@ -1,6 +1,6 @@
 // Pieces the Winograd variants (winograd.ts, winograd4.ts, winograd6.ts, winograd8.ts) share: writing their transforms into
 // the GEMM's packed layouts, and pooling their output tiles in the one-pass conv + pool.
-import { MR, NR } from './gemm'
+import { madd, MR, NR } from './gemm'
 import { poolWindow } from './conv'
 
 /** The 4 lanes of v to at, at + stride, at + 2 stride, at + 3 stride (4 channels into a packed-A panel). */
@@ -122,4 +122,16 @@ export function sameBits(a: usize, b: usize, count: i32): bool {
     const o: usize = <usize>(j * N) * 4
     poolWindow(v0, v1, v2, v3, y + o, argmax ? argmax + o : 0, first + 2 * j * N, N, rowN)
   }
+}
+
+/**
+ * M at position xi of an RGB tile for 4 output channels (the variants' rgbConvolve): V's 3 channels there (vt
+ * + xi * 16, splatted one by one as the GEMM splats A) times U's 3 rows at u + xi * uStride (32 bytes apart:
+ * NR floats a row of a packed-B panel), summed in the GEMM's order; its 4th channel, 0 x 0, is left out.
+ */
+// @ts-ignore: decorator
+@inline export function rgbM(vt: usize, u: usize, xi: i32, uStride: usize): v128 {
+  const v = vt + <usize>xi * 16, w = u + <usize>xi * uStride
+  const m = madd(v128.load32_splat(v), v128.load(w), f32x4.splat(0))
+  return madd(v128.load32_splat(v, 8), v128.load(w, 64), madd(v128.load32_splat(v, 4), v128.load(w, 32), m))
 }

@@ -9,7 +9,7 @@
 //   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 //   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
 import { gemmPacked, MR, NR } from './gemm'
-import { averageSums, keepTransformed, keptBytes, channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels } from './winograd-common'
+import { averageSums, rgbM, keepTransformed, keptBytes, channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels } from './winograd-common'
 
 /**
  * Each position's plane (of U, V, M) is padded by a cache line, so the 16 or 36 planes a transform
@@ -30,6 +30,8 @@ const ROW: usize = memory.data(6 * 16, 16)
 const ROWB: usize = memory.data(6 * 16, 16)
 const ROW2: usize = memory.data(4 * 16, 16)
 const ROW9: usize = memory.data(9 * 16, 16)
+/** An RGB tile's V (rgbConvolve): 36 positions of 4 channels. */
+const VT: usize = memory.data(36 * 16, 16)
 
 export function winograd4ScratchBytes(k: i32, n: i32): i32 {
   const kp = channels4(k), np = (n + NR - 1) / NR * NR
@@ -142,7 +144,7 @@ function weights(w: usize, cin: i32, cout: i32, flip: bool, up: usize): void {
 }
 
 // @ts-ignore: decorator
-@inline function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, vp: usize, Kp: i32, rgb: bool): void {
+@inline function inputTransform(x: usize, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, vp: usize, Kp: i32): void {
   if (count < TB) memory.fill(vp, 0, <usize>(P * (TB * Kp + PAD)) * 4)
   const xiStride: usize = <usize>(TB * Kp + PAD) * 4
   const lane: usize = MR * 4
@@ -159,8 +161,8 @@ function weights(w: usize, cin: i32, cout: i32, flip: bool, up: usize): void {
     const imga = x + <usize>(g / perImage) * image, imgb = x + <usize>(h / perImage) * image
     const out = vp + <usize>((t / MR) * Kp * MR + t % MR) * 4
     for (let k = 0; k < K; k += 4) {
-      patchTransform(imga, inH, inW, K, k, ya, xa, ina, MID, rgb)
-      if (pair) patchTransform(imgb, inH, inW, K, k, yb, xb, inb, MID2, rgb)
+      patchTransform(imga, inH, inW, K, k, ya, xa, ina, MID, false)
+      if (pair) patchTransform(imgb, inH, inW, K, k, yb, xb, inb, MID2, false)
       for (let i = 0; i < 6; i++) {
         rowTransform(MID, i, ROW)
         const d = out + <usize>k * lane + <usize>(i * 6) * xiStride
@@ -195,19 +197,11 @@ function weights(w: usize, cin: i32, cout: i32, flip: bool, up: usize): void {
 function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t0: i32, count: i32, outH: i32, outW: i32, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, gap: bool): void {
   const xiStride: usize = <usize>(TB * np + PAD) * 4
   const perImage = tilesH * tilesW
-  const zero = f32x4.splat(0)
-  const row: usize = <usize>(outW * N) * 4
-  const pH = outH / 2, pW = outW / 2
   for (let t = 0; t < count; t++) {
     const g = t0 + t
     const b = g / perImage, rem = g % perImage
     const oy = (rem / tilesW) * 4, ox = (rem % tilesW) * 4
-    const rows = min(4, outH - oy), cols = min(4, outW - ox)
-    // Pooled: the tile's windows, rows / 2 by cols / 2 (none where a single row or column is left).
-    const pr = rows / 2, pc = cols / 2
-    if (pool && (pr == 0 || pc == 0)) continue
-    const img = y + <usize>b * <usize>(outH * outW * N) * 4
-    const pooled: usize = <usize>(((b * pH + oy / 2) * pW + ox / 2) * N) * 4
+    if (pool && (outH - oy < 2 || outW - ox < 2)) continue // no whole window in the tile
     const src = mp + <usize>(t * np) * 4
     for (let n = 0; n < N; n += 4) {
       const s = src + <usize>n * 4
@@ -216,33 +210,79 @@ function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t
         const c = s + <usize>j * xiStride
         at(v128.load(c), v128.load(c + 6 * xiStride), v128.load(c + 12 * xiStride), v128.load(c + 18 * xiStride), v128.load(c + 24 * xiStride), v128.load(c + 30 * xiStride), MID + <usize>j * 16, 96)
       }
-      const bv = bias ? v128.load(bias + <usize>n * 4) : zero
-      if (pool) {
-        for (let i = 0; i < pr; i++) {
-          const m = MID + <usize>(2 * i) * 96, m1 = m + 96
-          at(v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48), v128.load(m, 64), v128.load(m, 80), ROW, 16)
-          at(v128.load(m1), v128.load(m1, 16), v128.load(m1, 32), v128.load(m1, 48), v128.load(m1, 64), v128.load(m1, 80), ROW2, 16)
-          const o = pooled + <usize>((i * pW) * N + n) * 4
-          poolTileRows(ROW, ROW2, pc, bv, y + o, argmax ? argmax + o : 0, ((b * outH + oy + 2 * i) * outW + ox) * N + n, N, outW * N)
+      finishTile(b, oy, ox, n, N, outH, outW, y, bias, relu, pool, argmax, gap)
+    }
+  }
+}
+
+/**
+ * The rest of a tile's output transform for 4 channels (n .. n + 3) of image b, from A^T M in MID: each row
+ * times A, plus the bias, then (see outputTransform) written with ReLU where `relu`, pooled (windows past the
+ * conv's output, an odd last row or column, dropped as the pool drops them), or added to the image's sums (`gap`).
+ */
+// @ts-ignore: decorator
+@inline function finishTile(b: i32, oy: i32, ox: i32, n: i32, N: i32, outH: i32, outW: i32, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, gap: bool): void {
+  const zero = f32x4.splat(0)
+  const rows = min(4, outH - oy), cols = min(4, outW - ox)
+  const bv = bias ? v128.load(bias + <usize>n * 4) : zero
+  if (pool) {
+    const pW = outW / 2
+    const pooled: usize = <usize>(((b * (outH / 2) + oy / 2) * pW + ox / 2) * N) * 4
+    for (let i = 0; i < rows / 2; i++) {
+      const m = MID + <usize>(2 * i) * 96, m1 = m + 96
+      at(v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48), v128.load(m, 64), v128.load(m, 80), ROW, 16)
+      at(v128.load(m1), v128.load(m1, 16), v128.load(m1, 32), v128.load(m1, 48), v128.load(m1, 64), v128.load(m1, 80), ROW2, 16)
+      const o = pooled + <usize>((i * pW) * N + n) * 4
+      poolTileRows(ROW, ROW2, cols / 2, bv, y + o, argmax ? argmax + o : 0, ((b * outH + oy + 2 * i) * outW + ox) * N + n, N, outW * N)
+    }
+    return
+  }
+  const row: usize = <usize>(outW * N) * 4
+  const p = y + <usize>b * <usize>(outH * outW * N) * 4 + <usize>((oy * outW + ox) * N + n) * 4
+  // `gap`: the tile's outputs are added to their image's sums (y [n, N]) instead of written, row by row
+  const sumAt = y + <usize>(b * N + n) * 4
+  let sum = gap ? v128.load(sumAt) : zero
+  for (let i = 0; i < rows; i++) {
+    const m = MID + <usize>i * 96
+    at(v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48), v128.load(m, 64), v128.load(m, 80), ROW, 16)
+    const r = p + <usize>i * row
+    for (let j = 0; j < cols; j++) {
+      let v = f32x4.add(v128.load(ROW + <usize>j * 16), bv)
+      if (relu) v = f32x4.max(v, zero)
+      if (gap) sum = f32x4.add(sum, v)
+      else v128.store(r + <usize>(j * N) * 4, v)
+    }
+  }
+  if (gap) v128.store(sumAt, sum)
+}
+
+/**
+ * The forward of an RGB first layer (K = 3) tile by tile, the GEMM folded into the output transform, as in
+ * winograd6.ts `rgbConvolve` (which says why).
+ */
+function rgbConvolve(x: usize, n: i32, inH: i32, inW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, up: usize, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, gap: bool): void {
+  const np = (N + NR - 1) / NR * NR
+  const uStride: usize = <usize>(4 * np + PAD) * 4
+  const tilesH = (outH + 3) / 4, tilesW = (outW + 3) / 4
+  const image: usize = <usize>(inH * inW * 3) * 4
+  for (let b = 0; b < n; b++) {
+    for (let ty = 0; ty < tilesH; ty++) {
+      for (let tx = 0; tx < tilesW; tx++) {
+        const oy = ty * 4, ox = tx * 4
+        if (pool && (outH - oy < 2 || outW - ox < 2)) continue
+        const y0 = oy - padTop, x0 = ox - padLeft
+        const inside = y0 >= 0 && x0 >= 0 && y0 + 6 <= inH && x0 + 6 <= inW
+        patchTransform(x + <usize>b * image, inH, inW, 3, 0, y0, x0, inside, MID, true)
+        for (let i = 0; i < 6; i++) rowTransform(MID, i, VT + <usize>i * 96)
+        for (let nn = 0; nn < N; nn += 4) {
+          const u = up + <usize>(((nn / NR) * 4) * NR + nn % NR) * 4
+          for (let j = 0; j < 6; j++) {
+            at(rgbM(VT, u, j, uStride), rgbM(VT, u, 6 + j, uStride), rgbM(VT, u, 12 + j, uStride), rgbM(VT, u, 18 + j, uStride),
+              rgbM(VT, u, 24 + j, uStride), rgbM(VT, u, 30 + j, uStride), MID + <usize>j * 16, 96)
+          }
+          finishTile(b, oy, ox, nn, N, outH, outW, y, bias, relu, pool, argmax, gap)
         }
-        continue
       }
-      const p = img + <usize>((oy * outW + ox) * N + n) * 4
-      // `gap`: the tile's outputs are added to their image's sums (y [n, N]) instead of written, row by row
-      const sumAt = y + <usize>(b * N + n) * 4
-      let sum = gap ? v128.load(sumAt) : zero
-      for (let i = 0; i < rows; i++) {
-        const m = MID + <usize>i * 96
-        at(v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48), v128.load(m, 64), v128.load(m, 80), ROW, 16)
-        const r = p + <usize>i * row
-        for (let j = 0; j < cols; j++) {
-          let v = f32x4.add(v128.load(ROW + <usize>j * 16), bv)
-          if (relu) v = f32x4.max(v, zero)
-          if (gap) sum = f32x4.add(sum, v)
-          else v128.store(r + <usize>(j * N) * 4, v)
-        }
-      }
-      if (gap) v128.store(sumAt, sum)
     }
   }
 }
@@ -282,7 +322,7 @@ export function winograd4KeptBytes(k: i32, n: i32): i32 {
 
 function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, scratch: usize, kept: usize, gap: bool = false): void {
   // An RGB image (K = 3, a first layer's forward) goes in as 4 channels, the 4th zero (`pixel`), against a zero
-  // 4th row of U: the GEMM runs over Kp = 4.
+  // 4th row of U, and runs tile by tile (rgbConvolve).
   const Kp = channels4(K), np = (N + NR - 1) / NR * NR
   // U from `kept` where the caller keeps it (winogradKeep's), else made here at the start of the scratch
   const up = kept != 0 ? kept : scratch
@@ -291,18 +331,24 @@ function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, pad
   if (flip) weights(w, N, K, true, up)
   else if (kept == 0) weights(w, K, N, false, up)
   if (gap) memory.fill(y, 0, <usize>(n * N) * 4)
+  if (K == 3) rgbConvolve(x, n, inH, inW, padTop, padLeft, outH, outW, N, up, y, bias, relu, pool, argmax, gap)
+  else convolveBlocks(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, up, vp, mp, y, bias, relu, pool, argmax, gap)
+  if (gap) averageSums(y, n, outH * outW, N)
+}
+
+/** The forward of `convolve` block by block: V of TB tiles, a GEMM per position into M, then Y from M. */
+function convolveBlocks(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, up: usize, vp: usize, mp: usize, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, gap: bool): void {
+  const Kp = channels4(K), np = (N + NR - 1) / NR * NR
   const tilesH = (outH + 3) / 4, tilesW = (outW + 3) / 4
   const total = n * tilesH * tilesW
   for (let t0 = 0; t0 < total; t0 += TB) {
     const count = min(TB, total - t0)
-    if (K == 3) inputTransform(x, inH, inW, K, padTop, padLeft, tilesH, tilesW, t0, count, vp, Kp, true)
-    else inputTransform(x, inH, inW, K, padTop, padLeft, tilesH, tilesW, t0, count, vp, Kp, false)
+    inputTransform(x, inH, inW, K, padTop, padLeft, tilesH, tilesW, t0, count, vp, Kp)
     for (let xi = 0; xi < P; xi++) {
       gemmPacked(vp + <usize>(xi * (TB * Kp + PAD)) * 4, TB / MR, up + <usize>(xi * (Kp * np + PAD)) * 4, np / NR, Kp, mp + <usize>(xi * (TB * np + PAD)) * 4, np, false)
     }
     outputTransform(mp, np, N, tilesH, tilesW, t0, count, outH, outW, y, bias, relu, pool, argmax, gap)
   }
-  if (gap) averageSums(y, n, outH * outW, N)
 }
 
 /** V by channel panels for the weight gradient: vp[xi][k / MR][t][k % MR] (see winograd.ts). */

@@ -60,11 +60,14 @@ const WINOGRAD6_MAX_MULTIPLIES = 0.85
  * F(6x6) it would replace (100 per 8x8 tile). Measured (scripts/bench-conv.ts, batch 64, one thread, CPU time,
  * each pass against the one replaced): with 0.69 (maps of 8, 16, 32) 0.79-0.86x the time (16x16 32->64 0.82x,
  * 8x8 64->128 0.79x, 32x32 32->32 0.86x), with 0.88 (24x24, 48x48, against F(6x6)) 0.93-0.96x, with 0.39
- * (7x7, against F(2x2)) 0.5x; on 12x12 and 6x6 (1.56) 1.5x. An RGB first layer, pooled (its transforms
- * dominate), has its own bound: 32x32 (0.69) 0.94x, 96x96 (0.88) 1.05x.
+ * (7x7, against F(2x2)) 0.5x; on 12x12 and 6x6 (1.56) 1.5x. Never for an RGB first layer: its forward folds
+ * the GEMM (3 channels deep) into the output transform, which then dominates, and F(8x8)'s costs more per output
+ * than F(4x4)'s or F(6x6)'s saves in multiplies. Measured (an ad-hoc script, pooled, one thread, equal work, best
+ * of 7): 32x32 F(4x4) 18.4 ms, F(8x8) 19.6, F(6x6) 20.5; 64x64 F(6x6) 17.7, F(4x4) 18.1, F(8x8) 18.6; 96x96 F(6x6)
+ * 17.2, F(4x4) 18.1, F(8x8) 19.0; 28x28 F(4x4) 18.5, F(6x6) 19.1, F(8x8) 23.6; 224x224 F(6x6) 16.4, F(4x4) 16.6,
+ * F(8x8) 17.6: smallerWinograd's rule picks the fastest of each.
  */
 const WINOGRAD8_MAX_MULTIPLIES = 0.9
-const WINOGRAD8_RGB_MAX_MULTIPLIES = 0.75
 /**
  * Up to this window size (kh * kw * Cin) the forward pass writes im2col straight into the GEMM's packed
  * panels: a panel pair of this depth still fits the L1 cache; deeper windows take the blocked GEMM.
@@ -115,8 +118,8 @@ const multiplies = (d: WindowDims, algo: WinogradAlgorithm) => WINOGRAD[algo].po
 export function chooseConv(d: WindowDims, pooled = false): ConvAlgorithm {
   if (!winogradFits(d) && !(pooled && rgbWinogradFits(d))) return 'gemm'
   const smaller = smallerWinograd(d)
-  const share = multiplies(d, 'winograd8') / multiplies(d, smaller)
-  return share <= (d.cin === 3 ? WINOGRAD8_RGB_MAX_MULTIPLIES : WINOGRAD8_MAX_MULTIPLIES) ? 'winograd8' : smaller
+  if (d.cin === 3) return smaller
+  return multiplies(d, 'winograd8') / multiplies(d, smaller) <= WINOGRAD8_MAX_MULTIPLIES ? 'winograd8' : smaller
 }
 
 /** F(2x2), F(4x4) or F(6x6) by the rule (the choice F(8x8) is measured against). */
