@@ -135,3 +135,25 @@ export function sameBits(a: usize, b: usize, count: i32): bool {
   const m = madd(v128.load32_splat(v), v128.load(w), f32x4.splat(0))
   return madd(v128.load32_splat(v, 8), v128.load(w, 64), madd(v128.load32_splat(v, 4), v128.load(w, 32), m))
 }
+
+/**
+ * One finished row of a tile's outputs for 4 channels (`cols` vectors at `row`, before the bias): plus the bias
+ * bv, ReLU where `relu`, then added to `sum` (`gap`: the one-pass global average pooling) or written from `out`
+ * on, N floats a pixel. Returns the sum.
+ */
+// @ts-ignore: decorator
+@inline export function finishRow(row: usize, cols: i32, bv: v128, relu: bool, gap: bool, sum: v128, out: usize, N: i32): v128 {
+  for (let j = 0; j < cols; j++) {
+    let v = f32x4.add(v128.load(row + <usize>j * 16), bv)
+    if (relu) v = f32x4.max(v, f32x4.splat(0))
+    if (gap) sum = f32x4.add(sum, v)
+    else v128.store(out + <usize>(j * N) * 4, v)
+  }
+  return sum
+}
+
+/** U's first row for output channels nn .. nn + 3 at a position (packed-B panels of an RGB layer's 4 rows; see rgbM). */
+// @ts-ignore: decorator
+@inline export function rgbU(up: usize, nn: i32): usize {
+  return up + <usize>(((nn / NR) * 4) * NR + nn % NR) * 4
+}

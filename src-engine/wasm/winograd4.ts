@@ -9,7 +9,7 @@
 //   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 //   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
 import { gemmPacked, MR, NR } from './gemm'
-import { averageSums, rgbM, keepTransformed, keptBytes, channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels } from './winograd-common'
+import { averageSums, finishRow, rgbM, rgbU, keepTransformed, keptBytes, channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels } from './winograd-common'
 
 /**
  * Each position's plane (of U, V, M) is padded by a cache line, so the 16 or 36 planes a transform
@@ -245,13 +245,7 @@ function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t
   for (let i = 0; i < rows; i++) {
     const m = MID + <usize>i * 96
     at(v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48), v128.load(m, 64), v128.load(m, 80), ROW, 16)
-    const r = p + <usize>i * row
-    for (let j = 0; j < cols; j++) {
-      let v = f32x4.add(v128.load(ROW + <usize>j * 16), bv)
-      if (relu) v = f32x4.max(v, zero)
-      if (gap) sum = f32x4.add(sum, v)
-      else v128.store(r + <usize>(j * N) * 4, v)
-    }
+    sum = finishRow(ROW, cols, bv, relu, gap, sum, p + <usize>i * row, N)
   }
   if (gap) v128.store(sumAt, sum)
 }
@@ -275,7 +269,7 @@ function rgbConvolve(x: usize, n: i32, inH: i32, inW: i32, padTop: i32, padLeft:
         patchTransform(x + <usize>b * image, inH, inW, 3, 0, y0, x0, inside, MID, true)
         for (let i = 0; i < 6; i++) rowTransform(MID, i, VT + <usize>i * 96)
         for (let nn = 0; nn < N; nn += 4) {
-          const u = up + <usize>(((nn / NR) * 4) * NR + nn % NR) * 4
+          const u = rgbU(up, nn)
           for (let j = 0; j < 6; j++) {
             at(rgbM(VT, u, j, uStride), rgbM(VT, u, 6 + j, uStride), rgbM(VT, u, 12 + j, uStride), rgbM(VT, u, 18 + j, uStride),
               rgbM(VT, u, 24 + j, uStride), rgbM(VT, u, 30 + j, uStride), MID + <usize>j * 16, 96)

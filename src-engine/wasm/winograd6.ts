@@ -15,7 +15,7 @@
 //          0 1 1 16 16 1/16 1/16 0; 0 1 -1 32 -32 1/32 -1/32 1]
 // Each transform pairs the rows of +x and -x: they share their even and odd parts (e + o, e - o).
 import { gemmPacked, MR, NR } from './gemm'
-import { averageSums, rgbM, keepTransformed, keptBytes, channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels, rowOr0, dyOr0 } from './winograd-common'
+import { averageSums, finishRow, rgbM, rgbU, keepTransformed, keptBytes, channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels, rowOr0, dyOr0 } from './winograd-common'
 
 /**
  * Each position's plane (of U, V, M) is padded by a cache line, so the 64 planes a transform touches at
@@ -271,13 +271,7 @@ function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t
   for (let i = 0; i < rows; i++) {
     const m = MID + <usize>i * 128
     at(v128.load(m), v128.load(m, 16), v128.load(m, 32), v128.load(m, 48), v128.load(m, 64), v128.load(m, 80), v128.load(m, 96), v128.load(m, 112), ROW, 16)
-    const r = p + <usize>i * row
-    for (let j = 0; j < cols; j++) {
-      let v = f32x4.add(v128.load(ROW + <usize>j * 16), bv)
-      if (relu) v = f32x4.max(v, zero)
-      if (gap) sum = f32x4.add(sum, v)
-      else v128.store(r + <usize>(j * N) * 4, v)
-    }
+    sum = finishRow(ROW, cols, bv, relu, gap, sum, p + <usize>i * row, N)
   }
   if (gap) v128.store(sumAt, sum)
 }
@@ -308,8 +302,7 @@ function rgbConvolve(x: usize, n: i32, inH: i32, inW: i32, padTop: i32, padLeft:
         patchTransform(x + <usize>b * image, inH, inW, 3, 0, y0, x0, inside, MID, true)
         for (let i = 0; i < 8; i++) rowTransform(MID, i, VT + <usize>i * 128)
         for (let nn = 0; nn < N; nn += 4) {
-          // U's 3 rows for these 4 channels at position xi: u + xi * uStride, 4 * NR floats apart (see `weights`).
-          const u = up + <usize>(((nn / NR) * 4) * NR + nn % NR) * 4
+          const u = rgbU(up, nn)
           for (let j = 0; j < 8; j++) {
             at(rgbM(VT, u, j, uStride), rgbM(VT, u, 8 + j, uStride), rgbM(VT, u, 16 + j, uStride), rgbM(VT, u, 24 + j, uStride),
               rgbM(VT, u, 32 + j, uStride), rgbM(VT, u, 40 + j, uStride), rgbM(VT, u, 48 + j, uStride), rgbM(VT, u, 56 + j, uStride), MID + <usize>j * 16, 128)

@@ -18,7 +18,7 @@
 //   G: row p = [1 p p^2] / prod(p - q) over the other points; (0) [16/25 0 0]; (infinity) [0 0 1]
 //   A^T: row j = p^j over the points, and 1 at infinity in the last row.
 import { gemmPacked, madd, MR, NR } from './gemm'
-import { averageSums, rgbM, keepTransformed, keptBytes, channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels, rowOr0, dyOr0 } from './winograd-common'
+import { averageSums, finishRow, rgbM, rgbU, keepTransformed, keptBytes, channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels, rowOr0, dyOr0 } from './winograd-common'
 
 /** Each position's plane (of U, V, M) is padded by a cache line against cache-set conflicts (winograd6.ts). */
 const PAD: i32 = 16
@@ -286,13 +286,7 @@ function outputTransform(mp: usize, np: i32, N: i32, tilesH: i32, tilesW: i32, t
   let sum = gap ? v128.load(sumAt) : zero
   for (let i = 0; i < rows; i++) {
     rowAt(MID + <usize>i * 160, ROW)
-    const r = p + <usize>i * row
-    for (let j = 0; j < cols; j++) {
-      let v = f32x4.add(v128.load(ROW + <usize>j * 16), bv)
-      if (relu) v = f32x4.max(v, zero)
-      if (gap) sum = f32x4.add(sum, v)
-      else v128.store(r + <usize>(j * N) * 4, v)
-    }
+    sum = finishRow(ROW, cols, bv, relu, gap, sum, p + <usize>i * row, N)
   }
   if (gap) v128.store(sumAt, sum)
 }
@@ -316,7 +310,7 @@ function rgbConvolve(x: usize, n: i32, inH: i32, inW: i32, padTop: i32, padLeft:
         patchTransform(x + <usize>b * image, inH, inW, 3, 0, y0, x0, inside, MID, true)
         for (let i = 0; i < 10; i++) rowTransform(MID, i, VT + <usize>i * 160)
         for (let nn = 0; nn < N; nn += 4) {
-          const u = up + <usize>(((nn / NR) * 4) * NR + nn % NR) * 4
+          const u = rgbU(up, nn)
           for (let j = 0; j < 10; j++) {
             at(rgbM(VT, u, j, uStride), rgbM(VT, u, 10 + j, uStride), rgbM(VT, u, 20 + j, uStride), rgbM(VT, u, 30 + j, uStride), rgbM(VT, u, 40 + j, uStride),
               rgbM(VT, u, 50 + j, uStride), rgbM(VT, u, 60 + j, uStride), rgbM(VT, u, 70 + j, uStride), rgbM(VT, u, 80 + j, uStride), rgbM(VT, u, 90 + j, uStride), MID + <usize>j * 16, 160)
