@@ -46,7 +46,9 @@ const VT: usize = memory.data(100 * 16, 16)
 
 export function winograd8ScratchBytes(k: i32, n: i32): i32 {
   const kp = channels4(k), np = (n + NR - 1) / NR * NR
-  return (P * (kp * np + PAD) + P * (TB * kp + PAD) + P * (TB * np + PAD)) * 4
+  const u = P * (kp * np + PAD)
+  // An RGB input (k = 3) runs tile by tile (rgbConvolve): U alone, no block of V and M.
+  return (k == 3 ? u : u + P * (TB * kp + PAD) + P * (TB * np + PAD)) * 4
 }
 
 export function winograd8FilterScratchBytes(k: i32, n: i32): i32 {

@@ -128,11 +128,16 @@ function smallerWinograd(d: WindowDims): WinogradAlgorithm {
   return d.outH >= WINOGRAD4_MIN_SIZE && d.outW >= WINOGRAD4_MIN_SIZE ? 'winograd4' : 'winograd2'
 }
 
-/** Winograd's scratch for k input and n output channels: U, then V and M of one block. */
+/**
+ * Winograd's scratch for k input and n output channels: U, then V and M of one block. An RGB input (k = 3, an
+ * F(4x4), F(6x6) or F(8x8) forward: rgbWinogradFits) runs tile by tile, its V and M in the module's own L1
+ * scratch: U alone.
+ */
 export function winogradScratchBytes(algo: WinogradAlgorithm, k: number, n: number): number {
   const { positions: p, block: tb } = WINOGRAD[algo]
-  const kp = ceilTo(k, 4), np = ceilTo(n, NR) // an RGB input's 3 channels go in as 4 (rgbWinogradFits)
-  return p * (kp * np + PAD + tb * kp + PAD + tb * np + PAD) * 4
+  const kp = ceilTo(k, 4), np = ceilTo(n, NR) // an RGB input's 3 channels go in as 4
+  const u = p * (kp * np + PAD) * 4
+  return k === 3 && algo !== 'winograd2' ? u : u + p * (tb * kp + PAD + tb * np + PAD) * 4
 }
 
 /**
