@@ -33,6 +33,35 @@ export function keepTransformed(w: usize, K: i32, N: i32, kept: usize, copy: usi
   transform(w, K, N, false, kept)
 }
 
+/** A variant's `weights`: U = G g G^T into its packed-B planes at `up` (`flip`: the input gradient's, g turned and transposed). */
+export type WeightsTransform = (w: usize, cin: i32, cout: i32, flip: bool, up: usize) => void
+/** A variant's RGB forward, tile by tile (its rgbConvolve), against U at `up`. */
+export type RgbForward = (x: usize, n: i32, inH: i32, inW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, up: usize, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, gap: bool) => void
+/** A variant's forward block by block (its convolveBlocks): V of a block at vp, M at mp, U at up. */
+export type BlockForward = (x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, up: usize, vp: usize, mp: usize, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, gap: bool) => void
+
+/**
+ * The forward (plain, pooled or global-average-pooled: `gap`) or input gradient (`flip`) of F(4x4), F(6x6) or
+ * F(8x8), whose tiles have `positions` positions and whose blocks `tb` tiles, each plane padded by `pad` floats:
+ * U from `kept` where the caller keeps it (winograd*Keep), else made by `weights` at the start of the scratch,
+ * V and M of a block after it; then an RGB input (K = 3, a first layer's forward: its 3 channels as 4 against
+ * a zero 4th row of U) tile by tile, any other block by block. Called once a conv, so its calls through the
+ * variant's functions cost nothing beside their loops, which stay inlined in each.
+ */
+export function convolveVariant(positions: i32, tb: i32, pad: i32, weights: WeightsTransform, rgb: RgbForward, blocks: BlockForward,
+  x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, scratch: usize, kept: usize, gap: bool): void {
+  const Kp = channels4(K), np = (N + NR - 1) / NR * NR
+  const up = kept != 0 ? kept : scratch
+  const vp = scratch + <usize>(positions * (Kp * np + pad)) * 4
+  const mp = vp + <usize>(positions * (tb * Kp + pad)) * 4
+  if (flip) weights(w, N, K, true, up)
+  else if (kept == 0) weights(w, K, N, false, up)
+  if (gap) memory.fill(y, 0, <usize>(n * N) * 4)
+  if (K == 3) rgb(x, n, inH, inW, padTop, padLeft, outH, outW, N, up, y, bias, relu, pool, argmax, gap)
+  else blocks(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, up, vp, mp, y, bias, relu, pool, argmax, gap)
+  if (gap) averageSums(y, n, outH * outW, N)
+}
+
 /** Bytes of a variant's U for k input and n output channels: `positions` planes of channels4(k) x n (n in whole NR panels), each padded by `pad` floats. */
 export function keptBytes(positions: i32, k: i32, n: i32, pad: i32): i32 {
   return positions * (channels4(k) * ((n + NR - 1) / NR * NR) + pad) * 4

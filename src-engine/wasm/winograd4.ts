@@ -9,7 +9,7 @@
 //   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 //   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
 import { gemmPacked, MR, NR } from './gemm'
-import { averageSums, finishRow, rgbM, rgbU, keepTransformed, keptBytes, channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels } from './winograd-common'
+import { convolveVariant, finishRow, rgbM, rgbU, keepTransformed, keptBytes, channels4, channelSlot, pixel, poolTileRows, put4, put4x2, putChannels } from './winograd-common'
 
 /**
  * Each position's plane (of U, V, M) is padded by a cache line, so the 16 or 36 planes a transform
@@ -317,19 +317,7 @@ export function winograd4KeptBytes(k: i32, n: i32): i32 {
 }
 
 function convolve(x: usize, n: i32, inH: i32, inW: i32, K: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, N: i32, w: usize, flip: bool, y: usize, bias: usize, relu: bool, pool: bool, argmax: usize, scratch: usize, kept: usize, gap: bool = false): void {
-  // An RGB image (K = 3, a first layer's forward) goes in as 4 channels, the 4th zero (`pixel`), against a zero
-  // 4th row of U, and runs tile by tile (rgbConvolve).
-  const Kp = channels4(K), np = (N + NR - 1) / NR * NR
-  // U from `kept` where the caller keeps it (winogradKeep's), else made here at the start of the scratch
-  const up = kept != 0 ? kept : scratch
-  const vp = scratch + <usize>(P * (Kp * np + PAD)) * 4
-  const mp = vp + <usize>(P * (TB * Kp + PAD)) * 4
-  if (flip) weights(w, N, K, true, up)
-  else if (kept == 0) weights(w, K, N, false, up)
-  if (gap) memory.fill(y, 0, <usize>(n * N) * 4)
-  if (K == 3) rgbConvolve(x, n, inH, inW, padTop, padLeft, outH, outW, N, up, y, bias, relu, pool, argmax, gap)
-  else convolveBlocks(x, n, inH, inW, K, padTop, padLeft, outH, outW, N, up, vp, mp, y, bias, relu, pool, argmax, gap)
-  if (gap) averageSums(y, n, outH * outW, N)
+  convolveVariant(P, TB, PAD, weights, rgbConvolve, convolveBlocks, x, n, inH, inW, K, padTop, padLeft, outH, outW, N, w, flip, y, bias, relu, pool, argmax, scratch, kept, gap)
 }
 
 /** The forward of `convolve` block by block: V of TB tiles, a GEMM per position into M, then Y from M. */

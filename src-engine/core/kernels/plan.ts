@@ -128,6 +128,9 @@ function smallerWinograd(d: WindowDims): WinogradAlgorithm {
   return d.outH >= WINOGRAD4_MIN_SIZE && d.outW >= WINOGRAD4_MIN_SIZE ? 'winograd4' : 'winograd2'
 }
 
+/** U for k input and n output channels: a plane of packed-B panels per position (an RGB input's 3 channels as 4), each padded by a cache line. */
+const transformedWeightsBytes = (algo: WinogradAlgorithm, k: number, n: number) => WINOGRAD[algo].positions * (ceilTo(k, 4) * ceilTo(n, NR) + PAD) * 4
+
 /**
  * Winograd's scratch for k input and n output channels: U, then V and M of one block. An RGB input (k = 3, an
  * F(4x4), F(6x6) or F(8x8) forward: rgbWinogradFits) runs tile by tile, its V and M in the module's own L1
@@ -135,10 +138,10 @@ function smallerWinograd(d: WindowDims): WinogradAlgorithm {
  */
 export function winogradScratchBytes(algo: WinogradAlgorithm, k: number, n: number): number {
   const { positions: p, block: tb } = WINOGRAD[algo]
-  const kp = ceilTo(k, 4), np = ceilTo(n, NR) // an RGB input's 3 channels go in as 4
-  const u = p * (kp * np + PAD) * 4
-  return k === 3 && algo !== 'winograd2' ? u : u + p * (tb * kp + PAD + tb * np + PAD) * 4
+  const u = transformedWeightsBytes(algo, k, n)
+  return k === 3 && algo !== 'winograd2' ? u : u + p * (tb * ceilTo(k, 4) + PAD + tb * ceilTo(n, NR) + PAD) * 4
 }
+
 
 /**
  * What a conv's Winograd forward keeps between calls (Kernels.keepWeights): U as the forward lays it out
@@ -149,8 +152,7 @@ export function winogradScratchBytes(algo: WinogradAlgorithm, k: number, n: numb
  */
 export function keptWeightsBytes(d: WindowDims, algo: ConvAlgorithm): { u: number; weights: number } {
   if (algo === 'gemm' || !winogradForwardFits(d, algo)) return { u: 0, weights: 0 }
-  const p = WINOGRAD[algo].positions
-  return { u: p * (ceilTo(d.cin, 4) * ceilTo(d.cout, NR) + PAD) * 4, weights: 9 * d.cin * d.cout * 4 }
+  return { u: transformedWeightsBytes(algo, d.cin, d.cout), weights: 9 * d.cin * d.cout * 4 }
 }
 
 /** Winograd's weight-gradient scratch: dU, then V and dM of one block. */
