@@ -107,14 +107,19 @@ describe('a new user, from the sample folder to two compared runs', () => {
     expect(await page.getByTestId('train-progress').getAttribute('data-run')).toBe(runLong)
     await expect.poll(() => steps(page), { timeout: 30_000 }).toBeGreaterThan(0)
 
-    await page.getByTestId('run-pause').click()
+    // by keyboard: the button pressed gives way to the one that undoes it, and the focus goes to that one
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))
+    await page.getByTestId('run-pause').focus()
+    await page.keyboard.press('Enter')
     await expect.poll(() => status(page), { timeout: 30_000 }).toBe('paused')
+    await expect.poll(focused).toBe('run-resume')
     await shoot(page, 'train-paused') // (the step in flight when the pause came may still report)
     const pausedAt = await steps(page)
     await page.waitForTimeout(800) // a paused run sends no steps (10 progress events a second while running)
     expect(await steps(page)).toBe(pausedAt)
-    await page.getByTestId('run-resume').click()
+    await page.keyboard.press('Enter') // Resume, focused
     await expect.poll(() => status(page), { timeout: 30_000 }).toBe('running')
+    await expect.poll(focused).toBe('run-pause')
     await expect.poll(() => steps(page), { timeout: 60_000 }).toBeGreaterThan(pausedAt)
     await shoot(page, 'train-running')
     await page.getByTestId('run-stop').click()
